@@ -1,0 +1,4 @@
+export * from "./errors";
+export * from "./labels";
+export * from "./names";
+export * from "./validate";

@@ -1,0 +1,4 @@
+/** hepaf: Pulumi components for an interactive analysis facility for high-energy physics. */
+export * from "./common";
+export * from "./pki";
+export * from "./traefik";

@@ -1,0 +1,129 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { check } from "../common";
+import { IssuingAuthority } from "./authority";
+import { inspectImportedCert, requireMatchingKey } from "./imported";
+import { IntermediateCertificateAuthority, IntermediateCertificateAuthorityArgs } from "./intermediate";
+import { createPrivateKey, resolveKeySpec } from "./key";
+import { CertificateSigner, StateSigner } from "./signer";
+import { DEFAULTS, KeySpec, SubjectArgs } from "./types";
+import { CA_USES } from "./usages";
+import { resolveValidity, rotationEpoch, Validity } from "./validity";
+
+/** An existing CA to use instead of generating one. */
+export interface ImportedCaArgs {
+    /** PEM of the CA certificate (public, so a plain string). Required. */
+    certPem: string;
+    /** PEM of the CA private key; pass a Pulumi secret. Required. */
+    keyPem: pulumi.Input<string>;
+    /** PEM of the certificates above an imported intermediate, up to its root. Default none. */
+    parentChainPem?: string;
+}
+
+/** A facility root CA, generated in Pulumi state or imported. */
+export interface CertificateAuthorityArgs {
+    /** Subject of a generated root; the common name defaults to `<name> root CA`. */
+    subject?: SubjectArgs;
+    /** Key of a generated root. Default ECDSA P-384. */
+    key?: KeySpec;
+    /** Validity of a generated root in days. Default 3650. */
+    validityDays?: number;
+    /** Replace a generated root this many days before expiry. Default 30. */
+    renewBeforeDays?: number;
+    /** How many intermediate levels may follow a generated root. Default 1. */
+    maxPathLength?: number;
+    /** Use this CA instead of generating one (then subject, key and validity are ignored). Default: generate. */
+    import?: ImportedCaArgs;
+}
+
+/** The facility's root of trust: signs the group intermediates and facility server certs. */
+export class CertificateAuthority extends IssuingAuthority {
+    readonly certPem: pulumi.Output<string>;
+    readonly privateKeyPem: pulumi.Output<string>;
+    readonly chainPem: pulumi.Output<string>;
+    readonly validityHours: number;
+    readonly signer: CertificateSigner;
+
+    constructor(name: string, args: CertificateAuthorityArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        const plan = planRoot(name, args);
+        super("hepaf:pki:CertificateAuthority", name, opts);
+        if (plan.kind === "import") {
+            this.validityHours = plan.remainingHours;
+            this.certPem = pulumi.output(plan.certPem);
+            this.privateKeyPem = plan.keyPem;
+            this.chainPem = pulumi.output(plan.certPem + plan.parentChainPem);
+        } else {
+            this.validityHours = plan.validity.validityHours;
+            const privateKey = createPrivateKey(`${name}-key`, plan.key, { parent: this });
+            const cert = new tls.SelfSignedCert(
+                `${name}-cert`,
+                {
+                    privateKeyPem: privateKey.privateKeyPem,
+                    subject: { ...args.subject, commonName: args.subject?.commonName ?? `${name} root CA` },
+                    validityPeriodHours: plan.validity.validityHours,
+                    earlyRenewalHours: plan.validity.renewBeforeHours,
+                    isCaCertificate: true,
+                    maxPathLength: plan.maxPathLength,
+                    allowedUses: CA_USES,
+                    setSubjectKeyId: true,
+                },
+                { parent: this, replacementTrigger: rotationEpoch(plan.validity, Date.now()) },
+            );
+            this.certPem = cert.certPem;
+            this.privateKeyPem = pulumi.secret(privateKey.privateKeyPem);
+            this.chainPem = cert.certPem;
+        }
+        this.signer = new StateSigner({ certPem: this.certPem, privateKeyPem: this.privateKeyPem });
+        this.registerOutputs({ certPem: this.certPem, chainPem: this.chainPem });
+    }
+
+    /** Declares an intermediate CA signed by this root (path length 0). */
+    intermediate(
+        name: string,
+        args: Omit<IntermediateCertificateAuthorityArgs, "parent"> = {},
+        opts?: pulumi.ComponentResourceOptions,
+    ): IntermediateCertificateAuthority {
+        return new IntermediateCertificateAuthority(name, { ...args, parent: this }, { parent: this, ...opts });
+    }
+}
+
+/** What a root will be, decided and validated before anything is declared. */
+type RootPlan =
+    | { kind: "import"; certPem: string; parentChainPem: string; remainingHours: number; keyPem: pulumi.Output<string> }
+    | { kind: "generate"; key: Required<KeySpec>; validity: Validity; maxPathLength: number };
+
+function planRoot(name: string, args: CertificateAuthorityArgs): RootPlan {
+    if (args.import) {
+        const imported = importCa(args.import, `${name}.import`);
+        return { kind: "import", certPem: args.import.certPem, parentChainPem: args.import.parentChainPem ?? "", ...imported };
+    }
+    const key = resolveKeySpec(args.key, `${name}.key`);
+    const validity = resolveValidity(
+        args.validityDays ?? DEFAULTS.rootValidityDays,
+        args.renewBeforeDays ?? DEFAULTS.renewBeforeDays,
+        name,
+    );
+    const maxPathLength = args.maxPathLength ?? DEFAULTS.rootMaxPathLength;
+    check(Number.isInteger(maxPathLength) && maxPathLength >= 0, `${name}.maxPathLength`, `${maxPathLength} must be an integer >= 0`);
+    return { kind: "generate", key, validity, maxPathLength };
+}
+
+/**
+ * Checks an imported CA. A plain key is checked now; a key that arrives as an Output (a
+ * config secret) is checked when it resolves, and every signature depends on that check, so
+ * a mismatched key fails the update before anything is signed with it.
+ */
+function importCa(args: ImportedCaArgs, argument: string): { remainingHours: number; keyPem: pulumi.Output<string> } {
+    check(typeof args.certPem === "string", `${argument}.certPem`, "must be a PEM string");
+    const info = inspectImportedCert(args.certPem, `${argument}.certPem`, Date.now());
+    if (typeof args.keyPem === "string") {
+        requireMatchingKey(args.certPem, args.keyPem, `${argument}.keyPem`);
+    }
+    const keyPem = pulumi.secret(
+        pulumi.output(args.keyPem).apply((pem) => {
+            requireMatchingKey(args.certPem, pem, `${argument}.keyPem`);
+            return pem;
+        }),
+    );
+    return { remainingHours: info.remainingHours, keyPem };
+}

@@ -1,0 +1,58 @@
+import { stringify } from "yaml";
+import { EntrypointNames, EntrypointSpec, METRICS_ENTRYPOINT, PING_ENTRYPOINT } from "./entrypoints";
+
+/** What the static configuration (traefik.yml) is rendered from. */
+export interface StaticConfigInput {
+    /** Resolved entrypoints. */
+    entrypoints: EntrypointSpec[];
+    /** Names of web, websecure and dask. */
+    names: EntrypointNames;
+    /** Namespaces the kubernetescrd provider watches. */
+    watchNamespaces: string[];
+    /** Label selector the provider applies to every Traefik object it reads. */
+    labelSelector: string;
+    /** Log level. */
+    logLevel: string;
+}
+
+/** The static configuration as data; `renderStaticConfig` serializes it. */
+export function staticConfig(input: StaticConfigInput): Record<string, unknown> {
+    const entryPoints: Record<string, unknown> = {};
+    const websecure = input.entrypoints.find((e) => e.name === input.names.websecure)!;
+    for (const ep of input.entrypoints) {
+        const entry: Record<string, unknown> = { address: `:${ep.containerPort}${ep.tcp ? "/tcp" : ""}` };
+        if (ep.name === input.names.web) {
+            entry.http = {
+                redirections: {
+                    entryPoint: { to: `:${websecure.servicePort}`, scheme: "https", permanent: true },
+                },
+            };
+        }
+        if (ep.name === input.names.websecure) {
+            entry.http = { tls: {} };
+        }
+        entryPoints[ep.name] = entry;
+    }
+    return {
+        global: { checkNewVersion: false, sendAnonymousUsage: false },
+        entryPoints,
+        providers: {
+            kubernetesCRD: {
+                namespaces: input.watchNamespaces,
+                labelSelector: input.labelSelector,
+                allowCrossNamespace: false,
+                allowExternalNameServices: false,
+            },
+        },
+        ping: { entryPoint: PING_ENTRYPOINT.name },
+        metrics: { prometheus: { entryPoint: METRICS_ENTRYPOINT.name } },
+        api: { dashboard: false },
+        log: { level: input.logLevel, format: "json" },
+        accessLog: {},
+    };
+}
+
+/** Renders traefik.yml with a YAML serializer. */
+export function renderStaticConfig(input: StaticConfigInput): string {
+    return stringify(staticConfig(input));
+}

@@ -1,0 +1,351 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { check, requireDnsLabel, requireOneOf, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
+import { tlsSecret } from "../pki/publish";
+import { CrdSource, loadCrds } from "./crds";
+import { DEFAULT_ENTRYPOINTS, EntrypointNames, PING_ENTRYPOINT, PortArgs, resolveEntrypoints } from "./entrypoints";
+import { providerRules } from "./rbac";
+import { SniRoute, SniRouteArgs } from "./sni-route";
+import { renderStaticConfig } from "./static-config";
+import { crdReleaseUrl, TRAEFIK_VERSION, traefikImage } from "./version";
+
+/** Service types Traefik can be exposed with. */
+export const SERVICE_TYPES = ["LoadBalancer", "NodePort", "ClusterIP"] as const;
+
+/** How the Traefik Service is exposed. */
+export interface TraefikServiceArgs {
+    /** `LoadBalancer`, `NodePort` or `ClusterIP`. Default `LoadBalancer`. */
+    type?: (typeof SERVICE_TYPES)[number];
+    /** Fixed IP for a LoadBalancer (the facility's one address). Default: assigned by the cloud. */
+    loadBalancerIP?: string;
+    /** Node ports per entrypoint for `NodePort`. Default: assigned by Kubernetes. */
+    nodePorts?: Partial<Record<keyof EntrypointNames, number>>;
+    /** Service annotations (e.g. for a cloud load balancer). Default none. */
+    annotations?: Record<string, string>;
+    /** `Cluster` or `Local`. Default `Cluster`. */
+    externalTrafficPolicy?: "Cluster" | "Local";
+}
+
+/** A key pair to serve when no route's own certificate matches (a `Certificate` fits). */
+export interface KeyPairSource {
+    /** Certificate PEM (leaf first, then intermediates). */
+    certPem: pulumi.Input<string>;
+    /** Private key PEM; a Pulumi secret. */
+    privateKeyPem: pulumi.Input<string>;
+    /** Issuer chain PEM. Default: none. */
+    caPem?: pulumi.Input<string>;
+}
+
+/** An existing Traefik to attach routes to, when this component installs nothing. */
+export interface ExistingTraefikArgs {
+    /** Its entrypoint names. Default web, websecure, dask. */
+    entrypointNames?: Partial<EntrypointNames>;
+    /** Labels its providers select on, added to every route. Default none. */
+    routeLabels?: Record<string, string>;
+    /** Port of its Dask entrypoint. Default 8786. */
+    daskPort?: number;
+}
+
+/** Traefik v3 as the facility's one front door. */
+export interface TraefikArgs extends PortArgs {
+    /** Namespace to install into. Required. */
+    namespace: string;
+    /** `install` (default) deploys Traefik; `existing` installs nothing and only names the entrypoints. */
+    mode?: "install" | "existing";
+    /** Settings of an existing Traefik (mode `existing`). Default: standard names. */
+    existing?: ExistingTraefikArgs;
+    /** Create the namespace. Default true. */
+    createNamespace?: boolean;
+    /** Further namespaces whose routes Traefik serves (its own is always watched). Default none. */
+    watchNamespaces?: string[];
+    /** Label selector of the kubernetescrd provider. Default `hepaf.io/traefik=<name>`. */
+    labelSelector?: { key: string; value: string };
+    /** Traefik version (image tag and CRDs). Default the pinned {@link TRAEFIK_VERSION}. */
+    version?: string;
+    /** Image; default the official image of `version`. */
+    image?: string;
+    /** Where the CRD definitions come from. Default the release URL of `version`. */
+    crds?: CrdSource;
+    /** Entrypoint names. Default web, websecure, dask. */
+    entrypointNames?: Partial<EntrypointNames>;
+    /** Service exposure. Default a LoadBalancer. */
+    service?: TraefikServiceArgs;
+    /** Replicas. Default 2 (with a PodDisruptionBudget of minAvailable 1). */
+    replicas?: number;
+    /** Container resources. Default requests 100m/128Mi, limits 1 CPU/512Mi. */
+    resources?: k8s.types.input.core.v1.ResourceRequirements;
+    /** Default TLS certificate for HTTPS. Default: Traefik's self-signed one. */
+    defaultCertificate?: KeyPairSource;
+    /** Log level. Default `INFO`. */
+    logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+}
+
+const DEFAULT_RESOURCES = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } };
+
+/** Traefik installed (or referenced) in a namespace, with its entrypoints for routes. */
+export class Traefik extends pulumi.ComponentResource {
+    /** Entrypoint names for routes. */
+    readonly entrypoints: EntrypointNames;
+    /** Labels a route must carry for this Traefik to see it. */
+    readonly routeLabels: Record<string, string>;
+    /** Namespace Traefik runs in. */
+    readonly namespace: string;
+    /** Port of the shared Dask entrypoint. */
+    readonly daskPort: number;
+    /** Namespaces whose routes this Traefik serves (undefined for an existing Traefik). */
+    readonly watchNamespaces?: string[];
+    /** Name of the Traefik Service (undefined for an existing Traefik). */
+    readonly serviceName?: string;
+    /** The external address of the Service once known (LoadBalancer ingress IP or host). */
+    readonly address?: pulumi.Output<string | undefined>;
+    /** Resources routes depend on (the CRDs), for `dependsOn`. */
+    readonly crdResources: pulumi.Output<pulumi.Resource[]>;
+
+    private readonly sniHosts = new Map<string, string>();
+
+    constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("hepaf:traefik:Traefik", name, {}, opts);
+        requireDnsLabel(args.namespace, `${name}.namespace`);
+        const mode = args.mode ?? "install";
+        requireOneOf(mode, ["install", "existing"], `${name}.mode`);
+        this.namespace = args.namespace;
+
+        if (mode === "existing") {
+            const existing = args.existing ?? {};
+            this.entrypoints = { ...DEFAULT_ENTRYPOINTS, ...existing.entrypointNames };
+            Object.entries(this.entrypoints).forEach(([k, v]) => requireDnsLabel(v, `${name}.existing.entrypointNames.${k}`));
+            this.routeLabels = { ...existing.routeLabels };
+            this.daskPort = existing.daskPort ?? 8786;
+            this.crdResources = pulumi.output([]);
+            this.registerOutputs({ entrypoints: this.entrypoints });
+            return;
+        }
+
+        // Validate everything before declaring anything.
+        this.entrypoints = { ...DEFAULT_ENTRYPOINTS, ...args.entrypointNames };
+        const entrypoints = resolveEntrypoints(this.entrypoints, args, name);
+        this.daskPort = args.daskPort ?? 8786;
+        const watch = [args.namespace, ...(args.watchNamespaces ?? []).filter((ns) => ns !== args.namespace)];
+        (args.watchNamespaces ?? []).forEach((ns, i) => requireDnsLabel(ns, `${name}.watchNamespaces[${i}]`));
+        this.watchNamespaces = watch;
+        const selector = args.labelSelector ?? { key: "hepaf.io/traefik", value: name };
+        requireDnsLabel(selector.value, `${name}.labelSelector.value`);
+        this.routeLabels = { [selector.key]: selector.value };
+        const service = args.service ?? {};
+        const serviceType = service.type ?? "LoadBalancer";
+        requireOneOf(serviceType, SERVICE_TYPES, `${name}.service.type`);
+        check(
+            service.loadBalancerIP === undefined || serviceType === "LoadBalancer",
+            `${name}.service.loadBalancerIP`,
+            `a fixed IP needs service.type "LoadBalancer", not "${serviceType}"`,
+        );
+        check(
+            service.nodePorts === undefined || serviceType === "NodePort",
+            `${name}.service.nodePorts`,
+            `node ports need service.type "NodePort", not "${serviceType}"`,
+        );
+        const replicas = args.replicas ?? 2;
+        requirePositiveInteger(replicas, `${name}.replicas`);
+        const version = args.version ?? TRAEFIK_VERSION;
+        const crdDocs = loadCrds(args.crds ?? { source: "url" }, crdReleaseUrl(version), `${name}.crds`);
+
+        const labels = (component: string) => standardLabels({ name: "traefik", instance: name, component });
+        const selectLabels = selectorLabels({ name: "traefik", instance: name, component: "proxy" });
+        const child = { parent: this };
+
+        // CRDs: cluster-scoped, so every later object waits for them.
+        const declareCrds = (docs: Awaited<typeof crdDocs>) =>
+            docs.map(
+                (doc) =>
+                    new k8s.apiextensions.v1.CustomResourceDefinition(
+                        `${name}-crd-${doc.metadata.name}`,
+                        {
+                            metadata: { ...doc.metadata, labels: { ...(doc.metadata.labels as object), ...labels("crd") } },
+                            spec: doc.spec as unknown as k8s.types.input.apiextensions.v1.CustomResourceDefinitionSpec,
+                        },
+                        child,
+                    ),
+            );
+        this.crdResources = pulumi.output(
+            Array.isArray(crdDocs) ? declareCrds(crdDocs) : crdDocs.then(declareCrds),
+        ) as pulumi.Output<pulumi.Resource[]>;
+
+        const namespace =
+            args.createNamespace === false
+                ? undefined
+                : new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace, labels: labels("namespace") } }, child);
+        const inNs = { parent: this, dependsOn: namespace ? [namespace] : [] };
+        const meta = (objName: string, component: string) => ({ name: objName, namespace: args.namespace, labels: labels(component) });
+
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(name, "rbac"), automountServiceAccountToken: true }, inNs);
+        for (const ns of watch) {
+            const role = new k8s.rbac.v1.Role(
+                `${name}-role-${ns}`,
+                { metadata: { name: `${name}-traefik`, namespace: ns, labels: labels("rbac") }, rules: providerRules() },
+                inNs,
+            );
+            new k8s.rbac.v1.RoleBinding(
+                `${name}-rolebinding-${ns}`,
+                {
+                    metadata: { name: `${name}-traefik`, namespace: ns, labels: labels("rbac") },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                    subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: args.namespace }],
+                },
+                inNs,
+            );
+        }
+
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            {
+                metadata: meta(`${name}-config`, "config"),
+                data: {
+                    "traefik.yml": renderStaticConfig({
+                        entrypoints,
+                        names: this.entrypoints,
+                        watchNamespaces: watch,
+                        labelSelector: `${selector.key}=${selector.value}`,
+                        logLevel: args.logLevel ?? "INFO",
+                    }),
+                },
+            },
+            inNs,
+        );
+
+        if (args.defaultCertificate) {
+            const secret = tlsSecret(
+                `${name}-default-tls`,
+                {
+                    namespace: args.namespace,
+                    name: `${name}-default-tls`,
+                    certPem: args.defaultCertificate.certPem,
+                    keyPem: args.defaultCertificate.privateKeyPem,
+                    caPem: args.defaultCertificate.caPem ?? "",
+                },
+                inNs,
+            );
+            new k8s.apiextensions.CustomResource(
+                `${name}-tlsstore`,
+                {
+                    apiVersion: "traefik.io/v1alpha1",
+                    kind: "TLSStore",
+                    metadata: { name: "default", namespace: args.namespace, labels: { ...labels("tls"), ...this.routeLabels } },
+                    spec: { defaultCertificate: { secretName: secret.metadata.name } },
+                },
+                { ...inNs, dependsOn: this.crdResources.apply((c) => [...c, ...(namespace ? [namespace] : [])]) },
+            );
+        }
+
+        const probe = { httpGet: { path: "/ping", port: PING_ENTRYPOINT.port }, periodSeconds: 10, failureThreshold: 3 };
+        const deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: meta(name, "proxy"),
+                spec: {
+                    replicas,
+                    selector: { matchLabels: selectLabels },
+                    template: {
+                        metadata: {
+                            labels: { ...labels("proxy") },
+                            annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": "9100" },
+                        },
+                        spec: {
+                            serviceAccountName: sa.metadata.name,
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: 65532,
+                                runAsGroup: 65532,
+                                fsGroup: 65532,
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
+                            containers: [
+                                {
+                                    name: "traefik",
+                                    image: args.image ?? traefikImage(version),
+                                    args: ["--configFile=/etc/traefik/traefik.yml"],
+                                    ports: entrypoints.map((ep) => ({ name: ep.name, containerPort: ep.containerPort, protocol: "TCP" })),
+                                    resources: args.resources ?? DEFAULT_RESOURCES,
+                                    readinessProbe: { ...probe, initialDelaySeconds: 2 },
+                                    livenessProbe: { ...probe, initialDelaySeconds: 10 },
+                                    securityContext: {
+                                        allowPrivilegeEscalation: false,
+                                        readOnlyRootFilesystem: true,
+                                        capabilities: { drop: ["ALL"] },
+                                    },
+                                    volumeMounts: [
+                                        { name: "config", mountPath: "/etc/traefik", readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "config", configMap: { name: config.metadata.name } },
+                                { name: "tmp", emptyDir: {} },
+                            ],
+                        },
+                    },
+                },
+            },
+            inNs,
+        );
+
+        this.serviceName = name;
+        const svc = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: { ...meta(name, "proxy"), annotations: service.annotations },
+                spec: {
+                    type: serviceType,
+                    selector: selectLabels,
+                    loadBalancerIP: service.loadBalancerIP,
+                    externalTrafficPolicy: serviceType === "ClusterIP" ? undefined : service.externalTrafficPolicy ?? "Cluster",
+                    ports: entrypoints
+                        .filter((ep) => ep.servicePort !== undefined)
+                        .map((ep) => {
+                            const key = (Object.keys(this.entrypoints) as (keyof EntrypointNames)[]).find(
+                                (k) => this.entrypoints[k] === ep.name,
+                            )!;
+                            return {
+                                name: ep.name,
+                                port: ep.servicePort!,
+                                targetPort: ep.name,
+                                protocol: "TCP",
+                                nodePort: service.nodePorts?.[key],
+                            };
+                        }),
+                },
+            },
+            { ...inNs, dependsOn: [deployment, ...(namespace ? [namespace] : [])] },
+        );
+        this.address = svc.status.apply((s) => s?.loadBalancer?.ingress?.[0]?.ip ?? s?.loadBalancer?.ingress?.[0]?.hostname);
+
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            {
+                metadata: meta(name, "proxy"),
+                spec: replicas > 1 ? { minAvailable: 1, selector: { matchLabels: selectLabels } } : { maxUnavailable: 1, selector: { matchLabels: selectLabels } },
+            },
+            inNs,
+        );
+
+        this.registerOutputs({ entrypoints: this.entrypoints, serviceName: this.serviceName, address: this.address });
+    }
+
+    /**
+     * Declares an {@link SniRoute} on this Traefik's Dask entrypoint (unless another is given),
+     * carrying its route labels and waiting for its CRDs; refuses an SNI host already routed.
+     */
+    sniRoute(name: string, args: Omit<SniRouteArgs, "entrypoint" | "labels"> & { entrypoint?: string }, opts?: pulumi.ComponentResourceOptions): SniRoute {
+        for (const host of [...(args.host ? [args.host] : []), ...(args.hosts ?? [])]) {
+            const owner = this.sniHosts.get(host);
+            check(owner === undefined, `${name}.host`, `SNI host "${host}" is already routed by "${owner}"; each host may have one route`);
+        }
+        const route = new SniRoute(
+            name,
+            { ...args, entrypoint: args.entrypoint ?? this.entrypoints.dask, labels: this.routeLabels },
+            { parent: this, dependsOn: this.crdResources, ...opts },
+        );
+        route.hosts.forEach((h) => this.sniHosts.set(h, name));
+        return route;
+    }
+}

@@ -1,0 +1,13 @@
+/** Test tiers: unit (mocks), integration (real Python software), e2e (real Pulumi engine). */
+const tsJest = ["ts-jest", { tsconfig: "tsconfig.json" }];
+const tier = (name, timeout) => ({
+  displayName: name,
+  testEnvironment: "node",
+  roots: ["<rootDir>/test/" + name],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.ts$": tsJest },
+  testTimeout: timeout,
+});
+module.exports = {
+  projects: [tier("unit", 60000), tier("integration", 300000), tier("e2e", 900000)],
+};

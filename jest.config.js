@@ -1,13 +1,14 @@
-/** Test tiers: unit (mocks), integration (real Python software), e2e (real Pulumi engine). */
+/** Test tiers: unit (mocks), package (the packed npm package), integration (real Python software), e2e (real Pulumi engine). */
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json" }];
 const tier = (name, timeout) => ({
   displayName: name,
   testEnvironment: "node",
+  testEnvironmentOptions: { globalsCleanup: "off" },
   roots: ["<rootDir>/test/" + name],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": tsJest },
   testTimeout: timeout,
 });
 module.exports = {
-  projects: [tier("unit", 60000), tier("integration", 300000), tier("e2e", 900000)],
+  projects: [tier("unit", 60000), tier("package", 300000), tier("integration", 300000), tier("e2e", 900000)],
 };

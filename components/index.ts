@@ -1,4 +1,5 @@
 /** hepaf: Pulumi components for an interactive analysis facility for high-energy physics. */
 export * from "./common";
+export * from "./facility";
 export * from "./pki";
 export * from "./traefik";

@@ -59,11 +59,11 @@ export class SniRoute extends pulumi.ComponentResource {
     readonly route: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: SniRouteArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("hepaf:traefik:SniRoute", name, {}, opts);
         requireDnsLabel(args.namespace, `${name}.namespace`);
         requireDnsLabel(args.entrypoint, `${name}.entrypoint`);
         requireDnsName(args.objectName ?? name, `${name}.objectName`);
         const { hosts, rule } = sniMatches(args, name);
+        super("hepaf:traefik:SniRoute", name, {}, opts);
         this.rule = rule;
         this.hosts = hosts;
         this.route = new k8s.apiextensions.CustomResource(

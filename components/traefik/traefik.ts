@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { check, requireDnsLabel, requireOneOf, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
+import { check, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
 import { tlsSecret } from "../pki/publish";
-import { CrdSource, loadCrds } from "./crds";
-import { DEFAULT_ENTRYPOINTS, EntrypointNames, PING_ENTRYPOINT, PortArgs, resolveEntrypoints } from "./entrypoints";
+import { CrdDocument, CrdSource, loadCrds } from "./crds";
+import { DEFAULT_ENTRYPOINTS, EntrypointNames, EntrypointSpec, PING_ENTRYPOINT, PortArgs, resolveEntrypoints } from "./entrypoints";
 import { providerRules } from "./rbac";
 import { SniRoute, SniRouteArgs } from "./sni-route";
 import { renderStaticConfig } from "./static-config";
@@ -82,6 +82,73 @@ export interface TraefikArgs extends PortArgs {
 
 const DEFAULT_RESOURCES = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } };
 
+/** Everything decided from the args, validated, before any resource exists. */
+type TraefikPlan =
+    | { mode: "existing"; names: EntrypointNames; daskPort: number; routeLabels: Record<string, string> }
+    | {
+          mode: "install";
+          names: EntrypointNames;
+          daskPort: number;
+          routeLabels: Record<string, string>;
+          entrypoints: EntrypointSpec[];
+          watch: string[];
+          selector: { key: string; value: string };
+          service: TraefikServiceArgs;
+          serviceType: (typeof SERVICE_TYPES)[number];
+          replicas: number;
+          version: string;
+          crdDocs: CrdDocument[] | Promise<CrdDocument[]>;
+      };
+
+function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
+    requireDnsLabel(args.namespace, `${name}.namespace`);
+    const mode = args.mode ?? "install";
+    requireOneOf(mode, ["install", "existing"], `${name}.mode`);
+    if (mode === "existing") {
+        const existing = args.existing ?? {};
+        const names = { ...DEFAULT_ENTRYPOINTS, ...existing.entrypointNames };
+        Object.entries(names).forEach(([k, v]) => requireDnsLabel(v, `${name}.existing.entrypointNames.${k}`));
+        const daskPort = existing.daskPort ?? 8786;
+        requirePort(daskPort, `${name}.existing.daskPort`);
+        return { mode, names, daskPort, routeLabels: { ...existing.routeLabels } };
+    }
+    const names = { ...DEFAULT_ENTRYPOINTS, ...args.entrypointNames };
+    const entrypoints = resolveEntrypoints(names, args, name);
+    (args.watchNamespaces ?? []).forEach((ns, i) => requireDnsLabel(ns, `${name}.watchNamespaces[${i}]`));
+    const watch = [args.namespace, ...(args.watchNamespaces ?? []).filter((ns) => ns !== args.namespace)];
+    const selector = args.labelSelector ?? { key: "hepaf.io/traefik", value: name };
+    requireDnsLabel(selector.value, `${name}.labelSelector.value`);
+    const service = args.service ?? {};
+    const serviceType = service.type ?? "LoadBalancer";
+    requireOneOf(serviceType, SERVICE_TYPES, `${name}.service.type`);
+    check(
+        service.loadBalancerIP === undefined || serviceType === "LoadBalancer",
+        `${name}.service.loadBalancerIP`,
+        `a fixed IP needs service.type "LoadBalancer", not "${serviceType}"`,
+    );
+    check(
+        service.loadBalancerIP === undefined || isIpAddress(service.loadBalancerIP),
+        `${name}.service.loadBalancerIP`,
+        `"${service.loadBalancerIP}" is not a valid IPv4 or IPv6 address`,
+    );
+    check(
+        service.nodePorts === undefined || serviceType === "NodePort",
+        `${name}.service.nodePorts`,
+        `node ports need service.type "NodePort", not "${serviceType}"`,
+    );
+    Object.entries(service.nodePorts ?? {}).forEach(([k, v]) =>
+        check(Number.isInteger(v) && v >= 1 && v <= 65535, `${name}.service.nodePorts.${k}`, `${v} is not a valid port`),
+    );
+    const replicas = args.replicas ?? 2;
+    requirePositiveInteger(replicas, `${name}.replicas`);
+    const version = args.version ?? TRAEFIK_VERSION;
+    const crdDocs = loadCrds(args.crds ?? { source: "url" }, crdReleaseUrl(version), `${name}.crds`);
+    return {
+        mode, names, daskPort: args.daskPort ?? 8786, routeLabels: { [selector.key]: selector.value },
+        entrypoints, watch, selector, service, serviceType, replicas, version, crdDocs,
+    };
+}
+
 /** Traefik installed (or referenced) in a namespace, with its entrypoints for routes. */
 export class Traefik extends pulumi.ComponentResource {
     /** Entrypoint names for routes. */
@@ -104,50 +171,20 @@ export class Traefik extends pulumi.ComponentResource {
     private readonly sniHosts = new Map<string, string>();
 
     constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validate everything before declaring anything.
+        const plan = planTraefik(name, args);
         super("hepaf:traefik:Traefik", name, {}, opts);
-        requireDnsLabel(args.namespace, `${name}.namespace`);
-        const mode = args.mode ?? "install";
-        requireOneOf(mode, ["install", "existing"], `${name}.mode`);
         this.namespace = args.namespace;
-
-        if (mode === "existing") {
-            const existing = args.existing ?? {};
-            this.entrypoints = { ...DEFAULT_ENTRYPOINTS, ...existing.entrypointNames };
-            Object.entries(this.entrypoints).forEach(([k, v]) => requireDnsLabel(v, `${name}.existing.entrypointNames.${k}`));
-            this.routeLabels = { ...existing.routeLabels };
-            this.daskPort = existing.daskPort ?? 8786;
+        this.entrypoints = plan.names;
+        this.daskPort = plan.daskPort;
+        this.routeLabels = plan.routeLabels;
+        if (plan.mode === "existing") {
             this.crdResources = pulumi.output([]);
             this.registerOutputs({ entrypoints: this.entrypoints });
             return;
         }
-
-        // Validate everything before declaring anything.
-        this.entrypoints = { ...DEFAULT_ENTRYPOINTS, ...args.entrypointNames };
-        const entrypoints = resolveEntrypoints(this.entrypoints, args, name);
-        this.daskPort = args.daskPort ?? 8786;
-        const watch = [args.namespace, ...(args.watchNamespaces ?? []).filter((ns) => ns !== args.namespace)];
-        (args.watchNamespaces ?? []).forEach((ns, i) => requireDnsLabel(ns, `${name}.watchNamespaces[${i}]`));
+        const { entrypoints, watch, selector, service, serviceType, replicas, version, crdDocs } = plan;
         this.watchNamespaces = watch;
-        const selector = args.labelSelector ?? { key: "hepaf.io/traefik", value: name };
-        requireDnsLabel(selector.value, `${name}.labelSelector.value`);
-        this.routeLabels = { [selector.key]: selector.value };
-        const service = args.service ?? {};
-        const serviceType = service.type ?? "LoadBalancer";
-        requireOneOf(serviceType, SERVICE_TYPES, `${name}.service.type`);
-        check(
-            service.loadBalancerIP === undefined || serviceType === "LoadBalancer",
-            `${name}.service.loadBalancerIP`,
-            `a fixed IP needs service.type "LoadBalancer", not "${serviceType}"`,
-        );
-        check(
-            service.nodePorts === undefined || serviceType === "NodePort",
-            `${name}.service.nodePorts`,
-            `node ports need service.type "NodePort", not "${serviceType}"`,
-        );
-        const replicas = args.replicas ?? 2;
-        requirePositiveInteger(replicas, `${name}.replicas`);
-        const version = args.version ?? TRAEFIK_VERSION;
-        const crdDocs = loadCrds(args.crds ?? { source: "url" }, crdReleaseUrl(version), `${name}.crds`);
 
         const labels = (component: string) => standardLabels({ name: "traefik", instance: name, component });
         const selectLabels = selectorLabels({ name: "traefik", instance: name, component: "proxy" });

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Creates (once) the project's Python venv with the real software the integration tier uses
+# (test/python/requirements.txt) and prints its python path. The venv lives outside the
+# repository, keyed by the hash of the requirements, so a change of pins makes a new one.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+req="$root/test/python/requirements.txt"
+key="$(sha256sum "$req" | cut -c1-12)"
+venv="${HEPAF_CACHE:-$HOME/.cache/hepaf}/venv-$key"
+if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
+  command -v python3 >/dev/null || { echo "python-env: python3 is needed to create the venv" >&2; exit 1; }
+  rm -rf "$venv"
+  python3 -m venv "$venv" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2 \
+    || { echo "python-env: pip install of $req failed" >&2; exit 1; }
+  touch "$venv/.complete"
+fi
+echo "$venv/bin/python"

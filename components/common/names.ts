@@ -24,3 +24,19 @@ export function groupNamespace(facility: string, group: string): string {
     );
     return name;
 }
+
+/** The JupyterHub service name of a group's Dask Gateway: `dask-gateway-<group>`. */
+export function gatewayServiceName(group: string): string {
+    requireDnsLabel(group, "group");
+    return `dask-gateway-${group}`;
+}
+
+/** The Kubernetes Service of a group's Dask Gateway API server, in the group namespace. */
+export const GATEWAY_API_SERVICE = "dask-gateway-api";
+/** The port of the Dask Gateway API server Service. */
+export const GATEWAY_API_PORT = 8000;
+
+/** In-cluster URL of a group's Dask Gateway API server. */
+export function gatewayApiUrl(facility: string, group: string): string {
+    return `http://${GATEWAY_API_SERVICE}.${groupNamespace(facility, group)}.svc.cluster.local:${GATEWAY_API_PORT}`;
+}

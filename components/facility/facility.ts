@@ -83,6 +83,8 @@ export class AnalysisFacility extends pulumi.ComponentResource {
             );
             const groupCa = ca.intermediate(`${name}-${group.name}-ca`, { subject: { organization: name, organizationalUnit: group.name } });
             groupCa.trustBundle({ namespace: ns, name: "hepaf-group-ca" }, { dependsOn: groupNamespaces.slice(-1) });
+            // The group CA key lives only in the group's namespace (the hub signs user certificates with it).
+            groupCa.toSecret({ namespace: ns, name: "hepaf-group-ca-keypair" }, { dependsOn: groupNamespaces.slice(-1) });
             this.groups[group.name] = { namespace: ns, ca: groupCa };
         }
 

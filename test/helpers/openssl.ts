@@ -64,3 +64,14 @@ export function opensslSelfSignedLeaf(keyPem: string): string {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
+
+/** Signs a fresh client certificate for `cn` with a CA's certificate and key (as the hub does at spawn). */
+export function opensslSignLeaf(caCertPem: string, caKeyPem: string, cn: string): string {
+    const { dir, paths } = tempFiles({ "ca.pem": caCertPem, "ca-key.pem": caKeyPem, "ext.cnf": "[ext]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n" });
+    try {
+        execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "r.csr"), "-subj", `/CN=${cn}`], { stdio: "ignore" });
+        return execFileSync("openssl", ["x509", "-req", "-in", path.join(dir, "r.csr"), "-CA", paths["ca.pem"], "-CAkey", paths["ca-key.pem"], "-CAcreateserial", "-days", "1", "-extfile", paths["ext.cnf"], "-extensions", "ext"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}

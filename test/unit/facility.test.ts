@@ -29,6 +29,11 @@ test("a facility of two groups: namespaces, CA tree, trust bundles and one front
     expect(opensslVerify(await valueOf(af.groups.opendata.ca.certPem), cmsPem).ok).toBe(false);
     const bundles = objs.filter((o) => o.kind === "ConfigMap" && o.metadata.name === "hepaf-group-ca");
     expect(bundles.map((b) => b.metadata.namespace).sort()).toEqual(["af-cms", "af-opendata"]);
+    // Each group CA's key pair is published only in that group's namespace.
+    const keypairs = objs.filter((o) => o.kind === "Secret" && o.metadata.name === "hepaf-group-ca-keypair");
+    expect(keypairs.map((k) => k.metadata.namespace).sort()).toEqual(["af-cms", "af-opendata"]);
+    const cmsKeypair = keypairs.find((k) => k.metadata.namespace === "af-cms")!;
+    expect((cmsKeypair.stringData as any)["tls.crt"]).toBe(await valueOf(af.groups.cms.ca.certPem));
     // The default HTTPS certificate covers the domain and its subdomains.
     expect(objs.some((o) => o.kind === "TLSStore")).toBe(true);
 });

@@ -1,0 +1,96 @@
+/**
+ * The dev stack with the real Pulumi engine and providers (render mode, no cluster).
+ * One stack lives through the whole file: up, up again, preview a change, destroy.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { CrdValidator, isBuiltin, traefikCrds, validateBuiltin } from "../helpers/k8s-schema";
+import { opensslSignLeaf, opensslText, opensslVerify } from "../helpers/openssl";
+import { E2eProject, e2eProject, renderedObjects, secretValue, yamlFiles } from "./workspace";
+
+let project: E2eProject;
+let firstObjects: any[];
+
+beforeAll(async () => {
+    project = await e2eProject("dev");
+    await project.stack.setConfig("hepaf:renderDir", { value: project.renderDir });
+});
+
+afterAll(() => project?.dispose());
+
+const secrets = (objs: any[]) => objs.filter((o) => o.kind === "Secret");
+const byName = (objs: any[], kind: string, ns: string, name: string) =>
+    objs.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
+
+test("up renders manifests that validate against Kubernetes and the CRDs' own schemas", async () => {
+    const result = await project.stack.up({ onOutput: () => undefined });
+    expect(result.summary.result).toBe("succeeded");
+    firstObjects = renderedObjects(project.renderDir);
+    expect(firstObjects.length).toBeGreaterThan(20);
+    const crdDocs = firstObjects.filter((o) => o.kind === "CustomResourceDefinition");
+    const crds = new CrdValidator([...traefikCrds(), ...crdDocs]);
+    for (const obj of firstObjects) {
+        if (isBuiltin(obj)) validateBuiltin(obj);
+        else crds.validate(obj);
+    }
+    expect(fs.existsSync(path.join(project.renderDir, "0-crd"))).toBe(true);
+    expect(fs.existsSync(path.join(project.renderDir, "1-manifest"))).toBe(true);
+    const outputs = await project.stack.outputs();
+    expect(outputs.hubUrl.value).toBe("https://af.example.org");
+    expect(outputs.daskEndpoint.value).toBe("af.example.org:8786");
+});
+
+test("certificates written by the real tls provider verify with openssl along the chain", () => {
+    const root = byName(firstObjects, "ConfigMap", "af", "hepaf-root-ca").data["ca.crt"] as string;
+    // Traefik's default certificate: root -> leaf, SANs as declared.
+    const edgeCert = secretValue(byName(firstObjects, "Secret", "af", "af-edge-default-tls"), "tls.crt");
+    expect(opensslVerify(root, edgeCert, undefined, "sslserver").ok).toBe(true);
+    expect(opensslText(edgeCert)).toMatch(/DNS:af.example.org, DNS:\*.af.example.org/);
+    for (const group of ["cms", "opendata"]) {
+        // root -> intermediate: the group CA key pair lives only in the group's namespace.
+        const keypair = byName(firstObjects, "Secret", `af-${group}`, "hepaf-group-ca-keypair");
+        const intermediate = secretValue(keypair, "tls.crt");
+        expect(opensslVerify(root, intermediate).ok).toBe(true);
+        expect(opensslText(intermediate)).toMatch(/CA:TRUE, pathlen:0/);
+        expect(secretValue(keypair, "ca.crt")).toBe(intermediate + root);
+        expect(byName(firstObjects, "ConfigMap", `af-${group}`, "hepaf-group-ca").data["ca.crt"]).toBe(intermediate + root);
+        // intermediate -> leaf: a user certificate signed with that key (as the hub does at spawn).
+        const leaf = opensslSignLeaf(intermediate, secretValue(keypair, "tls.key"), `alice-${group}`);
+        expect(opensslVerify(root, leaf, intermediate, "sslclient").ok).toBe(true);
+        // ... and it opens nothing of another group.
+        const other = group === "cms" ? "opendata" : "cms";
+        const otherCa = secretValue(byName(firstObjects, "Secret", `af-${other}`, "hepaf-group-ca-keypair"), "tls.crt");
+        expect(opensslVerify(root, leaf, otherCa).ok).toBe(false);
+    }
+});
+
+test("a second up changes nothing and keeps every generated secret", async () => {
+    const result = await project.stack.up({ onOutput: () => undefined });
+    const changes = result.summary.resourceChanges ?? {};
+    expect(Object.keys(changes).filter((k) => k !== "same")).toEqual([]);
+    const again = renderedObjects(project.renderDir);
+    for (const s of secrets(firstObjects)) {
+        const twin = byName(again, "Secret", s.metadata.namespace, s.metadata.name);
+        expect(twin).toBeDefined();
+        expect(twin.stringData ?? twin.data).toEqual(s.stringData ?? s.data);
+    }
+});
+
+test("preview --diff after a config change shows only the expected objects", async () => {
+    await project.stack.setConfig("hepaf:traefik", { value: JSON.stringify({ service: { type: "LoadBalancer" }, daskPort: 8787 }) });
+    const preview = await project.stack.preview({ diff: true, onOutput: () => undefined });
+    const changed = preview.changeSummary;
+    expect(changed.create ?? 0).toBe(0);
+    expect(changed.delete ?? 0).toBe(0);
+    expect(changed.update).toBe(3); // the static config, the Deployment's ports, the Service's ports
+    expect(preview.stdout).toMatch(/af-edge-config/);
+    expect(preview.stdout).toMatch(/8787/);
+    await project.stack.setConfig("hepaf:traefik", { value: JSON.stringify({ service: { type: "LoadBalancer" }, daskPort: 8786 }) });
+});
+
+test("destroy removes every rendered file", async () => {
+    expect(yamlFiles(project.renderDir).length).toBeGreaterThan(0);
+    const result = await project.stack.destroy({ onOutput: () => undefined });
+    expect(result.summary.result).toBe("succeeded");
+    expect(yamlFiles(project.renderDir)).toEqual([]);
+});

@@ -3,3 +3,4 @@ export * from "./common";
 export * from "./facility";
 export * from "./pki";
 export * from "./traefik";
+export * from "./dask-gateway";

@@ -1,0 +1,108 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { HTCondorWorkerArgs } from "./dask-config";
+
+/** One group that submits to the pool. */
+export interface HTCondorGroupArgs {
+    /** Group name (a DNS label); its objects go to the namespace `<facility>-<name>`. Required. */
+    name: string;
+    /** HTCondor accounting group of the group's jobs (`accounting_group`). Default none; required when the pool sets `requireAccountingGroup`. */
+    accountingGroup?: string;
+    /** Token identity. Default `<name>@<trustDomain>`. */
+    identity?: string;
+    /** The group's IDTOKEN when tokens are `provided` (a Pulumi secret). Default none. */
+    token?: pulumi.Input<string>;
+    /** What each Dask worker job asks for. Default 1 core, 4096 MiB memory and disk, `python3`. */
+    worker?: HTCondorWorkerArgs;
+}
+
+/** Tokens handed in as secrets (`groups[].token`). */
+export interface ProvidedTokens {
+    source: "provided";
+}
+
+/** Tokens minted here from the pool's signing key. */
+export interface MintedTokens {
+    source: "mint";
+    /** Base64 of the signing key file as it lies on the central manager (still scrambled). A Pulumi secret. Required. */
+    signingKey?: pulumi.Input<string>;
+    /** Key id (`kid`): `POOL` for SEC_TOKEN_POOL_SIGNING_KEY_FILE, else a file name in SEC_PASSWORD_DIRECTORY. Default `POOL`. */
+    keyId?: string;
+    /** Lifetime in days (`exp`). Default: no expiry. */
+    lifetimeDays?: number;
+    /** `iat` in seconds since the epoch. Default: the time of the first `pulumi up`, kept in state. */
+    issuedAt?: number;
+}
+
+/** Tokens created on the central manager with `condor_token_create` over SSH. */
+export interface RemoteTokens {
+    source: "remote";
+    /** SSH connection to the central manager (a user allowed to run condor_token_create). Required. */
+    connection: command.types.input.remote.ConnectionArgs;
+    /** Key id (`-key`). Default `POOL`. */
+    keyId?: string;
+    /** Lifetime in days (`-lifetime`). Default: no expiry. */
+    lifetimeDays?: number;
+}
+
+/** How group tokens are obtained. */
+export type TokenSource = ProvidedTokens | MintedTokens | RemoteTokens;
+
+/** Settings shared by both modes. */
+interface PoolCommonArgs {
+    /** The facility name; group namespaces are `<facility>-<group>`. Required. */
+    facility: string;
+    /** Groups that submit to this pool. Required, at least one. */
+    groups: HTCondorGroupArgs[];
+    /** Refuse groups without an accounting group. Default false. */
+    requireAccountingGroup?: boolean;
+}
+
+/** A pool run elsewhere; the facility only submits to it. */
+export interface ExternalPoolArgs extends PoolCommonArgs {
+    mode: "external";
+    /** Central manager (collector) host, optionally `host:port`. Required. */
+    collector: string;
+    /** The access point: its host and, when different, its schedd name. Required. */
+    schedd: { host: string; name?: string };
+    /** The pool's trust domain (`iss` of its tokens). Required. */
+    trustDomain: string;
+    /** UID domain. Default the trust domain. */
+    uidDomain?: string;
+    /** How group tokens are obtained. Required. */
+    tokens: TokenSource;
+}
+
+/** Execute nodes of an in-cluster pool. */
+export interface HTCondorExecuteArgs {
+    /** Replicas of the execute Deployment. Default 1. */
+    replicas?: number;
+    /** Upper bound on replicas. Default 16. */
+    maxReplicas?: number;
+    /** CPUs each execute pod advertises and requests. Default 1. */
+    cpus?: number;
+    /** Memory each execute pod advertises and requests, MiB. Default 4096. */
+    memoryMiB?: number;
+}
+
+/** A small pool deployed in the cluster: central manager, access point and execute nodes. */
+export interface InClusterPoolArgs extends PoolCommonArgs {
+    mode: "in-cluster";
+    /** Namespace of the pool's daemons (it must exist). Required. */
+    namespace: string;
+    /** Trust domain. Default the central manager Service's cluster DNS name. */
+    trustDomain?: string;
+    /** Image tag of the official images. Default the pinned {@link HTCONDOR_IMAGE_TAG}. */
+    imageTag?: string;
+    /** Images per role. Default `htcondor/<role>:<imageTag>`. */
+    images?: { cm?: string; submit?: string; execute?: string };
+    /** Execute nodes. Default 1 replica of 1 CPU, 4096 MiB. */
+    execute?: HTCondorExecuteArgs;
+    /** Token lifetime in days. Default: no expiry. */
+    tokenLifetimeDays?: number;
+    /** `iat` of minted tokens. Default: the time of the first `pulumi up`, kept in state. */
+    issuedAt?: number;
+}
+
+/** Arguments of {@link HTCondorPool}; `mode` decides which resources exist. */
+export type HTCondorPoolArgs = ExternalPoolArgs | InClusterPoolArgs;

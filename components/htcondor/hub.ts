@@ -1,0 +1,113 @@
+import { check, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
+import type { PolicyRule } from "../traefik";
+import { contactAddressTemplate } from "./dask-config";
+import { CONTACT_ADDRESS_ENV, DASHBOARD_PORT, DASK_TLS_DIR, SCHEDULER_PORT } from "./paths";
+
+/**
+ * Settings of the hub-side module `dask_sessions.py` (shipped next to this file), which at
+ * spawn issues the user's certificate and creates the user's Secret, Service and SNI route,
+ * and removes them at stop. The hub writes these settings into its values file under
+ * {@link DASK_SESSIONS_VALUES_KEY}; the module reads them with `settings_from_values(values)`.
+ */
+
+/** Key of the settings in the hub values file. */
+export const DASK_SESSIONS_VALUES_KEY = "daskSessions";
+/** Default name of the group CA Secret (kubernetes.io/tls: tls.crt, tls.key, ca.crt) in each group namespace. */
+export const GROUP_CA_SECRET = "hepaf-group-ca-key";
+
+/** One group whose sessions get a notebook scheduler behind the SNI front door. */
+export interface DaskSessionGroupArgs {
+    /** Group name: the JupyterHub group whose members get sessions. Required. */
+    name: string;
+    /** The group namespace (where user pods, Secrets, Services and routes live). Required. */
+    namespace: string;
+    /** The group CA Secret. Default {@link GROUP_CA_SECRET}. */
+    caSecretName?: string;
+}
+
+/** Inputs of {@link renderDaskSessionSettings}. */
+export interface DaskSessionSettingsArgs {
+    /** The facility domain; sessions are `<escaped-user>.dask.<domain>`. Required. */
+    domain: string;
+    /** The public Dask port (Traefik's Dask entrypoint). Default 8786. */
+    daskPort?: number;
+    /** The Traefik TCP entrypoint name (`traefik.entrypoints.dask`). Required. */
+    entrypoint: string;
+    /** Labels the watching Traefik selects routes on (`traefik.routeLabels`). Default none. */
+    routeLabels?: Record<string, string>;
+    /** Groups. Required, at least one. */
+    groups: DaskSessionGroupArgs[];
+    /** Validity of issued user certificates in days. Default 30. */
+    certificateValidityDays?: number;
+}
+
+/** The settings as the module reads them (JSON/YAML-safe, camelCase). */
+export interface DaskSessionSettings {
+    domain: string;
+    daskPort: number;
+    entrypoint: string;
+    routeLabels: Record<string, string>;
+    schedulerPort: number;
+    dashboardPort: number;
+    certificateValidityDays: number;
+    tlsMountPath: string;
+    contactAddressEnv: string;
+    contactAddressTemplate: string;
+    groups: Record<string, { namespace: string; caSecret: string }>;
+}
+
+/** Renders (pure) the module's settings, naming the argument on bad input. */
+export function renderDaskSessionSettings(args: DaskSessionSettingsArgs, argument = "daskSessions"): DaskSessionSettings {
+    check(isDnsName(args.domain), `${argument}.domain`, `"${args.domain}" is not a valid DNS name`);
+    const daskPort = args.daskPort ?? 8786;
+    requirePort(daskPort, `${argument}.daskPort`);
+    requireDnsLabel(args.entrypoint, `${argument}.entrypoint`);
+    const validity = args.certificateValidityDays ?? 30;
+    requirePositiveInteger(validity, `${argument}.certificateValidityDays`);
+    check(args.groups.length > 0, `${argument}.groups`, "give at least one group");
+    requireUnique(args.groups.map((g) => g.name), `${argument}.groups`, "group name");
+    const groups: DaskSessionSettings["groups"] = {};
+    args.groups.forEach((g, i) => {
+        requireDnsLabel(g.name, `${argument}.groups[${i}].name`);
+        requireDnsLabel(g.namespace, `${argument}.groups[${i}].namespace`);
+        const caSecret = g.caSecretName ?? GROUP_CA_SECRET;
+        check(isDnsName(caSecret), `${argument}.groups[${i}].caSecretName`, `"${caSecret}" is not a valid Secret name`);
+        groups[g.name] = { namespace: g.namespace, caSecret };
+    });
+    return {
+        domain: args.domain,
+        daskPort,
+        entrypoint: args.entrypoint,
+        routeLabels: { ...args.routeLabels },
+        schedulerPort: SCHEDULER_PORT,
+        dashboardPort: DASHBOARD_PORT,
+        certificateValidityDays: validity,
+        tlsMountPath: DASK_TLS_DIR,
+        contactAddressEnv: CONTACT_ADDRESS_ENV,
+        contactAddressTemplate: contactAddressTemplate(args.domain, daskPort),
+        groups,
+    };
+}
+
+/** A namespaced Role's rules. */
+export interface NamespacedRules {
+    namespace: string;
+    rules: (PolicyRule & { resourceNames?: string[] })[];
+}
+
+/**
+ * What the hub's service account needs for the module, per group namespace, and nothing more:
+ * create/delete/get Services and IngressRouteTCPs; create/delete Secrets (the module replaces
+ * a user's Secret rather than reading it back); get the group CA Secret by name only.
+ */
+export function daskSessionRbac(settings: DaskSessionSettings): NamespacedRules[] {
+    return Object.values(settings.groups).map((g) => ({
+        namespace: g.namespace,
+        rules: [
+            { apiGroups: [""], resources: ["services"], verbs: ["create", "delete", "get"] },
+            { apiGroups: ["traefik.io"], resources: ["ingressroutetcps"], verbs: ["create", "delete", "get"] },
+            { apiGroups: [""], resources: ["secrets"], verbs: ["create", "delete"] },
+            { apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [g.caSecret] },
+        ],
+    }));
+}

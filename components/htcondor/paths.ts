@@ -1,0 +1,29 @@
+/** Where things live inside a user pod. One place, so the TS side and the hub module agree. */
+
+/** Directory of the client condor_config (from the group's ConfigMap). */
+export const CONDOR_CONFIG_DIR = "/etc/hepaf/condor";
+/** The condor_config file; the pod's `CONDOR_CONFIG` points at it. */
+export const CONDOR_CONFIG_FILE = `${CONDOR_CONFIG_DIR}/condor_config`;
+/** Where the token Secret is mounted, read only by the init step. */
+export const TOKENS_SOURCE_DIR = "/etc/hepaf/condor-tokens";
+/**
+ * Where tokens are installed with mode 0600 (SEC_TOKEN_DIRECTORY). A memory-backed emptyDir
+ * rather than `~/.condor/tokens.d`: it does not depend on the image's home directory, and
+ * the token never lands on the user's persistent volume.
+ */
+export const TOKENS_DIR = "/var/run/hepaf/condor/tokens.d";
+/** `DASK_ROOT_CONFIG`: Dask reads `<this>/dask/*.yaml`. */
+export const DASK_ROOT_CONFIG = "/etc/hepaf";
+/** Directory of the Dask YAML files (jobqueue.yaml, tls.yaml). */
+export const DASK_CONFIG_DIR = `${DASK_ROOT_CONFIG}/dask`;
+/** Where the hub mounts the user's Dask TLS Secret (ca.crt, tls.crt, tls.key). */
+export const DASK_TLS_DIR = "/etc/hepaf/dask-tls";
+/** File names in the TLS Secret (a `kubernetes.io/tls` Secret plus `ca.crt`). */
+export const DASK_TLS_FILES = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } as const;
+/** Keys of the group client ConfigMap. */
+export const CLIENT_CONFIG_KEYS = { condor: "condor_config", jobqueue: "jobqueue.yaml", tls: "tls.yaml" } as const;
+/** Port of the notebook's Dask scheduler and of its dashboard. */
+export const SCHEDULER_PORT = 8786;
+export const DASHBOARD_PORT = 8787;
+/** Environment variable through which the hub sets a session's contact address (Dask config from env). */
+export const CONTACT_ADDRESS_ENV = "DASK_JOBQUEUE__HTCONDOR__SCHEDULER_OPTIONS__CONTACT_ADDRESS";

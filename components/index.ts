@@ -4,3 +4,4 @@ export * from "./facility";
 export * from "./pki";
 export * from "./traefik";
 export * from "./dask-gateway";
+export * from "./htcondor";

@@ -13,7 +13,7 @@ import { CONTACT_ADDRESS_ENV, DASHBOARD_PORT, DASK_TLS_DIR, SCHEDULER_PORT } fro
 /** Key of the settings in the hub values file. */
 export const DASK_SESSIONS_VALUES_KEY = "daskSessions";
 /** Default name of the group CA Secret (kubernetes.io/tls: tls.crt, tls.key, ca.crt) in each group namespace. */
-export const GROUP_CA_SECRET = "hepaf-group-ca-key";
+export const GROUP_CA_SECRET = "hepaf-group-ca-keypair";
 
 /** One group whose sessions get a notebook scheduler behind the SNI front door. */
 export interface DaskSessionGroupArgs {

@@ -1,0 +1,375 @@
+"""Per-session Dask front door for notebooks that submit Dask workers to HTCondor.
+
+JupyterHub calls this module at spawn and at stop (from jupyterhub_config.py):
+
+    from dask_sessions import on_spawn, on_stop, settings_from_values, KubernetesAsyncioApi
+
+    settings = settings_from_values(values)          # the hub values file, already parsed
+    api = KubernetesAsyncioApi()                     # in-cluster service account
+
+    async def pre_spawn_hook(spawner):
+        await on_spawn(spawner, settings, api)
+
+    async def post_stop_hook(spawner):
+        await on_stop(spawner, settings, api)
+
+At spawn, for a user who belongs to one of the configured groups (JupyterHub group names,
+first match in settings order), it
+
+1. escapes the user name into a DNS label (see :func:`escape_username`);
+2. issues the user a certificate (client and server) from the group's intermediate CA, whose
+   key it reads from the group CA Secret in the group namespace;
+3. creates, in the group namespace, the Secret ``dask-tls-<escaped>`` (``kubernetes.io/tls``:
+   ``tls.crt``, ``tls.key``, ``ca.crt``), the Service ``dask-<escaped>`` (selecting the user's
+   pod; Dask scheduler and dashboard ports) and the IngressRouteTCP ``dask-<escaped>``
+   (``traefik.io/v1alpha1``, ``HostSNI(`<escaped>.dask.<domain>`)``, TLS passthrough, on the
+   shared Dask entrypoint, with the Traefik route labels);
+4. adds to the spawner: the pod label the Service selects, the TLS Secret volume and its mount,
+   and the environment variable that sets the session's Dask contact address.
+
+At stop it deletes the three objects. Objects left by a crashed hub are replaced at next spawn.
+
+Values keys (``values["daskSessions"]``, written by the TypeScript ``renderDaskSessionSettings``):
+
+    domain                   facility domain; sessions are <escaped>.dask.<domain>
+    daskPort                 public Dask port of Traefik (e.g. 8786)
+    entrypoint               Traefik TCP entrypoint name (e.g. "dask")
+    routeLabels              labels Traefik selects routes on (mapping)
+    schedulerPort            the notebook scheduler's port (8786)
+    dashboardPort            the notebook dashboard's port (8787)
+    certificateValidityDays  validity of issued user certificates
+    tlsMountPath             where the user's TLS Secret is mounted in the pod
+    contactAddressEnv        env var name carrying the contact address into Dask's config
+    contactAddressTemplate   "tls://{user}.dask.<domain>:<port>"
+    groups                   {<group>: {namespace: <ns>, caSecret: <secret name>}}
+
+The Kubernetes client is injected (:class:`KubeApi`), so tests pass a double; the real one,
+:class:`KubernetesAsyncioApi`, uses kubernetes_asyncio, which KubeSpawner already ships.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Protocol
+
+VALUES_KEY = "daskSessions"
+"""Key of this module's settings in the hub values file."""
+
+USER_LABEL = "hepaf.io/dask-user"
+"""Pod label (the escaped user name) that the user's Service selects."""
+
+GROUP_LABEL = "hepaf.io/group"
+
+_MAX_PREFIX = 40
+_HASH_LEN = 10
+_ESCAPED_SUFFIX = re.compile(r"-[0-9a-f]{%d}$" % _HASH_LEN)
+
+
+@dataclass(frozen=True)
+class GroupSettings:
+    """One group: its namespace and the name of its CA Secret there."""
+
+    namespace: str
+    ca_secret: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the module needs, from the hub values file."""
+
+    domain: str
+    dask_port: int
+    entrypoint: str
+    route_labels: Mapping[str, str]
+    scheduler_port: int
+    dashboard_port: int
+    certificate_validity_days: int
+    tls_mount_path: str
+    contact_address_env: str
+    contact_address_template: str
+    groups: Mapping[str, GroupSettings] = field(default_factory=dict)
+
+
+def settings_from_values(values: Mapping[str, Any]) -> Settings:
+    """Reads the settings from the parsed hub values file (key ``daskSessions``)."""
+    if VALUES_KEY not in values:
+        raise KeyError(f"hub values have no '{VALUES_KEY}' section")
+    v = values[VALUES_KEY]
+
+    def need(key: str) -> Any:
+        if key not in v:
+            raise KeyError(f"{VALUES_KEY}.{key} is missing from the hub values")
+        return v[key]
+
+    groups = {
+        name: GroupSettings(namespace=g["namespace"], ca_secret=g["caSecret"])
+        for name, g in need("groups").items()
+    }
+    return Settings(
+        domain=need("domain"),
+        dask_port=int(need("daskPort")),
+        entrypoint=need("entrypoint"),
+        route_labels=dict(need("routeLabels")),
+        scheduler_port=int(need("schedulerPort")),
+        dashboard_port=int(need("dashboardPort")),
+        certificate_validity_days=int(need("certificateValidityDays")),
+        tls_mount_path=need("tlsMountPath"),
+        contact_address_env=need("contactAddressEnv"),
+        contact_address_template=need("contactAddressTemplate"),
+        groups=groups,
+    )
+
+
+def escape_username(name: str) -> str:
+    """A DNS label for a user name, distinct for distinct names.
+
+    Lower-case letters, digits and '-' are kept; every other character becomes '-', runs of
+    '-' collapse and edge '-' are dropped. The result is used unchanged only when that changed
+    nothing, it is at most 40 characters and does not itself end like an escaped name
+    ('-' and 10 hex digits). Otherwise the (cut) safe part gets '-' and the first 10 hex
+    digits of SHA-256 of the original name. So names kept as they are and escaped names never
+    meet, and two escaped names meet only on a SHA-256 prefix collision. The result is at most
+    51 characters: `dask-<escaped>` and `<escaped>.dask.<domain>` labels stay within 63.
+    """
+    safe = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", name.lower())).strip("-")
+    if safe == name and 0 < len(safe) <= _MAX_PREFIX and not _ESCAPED_SUFFIX.search(safe):
+        return safe
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:_HASH_LEN]
+    prefix = safe[:_MAX_PREFIX].strip("-") or "u"
+    return f"{prefix}-{digest}"
+
+
+def session_host(settings: Settings, escaped: str) -> str:
+    """SNI name of a session: <escaped>.dask.<domain>."""
+    return f"{escaped}.dask.{settings.domain}"
+
+
+def object_names(escaped: str) -> dict:
+    """Names of the session's objects."""
+    return {"secret": f"dask-tls-{escaped}", "service": f"dask-{escaped}", "route": f"dask-{escaped}"}
+
+
+class KubeApi(Protocol):
+    """The few Kubernetes calls the module makes (inject a double in tests)."""
+
+    async def read_secret(self, namespace: str, name: str) -> Mapping[str, str]:
+        """The Secret's data, base64-decoded to text."""
+
+    async def create(self, obj: Mapping[str, Any]) -> None:
+        """Creates the object; raises :class:`Conflict` when it exists."""
+
+    async def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None:
+        """Deletes the object; a missing object is not an error."""
+
+
+class Conflict(Exception):
+    """The object already exists."""
+
+
+def issue_certificate(ca_cert_pem: str, ca_key_pem: str, common_name: str, dns_name: str, days: int,
+                      now: Optional[datetime.datetime] = None) -> tuple:
+    """Issues (cert PEM, key PEM): an ECDSA P-256 leaf for client and server use, signed by the CA."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    ca_cert = x509.load_pem_x509_certificate(ca_cert_pem.encode())
+    ca_key = serialization.load_pem_private_key(ca_key_pem.encode(), password=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    not_after = min(now + datetime.timedelta(days=days), ca_cert.not_valid_after_utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    return cert_pem, key_pem
+
+
+def user_group(spawner: Any, settings: Settings) -> Optional[str]:
+    """The first configured group (settings order) the user belongs to, or None."""
+    names = {getattr(g, "name", g) for g in getattr(spawner.user, "groups", [])}
+    return next((g for g in settings.groups if g in names), None)
+
+
+def _labels(settings: Settings, group: str, escaped: str) -> dict:
+    return {
+        "app.kubernetes.io/name": "dask",
+        "app.kubernetes.io/instance": escaped,
+        "app.kubernetes.io/component": "notebook-scheduler",
+        "app.kubernetes.io/part-of": "hepaf",
+        "app.kubernetes.io/managed-by": "jupyterhub",
+        GROUP_LABEL: group,
+        USER_LABEL: escaped,
+    }
+
+
+def session_objects(settings: Settings, group: str, escaped: str, cert_pem: str, key_pem: str, ca_pem: str) -> list:
+    """The Secret, Service and IngressRouteTCP of one session."""
+    ns = settings.groups[group].namespace
+    names = object_names(escaped)
+    labels = _labels(settings, group, escaped)
+    b64 = lambda s: base64.b64encode(s.encode()).decode()  # noqa: E731
+    secret = {
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": names["secret"], "namespace": ns, "labels": labels},
+        "type": "kubernetes.io/tls",
+        "data": {"tls.crt": b64(cert_pem), "tls.key": b64(key_pem), "ca.crt": b64(ca_pem)},
+    }
+    service = {
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": names["service"], "namespace": ns, "labels": labels},
+        "spec": {
+            "type": "ClusterIP",
+            "selector": {USER_LABEL: escaped},
+            "ports": [
+                {"name": "dask", "port": settings.scheduler_port, "targetPort": settings.scheduler_port, "protocol": "TCP"},
+                {"name": "dashboard", "port": settings.dashboard_port, "targetPort": settings.dashboard_port, "protocol": "TCP"},
+            ],
+        },
+    }
+    route = {
+        "apiVersion": "traefik.io/v1alpha1", "kind": "IngressRouteTCP",
+        "metadata": {"name": names["route"], "namespace": ns, "labels": {**labels, **settings.route_labels}},
+        "spec": {
+            "entryPoints": [settings.entrypoint],
+            "routes": [{"match": f"HostSNI(`{session_host(settings, escaped)}`)",
+                        "services": [{"name": names["service"], "port": settings.scheduler_port}]}],
+            "tls": {"passthrough": True},
+        },
+    }
+    return [secret, service, route]
+
+
+async def _create_or_replace(api: KubeApi, obj: Mapping[str, Any]) -> None:
+    try:
+        await api.create(obj)
+    except Conflict:
+        md = obj["metadata"]
+        await api.delete(obj["apiVersion"], obj["kind"], md["namespace"], md["name"])
+        await api.create(obj)
+
+
+async def on_spawn(spawner: Any, settings: Settings, api: KubeApi) -> Optional[str]:
+    """Issues the certificate, creates the session's objects and wires the pod. Returns the escaped name, or None when the user has no group here."""
+    group = user_group(spawner, settings)
+    if group is None:
+        return None
+    gs = settings.groups[group]
+    escaped = escape_username(spawner.user.name)
+    host = session_host(settings, escaped)
+    ca = await api.read_secret(gs.namespace, gs.ca_secret)
+    cert_pem, key_pem = issue_certificate(ca["tls.crt"], ca["tls.key"], escaped, host, settings.certificate_validity_days)
+    ca_pem = ca.get("ca.crt") or ca["tls.crt"]
+    for obj in session_objects(settings, group, escaped, cert_pem, key_pem, ca_pem):
+        await _create_or_replace(api, obj)
+
+    names = object_names(escaped)
+    spawner.extra_labels = {**(spawner.extra_labels or {}), USER_LABEL: escaped}
+    spawner.volumes = [v for v in (spawner.volumes or []) if v.get("name") != "dask-tls"] + [
+        {"name": "dask-tls", "secret": {"secretName": names["secret"], "defaultMode": 0o440}}
+    ]
+    spawner.volume_mounts = [m for m in (spawner.volume_mounts or []) if m.get("name") != "dask-tls"] + [
+        {"name": "dask-tls", "mountPath": settings.tls_mount_path, "readOnly": True}
+    ]
+    spawner.environment = {
+        **(spawner.environment or {}),
+        settings.contact_address_env: settings.contact_address_template.replace("{user}", escaped),
+    }
+    return escaped
+
+
+async def on_stop(spawner: Any, settings: Settings, api: KubeApi) -> Optional[str]:
+    """Deletes the session's route, Service and Secret."""
+    group = user_group(spawner, settings)
+    if group is None:
+        return None
+    ns = settings.groups[group].namespace
+    escaped = escape_username(spawner.user.name)
+    names = object_names(escaped)
+    await api.delete("traefik.io/v1alpha1", "IngressRouteTCP", ns, names["route"])
+    await api.delete("v1", "Service", ns, names["service"])
+    await api.delete("v1", "Secret", ns, names["secret"])
+    return escaped
+
+
+class KubernetesAsyncioApi:
+    """:class:`KubeApi` on kubernetes_asyncio (in-cluster config unless a client is given)."""
+
+    def __init__(self, api_client: Any = None):
+        self._api_client = api_client
+
+    async def _client(self) -> Any:
+        if self._api_client is None:
+            from kubernetes_asyncio import client, config
+
+            config.load_incluster_config()
+            self._api_client = client.ApiClient()
+        return self._api_client
+
+    async def read_secret(self, namespace: str, name: str) -> Mapping[str, str]:
+        from kubernetes_asyncio import client
+
+        secret = await client.CoreV1Api(await self._client()).read_namespaced_secret(name, namespace)
+        return {k: base64.b64decode(v).decode() for k, v in (secret.data or {}).items()}
+
+    async def create(self, obj: Mapping[str, Any]) -> None:
+        from kubernetes_asyncio import client
+        from kubernetes_asyncio.client.exceptions import ApiException
+
+        api = await self._client()
+        ns = obj["metadata"]["namespace"]
+        try:
+            if obj["kind"] == "Secret":
+                await client.CoreV1Api(api).create_namespaced_secret(ns, obj)
+            elif obj["kind"] == "Service":
+                await client.CoreV1Api(api).create_namespaced_service(ns, obj)
+            elif obj["kind"] == "IngressRouteTCP":
+                await client.CustomObjectsApi(api).create_namespaced_custom_object(
+                    "traefik.io", "v1alpha1", ns, "ingressroutetcps", obj)
+            else:
+                raise ValueError(f"unsupported kind {obj['kind']}")
+        except ApiException as err:
+            if err.status == 409:
+                raise Conflict(obj["metadata"]["name"]) from err
+            raise
+
+    async def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None:
+        from kubernetes_asyncio import client
+        from kubernetes_asyncio.client.exceptions import ApiException
+
+        api = await self._client()
+        try:
+            if kind == "Secret":
+                await client.CoreV1Api(api).delete_namespaced_secret(name, namespace)
+            elif kind == "Service":
+                await client.CoreV1Api(api).delete_namespaced_service(name, namespace)
+            elif kind == "IngressRouteTCP":
+                await client.CustomObjectsApi(api).delete_namespaced_custom_object(
+                    "traefik.io", "v1alpha1", namespace, "ingressroutetcps", name)
+            else:
+                raise ValueError(f"unsupported kind {kind}")
+        except ApiException as err:
+            if err.status != 404:
+                raise

@@ -113,9 +113,15 @@ export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
             `"${options.images.default}" is not one of the choices`,
         );
     }
+    // Options set a worker's limit equal to its request.
     const largestWorker = {
         cores: Math.max(worker.coresLimit, options.workerCores?.max ?? 0),
         memoryGiB: Math.max(worker.memoryLimitGiB, options.workerMemoryGiB?.max ?? 0),
+    };
+    // What dask-gateway counts against cluster limits: the requests of the scheduler and the workers.
+    const smallestCluster = {
+        cores: scheduler.cores + Math.max(worker.cores, options.workerCores?.max ?? 0),
+        memoryGiB: scheduler.memoryGiB + Math.max(worker.memoryGiB, options.workerMemoryGiB?.max ?? 0),
     };
 
     const limits = args.limits ?? {};
@@ -125,14 +131,14 @@ export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
     positive(limits.maxCores, `${name}.limits.maxCores`);
     positive(limits.maxMemoryGiB, `${name}.limits.maxMemoryGiB`);
     check(
-        limits.maxCores === undefined || limits.maxCores >= largestWorker.cores,
+        limits.maxCores === undefined || limits.maxCores >= smallestCluster.cores,
         `${name}.limits.maxCores`,
-        `${limits.maxCores} is below a single worker's size (${largestWorker.cores} cores)`,
+        `${limits.maxCores} is below the scheduler plus a single worker of the largest size (${smallestCluster.cores} cores)`,
     );
     check(
-        limits.maxMemoryGiB === undefined || limits.maxMemoryGiB >= largestWorker.memoryGiB,
+        limits.maxMemoryGiB === undefined || limits.maxMemoryGiB >= smallestCluster.memoryGiB,
         `${name}.limits.maxMemoryGiB`,
-        `${limits.maxMemoryGiB} is below a single worker's size (${largestWorker.memoryGiB} GiB)`,
+        `${limits.maxMemoryGiB} is below the scheduler plus a single worker of the largest size (${smallestCluster.memoryGiB} GiB)`,
     );
     const idleTimeoutMinutes = limits.idleTimeoutMinutes ?? 60;
     check(Number.isFinite(idleTimeoutMinutes) && idleTimeoutMinutes >= 0, `${name}.limits.idleTimeoutMinutes`, `${idleTimeoutMinutes} must be a number >= 0`);

@@ -205,9 +205,9 @@ describe("DaskGateway, bad input fails before anything is declared", () => {
     const cases: [string, Partial<DaskGatewayArgs>, string][] = [
         ["group not a DNS label", { group: "CMS_1", hub: hub("cms") }, 'x.group: "CMS_1" is not a valid DNS label (lower-case letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters)'],
         ["hub service name of another group", { hub: hub("atlas") }, 'x.hub.serviceName: "dask-gateway-atlas" must be "dask-gateway-cms", the hub service name of group "cms"'],
-        ["max cores below one worker", { limits: { maxCores: 2 } }, "x.limits.maxCores: 2 is below a single worker's size (4 cores)"],
-        ["max memory below one worker", { limits: { maxMemoryGiB: 8 } }, "x.limits.maxMemoryGiB: 8 is below a single worker's size (16 GiB)"],
-        ["max memory below the default worker", { options: {}, limits: { maxMemoryGiB: 3 } }, "x.limits.maxMemoryGiB: 3 is below a single worker's size (4 GiB)"],
+        ["max cores below one worker", { limits: { maxCores: 2 } }, "x.limits.maxCores: 2 is below the scheduler plus a single worker of the largest size (5 cores)"],
+        ["max memory below one worker", { limits: { maxMemoryGiB: 8 } }, "x.limits.maxMemoryGiB: 8 is below the scheduler plus a single worker of the largest size (18 GiB)"],
+        ["max memory below the default worker", { options: {}, limits: { maxMemoryGiB: 5 } }, "x.limits.maxMemoryGiB: 5 is below the scheduler plus a single worker of the largest size (6 GiB)"],
         ["empty image choices", { options: { images: { choices: [] } } }, "x.options.images.choices: is empty; offer at least one image or leave options.images out"],
         ["image default not a choice", { options: { images: { choices: ["a/b:1"], default: "a/b:2" } } }, 'x.options.images.default: "a/b:2" is not one of the choices'],
         ["inverted range", { options: { workerCores: { min: 4, max: 2 } } }, "x.options.workerCores.max: 2 is below min 4"],
@@ -225,7 +225,7 @@ describe("DaskGateway, bad input fails before anything is declared", () => {
         const list = [cmsArgs(), { ...cmsArgs(), group: "atlas", hub: hub("atlas") }, cmsArgs()];
         expect(errorOf(() => validateGateways(list, "groups"))).toBe('groups[2].group: duplicate group "cms" (also groups[0]); each group has one gateway');
         expect(errorOf(() => validateGateways([cmsArgs({ limits: { maxCores: 1 } })], "groups"))).toBe(
-            "groups[0].limits.maxCores: 1 is below a single worker's size (4 cores)",
+            "groups[0].limits.maxCores: 1 is below the scheduler plus a single worker of the largest size (5 cores)",
         );
         expect(validateGateways(list.slice(0, 2), "groups").map((p) => p.namespace)).toEqual(["af-cms", "af-atlas"]);
         await settled(mocks);

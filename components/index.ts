@@ -4,4 +4,5 @@ export * from "./facility";
 export * from "./pki";
 export * from "./traefik";
 export * from "./dask-gateway";
+export * from "./jupyterhub";
 export * from "./htcondor";

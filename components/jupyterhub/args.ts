@@ -1,0 +1,201 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+/** Login through any OAuth2 / OpenID Connect provider (CILogon, experiment SSO, Keycloak, ...). */
+export interface GenericOAuthLogin {
+    type: "generic-oauth";
+    /** OIDC issuer; the hub reads `<issuer>/.well-known/openid-configuration` at start for any URL not given. Default none (then all three URLs are required). */
+    issuer?: string;
+    /** Authorization endpoint. Default: from the issuer's discovery document. */
+    authorizeUrl?: string;
+    /** Token endpoint. Default: from the issuer's discovery document. */
+    tokenUrl?: string;
+    /** Userinfo endpoint. Default: from the issuer's discovery document. */
+    userdataUrl?: string;
+    /** OAuth client id. Required. */
+    clientId: pulumi.Input<string>;
+    /** OAuth client secret; kept in a Secret only. Required. */
+    clientSecret: pulumi.Input<string>;
+    /** Scopes requested (CILogon needs `org.cilogon.userinfo` for `isMemberOf`). Default `["openid", "email", "profile"]`. */
+    scopes?: string[];
+    /** Userinfo claim that becomes the JupyterHub user name. Default `email`. */
+    usernameClaim?: string;
+    /** Userinfo claim holding the user's groups (a list, or a string). Default `groups`. */
+    groupsClaim?: string;
+    /** Text of the login button ("Login with ..."). Default `OAuth 2.0`. */
+    loginService?: string;
+}
+
+/** Login with GitHub. Group membership comes from the user's teams, named `<org>:<team-slug>`. */
+export interface GitHubLogin {
+    type: "github";
+    /** OAuth app client id. Required. */
+    clientId: pulumi.Input<string>;
+    /** OAuth app client secret; kept in a Secret only. Required. */
+    clientSecret: pulumi.Input<string>;
+    /** Organizations (or `org:team`) whose members may log in. Default none. */
+    allowedOrganizations?: string[];
+}
+
+/** Development login: any user name, one shared password (or none). Refused unless `allowDummy` is true. */
+export interface DummyLogin {
+    type: "dummy";
+    /** Shared password; kept in a Secret only. Default none (any password). */
+    password?: pulumi.Input<string>;
+}
+
+/** How users log in. */
+export type LoginArgs = GenericOAuthLogin | GitHubLogin | DummyLogin;
+
+/** One server profile a group's members may choose. */
+export interface ProfileArgs {
+    /** Profile name, a DNS label, unique within the group; the slug is `<group>-<name>`. Required. */
+    name: string;
+    /** Name shown on the spawn page. Default `<group>: <name>`. */
+    displayName?: string;
+    /** Description shown on the spawn page. Default none. */
+    description?: string;
+    /** Container image of the user server. Required. */
+    image: string;
+    /** CPU guarantee, a Kubernetes quantity such as `500m` or `2`. Default none. */
+    cpuGuarantee?: string;
+    /** CPU limit, a Kubernetes quantity. Default none. */
+    cpuLimit?: string;
+    /** Memory guarantee, a Kubernetes quantity such as `2Gi`. Default none. */
+    memoryGuarantee?: string;
+    /** Memory limit, a Kubernetes quantity. Default none. */
+    memoryLimit?: string;
+    /** NVIDIA GPUs (`nvidia.com/gpu`). Default 0. */
+    gpus?: number;
+    /** Node selector of the user pod. Default none. */
+    nodeSelector?: Record<string, string>;
+    /** Pre-selected profile of its group. Default: the group's first profile. */
+    default?: boolean;
+}
+
+/** A group of users (an experiment): its namespace is `<facility>-<group>`. */
+export interface HubGroupArgs {
+    /** Group name, a DNS label; also the JupyterHub group name. Required. */
+    name: string;
+    /** Who belongs: values of the login's groups claim (or GitHub `org:team`), and/or user names. Default none. */
+    members?: { claimValues?: string[]; users?: string[] };
+    /** Server profiles offered to members only. Required: at least one here or in `sharedProfiles`. */
+    profiles: ProfileArgs[];
+    /** Environment of the group's user servers (Dask Gateway addresses, dask-labextension settings); kept in a Secret. Default none. */
+    env?: Record<string, pulumi.Input<string>>;
+}
+
+/** Per-user storage: a PVC per user in the group namespace, or none. */
+export interface StorageArgs {
+    /** `dynamic` (a PVC per user) or `none`. Default `dynamic`. */
+    type?: "dynamic" | "none";
+    /** Storage class. Default the cluster's default class. */
+    storageClass?: string;
+    /** Size, a Kubernetes quantity. Default `10Gi`. */
+    capacity?: string;
+    /** Mount path in the user server. Default `/home/jovyan`. */
+    mountPath?: string;
+}
+
+/** A hub service registered with JupyterHub (e.g. a group's Dask Gateway). */
+export interface HubServiceArgs {
+    /** Service name (`dask-gateway-<group>`), a DNS label. Required. */
+    name: string;
+    /** URL the hub proxies `/services/<name>/` to. Default none (API-only service). */
+    url?: string;
+    /** Group whose members alone may access the service. Default none (no access role). */
+    group?: string;
+    /** Extra scopes the service's own token gets. Default none. */
+    scopes?: string[];
+    /** Show the service on the hub's services menu. Default true when `url` is set. */
+    display?: boolean;
+}
+
+/** The idle culler (jupyterhub-idle-culler as a hub-managed service). */
+export interface CullerArgs {
+    /** Run it. Default true. */
+    enabled?: boolean;
+    /** Seconds of inactivity before a server is stopped. Default 3600. */
+    timeoutSeconds?: number;
+    /** Seconds between checks. Default 600. */
+    everySeconds?: number;
+    /** Seconds after which a server is stopped even if active; 0 for never. Default 0. */
+    maxAgeSeconds?: number;
+}
+
+/** The Traefik the hub is exposed through (a `Traefik` instance fits). */
+export interface HubTraefikArgs {
+    /** Entrypoint names; the hub route uses `websecure`. Required. */
+    entrypoints: { websecure: string; web?: string; dask?: string };
+    /** Labels Traefik's provider selects routes by. Required. */
+    routeLabels: Record<string, string>;
+    /** Namespace Traefik runs in (the proxy admits traffic from it). Required. */
+    namespace: string;
+    /** Resources the route waits for (the CRDs). Default none. */
+    crdResources?: pulumi.Input<pulumi.Resource[]>;
+}
+
+/** The JupyterHub component's arguments. */
+export interface JupyterHubArgs {
+    /** Facility name: group namespaces are `<facility>-<group>`. Required. */
+    facility: string;
+    /** Namespace of the hub and proxy. Default the facility name. */
+    namespace?: string;
+    /** Create the hub namespace. Default false (the facility creates it). */
+    createNamespace?: boolean;
+    /** Create the group namespaces. Default false (the facility creates them). */
+    createGroupNamespaces?: boolean;
+    /** Public host name of the hub (`Host(...)` of the route). Required. */
+    domain: string;
+    /** Traefik to route through. Required. */
+    traefik: HubTraefikArgs;
+    /** How users log in. Required. */
+    login: LoginArgs;
+    /** Accept `login.type: "dummy"`; for development only. Default false. */
+    allowDummy?: boolean;
+    /** The groups, each with its own namespace and profiles. Required, at least one. */
+    groups: HubGroupArgs[];
+    /** Profiles offered to several groups (each listed group must exist). Default none. */
+    sharedProfiles?: (ProfileArgs & { groups: string[] })[];
+    /** User names allowed to log in besides the groups' members. Default none. */
+    allowedUsers?: string[];
+    /** JupyterHub admin user names. Default none. */
+    admins?: string[];
+    /** Hub services (e.g. the groups' Dask Gateways). Default none. */
+    services?: HubServiceArgs[];
+    /** Per-user storage. Default a 10Gi PVC per user at /home/jovyan. */
+    storage?: StorageArgs;
+    /** Idle culler. Default on, 1 h timeout, checked every 10 min. */
+    culler?: CullerArgs;
+    /** Servers allowed to be starting at once; 0 for no limit. Default 64. */
+    concurrentSpawnLimit?: number;
+    /** Named servers per user; 0 disables named servers. Default 0. */
+    namedServerLimit?: number;
+    /** Let the hub create and delete Services and `traefik.io` IngressRouteTCPs in group namespaces (notebook-owned Dask schedulers on HTCondor). Default false. */
+    htcondorSessions?: boolean;
+    /** Allow user servers egress to any address (pip, data). Default true. */
+    allowUserInternet?: boolean;
+    /** Hub image. Default the pinned {@link HUB_IMAGE}. */
+    hubImage?: string;
+    /** configurable-http-proxy image. Default the pinned {@link PROXY_IMAGE}. */
+    proxyImage?: string;
+    /** External database URL (e.g. `postgresql://...`); kept in a Secret. Default: sqlite on a PVC. */
+    databaseUrl?: pulumi.Input<string>;
+    /** Size of the sqlite PVC. Default `1Gi`. */
+    databaseCapacity?: string;
+    /** Storage class of the sqlite PVC. Default the cluster's default class. */
+    databaseStorageClass?: string;
+    /** Hub container resources. Default requests 200m/512Mi, limits 1 CPU/1Gi. */
+    hubResources?: k8s.types.input.core.v1.ResourceRequirements;
+    /** Proxy container resources. Default requests 100m/128Mi, limits 500m/256Mi. */
+    proxyResources?: k8s.types.input.core.v1.ResourceRequirements;
+    /** Seconds a user server may take to start. Default 300. */
+    startTimeoutSeconds?: number;
+    /** URL a user lands on after spawning. Default `/lab`. */
+    defaultUrl?: string;
+}
+
+/** Pinned hub image (the JupyterHub-on-Kubernetes hub image, chart 4.4.0). */
+export const HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0";
+/** Pinned configurable-http-proxy image. */
+export const PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0";

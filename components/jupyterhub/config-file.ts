@@ -1,0 +1,32 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/**
+ * The hub's jupyterhub_config.py is a real file shipped in the package
+ * (`components/**\/*.py` in package.json "files"). It sits next to this module's source, and
+ * at `<package root>/components/jupyterhub/` when this module runs from `dist/`; both are
+ * found by walking up to the package root (the directory whose package.json is "hepaf").
+ */
+export const HUB_CONFIG_FILE = "jupyterhub_config.py";
+
+/** Absolute path of the shipped jupyterhub_config.py. */
+export function hubConfigPath(): string {
+    const beside = path.join(__dirname, HUB_CONFIG_FILE);
+    if (fs.existsSync(beside)) {
+        return beside;
+    }
+    for (let dir = __dirname; ; dir = path.dirname(dir)) {
+        const pkg = path.join(dir, "package.json");
+        if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "hepaf") {
+            return path.join(dir, "components", "jupyterhub", HUB_CONFIG_FILE);
+        }
+        if (path.dirname(dir) === dir) {
+            throw new Error(`${HUB_CONFIG_FILE} not found beside ${__dirname} nor in the hepaf package root`);
+        }
+    }
+}
+
+/** The text of the shipped jupyterhub_config.py. */
+export function hubConfigText(): string {
+    return fs.readFileSync(hubConfigPath(), "utf8");
+}

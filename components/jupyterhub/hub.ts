@@ -1,0 +1,131 @@
+import * as k8s from "@pulumi/kubernetes";
+import { createHash } from "crypto";
+import { JupyterHubArgs, HUB_IMAGE } from "./args";
+import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
+import { HubContext } from "./context";
+import { spawnerRules } from "./rbac";
+import { HubSecrets, SECRET_KEYS } from "./secrets";
+import { HUB_CONFIG_DIR, HUB_DATA_DIR, renderHubValues, HUB_SECRET_DIR, HUB_SECRETS_FILE, HUB_VALUES_FILE, valuesFileText } from "./values";
+
+const DEFAULT_RESOURCES = { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } };
+
+/** The values file text the component mounts (exported for the integration test: same function). */
+export function hubValuesText(ctx: Pick<HubContext, "plan">, externalDatabase: boolean): string {
+    return valuesFileText(renderHubValues(ctx.plan, { externalDatabase }));
+}
+
+/** Declares the hub: ServiceAccount, Roles in the group namespaces, config, database, Deployment, Service. */
+export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSecrets): { deployment: k8s.apps.v1.Deployment; service: k8s.core.v1.Service } {
+    const { plan } = ctx;
+    const n = plan.names;
+    const meta = (name: string, component = "hub") => ({ name, namespace: plan.namespace, labels: ctx.labels(component) });
+
+    const sa = new k8s.core.v1.ServiceAccount(`${plan.name}-hub-sa`, { metadata: meta(n.hub), automountServiceAccountToken: true }, ctx.inNs);
+    for (const g of plan.groups) {
+        const role = new k8s.rbac.v1.Role(
+            `${plan.name}-hub-role-${g.name}`,
+            { metadata: { name: n.spawnerRole, namespace: g.namespace, labels: ctx.labels("rbac", g.name) }, rules: spawnerRules(args.htcondorSessions ?? false) },
+            ctx.inGroupNs(g.name),
+        );
+        new k8s.rbac.v1.RoleBinding(
+            `${plan.name}-hub-rolebinding-${g.name}`,
+            {
+                metadata: { name: n.spawnerRole, namespace: g.namespace, labels: ctx.labels("rbac", g.name) },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: plan.namespace }],
+            },
+            ctx.inGroupNs(g.name),
+        );
+    }
+
+    const externalDatabase = args.databaseUrl !== undefined;
+    const values = hubValuesText(ctx, externalDatabase);
+    const configPy = hubConfigText();
+    const config = new k8s.core.v1.ConfigMap(
+        `${plan.name}-hub-config`,
+        { metadata: meta(n.config), data: { [HUB_CONFIG_FILE]: configPy, [HUB_VALUES_FILE]: values } },
+        ctx.inNs,
+    );
+    const database = externalDatabase
+        ? undefined
+        : new k8s.core.v1.PersistentVolumeClaim(
+              `${plan.name}-hub-db`,
+              {
+                  metadata: meta(n.database),
+                  spec: {
+                      accessModes: ["ReadWriteOnce"],
+                      storageClassName: args.databaseStorageClass,
+                      resources: { requests: { storage: args.databaseCapacity ?? "1Gi" } },
+                  },
+              },
+              ctx.inNs,
+          );
+
+    const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secrets.secret.metadata.name, key } } });
+    const probe = { httpGet: { path: "/hub/health", port: "http" }, periodSeconds: 10, timeoutSeconds: 3 };
+    const deployment = new k8s.apps.v1.Deployment(
+        `${plan.name}-hub`,
+        {
+            metadata: meta(n.hub),
+            spec: {
+                replicas: 1,
+                // One hub at a time: sqlite on a ReadWriteOnce volume, and JupyterHub is not HA.
+                strategy: { type: "Recreate" },
+                selector: { matchLabels: ctx.selector("hub") },
+                template: {
+                    metadata: {
+                        labels: ctx.labels("hub"),
+                        // Restart the hub when its (non-secret) configuration changes.
+                        annotations: { "hepaf.io/config-sha256": createHash("sha256").update(configPy).update(values).digest("hex") },
+                    },
+                    spec: {
+                        serviceAccountName: sa.metadata.name,
+                        securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+                        containers: [
+                            {
+                                name: "hub",
+                                image: args.hubImage ?? HUB_IMAGE,
+                                command: ["jupyterhub", "--config", `${HUB_CONFIG_DIR}/${HUB_CONFIG_FILE}`, "--upgrade-db"],
+                                ports: [{ name: "http", containerPort: plan.hubPort, protocol: "TCP" }],
+                                env: [
+                                    { name: "HEPAF_HUB_VALUES", value: `${HUB_CONFIG_DIR}/${HUB_VALUES_FILE}` },
+                                    { name: "HEPAF_HUB_SECRETS", value: `${HUB_SECRET_DIR}/${HUB_SECRETS_FILE}` },
+                                    { name: "PYTHONUNBUFFERED", value: "1" },
+                                    fromSecret("JPY_COOKIE_SECRET", SECRET_KEYS.cookieSecret),
+                                    fromSecret("JUPYTERHUB_CRYPT_KEY", SECRET_KEYS.cryptKey),
+                                    fromSecret("CONFIGPROXY_AUTH_TOKEN", SECRET_KEYS.proxyToken),
+                                ],
+                                resources: args.hubResources ?? DEFAULT_RESOURCES,
+                                readinessProbe: { ...probe, initialDelaySeconds: 5, failureThreshold: 3 },
+                                livenessProbe: { ...probe, initialDelaySeconds: 60, failureThreshold: 30 },
+                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                volumeMounts: [
+                                    { name: "config", mountPath: HUB_CONFIG_DIR, readOnly: true },
+                                    { name: "secret", mountPath: HUB_SECRET_DIR, readOnly: true },
+                                    { name: "data", mountPath: HUB_DATA_DIR },
+                                    { name: "tmp", mountPath: "/tmp" },
+                                ],
+                            },
+                        ],
+                        volumes: [
+                            { name: "config", configMap: { name: config.metadata.name } },
+                            { name: "secret", secret: { secretName: secrets.secret.metadata.name, items: [{ key: SECRET_KEYS.secretsFile, path: HUB_SECRETS_FILE }], defaultMode: 0o400 } },
+                            database ? { name: "data", persistentVolumeClaim: { claimName: database.metadata.name } } : { name: "data", emptyDir: {} },
+                            { name: "tmp", emptyDir: {} },
+                        ],
+                    },
+                },
+            },
+        },
+        ctx.inNs,
+    );
+    const service = new k8s.core.v1.Service(
+        `${plan.name}-hub-service`,
+        {
+            metadata: meta(n.hubService),
+            spec: { type: "ClusterIP", selector: ctx.selector("hub"), ports: [{ name: "http", port: plan.hubPort, targetPort: "http", protocol: "TCP" }] },
+        },
+        ctx.inNs,
+    );
+    return { deployment, service };
+}

@@ -1,0 +1,5 @@
+export * from "./args";
+export * from "./config-file";
+export * from "./jupyterhub";
+export * from "./validate";
+export * from "./values";

@@ -1,0 +1,85 @@
+import * as k8s from "@pulumi/kubernetes";
+import { JupyterHubArgs } from "./args";
+import { HubContext, SINGLEUSER_SELECTOR } from "./context";
+
+/**
+ * Default-deny NetworkPolicies for hub, proxy and user servers, with only the traffic the
+ * facility needs:
+ *   proxy  <- Traefik's namespace (public port), <- hub (API port); -> hub, -> group namespaces
+ *   hub    <- proxy, <- group namespaces (user servers, gateways); -> proxy API, -> group
+ *             namespaces, -> HTTPS anywhere (Kubernetes API, identity provider)
+ *   users  <- hub and proxy, <- own namespace (Dask schedulers/workers of the group);
+ *             -> hub, -> own namespace, -> anywhere if allowUserInternet
+ * DNS egress is open for all three.
+ */
+export function declareNetworkPolicies(ctx: HubContext, args: JupyterHubArgs): void {
+    const { plan } = ctx;
+    const nsNamed = (names: string[]) => ({ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: names }] } });
+    const groupNamespaces = nsNamed(plan.groups.map((g) => g.namespace));
+    const hubNs = nsNamed([plan.namespace]);
+    const tcp = (port: number) => ({ port, protocol: "TCP" });
+    const dns = { to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] };
+    const hubPods = { ...hubNs, podSelector: { matchLabels: ctx.selector("hub") } };
+    const proxyPods = { ...hubNs, podSelector: { matchLabels: ctx.selector("proxy") } };
+    const meta = (name: string) => ({ name, namespace: plan.namespace, labels: ctx.labels("network-policy") });
+
+    new k8s.networking.v1.NetworkPolicy(
+        `${plan.name}-netpol-hub`,
+        {
+            metadata: meta(`${plan.names.hub}`),
+            spec: {
+                podSelector: { matchLabels: ctx.selector("hub") },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [
+                    { from: [{ podSelector: { matchLabels: ctx.selector("proxy") } }], ports: [tcp(plan.hubPort)] },
+                    { from: [groupNamespaces], ports: [tcp(plan.hubPort)] },
+                ],
+                egress: [
+                    dns,
+                    { to: [{ podSelector: { matchLabels: ctx.selector("proxy") } }], ports: [tcp(plan.proxyApiPort)] },
+                    { to: [groupNamespaces] },
+                    { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(443), tcp(6443)] },
+                ],
+            },
+        },
+        ctx.inNs,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+        `${plan.name}-netpol-proxy`,
+        {
+            metadata: meta(`${plan.names.proxy}`),
+            spec: {
+                podSelector: { matchLabels: ctx.selector("proxy") },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [
+                    { from: [nsNamed([args.traefik.namespace])], ports: [tcp(plan.proxyPort)] },
+                    { from: [{ podSelector: { matchLabels: ctx.selector("hub") } }], ports: [tcp(plan.proxyApiPort)] },
+                ],
+                egress: [dns, { to: [{ podSelector: { matchLabels: ctx.selector("hub") } }], ports: [tcp(plan.hubPort)] }, { to: [groupNamespaces] }],
+            },
+        },
+        ctx.inNs,
+    );
+    for (const g of plan.groups) {
+        const ingress: object[] = [
+            { from: [hubPods, proxyPods] },
+            { from: [{ podSelector: {} }] },
+        ];
+        if (args.htcondorSessions) {
+            // Notebook-owned Dask schedulers are reached through Traefik's SNI entrypoint.
+            ingress.push({ from: [nsNamed([args.traefik.namespace])] });
+        }
+        const egress: object[] = [dns, { to: [hubPods], ports: [tcp(plan.hubPort)] }, { to: [{ podSelector: {} }] }];
+        if (args.allowUserInternet ?? true) {
+            egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] });
+        }
+        new k8s.networking.v1.NetworkPolicy(
+            `${plan.name}-netpol-singleuser-${g.name}`,
+            {
+                metadata: { name: `${plan.name}-singleuser`, namespace: g.namespace, labels: ctx.labels("network-policy", g.name) },
+                spec: { podSelector: { matchLabels: SINGLEUSER_SELECTOR }, policyTypes: ["Ingress", "Egress"], ingress, egress },
+            },
+            ctx.inGroupNs(g.name),
+        );
+    }
+}

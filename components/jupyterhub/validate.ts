@@ -1,0 +1,307 @@
+import { check, groupNamespace, InvalidArgumentError, isDnsName, requireDnsLabel, requireDnsName, requireOneOf, requireUnique } from "../common";
+import { CullerArgs, HubServiceArgs, JupyterHubArgs, LoginArgs, ProfileArgs } from "./args";
+import { isQuantity, quantityBytes, quantityValue } from "./quantity";
+
+/** Login types the component knows. */
+export const LOGIN_TYPES = ["generic-oauth", "github", "dummy"] as const;
+
+/** A profile with every default applied and quantities converted. */
+export interface ProfilePlan {
+    slug: string;
+    displayName: string;
+    description?: string;
+    image: string;
+    cpuGuarantee?: number;
+    cpuLimit?: number;
+    memoryGuarantee?: number;
+    memoryLimit?: number;
+    gpus: number;
+    nodeSelector: Record<string, string>;
+    default: boolean;
+}
+
+/** A group with its namespace and plans. */
+export interface GroupPlan {
+    name: string;
+    namespace: string;
+    claimValues: string[];
+    users: string[];
+    profiles: ProfilePlan[];
+    envKeys: string[];
+}
+
+/** Deterministic object names (other software and components find them by these). */
+export interface HubNames {
+    hub: string;
+    hubService: string;
+    config: string;
+    secret: string;
+    database: string;
+    proxy: string;
+    proxyPublic: string;
+    proxyApi: string;
+    spawnerRole: string;
+}
+
+/** A hub service with defaults applied. */
+export type ServicePlan = HubServiceArgs & { display: boolean; scopes: string[] };
+
+/** Everything decided from the args, validated, before any resource exists. */
+export interface HubPlan {
+    name: string;
+    facility: string;
+    namespace: string;
+    domain: string;
+    login: LoginArgs;
+    groups: GroupPlan[];
+    services: ServicePlan[];
+    culler: Required<CullerArgs>;
+    storage: { type: "dynamic" | "none"; storageClass?: string; capacity: string; mountPath: string };
+    concurrentSpawnLimit: number;
+    namedServerLimit: number;
+    startTimeoutSeconds: number;
+    defaultUrl: string;
+    admins: string[];
+    allowedUsers: string[];
+    names: HubNames;
+    hubPort: number;
+    proxyPort: number;
+    proxyApiPort: number;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+function requireQuantity(value: string | undefined, argument: string): void {
+    check(
+        value === undefined || isQuantity(value),
+        argument,
+        `${JSON.stringify(value)} is not a Kubernetes quantity (a number with an optional suffix: m, k, M, G, T, Ki, Mi, Gi, Ti, e.g. "500m", "2", "8Gi")`,
+    );
+}
+
+function requireNonNegativeInteger(value: number, argument: string): void {
+    check(Number.isInteger(value) && value >= 0, argument, `${value} must be an integer >= 0`);
+}
+
+function planProfile(group: string, profile: ProfileArgs, argument: string): ProfilePlan {
+    requireDnsLabel(profile.name, `${argument}.name`);
+    check(typeof profile.image === "string" && profile.image.length > 0 && !/\s/.test(profile.image), `${argument}.image`, `${JSON.stringify(profile.image)} is not a container image reference`);
+    requireQuantity(profile.cpuGuarantee, `${argument}.cpuGuarantee`);
+    requireQuantity(profile.cpuLimit, `${argument}.cpuLimit`);
+    requireQuantity(profile.memoryGuarantee, `${argument}.memoryGuarantee`);
+    requireQuantity(profile.memoryLimit, `${argument}.memoryLimit`);
+    const cpu = (q?: string) => (q === undefined ? undefined : quantityValue(q));
+    const mem = (q?: string) => (q === undefined ? undefined : quantityBytes(q));
+    const plan: ProfilePlan = {
+        slug: `${group}-${profile.name}`,
+        displayName: profile.displayName ?? `${group}: ${profile.name}`,
+        description: profile.description,
+        image: profile.image,
+        cpuGuarantee: cpu(profile.cpuGuarantee),
+        cpuLimit: cpu(profile.cpuLimit),
+        memoryGuarantee: mem(profile.memoryGuarantee),
+        memoryLimit: mem(profile.memoryLimit),
+        gpus: profile.gpus ?? 0,
+        nodeSelector: { ...profile.nodeSelector },
+        default: profile.default ?? false,
+    };
+    requireNonNegativeInteger(plan.gpus, `${argument}.gpus`);
+    check(
+        plan.cpuGuarantee === undefined || plan.cpuLimit === undefined || plan.cpuGuarantee <= plan.cpuLimit,
+        `${argument}.cpuGuarantee`,
+        `"${profile.cpuGuarantee}" is more than cpuLimit "${profile.cpuLimit}"`,
+    );
+    check(
+        plan.memoryGuarantee === undefined || plan.memoryLimit === undefined || plan.memoryGuarantee <= plan.memoryLimit,
+        `${argument}.memoryGuarantee`,
+        `"${profile.memoryGuarantee}" is more than memoryLimit "${profile.memoryLimit}"`,
+    );
+    return plan;
+}
+
+function validateLogin(args: JupyterHubArgs, arg: string): void {
+    const login = args.login as LoginArgs | undefined;
+    check(login !== undefined && login !== null && typeof login === "object", `${arg}.login`, "is required");
+    requireOneOf(login.type, LOGIN_TYPES, `${arg}.login.type`);
+    if (login.type === "dummy") {
+        check(
+            args.allowDummy === true,
+            `${arg}.login.type`,
+            `"dummy" accepts any user name and is for development only; set ${arg}.allowDummy: true to use it`,
+        );
+        return;
+    }
+    check(login.clientId !== undefined && login.clientId !== "", `${arg}.login.clientId`, "is required");
+    check(login.clientSecret !== undefined && login.clientSecret !== "", `${arg}.login.clientSecret`, "is required");
+    if (login.type === "generic-oauth") {
+        const urls = ["authorizeUrl", "tokenUrl", "userdataUrl"] as const;
+        for (const key of ["issuer", ...urls] as const) {
+            const value = login[key];
+            check(value === undefined || isHttpUrl(value), `${arg}.login.${key}`, `${JSON.stringify(value)} is not an http(s) URL`);
+        }
+        if (login.issuer === undefined) {
+            for (const key of urls) {
+                check(login[key] !== undefined, `${arg}.login.${key}`, "is required when login.issuer is not given (or give login.issuer to discover it)");
+            }
+        }
+        for (const key of ["usernameClaim", "groupsClaim"] as const) {
+            const value = login[key];
+            check(value === undefined || (typeof value === "string" && value.length > 0), `${arg}.login.${key}`, "must be a non-empty claim name");
+        }
+        (login.scopes ?? []).forEach((s, i) => check(/^\S+$/.test(s), `${arg}.login.scopes[${i}]`, `${JSON.stringify(s)} is not a scope`));
+    }
+}
+
+function isHttpUrl(value: string): boolean {
+    try {
+        const u = new URL(value);
+        return u.protocol === "https:" || u.protocol === "http:";
+    } catch {
+        return false;
+    }
+}
+
+/** Validates the args and decides everything; throws {@link InvalidArgumentError} naming the argument. */
+export function planHub(name: string, args: JupyterHubArgs): HubPlan {
+    const arg = name;
+    requireDnsLabel(args.facility, `${arg}.facility`);
+    const namespace = args.namespace ?? args.facility;
+    requireDnsLabel(namespace, `${arg}.namespace`);
+    requireDnsName(args.domain, `${arg}.domain`);
+    check(isDnsName(args.domain), `${arg}.domain`, "is not a DNS name");
+    check(args.traefik !== undefined && typeof args.traefik.entrypoints?.websecure === "string", `${arg}.traefik`, "is required (a Traefik instance or { entrypoints, routeLabels, namespace })");
+    requireDnsLabel(args.traefik.namespace, `${arg}.traefik.namespace`);
+    validateLogin(args, arg);
+
+    check(Array.isArray(args.groups) && args.groups.length > 0, `${arg}.groups`, "at least one group is required");
+    args.groups.forEach((g, i) => requireDnsLabel(g.name, `${arg}.groups[${i}].name`));
+    requireUnique(args.groups.map((g) => g.name), `${arg}.groups`, "group name");
+    const groupNames = new Set(args.groups.map((g) => g.name));
+    const known = () => [...groupNames].map((g) => `"${g}"`).join(", ");
+    (args.sharedProfiles ?? []).forEach((p, j) => {
+        check(Array.isArray(p.groups) && p.groups.length > 0, `${arg}.sharedProfiles[${j}].groups`, "name at least one group");
+        p.groups.forEach((g, k) =>
+            check(groupNames.has(g), `${arg}.sharedProfiles[${j}].groups[${k}]`, `"${g}" is not a group; use one of ${known()}`),
+        );
+    });
+    const groups: GroupPlan[] = args.groups.map((g, i) => {
+        const ga = `${arg}.groups[${i}]`;
+        let ns: string;
+        try {
+            ns = groupNamespace(args.facility, g.name);
+        } catch (e) {
+            throw new InvalidArgumentError(`${ga}.name`, (e as Error).message);
+        }
+        check(Array.isArray(g.profiles) && (g.profiles.length > 0 || (args.sharedProfiles ?? []).some((p) => p.groups.includes(g.name))), `${ga}.profiles`, `group "${g.name}" needs at least one profile`);
+        const shared = (args.sharedProfiles ?? []).flatMap((p, j) => (p.groups.includes(g.name) ? [{ p, a: `${arg}.sharedProfiles[${j}]` }] : []));
+        const profiles = [
+            ...g.profiles.map((p, j) => planProfile(g.name, p, `${ga}.profiles[${j}]`)),
+            ...shared.map(({ p, a }) => planProfile(g.name, p, a)),
+        ];
+        requireUnique([...g.profiles, ...shared.map((s) => s.p)].map((p) => p.name), `${ga}.profiles`, "profile name");
+        check(profiles.filter((p) => p.default).length <= 1, `${ga}.profiles`, "at most one profile may be the default");
+        const envKeys = Object.keys(g.env ?? {});
+        envKeys.forEach((k) => check(ENV_NAME.test(k), `${ga}.env.${k}`, `"${k}" is not a valid environment variable name`));
+        const claimValues = g.members?.claimValues ?? [];
+        const users = g.members?.users ?? [];
+        claimValues.forEach((v, j) => check(typeof v === "string" && v.length > 0, `${ga}.members.claimValues[${j}]`, "must be a non-empty string"));
+        users.forEach((v, j) => check(typeof v === "string" && v.length > 0, `${ga}.members.users[${j}]`, "must be a non-empty user name"));
+        return { name: g.name, namespace: ns, claimValues, users, profiles, envKeys };
+    });
+    // A claim value maps to one group only, so membership is unambiguous.
+    const claimOwner = new Map<string, string>();
+    groups.forEach((g, i) =>
+        g.claimValues.forEach((v, j) => {
+            const other = claimOwner.get(v);
+            check(other === undefined, `${arg}.groups[${i}].members.claimValues[${j}]`, `"${v}" already maps to group "${other}"`);
+            claimOwner.set(v, g.name);
+        }),
+    );
+
+    const services = (args.services ?? []).map((s, i) => {
+        const sa = `${arg}.services[${i}]`;
+        requireDnsLabel(s.name, `${sa}.name`);
+        check(s.url === undefined || isHttpUrl(s.url), `${sa}.url`, `${JSON.stringify(s.url)} is not an http(s) URL`);
+        check(
+            s.group === undefined || groupNames.has(s.group),
+            `${sa}.group`,
+            `"${s.group}" is not a group; use one of ${known()}`,
+        );
+        check(s.name !== "idle-culler", `${sa}.name`, `"idle-culler" is reserved for the hub's culler`);
+        return { ...s, display: s.display ?? s.url !== undefined, scopes: [...(s.scopes ?? [])] };
+    });
+    requireUnique(services.map((s) => s.name), `${arg}.services`, "service name");
+
+    const c = args.culler ?? {};
+    const culler = {
+        enabled: c.enabled ?? true,
+        timeoutSeconds: c.timeoutSeconds ?? 3600,
+        everySeconds: c.everySeconds ?? 600,
+        maxAgeSeconds: c.maxAgeSeconds ?? 0,
+    };
+    requireNonNegativeInteger(culler.timeoutSeconds, `${arg}.culler.timeoutSeconds`);
+    check(culler.timeoutSeconds > 0, `${arg}.culler.timeoutSeconds`, "must be > 0");
+    requireNonNegativeInteger(culler.everySeconds, `${arg}.culler.everySeconds`);
+    check(culler.everySeconds > 0, `${arg}.culler.everySeconds`, "must be > 0");
+    requireNonNegativeInteger(culler.maxAgeSeconds, `${arg}.culler.maxAgeSeconds`);
+
+    const st = args.storage ?? {};
+    const storageType = st.type ?? "dynamic";
+    requireOneOf(storageType, ["dynamic", "none"], `${arg}.storage.type`);
+    requireQuantity(st.capacity, `${arg}.storage.capacity`);
+    if (st.storageClass !== undefined) {
+        requireDnsName(st.storageClass, `${arg}.storage.storageClass`);
+    }
+    const mountPath = st.mountPath ?? "/home/jovyan";
+    check(mountPath.startsWith("/"), `${arg}.storage.mountPath`, `"${mountPath}" must be an absolute path`);
+    requireQuantity(args.databaseCapacity, `${arg}.databaseCapacity`);
+    if (args.databaseStorageClass !== undefined) {
+        requireDnsName(args.databaseStorageClass, `${arg}.databaseStorageClass`);
+    }
+
+    const concurrentSpawnLimit = args.concurrentSpawnLimit ?? 64;
+    requireNonNegativeInteger(concurrentSpawnLimit, `${arg}.concurrentSpawnLimit`);
+    const namedServerLimit = args.namedServerLimit ?? 0;
+    requireNonNegativeInteger(namedServerLimit, `${arg}.namedServerLimit`);
+    const startTimeoutSeconds = args.startTimeoutSeconds ?? 300;
+    check(Number.isInteger(startTimeoutSeconds) && startTimeoutSeconds > 0, `${arg}.startTimeoutSeconds`, `${startTimeoutSeconds} must be an integer > 0`);
+    const defaultUrl = args.defaultUrl ?? "/lab";
+    check(defaultUrl.startsWith("/"), `${arg}.defaultUrl`, `"${defaultUrl}" must start with "/"`);
+    (args.admins ?? []).forEach((u, i) => check(typeof u === "string" && u.length > 0, `${arg}.admins[${i}]`, "must be a non-empty user name"));
+    (args.allowedUsers ?? []).forEach((u, i) => check(typeof u === "string" && u.length > 0, `${arg}.allowedUsers[${i}]`, "must be a non-empty user name"));
+
+    const names: HubNames = {
+        hub: `${name}-hub`,
+        hubService: `${name}-hub`,
+        config: `${name}-hub-config`,
+        secret: `${name}-hub-secret`,
+        database: `${name}-hub-db`,
+        proxy: `${name}-proxy`,
+        proxyPublic: `${name}-proxy-public`,
+        proxyApi: `${name}-proxy-api`,
+        spawnerRole: `${name}-hub-spawner`,
+    };
+    Object.entries(names).forEach(([k, v]) => requireDnsLabel(v, `${arg} (object name ${k})`));
+
+    return {
+        name,
+        facility: args.facility,
+        namespace,
+        domain: args.domain,
+        login: args.login,
+        groups,
+        services,
+        culler,
+        storage: { type: storageType, storageClass: st.storageClass, capacity: st.capacity ?? "10Gi", mountPath },
+        concurrentSpawnLimit,
+        namedServerLimit,
+        startTimeoutSeconds,
+        defaultUrl,
+        admins: [...(args.admins ?? [])],
+        allowedUsers: [...(args.allowedUsers ?? [])],
+        names,
+        hubPort: 8081,
+        proxyPort: 8000,
+        proxyApiPort: 8001,
+    };
+}

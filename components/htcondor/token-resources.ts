@@ -63,5 +63,5 @@ export function remoteToken(req: TokenRequest, plan: Extract<PoolTokenPlan, { so
         { connection: plan.connection, create: words.join(" "), logging: "none" },
         { parent, additionalSecretOutputs: ["stdout"] },
     );
-    return pulumi.secret(cmd.stdout.apply((s) => s.trim()));
+    return pulumi.secret(cmd.stdout.apply((s) => (s ?? "").trim()));
 }

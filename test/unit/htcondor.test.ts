@@ -1,0 +1,248 @@
+import * as crypto from "crypto";
+import { parse } from "yaml";
+import { errorOf, isSecretValue, Recorded, setupMocks, settled, valueOf } from "../helpers/pulumi";
+import { CrdValidator, k8sObjects, K8sObject, traefikCrds, validateAll } from "../helpers/k8s-schema";
+
+const mocks = setupMocks();
+import {
+    daskSessionRbac, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jwtKey, mintToken, renderCondorConfig, renderDaskSessionSettings,
+} from "../../components";
+
+const crds = new CrdValidator(traefikCrds());
+beforeEach(() => mocks.reset());
+
+const keyFile = crypto.randomBytes(64);
+const signingKey = keyFile.toString("base64");
+const find = (objs: K8sObject[], kind: string, name?: string) => objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+
+function external(over: Partial<HTCondorPoolArgs> = {}): HTCondorPoolArgs {
+    return {
+        mode: "external",
+        facility: "af",
+        collector: "cm.example.edu",
+        schedd: { host: "ap.example.edu", name: "ap1@ap.example.edu" },
+        trustDomain: "example.edu",
+        tokens: { source: "mint", signingKey, issuedAt: 1_800_000_000, lifetimeDays: 30 },
+        groups: [
+            { name: "cms", accountingGroup: "group_cms", worker: { cores: 2, memoryMiB: 8192, image: "example/coffea:2026.10" } },
+            { name: "atlas", accountingGroup: "group_atlas" },
+        ],
+        requireAccountingGroup: true,
+        ...over,
+    } as HTCondorPoolArgs;
+}
+
+function decode(token: string): { header: any; payload: any } {
+    const [h, p] = token.split(".");
+    return { header: JSON.parse(Buffer.from(h, "base64url").toString()), payload: JSON.parse(Buffer.from(p, "base64url").toString()) };
+}
+
+/** Every token of every Secret must never appear in any ConfigMap (inputs raw or unwrapped). */
+function expectNoTokenInConfigMaps(resources: Recorded[], tokens: string[]): void {
+    const configMaps = resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap");
+    expect(configMaps.length).toBeGreaterThan(0);
+    for (const cm of configMaps) {
+        const text = JSON.stringify(cm.inputs) + JSON.stringify(cm.rawInputs);
+        for (const t of tokens) {
+            expect(text).not.toContain(t);
+            expect(text).not.toContain(t.split(".")[2]);
+        }
+        expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]+\.eyJ/); // no JWT at all
+        expect(text).not.toContain(signingKey);
+    }
+}
+
+describe("HTCondorPool, external, minted tokens", () => {
+    test("declares per group a client ConfigMap and a token Secret that validate", async () => {
+        const pool = new HTCondorPool("campus", external());
+        await settled(mocks);
+        const objs = k8sObjects(mocks.resources);
+        validateAll(objs, crds);
+        expect(find(objs, "Deployment")).toHaveLength(0);
+        expect(find(objs, "ConfigMap").map((c) => `${c.metadata.namespace}/${c.metadata.name}`).sort()).toEqual([
+            "af-atlas/htcondor-campus-client", "af-cms/htcondor-campus-client",
+        ]);
+
+        const cm = find(objs, "ConfigMap").find((c) => c.metadata.namespace === "af-cms")! as any;
+        const config: string = cm.data.condor_config;
+        expect(config).toContain("CONDOR_HOST = cm.example.edu\n");
+        expect(config).toContain("SCHEDD_HOST = ap1@ap.example.edu\n");
+        expect(config).toContain("SEC_DEFAULT_AUTHENTICATION_METHODS = IDTOKENS\n");
+        expect(config).toContain(`SEC_TOKEN_DIRECTORY = ${htcondorPaths.TOKENS_DIR}\n`);
+        expect(config).toContain("TRUST_DOMAIN = example.edu\n");
+        expect(config).toContain("UID_DOMAIN = example.edu\n");
+
+        const jq = parse(cm.data["jobqueue.yaml"]).jobqueue.htcondor;
+        expect(jq.cores).toBe(2);
+        expect(jq.memory).toBe("8192MiB");
+        expect(jq["submit-command-extra"]).toEqual(["-name", "ap1@ap.example.edu", "-spool"]);
+        expect(jq["job-extra-directives"]).toMatchObject({
+            accounting_group: "group_cms",
+            universe: "container",
+            container_image: "example/coffea:2026.10",
+            transfer_input_files: "/etc/hepaf/dask-tls/ca.crt,/etc/hepaf/dask-tls/tls.crt,/etc/hepaf/dask-tls/tls.key",
+        });
+        expect(jq["scheduler-options"]).toEqual({ protocol: "tls", host: "0.0.0.0", port: 8786, dashboard_address: ":8787" });
+        const tls = parse(cm.data["tls.yaml"]).distributed.comm;
+        expect(tls["require-encryption"]).toBe(true);
+        expect(tls.tls["ca-file"]).toBe("/etc/hepaf/dask-tls/ca.crt");
+
+        // Tokens: in Secrets only, marked secret, verifiable with the derived key.
+        const secrets = mocks.resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
+        expect(secrets.map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`).sort()).toEqual([
+            "af-atlas/htcondor-campus-token", "af-cms/htcondor-campus-token",
+        ]);
+        const tokens: string[] = [];
+        for (const s of secrets) {
+            expect(isSecretValue(s.rawInputs.stringData)).toBe(true);
+            const token: string = s.inputs.stringData.campus;
+            tokens.push(token);
+            const { header, payload } = decode(token);
+            const group = s.inputs.metadata.namespace.replace("af-", "");
+            expect(header).toEqual({ alg: "HS256", typ: "JWT", kid: "POOL" });
+            expect(payload).toMatchObject({ sub: `${group}@example.edu`, iss: "example.edu", iat: 1_800_000_000, exp: 1_800_000_000 + 30 * 86400, scope: "condor:/READ condor:/WRITE" });
+            expect(payload.jti).toMatch(/^[0-9a-f]{32}$/);
+            const [h, p, sig] = token.split(".");
+            expect(crypto.createHmac("sha256", jwtKey(keyFile, "POOL")).update(`${h}.${p}`).digest("base64url")).toBe(sig);
+        }
+        expectNoTokenInConfigMaps(mocks.resources, tokens);
+
+        // What the hub adds to a group's pods.
+        const client = pool.clientConfigFor("cms");
+        expect(client).toMatchObject({ namespace: "af-cms", configMapName: "htcondor-campus-client", tokenSecretName: "htcondor-campus-token" });
+        expect(client.env).toEqual([
+            { name: "CONDOR_CONFIG", value: "/etc/hepaf/condor/condor_config" },
+            { name: "DASK_ROOT_CONFIG", value: "/etc/hepaf" },
+        ]);
+        const init = client.initContainers[0] as any;
+        expect(init.command.join(" ")).toContain("install -m 0600");
+        expect(init.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+        expect((client.volumes as any[]).find((v) => v.name === "htcondor-tokens").emptyDir).toEqual({ medium: "Memory", sizeLimit: "1Mi" });
+        // The pod parts validate as a pod.
+        validateAll([{ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: {
+            initContainers: client.initContainers, volumes: client.volumes,
+            containers: [{ name: "notebook", image: "example/coffea:2026.10", env: client.env, volumeMounts: client.volumeMounts }],
+        } } as any], crds);
+        expect(errorOf(() => pool.clientConfigFor("alice"))).toBe('group: pool "campus" has no group "alice"; groups: cms, atlas');
+    });
+
+    test("provided tokens go to Secrets as given", async () => {
+        new HTCondorPool("campus", external({ tokens: { source: "provided" }, groups: [{ name: "cms", accountingGroup: "g", token: "eyJhbGc.eyJzdWIi.sig" }] } as any));
+        await settled(mocks);
+        const secret = mocks.resources.find((r) => r.type === "kubernetes:core/v1:Secret")!;
+        expect(secret.inputs.stringData).toEqual({ campus: "eyJhbGc.eyJzdWIi.sig" });
+        expect(isSecretValue(secret.rawInputs.stringData)).toBe(true);
+        expectNoTokenInConfigMaps(mocks.resources, ["eyJhbGc.eyJzdWIi.sig"]);
+    });
+
+    test("remote tokens come from condor_token_create over SSH, secret and unlogged", async () => {
+        new HTCondorPool("campus", external({ tokens: { source: "remote", connection: { host: "cm.example.edu", user: "condor" }, lifetimeDays: 7 } } as any));
+        await settled(mocks);
+        const cmds = mocks.resources.filter((r) => r.type === "command:remote:Command");
+        expect(cmds).toHaveLength(2);
+        expect(cmds[0].inputs.create).toBe("condor_token_create -identity cms@example.edu -key POOL -authz READ -authz WRITE -lifetime 604800");
+        expect(cmds[0].inputs.logging).toBe("none");
+    });
+});
+
+describe("HTCondorPool, in-cluster", () => {
+    test("declares cm, submit and execute with a stable key, role tokens and Services", async () => {
+        const pool = new HTCondorPool("local", {
+            mode: "in-cluster", facility: "af", namespace: "af", issuedAt: 1_800_000_000,
+            execute: { replicas: 2, cpus: 4, memoryMiB: 8192 }, groups: [{ name: "opendata" }],
+        });
+        await settled(mocks);
+        const objs = k8sObjects(mocks.resources);
+        validateAll(objs, crds);
+        expect(pool.collector).toBe("local-cm.af.svc.cluster.local:9618");
+        expect(pool.trustDomain).toBe("local-cm.af.svc.cluster.local");
+        expect(find(objs, "Deployment").map((d) => d.metadata.name).sort()).toEqual(["local-cm", "local-execute", "local-submit"]);
+        const image = (n: string) => (find(objs, "Deployment", n)[0] as any).spec.template.spec.containers[0].image;
+        expect(image("local-cm")).toBe("docker.io/htcondor/cm:25.0.1-el9");
+        expect(image("local-execute")).toBe("docker.io/htcondor/execute:25.0.1-el9");
+        const execute = find(objs, "Deployment", "local-execute")[0] as any;
+        expect(execute.spec.replicas).toBe(2);
+        expect(execute.spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: "NUM_CPUS", value: "4" }, { name: "MEMORY", value: "8192" }]));
+        expect(find(objs, "Service").map((s: any) => [s.metadata.name, s.spec.ports[0].port])).toEqual([["local-cm", 9618], ["local-submit", 9618]]);
+        expect(mocks.resources.filter((r) => r.type === "random:index/randomBytes:RandomBytes")).toHaveLength(1);
+
+        const key = mocks.resources.find((r) => r.inputs?.metadata?.name === "local-signing-key")!;
+        expect(isSecretValue(key.rawInputs.data)).toBe(true);
+        const keyBytes = Buffer.from(key.inputs.data.POOL, "base64");
+        const tokenOf = (secret: string) => Object.values(mocks.resources.find((r) => r.inputs?.metadata?.name === secret)!.inputs.stringData)[0] as string;
+        const scopes = (t: string) => decode(t).payload.scope;
+        expect(scopes(tokenOf("local-execute-token"))).toBe("condor:/READ condor:/ADVERTISE_MASTER condor:/ADVERTISE_STARTD condor:/DAEMON");
+        expect(scopes(tokenOf("local-submit-token"))).toBe("condor:/READ condor:/ADVERTISE_MASTER condor:/ADVERTISE_SCHEDD condor:/DAEMON");
+        const group = tokenOf("htcondor-local-token");
+        expect(decode(group).payload).toMatchObject({ sub: "opendata@local-cm.af.svc.cluster.local", scope: "condor:/READ condor:/WRITE" });
+        const [h, p, sig] = group.split(".");
+        expect(crypto.createHmac("sha256", jwtKey(keyBytes, "POOL")).update(`${h}.${p}`).digest("base64url")).toBe(sig);
+        expectNoTokenInConfigMaps(mocks.resources, [group, tokenOf("local-execute-token"), tokenOf("local-submit-token")]);
+        const cfg = (find(objs, "ConfigMap", "local-config")[0] as any).data;
+        expect(cfg["submit.conf"]).toContain("SCHEDD_NAME = ap@local\n");
+        expect(parse((find(objs, "ConfigMap", "htcondor-local-client")[0] as any).data["jobqueue.yaml"]).jobqueue.htcondor["submit-command-extra"]).toEqual(["-name", "ap@local", "-spool"]);
+    });
+});
+
+describe("bad input fails before any resource, naming the argument", () => {
+    const cases: [string, () => unknown, string][] = [
+        ["trust domain not a host name", () => new HTCondorPool("p", external({ trustDomain: "not a domain!" } as any)),
+            'p.trustDomain: "not a domain!" is not a valid trust domain: use a DNS host name such as "example.edu"'],
+        ["signing key missing when minting", () => new HTCondorPool("p", external({ tokens: { source: "mint" } } as any)),
+            "p.tokens.signingKey: minting tokens needs the pool's signing key (base64 of the key file, as a Pulumi secret)"],
+        ["group without accounting group", () => new HTCondorPool("p", external({ groups: [{ name: "cms", accountingGroup: "group_cms" }, { name: "atlas" }] } as any)),
+            'p.groups[1].accountingGroup: pool "p" requires an accounting group (requireAccountingGroup); give group "atlas" one, e.g. "group_atlas"'],
+        ["unknown mode", () => new HTCondorPool("p", { ...external(), mode: "cloud" } as any),
+            'p.mode: "cloud" is not valid; use one of "external", "in-cluster"'],
+        ["provided token missing", () => new HTCondorPool("p", external({ tokens: { source: "provided" } } as any)),
+            'p.groups[0].token: tokens are "provided": give group "cms"\'s IDTOKEN as a Pulumi secret'],
+        ["execute replicas beyond bound", () => new HTCondorPool("p", { mode: "in-cluster", facility: "af", namespace: "af", groups: [{ name: "x" }], execute: { replicas: 9, maxReplicas: 4 } }),
+            "p.execute.replicas: 9 is out of bounds: use an integer from 0 to maxReplicas (4)"],
+    ];
+    test.each(cases)("%s", async (_what, fn, message) => {
+        expect(errorOf(fn)).toBe(message);
+        await settled(mocks, 10);
+        expect(mocks.resources).toHaveLength(0);
+    });
+});
+
+describe("condor_config serializer", () => {
+    test("writes ordered knobs and refuses what the parser would misread", () => {
+        expect(renderCondorConfig([["A", "x"], ["B", 3], ["C", true], ["D", ["a", "b"]], ["E", "$(A)/y"]], "cfg", ["hi"])).toBe(
+            "# hi\nA = x\nB = 3\nC = true\nD = a, b\nE = $(A)/y\n",
+        );
+        expect(errorOf(() => renderCondorConfig([["BAD NAME", "x"]], "cfg"))).toBe('cfg.BAD NAME: "BAD NAME" is not a valid condor_config knob name (letters, digits, \'_\', \'.\')');
+        expect(errorOf(() => renderCondorConfig([["A", "x\nB = y"]], "cfg"))).toBe("cfg.A: a condor_config value must be one line (no CR, LF or NUL)");
+        expect(errorOf(() => renderCondorConfig([["A", "x\\"]], "cfg"))).toBe("cfg.A: a condor_config value must not end with '\\' (it would continue the line)");
+        expect(errorOf(() => renderCondorConfig([["A", "1$"]], "cfg"))).toBe("cfg.A: '$' is only allowed in a macro reference $(NAME) or $ENV(NAME)");
+        expect(errorOf(() => renderCondorConfig([["A", "1"], ["a", "2"]], "cfg"))).toBe('cfg.a: knob "a" is set twice');
+    });
+});
+
+describe("hub session settings and RBAC", () => {
+    test("renders settings and least-privilege rules", () => {
+        const settings = renderDaskSessionSettings({
+            domain: "af.example.edu", entrypoint: "dask", routeLabels: { "hepaf.io/traefik": "edge" },
+            groups: [{ name: "cms", namespace: "af-cms" }],
+        });
+        expect(settings).toMatchObject({
+            daskPort: 8786, contactAddressTemplate: "tls://{user}.dask.af.example.edu:8786",
+            contactAddressEnv: "DASK_JOBQUEUE__HTCONDOR__SCHEDULER_OPTIONS__CONTACT_ADDRESS",
+            groups: { cms: { namespace: "af-cms", caSecret: "hepaf-group-ca-keypair" } },
+        });
+        const [role] = daskSessionRbac(settings);
+        expect(role.namespace).toBe("af-cms");
+        expect(role.rules).toContainEqual({ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["hepaf-group-ca-keypair"] });
+        expect(role.rules.flatMap((r) => r.verbs).filter((v) => !["create", "delete", "get"].includes(v))).toEqual([]);
+        expect(role.rules.filter((r) => r.resources.includes("secrets") && r.verbs.includes("get")).every((r) => r.resourceNames !== undefined)).toBe(true);
+        expect(errorOf(() => renderDaskSessionSettings({ domain: "x y", entrypoint: "dask", groups: [] }))).toBe('daskSessions.domain: "x y" is not a valid DNS name');
+    });
+
+    test("minting is deterministic for fixed claims", () => {
+        const claims = { subject: "cms@example.edu", issuer: "example.edu", scopes: ["READ", "WRITE"] as const, id: "ab", issuedAt: 1 };
+        expect(mintToken(keyFile, "POOL", claims)).toBe(mintToken(keyFile, "POOL", claims));
+        expect(mintToken(keyFile, "POOL", claims)).not.toBe(mintToken(keyFile, "other", claims));
+    });
+});
+
+void valueOf;

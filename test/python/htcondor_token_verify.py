@@ -31,8 +31,9 @@ def main() -> None:
         header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, key, algorithms=["HS256"], options={"verify_aud": False, "require": ["sub", "iss", "jti"]})
         out.append({"header": header, "claims": claims})
-    # A wrong key must not verify.
-    wrong = derive(base64.b64decode(req["keyFile"]), "not-" + req["keyId"])
+    # The key derived the other way (doubled or not) must not verify: the POOL rule matters.
+    other_id = "other" if req["keyId"] == "POOL" else "POOL"
+    wrong = derive(base64.b64decode(req["keyFile"]), other_id)
     for token in req["tokens"]:
         try:
             jwt.decode(token, wrong, algorithms=["HS256"])

@@ -1,0 +1,57 @@
+"""Runs hepaf's hub module (components/htcondor/dask_sessions.py) against FakeKubeApi.
+
+argv[1]: JSON {"module": dir of dask_sessions.py, "values": hub values, "ca": {namespace, name,
+"tls.crt", "tls.key", "ca.crt"}, "user": name, "groups": [JupyterHub group names]}.
+Prints JSON: the objects after spawn, the spawner's changes, the calls, the objects after
+stop, and the objects after a second spawn over leftovers (replace, not fail).
+"""
+import asyncio
+import json
+import os
+import sys
+from types import SimpleNamespace
+
+sys.path.insert(0, os.path.dirname(__file__))
+req = json.loads(sys.argv[1])
+sys.path.insert(0, req["module"])
+
+import dask_sessions  # noqa: E402
+from fake_kube import FakeKubeApi  # noqa: E402
+
+
+def spawner():
+    return SimpleNamespace(
+        user=SimpleNamespace(name=req["user"], groups=[SimpleNamespace(name=g) for g in req["groups"]]),
+        extra_labels={"keep": "me"}, volumes=[], volume_mounts=[], environment={"A": "1"},
+    )
+
+
+async def main():
+    settings = dask_sessions.settings_from_values(req["values"])
+    ca = req["ca"]
+    api = FakeKubeApi(dask_sessions.Conflict, {(ca["namespace"], ca["name"]): {k: ca[k] for k in ("tls.crt", "tls.key", "ca.crt")}})
+    sp = spawner()
+    escaped = await dask_sessions.on_spawn(sp, settings, api)
+    after_spawn = [o for k, o in api.objects.items() if k[3] != ca["name"]]
+    calls_spawn = list(api.calls)
+    # A second spawn while objects remain (hub crashed before stop): replaced, not failed.
+    await dask_sessions.on_spawn(spawner(), settings, api)
+    after_respawn = sorted("/".join(k[1:]) for k in api.objects)
+    await dask_sessions.on_stop(spawner(), settings, api)
+    after_stop = sorted("/".join(k[1:]) for k in api.objects)
+    outsider = spawner()
+    outsider.user.groups = []
+    none = await dask_sessions.on_spawn(outsider, settings, api)
+    print(json.dumps({
+        "escaped": escaped,
+        "objects": after_spawn,
+        "spawner": {"extra_labels": sp.extra_labels, "volumes": sp.volumes, "volume_mounts": sp.volume_mounts, "environment": sp.environment},
+        "callsSpawn": calls_spawn,
+        "afterRespawn": after_respawn,
+        "afterStop": after_stop,
+        "outsider": none,
+        "escapes": {n: dask_sessions.escape_username(n) for n in ["alice", "Alice", "alice@example.edu", "a" * 70, "bob-0123456789", "ü"]},
+    }))
+
+
+asyncio.run(main())

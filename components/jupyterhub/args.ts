@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import type { DaskSessionSettings } from "../htcondor";
 
 /** Login through any OAuth2 / OpenID Connect provider (CILogon, experiment SSO, Keycloak, ...). */
 export interface GenericOAuthLogin {
@@ -173,6 +174,8 @@ export interface JupyterHubArgs {
     namedServerLimit?: number;
     /** Let the hub create and delete Services and `traefik.io` IngressRouteTCPs in group namespaces (notebook-owned Dask schedulers on HTCondor). Default false. */
     htcondorSessions?: boolean;
+    /** Notebook-owned Dask schedulers on HTCondor: settings from `renderDaskSessionSettings`; the hub runs the htcondor module's spawn/stop hooks and gets its RBAC. Implies `htcondorSessions`. Default none. */
+    daskSessions?: DaskSessionSettings;
     /** Allow user servers egress to any address (pip, data). Default true. */
     allowUserInternet?: boolean;
     /** Hub image. Default the pinned {@link HUB_IMAGE}. */

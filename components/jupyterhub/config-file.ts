@@ -11,17 +11,22 @@ export const HUB_CONFIG_FILE = "jupyterhub_config.py";
 
 /** Absolute path of the shipped jupyterhub_config.py. */
 export function hubConfigPath(): string {
-    const beside = path.join(__dirname, HUB_CONFIG_FILE);
+    return componentFile("jupyterhub", HUB_CONFIG_FILE);
+}
+
+/** Absolute path of a file shipped in `components/<component>/` of the package. */
+export function componentFile(component: string, file: string): string {
+    const beside = path.join(__dirname, "..", component, file);
     if (fs.existsSync(beside)) {
         return beside;
     }
     for (let dir = __dirname; ; dir = path.dirname(dir)) {
         const pkg = path.join(dir, "package.json");
         if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "hepaf") {
-            return path.join(dir, "components", "jupyterhub", HUB_CONFIG_FILE);
+            return path.join(dir, "components", component, file);
         }
         if (path.dirname(dir) === dir) {
-            throw new Error(`${HUB_CONFIG_FILE} not found beside ${__dirname} nor in the hepaf package root`);
+            throw new Error(`components/${component}/${file} not found beside ${__dirname} nor in the hepaf package root`);
         }
     }
 }

@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { JupyterHubArgs, HUB_IMAGE } from "./args";
-import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
+import { daskSessionRbac } from "../htcondor";
+import { componentFile, hubConfigText, HUB_CONFIG_FILE } from "./config-file";
+import * as fs from "fs";
 import { HubContext } from "./context";
 import { spawnerRules } from "./rbac";
 import { HubSecrets, SECRET_KEYS } from "./secrets";
@@ -10,9 +12,12 @@ import { HUB_CONFIG_DIR, HUB_DATA_DIR, renderHubValues, HUB_SECRET_DIR, HUB_SECR
 const DEFAULT_RESOURCES = { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } };
 
 /** The values file text the component mounts (exported for the integration test: same function). */
-export function hubValuesText(ctx: Pick<HubContext, "plan">, externalDatabase: boolean): string {
-    return valuesFileText(renderHubValues(ctx.plan, { externalDatabase }));
+export function hubValuesText(ctx: Pick<HubContext, "plan">, args: Pick<JupyterHubArgs, "databaseUrl" | "daskSessions">): string {
+    return valuesFileText(renderHubValues(ctx.plan, { externalDatabase: args.databaseUrl !== undefined, daskSessions: args.daskSessions }));
 }
+
+/** File name of the htcondor module's hub-side hooks, mounted beside the config. */
+export const DASK_SESSIONS_MODULE = "dask_sessions.py";
 
 /** Declares the hub: ServiceAccount, Roles in the group namespaces, config, database, Deployment, Service. */
 export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSecrets): { deployment: k8s.apps.v1.Deployment; service: k8s.core.v1.Service } {
@@ -21,10 +26,14 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
     const meta = (name: string, component = "hub") => ({ name, namespace: plan.namespace, labels: ctx.labels(component) });
 
     const sa = new k8s.core.v1.ServiceAccount(`${plan.name}-hub-sa`, { metadata: meta(n.hub), automountServiceAccountToken: true }, ctx.inNs);
+    const sessionRules = args.daskSessions ? daskSessionRbac(args.daskSessions) : [];
     for (const g of plan.groups) {
+        const rules = sessionRules.length > 0
+            ? [...spawnerRules(false), ...sessionRules.filter((r) => r.namespace === g.namespace).flatMap((r) => r.rules)]
+            : spawnerRules(args.htcondorSessions ?? false);
         const role = new k8s.rbac.v1.Role(
             `${plan.name}-hub-role-${g.name}`,
-            { metadata: { name: n.spawnerRole, namespace: g.namespace, labels: ctx.labels("rbac", g.name) }, rules: spawnerRules(args.htcondorSessions ?? false) },
+            { metadata: { name: n.spawnerRole, namespace: g.namespace, labels: ctx.labels("rbac", g.name) }, rules },
             ctx.inGroupNs(g.name),
         );
         new k8s.rbac.v1.RoleBinding(
@@ -39,11 +48,14 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
     }
 
     const externalDatabase = args.databaseUrl !== undefined;
-    const values = hubValuesText(ctx, externalDatabase);
+    const values = hubValuesText(ctx, args);
     const configPy = hubConfigText();
+    const modules: Record<string, string> = args.daskSessions
+        ? { [DASK_SESSIONS_MODULE]: fs.readFileSync(componentFile("htcondor", DASK_SESSIONS_MODULE), "utf8") }
+        : {};
     const config = new k8s.core.v1.ConfigMap(
         `${plan.name}-hub-config`,
-        { metadata: meta(n.config), data: { [HUB_CONFIG_FILE]: configPy, [HUB_VALUES_FILE]: values } },
+        { metadata: meta(n.config), data: { [HUB_CONFIG_FILE]: configPy, [HUB_VALUES_FILE]: values, ...modules } },
         ctx.inNs,
     );
     const database = externalDatabase
@@ -76,7 +88,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                     metadata: {
                         labels: ctx.labels("hub"),
                         // Restart the hub when its (non-secret) configuration changes.
-                        annotations: { "hepaf.io/config-sha256": createHash("sha256").update(configPy).update(values).digest("hex") },
+                        annotations: { "hepaf.io/config-sha256": createHash("sha256").update(configPy).update(values).update(Object.values(modules).join("")).digest("hex") },
                     },
                     spec: {
                         serviceAccountName: sa.metadata.name,

@@ -253,6 +253,26 @@ def refuse_without_group(spawner):
 c.KubeSpawner.profile_list = profiles_for
 c.KubeSpawner.pre_spawn_hook = refuse_without_group
 
+# Notebook-owned Dask schedulers on HTCondor: the htcondor component's module, mounted beside
+# the values file, issues the user's certificate and creates the Secret, Service and SNI route
+# at spawn, and removes them at stop.
+if values.get("daskSessions"):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(VALUES_PATH)))
+    import dask_sessions
+
+    session_settings = dask_sessions.settings_from_values(values)
+    session_api = dask_sessions.KubernetesAsyncioApi()
+
+    async def spawn_with_dask_session(spawner):
+        refuse_without_group(spawner)
+        await dask_sessions.on_spawn(spawner, session_settings, session_api)
+
+    async def stop_dask_session(spawner):
+        await dask_sessions.on_stop(spawner, session_settings, session_api)
+
+    c.KubeSpawner.pre_spawn_hook = spawn_with_dask_session
+    c.KubeSpawner.post_stop_hook = stop_dask_session
+
 
 # --- services, roles, culler ---------------------------------------------------------------
 services = []

@@ -65,7 +65,7 @@ export function declareNetworkPolicies(ctx: HubContext, args: JupyterHubArgs): v
             { from: [hubPods, proxyPods] },
             { from: [{ podSelector: {} }] },
         ];
-        if (args.htcondorSessions) {
+        if (args.htcondorSessions || args.daskSessions) {
             // Notebook-owned Dask schedulers are reached through Traefik's SNI entrypoint.
             ingress.push({ from: [nsNamed([args.traefik.namespace])] });
         }

@@ -270,6 +270,18 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
     (args.admins ?? []).forEach((u, i) => check(typeof u === "string" && u.length > 0, `${arg}.admins[${i}]`, "must be a non-empty user name"));
     (args.allowedUsers ?? []).forEach((u, i) => check(typeof u === "string" && u.length > 0, `${arg}.allowedUsers[${i}]`, "must be a non-empty user name"));
 
+    if (args.daskSessions !== undefined) {
+        for (const [group, g] of Object.entries(args.daskSessions.groups)) {
+            const mine = groups.find((x) => x.name === group);
+            check(mine !== undefined, `${arg}.daskSessions.groups.${group}`, `"${group}" is not a group; use one of ${known()}`);
+            check(
+                mine.namespace === g.namespace,
+                `${arg}.daskSessions.groups.${group}.namespace`,
+                `"${g.namespace}" is not the group's namespace "${mine.namespace}"`,
+            );
+        }
+    }
+
     const names: HubNames = {
         hub: `${name}-hub`,
         hubService: `${name}-hub`,

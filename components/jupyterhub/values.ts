@@ -1,4 +1,5 @@
 import { gatewayServiceName } from "../common";
+import type { DaskSessionSettings } from "../htcondor";
 import { HubPlan } from "./validate";
 
 /**
@@ -22,6 +23,8 @@ export const HUB_DATA_DIR = "/srv/jupyterhub";
 export interface ResolvedHubInputs {
     /** Whether an external database URL is given (the URL itself is in the secrets file). */
     externalDatabase: boolean;
+    /** Settings of the htcondor module's session hooks, written under `daskSessions`. Default none. */
+    daskSessions?: DaskSessionSettings;
 }
 
 /** Secret values, resolved, for the secrets file. */
@@ -122,6 +125,7 @@ export function renderHubValues(plan: HubPlan, inputs: ResolvedHubInputs): Recor
             scopes: s.scopes,
         })),
         culler: plan.culler,
+        ...(inputs.daskSessions ? { daskSessions: inputs.daskSessions } : {}),
     };
 }
 

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { gatewayApiUrl, hubConfigPath, JupyterHubArgs, planHub, renderHubSecrets, renderHubValues, ResolvedHubSecrets, valuesFileText } from "../../components";
+import { componentFile, gatewayApiUrl, hubConfigPath, JupyterHubArgs, planHub, renderDaskSessionSettings, renderHubSecrets, renderHubValues, ResolvedHubSecrets, valuesFileText } from "../../components";
 
 jest.setTimeout(300000);
 const root = path.join(__dirname, "..", "..");
@@ -60,7 +60,11 @@ interface Run {
 async function runHub(args: JupyterHubArgs, secrets: Omit<ResolvedHubSecrets, "serviceTokens" | "groupEnv">, scenario: object): Promise<Run> {
     const plan = planHub("hub", args);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-hub-"));
-    const valuesText = valuesFileText(renderHubValues(plan, { externalDatabase: args.databaseUrl !== undefined }));
+    const valuesText = valuesFileText(renderHubValues(plan, { externalDatabase: args.databaseUrl !== undefined, daskSessions: args.daskSessions }));
+    if (args.daskSessions) {
+        // The ConfigMap carries the htcondor module beside the values file.
+        fs.copyFileSync(componentFile("htcondor", "dask_sessions.py"), path.join(dir, "dask_sessions.py"));
+    }
     const serviceTokens = Object.fromEntries(plan.services.map((s) => [s.name, `token-${s.name}`]));
     const groupEnv = Object.fromEntries(args.groups.map((g) => [g.name, (g.env ?? {}) as Record<string, string>]));
     fs.writeFileSync(path.join(dir, "values.json"), valuesText);
@@ -235,7 +239,7 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         expect(eve.pre_spawn_hook).toBe("refused: user eve@example.org is in no group of this facility; ask an admin for access");
     });
 
-    test("GitHub login: teams become groups; no storage; external database; culler off", async () => {
+    test("GitHub login: teams become groups; no storage; external database; culler off; HTCondor session hooks", async () => {
         const { out } = await runHub(
             {
                 facility: "af", domain: "af.example.edu", traefik,
@@ -244,10 +248,11 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
                 storage: { type: "none" },
                 databaseUrl: "postgresql://hub:pw@db.example:5432/hub",
                 culler: { enabled: false },
+                daskSessions: renderDaskSessionSettings({ domain: "af.example.edu", entrypoint: "dask", groups: [{ name: "cms", namespace: "af-cms" }] }),
             },
             { clientId: "gh-id", clientSecret: "gh-secret", databaseUrl: "postgresql://hub:pw@db.example:5432/hub" },
             {
-                users: [{ name: "gh-user", groups: ["cms"], profile: null }],
+                users: [{ name: "gh-user", groups: ["cms"], profile: null }, { name: "nobody", groups: [], profile: null }],
                 authStates: [
                     { label: "analyst", auth_state: { github_user: { login: "gh-user" }, teams: [{ slug: "analysts", organization: { login: "cms-org" } }, { slug: "x", organization: { login: "other" } }] } },
                     { label: "outsider", auth_state: { github_user: { login: "o" }, teams: [] } },
@@ -270,6 +275,9 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         expect(out.hub.allow_named_servers).toBe(false);
         expect(out.users["gh-user"].settings).toMatchObject({ storage_pvc_ensure: false, volumes: [], volume_mounts: [] });
         expect(out.users["gh-user"].loaded).toMatchObject({ namespace: "af-cms" });
+        // HTCondor sessions: the htcondor module is imported and its hooks wrap the group check.
+        expect(out.users["gh-user"].settings).toMatchObject({ pre_spawn_hook: "spawn_with_dask_session", post_stop_hook: "stop_dask_session" });
+        expect(out.users.nobody.pre_spawn_hook).toBe("refused: user nobody is in no group of this facility; ask an admin for access");
     });
 
     test("dummy login (development): groups loaded from the member lists, shared password", async () => {

@@ -178,6 +178,8 @@ async def main(config_path, scenario_path):
             "volume_mounts": jsonable(spawner.volume_mounts),
             "delete_pvc": spawner.delete_pvc,
             "automount_service_account_token": spawner.automount_service_account_token,
+            "pre_spawn_hook": getattr(spawner.pre_spawn_hook, "__name__", None),
+            "post_stop_hook": getattr(spawner.post_stop_hook, "__name__", None),
         }
         out["users"][case["name"]] = result
 

@@ -3,7 +3,7 @@ import { errorOf, isSecretValue, setupMocks, settled, valueOf } from "../helpers
 import { CrdValidator, k8sObjects, traefikCrds, validateAll, K8sObject } from "../helpers/k8s-schema";
 
 const mocks = setupMocks();
-import { gatewayApiUrl, HUB_IMAGE, JupyterHub, JupyterHubArgs, PROXY_IMAGE, Traefik } from "../../components";
+import { gatewayApiUrl, HUB_IMAGE, JupyterHub, JupyterHubArgs, PROXY_IMAGE, renderDaskSessionSettings, Traefik } from "../../components";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -308,6 +308,21 @@ describe("JupyterHub", () => {
         expect(one(objs, "NetworkPolicy", "jh-proxy", "hubs").spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values).toEqual(["edge"]);
     });
 
+    test("HTCondor sessions with the htcondor module: its settings in the values, its file beside the config, its RBAC", async () => {
+        const daskSessions = renderDaskSessionSettings({ domain: "af.example.edu", entrypoint: "dask", routeLabels: traefik.routeLabels, groups: [{ name: "cms", namespace: "af-cms" }] });
+        new JupyterHub("hub", { ...baseArgs(), daskSessions });
+        const objs = await objects();
+        validateAll(objs, crds);
+        const cm = one(objs, "ConfigMap", "hub-hub-config", "af");
+        expect(cm.data["dask_sessions.py"]).toBe(fs.readFileSync(path.join(__dirname, "../../components/htcondor/dask_sessions.py"), "utf8"));
+        expect(JSON.parse(cm.data["values.json"]).daskSessions).toEqual(daskSessions);
+        const cmsRole = one(objs, "Role", "hub-hub-spawner", "af-cms");
+        expect(cmsRole.rules).toContainEqual({ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["hepaf-group-ca-keypair"] });
+        expect(cmsRole.rules).toContainEqual({ apiGroups: ["traefik.io"], resources: ["ingressroutetcps"], verbs: ["create", "delete", "get"] });
+        expect(JSON.stringify(one(objs, "Role", "hub-hub-spawner", "af-atlas").rules)).not.toContain("ingressroutetcps");
+        expect(one(objs, "NetworkPolicy", "hub-singleuser", "af-cms").spec.ingress).toHaveLength(3);
+    });
+
     test("dummy login only with the explicit allow; its password stays in the Secret", async () => {
         new JupyterHub("dev", { ...baseArgs(), allowDummy: true, login: { type: "dummy", password: pulumi.secret("devpass") } });
         const objs = await objects();
@@ -338,6 +353,7 @@ describe("JupyterHub", () => {
         ["duplicate services", (a) => ({ ...a, services: [{ name: "s" }, { name: "s" }] }), 'hub.services: duplicate service name "s"'],
         ["a negative GPU count", (a) => ({ ...a, groups: [{ ...a.groups[0], profiles: [{ name: "x", image: "i:1", gpus: -1 }] }] }), "hub.groups[0].profiles[0].gpus: -1 must be an integer >= 0"],
         ["bad storage size", (a) => ({ ...a, storage: { capacity: "10 GB" } }), 'hub.storage.capacity: "10 GB" is not a Kubernetes quantity (a number with an optional suffix: m, k, M, G, T, Ki, Mi, Gi, Ti, e.g. "500m", "2", "8Gi")'],
+        ["dask sessions for a group the hub does not have", (a) => ({ ...a, daskSessions: renderDaskSessionSettings({ domain: "af.example.edu", entrypoint: "dask", groups: [{ name: "lhcb", namespace: "af-lhcb" }] }) }), 'hub.daskSessions.groups.lhcb: "lhcb" is not a group; use one of "cms", "atlas"'],
         ["bad domain", (a) => ({ ...a, domain: "https://af.example.edu" }), 'hub.domain: "https://af.example.edu" is not a valid DNS name (dot-separated lower-case labels of letters, digits and \'-\', at most 253 characters)'],
     ];
     test.each(bad)("refuses %s before registering anything", async (_what, change, message) => {

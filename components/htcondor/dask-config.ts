@@ -6,7 +6,7 @@ import { DASHBOARD_PORT, DASK_TLS_DIR, DASK_TLS_FILES, SCHEDULER_PORT } from "./
  * The Dask side of a session: dask-jobqueue's `jobqueue.yaml` for HTCondor and Dask's TLS
  * config, rendered with the `yaml` package from typed data. Per-user values (the contact
  * address `tls://<escaped-user>.dask.<domain>:<port>`) are not in these files: the hub sets
- * them at spawn through Dask's environment config ({@link CONTACT_ADDRESS_ENV}).
+ * them at spawn into the user's `session.yaml` (`DASK_SESSION_DIR`, the pod's `DASK_CONFIG`).
  */
 
 /** What each Dask worker job asks HTCondor for. */
@@ -93,9 +93,15 @@ export function jobqueueSettings(
     };
 }
 
+/**
+ * Dask reads its YAML with PyYAML, which speaks YAML 1.1 (`YES`, `on` are booleans there), so
+ * the files are written as YAML 1.1: such strings come out quoted.
+ */
+const YAML_OPTIONS = { version: "1.1" } as const;
+
 /** `jobqueue.yaml` text. */
 export function renderJobqueueYaml(settings: JobqueueSettings): string {
-    return stringify({ jobqueue: { htcondor: settings } });
+    return stringify({ jobqueue: { htcondor: settings } }, YAML_OPTIONS);
 }
 
 /** Dask's TLS config: mutual TLS with the user's certificate for every role, encryption required. */
@@ -113,7 +119,7 @@ export function daskTlsConfig(): object {
 
 /** `tls.yaml` text. */
 export function renderDaskTlsYaml(): string {
-    return stringify(daskTlsConfig());
+    return stringify(daskTlsConfig(), YAML_OPTIONS);
 }
 
 /** `tls://<escaped-user>.dask.<domain>:<port>` with the user part left as `{user}` for the hub to fill. */

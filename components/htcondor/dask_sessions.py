@@ -24,8 +24,10 @@ first match in settings order), it
    pod; Dask scheduler and dashboard ports) and the IngressRouteTCP ``dask-<escaped>``
    (``traefik.io/v1alpha1``, ``HostSNI(`<escaped>.dask.<domain>`)``, TLS passthrough, on the
    shared Dask entrypoint, with the Traefik route labels);
-4. adds to the spawner: the pod label the Service selects, the TLS Secret volume and its mount,
-   and the environment variable that sets the session's Dask contact address.
+   The Secret also holds ``session.yaml``: Dask config (JSON, which is YAML) setting
+   ``jobqueue.htcondor.scheduler-options.contact_address`` to ``tls://<escaped>.dask.<domain>:<port>``;
+4. adds to the spawner: the pod label the Service selects, the Secret's volume mounted twice
+   (TLS files; ``session.yaml`` alone) and ``DASK_CONFIG`` pointing at the latter.
 
 At stop it deletes the three objects. Objects left by a crashed hub are replaced at next spawn.
 
@@ -39,7 +41,8 @@ Values keys (``values["daskSessions"]``, written by the TypeScript ``renderDaskS
     dashboardPort            the notebook dashboard's port (8787)
     certificateValidityDays  validity of issued user certificates
     tlsMountPath             where the user's TLS Secret is mounted in the pod
-    contactAddressEnv        env var name carrying the contact address into Dask's config
+    sessionConfigDir         where the user's session.yaml is mounted (the pod's DASK_CONFIG)
+    sessionConfigFile        its file name (a key of the user's TLS Secret)
     contactAddressTemplate   "tls://{user}.dask.<domain>:<port>"
     groups                   {<group>: {namespace: <ns>, caSecret: <secret name>}}
 
@@ -52,6 +55,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Protocol
@@ -89,7 +93,8 @@ class Settings:
     dashboard_port: int
     certificate_validity_days: int
     tls_mount_path: str
-    contact_address_env: str
+    session_config_dir: str
+    session_config_file: str
     contact_address_template: str
     groups: Mapping[str, GroupSettings] = field(default_factory=dict)
 
@@ -118,7 +123,8 @@ def settings_from_values(values: Mapping[str, Any]) -> Settings:
         dashboard_port=int(need("dashboardPort")),
         certificate_validity_days=int(need("certificateValidityDays")),
         tls_mount_path=need("tlsMountPath"),
-        contact_address_env=need("contactAddressEnv"),
+        session_config_dir=need("sessionConfigDir"),
+        session_config_file=need("sessionConfigFile"),
         contact_address_template=need("contactAddressTemplate"),
         groups=groups,
     )
@@ -225,6 +231,12 @@ def _labels(settings: Settings, group: str, escaped: str) -> dict:
     }
 
 
+def session_config(settings: Settings, escaped: str) -> str:
+    """The user's session.yaml: the scheduler's contact address, the SNI name workers dial."""
+    address = settings.contact_address_template.replace("{user}", escaped)
+    return json.dumps({"jobqueue": {"htcondor": {"scheduler-options": {"contact_address": address}}}}, indent=2) + "\n"
+
+
 def session_objects(settings: Settings, group: str, escaped: str, cert_pem: str, key_pem: str, ca_pem: str) -> list:
     """The Secret, Service and IngressRouteTCP of one session."""
     ns = settings.groups[group].namespace
@@ -235,7 +247,8 @@ def session_objects(settings: Settings, group: str, escaped: str, cert_pem: str,
         "apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": names["secret"], "namespace": ns, "labels": labels},
         "type": "kubernetes.io/tls",
-        "data": {"tls.crt": b64(cert_pem), "tls.key": b64(key_pem), "ca.crt": b64(ca_pem)},
+        "data": {"tls.crt": b64(cert_pem), "tls.key": b64(key_pem), "ca.crt": b64(ca_pem),
+                 settings.session_config_file: b64(session_config(settings, escaped))},
     }
     service = {
         "apiVersion": "v1", "kind": "Service",
@@ -287,16 +300,17 @@ async def on_spawn(spawner: Any, settings: Settings, api: KubeApi) -> Optional[s
 
     names = object_names(escaped)
     spawner.extra_labels = {**(spawner.extra_labels or {}), USER_LABEL: escaped}
-    spawner.volumes = [v for v in (spawner.volumes or []) if v.get("name") != "dask-tls"] + [
-        {"name": "dask-tls", "secret": {"secretName": names["secret"], "defaultMode": 0o440}}
+    ours = {"dask-tls", "dask-session"}
+    spawner.volumes = [v for v in (spawner.volumes or []) if v.get("name") not in ours] + [
+        {"name": "dask-tls", "secret": {"secretName": names["secret"], "defaultMode": 0o440}},
+        {"name": "dask-session", "secret": {"secretName": names["secret"], "defaultMode": 0o444,
+                                            "items": [{"key": settings.session_config_file, "path": settings.session_config_file}]}},
     ]
-    spawner.volume_mounts = [m for m in (spawner.volume_mounts or []) if m.get("name") != "dask-tls"] + [
-        {"name": "dask-tls", "mountPath": settings.tls_mount_path, "readOnly": True}
+    spawner.volume_mounts = [m for m in (spawner.volume_mounts or []) if m.get("name") not in ours] + [
+        {"name": "dask-tls", "mountPath": settings.tls_mount_path, "readOnly": True},
+        {"name": "dask-session", "mountPath": settings.session_config_dir, "readOnly": True},
     ]
-    spawner.environment = {
-        **(spawner.environment or {}),
-        settings.contact_address_env: settings.contact_address_template.replace("{user}", escaped),
-    }
+    spawner.environment = {**(spawner.environment or {}), "DASK_CONFIG": settings.session_config_dir}
     return escaped
 
 

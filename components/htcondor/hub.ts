@@ -1,7 +1,7 @@
 import { check, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
 import type { PolicyRule } from "../traefik";
 import { contactAddressTemplate } from "./dask-config";
-import { CONTACT_ADDRESS_ENV, DASHBOARD_PORT, DASK_TLS_DIR, SCHEDULER_PORT } from "./paths";
+import { DASHBOARD_PORT, DASK_SESSION_DIR, DASK_SESSION_FILE, DASK_TLS_DIR, SCHEDULER_PORT } from "./paths";
 
 /**
  * Settings of the hub-side module `dask_sessions.py` (shipped next to this file), which at
@@ -51,7 +51,8 @@ export interface DaskSessionSettings {
     dashboardPort: number;
     certificateValidityDays: number;
     tlsMountPath: string;
-    contactAddressEnv: string;
+    sessionConfigDir: string;
+    sessionConfigFile: string;
     contactAddressTemplate: string;
     groups: Record<string, { namespace: string; caSecret: string }>;
 }
@@ -83,7 +84,8 @@ export function renderDaskSessionSettings(args: DaskSessionSettingsArgs, argumen
         dashboardPort: DASHBOARD_PORT,
         certificateValidityDays: validity,
         tlsMountPath: DASK_TLS_DIR,
-        contactAddressEnv: CONTACT_ADDRESS_ENV,
+        sessionConfigDir: DASK_SESSION_DIR,
+        sessionConfigFile: DASK_SESSION_FILE,
         contactAddressTemplate: contactAddressTemplate(args.domain, daskPort),
         groups,
     };

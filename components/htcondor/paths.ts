@@ -12,10 +12,10 @@ export const TOKENS_SOURCE_DIR = "/etc/hepaf/condor-tokens";
  * the token never lands on the user's persistent volume.
  */
 export const TOKENS_DIR = "/var/run/hepaf/condor/tokens.d";
-/** `DASK_ROOT_CONFIG`: Dask reads `<this>/dask/*.yaml`. */
-export const DASK_ROOT_CONFIG = "/etc/hepaf";
-/** Directory of the Dask YAML files (jobqueue.yaml, tls.yaml). */
-export const DASK_CONFIG_DIR = `${DASK_ROOT_CONFIG}/dask`;
+/** Directory of the group's Dask YAML files (jobqueue.yaml, tls.yaml); the pod's `DASK_ROOT_CONFIG`. */
+export const DASK_CONFIG_DIR = "/etc/hepaf/dask";
+/** `DASK_ROOT_CONFIG`: Dask reads `<this>/*.yaml` (lowest priority). */
+export const DASK_ROOT_CONFIG = DASK_CONFIG_DIR;
 /** Where the hub mounts the user's Dask TLS Secret (ca.crt, tls.crt, tls.key). */
 export const DASK_TLS_DIR = "/etc/hepaf/dask-tls";
 /** File names in the TLS Secret (a `kubernetes.io/tls` Secret plus `ca.crt`). */
@@ -25,5 +25,12 @@ export const CLIENT_CONFIG_KEYS = { condor: "condor_config", jobqueue: "jobqueue
 /** Port of the notebook's Dask scheduler and of its dashboard. */
 export const SCHEDULER_PORT = 8786;
 export const DASHBOARD_PORT = 8787;
-/** Environment variable through which the hub sets a session's contact address (Dask config from env). */
-export const CONTACT_ADDRESS_ENV = "DASK_JOBQUEUE__HTCONDOR__SCHEDULER_OPTIONS__CONTACT_ADDRESS";
+/**
+ * Where the hub mounts the user's `session.yaml` (the session's contact address), and the
+ * pod's `DASK_CONFIG`. A file rather than a `DASK_...` environment variable: Dask reads
+ * environment keys with '_' where dask-jobqueue's defaults use '-' (`scheduler-options`), and
+ * the two spellings do not merge.
+ */
+export const DASK_SESSION_DIR = "/etc/hepaf/dask-session";
+/** Key of the session config in the user's TLS Secret. */
+export const DASK_SESSION_FILE = "session.yaml";

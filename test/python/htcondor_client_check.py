@@ -1,7 +1,9 @@
 """Reads hepaf's rendered HTCondor client files with the real software and reports what it sees.
 
 argv[1]: JSON {"root": dir with condor_config and dask/{jobqueue,tls}.yaml, "knobs": [...],
-               "contactEnv": env var name, "contactAddress": value the hub would set}
+               "module": dir of dask_sessions.py, "values": hub values, "escaped": user}
+The user's session.yaml is written by the hub module itself (dask_sessions.session_config)
+into <root>/session, which becomes DASK_CONFIG as in the pod.
 Prints JSON: the knobs as htcondor2.param reads them, the Dask config dask-jobqueue sees, the
 job script of an HTCondorJob built from it (no daemons: the job class renders the submit
 description without submitting), and that description parsed by htcondor2.Submit.
@@ -13,8 +15,17 @@ import sys
 req = json.loads(sys.argv[1])
 root = req["root"]
 os.environ["CONDOR_CONFIG"] = os.path.join(root, "condor_config")
-os.environ["DASK_ROOT_CONFIG"] = root  # before dask is imported: it reads <root>/dask/*.yaml
-os.environ[req["contactEnv"]] = req["contactAddress"]
+sys.path.insert(0, req["module"])
+import dask_sessions  # noqa: E402
+
+settings = dask_sessions.settings_from_values(req["values"])
+session_dir = os.path.join(root, "session")
+os.makedirs(session_dir, exist_ok=True)
+with open(os.path.join(session_dir, settings.session_config_file), "w") as f:
+    f.write(dask_sessions.session_config(settings, req["escaped"]))
+# As in the pod, before dask is imported: group files, then the session's.
+os.environ["DASK_ROOT_CONFIG"] = os.path.join(root, "dask")
+os.environ["DASK_CONFIG"] = session_dir
 
 import htcondor2  # noqa: E402
 

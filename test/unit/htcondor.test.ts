@@ -112,7 +112,7 @@ describe("HTCondorPool, external, minted tokens", () => {
         expect(client).toMatchObject({ namespace: "af-cms", configMapName: "htcondor-campus-client", tokenSecretName: "htcondor-campus-token" });
         expect(client.env).toEqual([
             { name: "CONDOR_CONFIG", value: "/etc/hepaf/condor/condor_config" },
-            { name: "DASK_ROOT_CONFIG", value: "/etc/hepaf" },
+            { name: "DASK_ROOT_CONFIG", value: "/etc/hepaf/dask" },
         ]);
         const init = client.initContainers[0] as any;
         expect(init.command.join(" ")).toContain("install -m 0600");
@@ -227,7 +227,7 @@ describe("hub session settings and RBAC", () => {
         });
         expect(settings).toMatchObject({
             daskPort: 8786, contactAddressTemplate: "tls://{user}.dask.af.example.edu:8786",
-            contactAddressEnv: "DASK_JOBQUEUE__HTCONDOR__SCHEDULER_OPTIONS__CONTACT_ADDRESS",
+            sessionConfigDir: "/etc/hepaf/dask-session", sessionConfigFile: "session.yaml",
             groups: { cms: { namespace: "af-cms", caSecret: "hepaf-group-ca-keypair" } },
         });
         const [role] = daskSessionRbac(settings);

@@ -88,6 +88,17 @@ describe("rendered client files, read by the real software", () => {
     });
 });
 
+test("a real Dask scheduler with the rendered options and the issued certificate gives workers the SNI address", () => {
+    const ca = opensslMakeCa("af cms intermediate CA");
+    const contact = "tls://alice-3bc5106297.dask.af.example.edu:8786";
+    const out = runPy("dask_scheduler_check.py", {
+        module: path.join(root, "components", "htcondor"), caCert: ca.certPem, caKey: ca.keyPem,
+        host: "alice-3bc5106297.dask.af.example.edu", schedulerOptions: { ...group.jobqueue["scheduler-options"], contact_address: contact },
+    });
+    expect(out.workerTarget).toBe(contact);
+    expect(out.address).toMatch(/^tls:\/\//);
+});
+
 describe("hub module at spawn and stop, against a fake Kubernetes API", () => {
     const settings = sessionSettings;
     const ca = opensslMakeCa("af cms intermediate CA");

@@ -10,5 +10,7 @@ const tier = (name, timeout) => ({
   testTimeout: timeout,
 });
 module.exports = {
+  // Per-project testTimeout is not honoured by jest 30; the e2e tests set their own.
+  testTimeout: 120000,
   projects: [tier("unit", 60000), tier("package", 300000), tier("integration", 300000), tier("e2e", 900000)],
 };

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { check, facilityNamespace, groupNamespace, requireDnsLabel, requireDnsName, requireUnique, standardLabels } from "../common";
 import { CertificateAuthority, CertificateAuthorityArgs, IntermediateCertificateAuthority } from "../pki";
-import { Traefik, TraefikArgs } from "../traefik";
+import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 
 /** One research group (CMS, ATLAS, open data, ...). */
 export interface GroupArgs {
@@ -30,7 +30,13 @@ export interface FacilityGroup {
     ca: IntermediateCertificateAuthority;
 }
 
-/** Checks the facility description; everything is refused before anything is declared. */
+/** Checks the whole facility description, every part's args included, declaring nothing. */
+export function planFacility(name: string, args: AnalysisFacilityArgs): void {
+    checkFacilityArgs(name, args);
+    planTraefik(`${name}-edge`, { ...args.traefik, namespace: facilityNamespace(name), watchNamespaces: args.groups.map((g) => groupNamespace(name, g.name)) });
+}
+
+/** Checks the facility's own args; everything is refused before anything is declared. */
 export function checkFacilityArgs(name: string, args: AnalysisFacilityArgs): void {
     requireDnsLabel(name, "facility name");
     requireDnsName(args.domain, "domain");
@@ -56,7 +62,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
     readonly groups: Record<string, FacilityGroup>;
 
     constructor(name: string, args: AnalysisFacilityArgs, opts?: pulumi.ComponentResourceOptions) {
-        checkFacilityArgs(name, args);
+        planFacility(name, args);
         super("hepaf:facility:AnalysisFacility", name, {}, opts);
         const namespace = facilityNamespace(name);
         const child = { parent: this };

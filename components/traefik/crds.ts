@@ -38,6 +38,18 @@ export function parseCrds(text: string, origin: string, argument: string): CrdDo
     return docs;
 }
 
+/** Checks a CRD source's shape (and that a local file exists) without reading it. */
+export function checkCrdSource(source: CrdSource, argument: string): void {
+    check(
+        ["url", "file", "none"].includes(source?.source),
+        `${argument}.source`,
+        `"${(source as { source: string })?.source}" is not valid; use "url", "file" or "none"`,
+    );
+    if (source.source === "file") {
+        check(fs.existsSync(source.path), `${argument}.path`, `file "${source.path}" does not exist`);
+    }
+}
+
 /**
  * Reads the CRD definitions from their source: at once for `file` and `none` (so a bad file
  * fails before anything is declared), as a promise for `url`.

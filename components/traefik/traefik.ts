@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { check, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
 import { tlsSecret } from "../pki/publish";
-import { CrdDocument, CrdSource, loadCrds } from "./crds";
+import { checkCrdSource, CrdSource, loadCrds } from "./crds";
 import { DEFAULT_ENTRYPOINTS, EntrypointNames, EntrypointSpec, PING_ENTRYPOINT, PortArgs, resolveEntrypoints } from "./entrypoints";
 import { providerRules } from "./rbac";
 import { SniRoute, SniRouteArgs } from "./sni-route";
@@ -97,10 +97,11 @@ type TraefikPlan =
           serviceType: (typeof SERVICE_TYPES)[number];
           replicas: number;
           version: string;
-          crdDocs: CrdDocument[] | Promise<CrdDocument[]>;
+          crds: CrdSource;
       };
 
-function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
+/** Validates Traefik args without declaring anything (the facility plans every part first). */
+export function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
     requireDnsLabel(args.namespace, `${name}.namespace`);
     const mode = args.mode ?? "install";
     requireOneOf(mode, ["install", "existing"], `${name}.mode`);
@@ -142,10 +143,11 @@ function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
     const replicas = args.replicas ?? 2;
     requirePositiveInteger(replicas, `${name}.replicas`);
     const version = args.version ?? TRAEFIK_VERSION;
-    const crdDocs = loadCrds(args.crds ?? { source: "url" }, crdReleaseUrl(version), `${name}.crds`);
+    const crds = args.crds ?? { source: "url" };
+    checkCrdSource(crds, `${name}.crds`);
     return {
         mode, names, daskPort: args.daskPort ?? 8786, routeLabels: { [selector.key]: selector.value },
-        entrypoints, watch, selector, service, serviceType, replicas, version, crdDocs,
+        entrypoints, watch, selector, service, serviceType, replicas, version, crds,
     };
 }
 
@@ -173,6 +175,8 @@ export class Traefik extends pulumi.ComponentResource {
     constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate everything before declaring anything.
         const plan = planTraefik(name, args);
+        // A local CRD file is read (and refused if bad) before anything is declared.
+        const crdDocs = plan.mode === "install" ? loadCrds(plan.crds, crdReleaseUrl(plan.version), `${name}.crds`) : [];
         super("hepaf:traefik:Traefik", name, {}, opts);
         this.namespace = args.namespace;
         this.entrypoints = plan.names;
@@ -183,7 +187,7 @@ export class Traefik extends pulumi.ComponentResource {
             this.registerOutputs({ entrypoints: this.entrypoints });
             return;
         }
-        const { entrypoints, watch, selector, service, serviceType, replicas, version, crdDocs } = plan;
+        const { entrypoints, watch, selector, service, serviceType, replicas, version } = plan;
         this.watchNamespaces = watch;
 
         const labels = (component: string) => standardLabels({ name: "traefik", instance: name, component });

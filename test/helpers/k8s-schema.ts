@@ -52,7 +52,7 @@ export function isBuiltin(obj: K8sObject): boolean {
 
 /** A validator for custom resources from CRD documents. */
 export class CrdValidator {
-    private readonly ajv = new Ajv({ strict: false, allErrors: true });
+    private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     private readonly schemas = new Map<string, object>();
 
     constructor(crds: any[]) {

@@ -1,0 +1,60 @@
+import { daskRoutesPassthrough, groupNamespacesGuarded, limitsAndNonRoot, onlyTraefikLoadBalancer, secretsInConfigMap } from "../../policy/rules";
+
+const cm = (data: Record<string, string>) => ({ type: "kubernetes:core/v1:ConfigMap", props: { kind: "ConfigMap", metadata: { name: "c" }, data } });
+const deployment = (container: any, podSecurity: any = {}) => ({
+    type: "kubernetes:apps/v1:Deployment",
+    props: { kind: "Deployment", spec: { template: { spec: { securityContext: podSecurity, containers: [container] } } } },
+});
+const route = (entryPoints: string[], tls?: any) => ({
+    type: "kubernetes:traefik.io/v1alpha1:IngressRouteTCP",
+    props: { kind: "IngressRouteTCP", metadata: { name: "r" }, spec: { entryPoints, routes: [], tls } },
+});
+const service = (type: string, name: string) => ({
+    type: "kubernetes:core/v1:Service",
+    props: { kind: "Service", metadata: { name, labels: { "app.kubernetes.io/name": name } }, spec: { type } },
+});
+
+test("no secret data in ConfigMaps", () => {
+    expect(secretsInConfigMap(cm({ "traefik.yml": "entryPoints: {}", "ca.crt": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" }))).toEqual([]);
+    expect(secretsInConfigMap(cm({ "tls.key": "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----" }))).toEqual([
+        'ConfigMap key "tls.key" holds a PEM private key; put it in a Secret',
+    ]);
+    expect(secretsInConfigMap(cm({ cms: "eyJhbGciOiJIUzI1NiIsImtpZCI6IlBPT0wifQ.eyJzdWIiOiJjbXNAZXhhbXBsZSJ9.c2lnbmF0dXJlc2lnbmF0dXJl" }))).toHaveLength(1);
+    expect(secretsInConfigMap(cm({ "proxy-token": "a3f9c2d1e8b7a6f5c4d3e2f1" }))).toEqual(['ConfigMap key "proxy-token" looks like a secret value; put it in a Secret']);
+    expect(secretsInConfigMap(cm({ "token-directory": "/home/jovyan/.condor/tokens.d" }))).toEqual([]);
+});
+
+test("workloads have limits and run as non-root", () => {
+    const good = { name: "app", resources: { limits: { cpu: "1", memory: "1Gi" } }, securityContext: { runAsNonRoot: true } };
+    expect(limitsAndNonRoot(deployment(good))).toEqual([]);
+    expect(limitsAndNonRoot(deployment({ ...good, securityContext: {} }, { runAsNonRoot: true }))).toEqual([]);
+    expect(limitsAndNonRoot(deployment({ ...good, resources: { requests: { cpu: "1" } } }))).toEqual(['container "app" has no CPU and memory limits']);
+    expect(limitsAndNonRoot(deployment({ ...good, securityContext: {} }))).toEqual(['container "app" may run as root (set runAsNonRoot)']);
+    expect(limitsAndNonRoot(deployment({ ...good, securityContext: { runAsUser: 0 } }, { runAsNonRoot: true }))).toEqual([
+        'container "app" may run as root (set runAsNonRoot)',
+    ]);
+});
+
+test("IngressRouteTCPs on the Dask entrypoint pass TLS through", () => {
+    expect(daskRoutesPassthrough(route(["dask"], { passthrough: true }), "dask")).toEqual([]);
+    expect(daskRoutesPassthrough(route(["other"]), "dask")).toEqual([]);
+    expect(daskRoutesPassthrough(route(["dask"], { secretName: "x" }), "dask")).toEqual(['IngressRouteTCP on "dask" must set tls.passthrough: true']);
+    expect(daskRoutesPassthrough(route(["daskwire"]), "daskwire")).toHaveLength(1);
+});
+
+test("only Traefik's Service is a LoadBalancer", () => {
+    expect(onlyTraefikLoadBalancer(service("LoadBalancer", "traefik"))).toEqual([]);
+    expect(onlyTraefikLoadBalancer(service("ClusterIP", "hub"))).toEqual([]);
+    expect(onlyTraefikLoadBalancer(service("LoadBalancer", "hub"))).toEqual([
+        'Service "hub" is a LoadBalancer; only Traefik\'s Service may be (route through it instead)',
+    ]);
+});
+
+test("group namespaces have a NetworkPolicy and a ResourceQuota", () => {
+    const ns = { type: "kubernetes:core/v1:Namespace", props: { metadata: { name: "af-cms", labels: { "hepaf.io/group": "cms" } } } };
+    const np = { type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", props: { metadata: { name: "p", namespace: "af-cms" } } };
+    const quota = { type: "kubernetes:core/v1:ResourceQuota", props: { metadata: { name: "q", namespace: "af-cms" } } };
+    expect(groupNamespacesGuarded([ns, np, quota])).toEqual([]);
+    expect(groupNamespacesGuarded([ns, np])).toEqual(['group namespace "af-cms" has no ResourceQuota']);
+    expect(groupNamespacesGuarded([ns])).toEqual(['group namespace "af-cms" has no NetworkPolicy', 'group namespace "af-cms" has no ResourceQuota']);
+});

@@ -188,7 +188,10 @@ def issue_certificate(ca_cert_pem: str, ca_key_pem: str, common_name: str, dns_n
     ca_key = serialization.load_pem_private_key(ca_key_pem.encode(), password=None)
     key = ec.generate_private_key(ec.SECP256R1())
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    not_after = min(now + datetime.timedelta(days=days), ca_cert.not_valid_after_utc)
+    ca_not_after = getattr(ca_cert, "not_valid_after_utc", None)  # cryptography >= 42
+    if ca_not_after is None:
+        ca_not_after = ca_cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+    not_after = min(now + datetime.timedelta(days=days), ca_not_after)
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])]))

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AnalysisFacilityArgs, CrdSource } from "../components";
+import { AnalysisFacilityArgs, CrdSource, FacilityHubArgs, GroupArgs, InvalidArgumentError, planFacility } from "../components";
 import { stackConfigSchema, validateStackConfig } from "./schema";
 
 /** What the program needs beyond the facility description. */
@@ -48,14 +48,92 @@ export function toProgramConfig(raw: Record<string, any>, env: { traefikCrdsFile
                 ? { source: "file", path: env.traefikCrdsFile }
                 : undefined;
     const { crds: _crds, ...traefik } = traefikRaw;
-    return {
+    const config: ProgramConfig = {
         name: raw.name ?? "af",
         renderDir: raw.renderDir,
         facility: {
             domain: raw.domain,
             ca: caArgs(raw),
             traefik: { ...traefik, ...(crds ? { crds } : {}) },
-            groups: raw.groups,
+            hub: hubArgs(raw),
+            groups: (raw.groups as any[]).map(groupArgs),
+        },
+    };
+    checkWithComponents(config);
+    return config;
+}
+
+/**
+ * Runs every component's own checks on the derived args, declaring nothing. Errors about a
+ * path that is also a stack config key (`groups[0].quota.memoryGiB`) are reported under
+ * that key (`hepaf:groups[0].quota.memoryGiB`).
+ */
+function checkWithComponents(config: ProgramConfig): void {
+    try {
+        planFacility(config.name, config.facility);
+    } catch (err) {
+        if (err instanceof InvalidArgumentError) {
+            const top = err.argument.split(/[.[]/)[0];
+            const key = top in stackConfigSchema.properties ? `hepaf:${err.argument}` : err.argument;
+            throw new Error(`invalid stack config:\n  ${key}: ${err.message.slice(err.argument.length + 2)}`);
+        }
+        throw err;
+    }
+}
+
+/** Stack config `hub` (+ secret `hubClientSecret`) → hub args. */
+function hubArgs(raw: Record<string, any>): FacilityHubArgs {
+    const hub = raw.hub;
+    const login = hub.login;
+    const needsSecret = login.type === "generic-oauth" || login.type === "github";
+    if (needsSecret && !raw.hubClientSecret) {
+        throw new Error(`invalid stack config:\n  hepaf:hub.login.type is "${login.type}", so hepaf:hubClientSecret (secret) is required`);
+    }
+    if (needsSecret && !login.clientId) {
+        throw new Error(`invalid stack config:\n  hepaf:hub.login.clientId is required for login type "${login.type}"`);
+    }
+    const { image, ...rest } = hub;
+    return {
+        ...rest,
+        login: needsSecret ? { ...login, clientSecret: pulumi.secret(raw.hubClientSecret as string) } : login,
+        ...(image ? { hubImage: image } : {}),
+    };
+}
+
+const gib = (n: number | undefined) => (n === undefined ? undefined : `${n}G`);
+
+/** Stack config group → facility group args (profiles in CPUs and GiB, gateway in the sketch's terms). */
+function groupArgs(g: Record<string, any>): GroupArgs {
+    const gw = g.gateway;
+    return {
+        name: g.name,
+        members: g.members,
+        profiles: g.profiles?.map((p: any) => ({
+            name: p.name,
+            displayName: p.displayName,
+            description: p.description,
+            image: p.image,
+            default: p.default,
+            cpuGuarantee: p.cpu === undefined ? undefined : String(p.cpu),
+            cpuLimit: p.cpuLimit === undefined ? undefined : String(p.cpuLimit),
+            memoryGuarantee: gib(p.memoryGiB),
+            memoryLimit: gib(p.memoryLimitGiB),
+            gpus: p.gpus,
+            nodeSelector: p.nodeSelector,
+        })),
+        quota: g.quota,
+        gateway: gw && {
+            image: gw.image,
+            limits: { maxWorkers: gw.maxWorkers, maxCores: gw.maxCores, maxMemoryGiB: gw.maxMemoryGiB, idleTimeoutMinutes: gw.idleTimeoutMinutes },
+            cluster: gw.workerCores || gw.workerMemoryGiB ? { worker: { cores: gw.workerCores, memoryGiB: gw.workerMemoryGiB } } : undefined,
+            options:
+                gw.workerCoresMax || gw.workerMemoryGiBMax || gw.images
+                    ? {
+                          workerCores: gw.workerCoresMax ? { min: 1, max: gw.workerCoresMax, default: gw.workerCores ?? 1 } : undefined,
+                          workerMemoryGiB: gw.workerMemoryGiBMax ? { min: 1, max: gw.workerMemoryGiBMax, default: gw.workerMemoryGiB ?? 4 } : undefined,
+                          images: gw.images ? { choices: gw.images } : undefined,
+                      }
+                    : undefined,
         },
     };
 }

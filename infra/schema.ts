@@ -120,7 +120,7 @@ const pool = {
 export const stackConfigSchema = {
     type: "object",
     additionalProperties: false,
-    required: ["domain", "groups"],
+    required: ["domain", "hub", "groups"],
     properties: {
         name: dnsLabel,
         domain: dnsName,
@@ -168,6 +168,7 @@ export const stackConfigSchema = {
         hub: {
             type: "object",
             additionalProperties: false,
+            required: ["login"],
             properties: {
                 login: {
                     type: "object",

@@ -1,26 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { check, facilityNamespace, groupNamespace, requireDnsLabel, requireDnsName, requireUnique, standardLabels } from "../common";
-import { CertificateAuthority, CertificateAuthorityArgs, IntermediateCertificateAuthority } from "../pki";
+import {
+    check,
+    facilityNamespace,
+    gatewayApiUrl,
+    gatewayServiceName,
+    groupNamespace,
+    requireDnsLabel,
+    requireDnsName,
+    requireUnique,
+    standardLabels,
+} from "../common";
+import { DaskClusterCrd, DaskGateway, DaskGatewayArgs, validateGateways } from "../dask-gateway";
+import { JupyterHub, JupyterHubArgs, planHub } from "../jupyterhub";
+import { CertificateAuthority, IntermediateCertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
-
-/** One research group (CMS, ATLAS, open data, ...). */
-export interface GroupArgs {
-    /** Group name, a DNS label; its namespace is `<facility>-<name>`. Required. */
-    name: string;
-}
-
-/** One typed description of a site. */
-export interface AnalysisFacilityArgs {
-    /** Public DNS name: hub at `https://<domain>`, Dask at `<domain>:<daskPort>`. Required. */
-    domain: string;
-    /** The facility root CA: generated (default) or imported. */
-    ca?: CertificateAuthorityArgs;
-    /** The front door; everything but `namespace` and `watchNamespaces`, which the facility sets. Default: install, LoadBalancer, Dask on 8786. */
-    traefik?: Omit<TraefikArgs, "namespace" | "watchNamespaces">;
-    /** The groups; each gets a namespace and an intermediate CA. Required, at least one. */
-    groups: GroupArgs[];
-}
+import { AnalysisFacilityArgs } from "./args";
 
 /** Per-group parts, by group name. */
 export interface FacilityGroup {
@@ -28,18 +23,29 @@ export interface FacilityGroup {
     namespace: string;
     /** The group's intermediate CA. */
     ca: IntermediateCertificateAuthority;
+    /** The group's Dask Gateway. */
+    gateway: DaskGateway;
 }
 
-/** Checks the whole facility description, every part's args included, declaring nothing. */
-export function planFacility(name: string, args: AnalysisFacilityArgs): void {
-    checkFacilityArgs(name, args);
-    planTraefik(`${name}-edge`, { ...args.traefik, namespace: facilityNamespace(name), watchNamespaces: args.groups.map((g) => groupNamespace(name, g.name)) });
+/** The derived, validated args of every part: what `planFacility` checks and the constructor declares. */
+export interface FacilityPlan {
+    namespace: string;
+    traefik: TraefikArgs;
+    hub: JupyterHubArgs;
+    gateways: Omit<DaskGatewayArgs, "hub" | "traefik">[];
 }
 
-/** Checks the facility's own args; everything is refused before anything is declared. */
+/** The profile a group gets when it names none: the JupyterHub-on-Kubernetes sample user image of the pinned hub release. */
+const DAY_ONE_PROFILE = { name: "default", displayName: "Default environment", image: "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0" };
+
+/** Every group namespace has a quota (the policy pack insists); this is the default. */
+const DEFAULT_QUOTA = { cpu: 200, memoryGiB: 800, pods: 500 };
+
+/** Checks the facility's own args. */
 export function checkFacilityArgs(name: string, args: AnalysisFacilityArgs): void {
     requireDnsLabel(name, "facility name");
     requireDnsName(args.domain, "domain");
+    check(args.hub !== undefined, "hub", "give the hub's login (e.g. { login: { type: \"generic-oauth\", ... } })");
     check(Array.isArray(args.groups) && args.groups.length > 0, "groups", "declare at least one group");
     args.groups.forEach((g, i) => {
         requireDnsLabel(g.name, `groups[${i}].name`);
@@ -48,7 +54,67 @@ export function checkFacilityArgs(name: string, args: AnalysisFacilityArgs): voi
     requireUnique(args.groups.map((g) => g.name), "groups", "group name");
 }
 
-/** A whole analysis facility: CA tree, front door and group namespaces, wired by typed outputs. */
+/**
+ * Derives every part's args from the one description and validates all of them, declaring
+ * nothing: a bad value anywhere fails before the first resource.
+ */
+export function planFacility(name: string, args: AnalysisFacilityArgs): FacilityPlan {
+    checkFacilityArgs(name, args);
+    const namespace = facilityNamespace(name);
+    const traefik: TraefikArgs = {
+        ...args.traefik,
+        namespace,
+        createNamespace: false,
+        watchNamespaces: args.groups.map((g) => groupNamespace(name, g.name)),
+    };
+    const traefikPlan = planTraefik(`${name}-edge`, traefik);
+    const daskPort = traefikPlan.daskPort;
+    const entrypoints = traefikPlan.names;
+
+    const gateways = args.groups.map((g) => ({
+        ...g.gateway,
+        facility: name,
+        group: g.name,
+        domain: args.domain,
+        hubNamespace: namespace,
+        quota: { ...DEFAULT_QUOTA, ...g.quota },
+        createNamespace: false,
+    }));
+    const placeholderHub = { serviceName: "", apiToken: "", hubApiUrl: "" };
+    const traefikRef = { namespace, entrypoints, routeLabels: traefikPlan.routeLabels, daskPort };
+    validateGateways(
+        gateways.map((g) => ({ ...g, hub: { ...placeholderHub, serviceName: gatewayServiceName(g.group) }, traefik: traefikRef })),
+        "groups",
+    );
+
+    const gatewayAddress = (group: string) => `https://${args.domain}/services/${gatewayServiceName(group)}`;
+    const hub: JupyterHubArgs = {
+        ...args.hub,
+        facility: name,
+        namespace,
+        createNamespace: false,
+        createGroupNamespaces: false,
+        domain: args.domain,
+        traefik: { namespace, entrypoints, routeLabels: traefikPlan.routeLabels },
+        groups: args.groups.map((g) => ({
+            name: g.name,
+            members: g.members,
+            profiles: g.profiles ?? [DAY_ONE_PROFILE],
+            env: {
+                DASK_GATEWAY__ADDRESS: gatewayAddress(g.name),
+                DASK_GATEWAY__PUBLIC_ADDRESS: gatewayAddress(g.name),
+                DASK_GATEWAY__PROXY_ADDRESS: `gateway://${args.domain}:${daskPort}`,
+                DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
+                ...g.env,
+            },
+        })),
+        services: args.groups.map((g) => ({ name: gatewayServiceName(g.name), url: gatewayApiUrl(name, g.name), group: g.name })),
+    };
+    planHub(`${name}-hub`, hub);
+    return { namespace, traefik, hub, gateways };
+}
+
+/** A whole analysis facility: CA tree, front door, hub and a gateway per group, wired by typed outputs. */
 export class AnalysisFacility extends pulumi.ComponentResource {
     /** `https://<domain>`. */
     readonly hubUrl: string;
@@ -58,56 +124,66 @@ export class AnalysisFacility extends pulumi.ComponentResource {
     readonly rootCaCertPem: pulumi.Output<string>;
     /** The front door. */
     readonly traefik: Traefik;
+    /** The hub. */
+    readonly hub: JupyterHub;
     /** Per-group parts. */
     readonly groups: Record<string, FacilityGroup>;
+    /** Each group's gateway address for `dask_gateway.Gateway(address=...)`. */
+    readonly gatewayAddresses: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: AnalysisFacilityArgs, opts?: pulumi.ComponentResourceOptions) {
-        planFacility(name, args);
+        const plan = planFacility(name, args);
         super("hepaf:facility:AnalysisFacility", name, {}, opts);
-        const namespace = facilityNamespace(name);
         const child = { parent: this };
+        const labels = (component: string, group?: string) => standardLabels({ name: "hepaf", instance: name, component, facility: name, group });
 
-        const facilityNs = new k8s.core.v1.Namespace(
-            `${name}-ns`,
-            { metadata: { name: namespace, labels: standardLabels({ name: "hepaf", instance: name, component: "facility", facility: name }) } },
-            child,
-        );
+        const facilityNs = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: plan.namespace, labels: labels("facility") } }, child);
         const ca = new CertificateAuthority(`${name}-root`, { subject: { organization: name }, ...args.ca }, child);
         this.rootCaCertPem = ca.certPem;
-        ca.trustBundle({ namespace, name: "hepaf-root-ca" }, { dependsOn: [facilityNs] });
+        ca.trustBundle({ namespace: plan.namespace, name: "hepaf-root-ca" }, { dependsOn: [facilityNs] });
 
-        const groupNamespaces: k8s.core.v1.Namespace[] = [];
-        this.groups = {};
+        const groupNamespaces: Record<string, k8s.core.v1.Namespace> = {};
+        const groupCas: Record<string, IntermediateCertificateAuthority> = {};
         for (const group of args.groups) {
             const ns = groupNamespace(name, group.name);
-            groupNamespaces.push(
-                new k8s.core.v1.Namespace(
-                    `${name}-${group.name}-ns`,
-                    { metadata: { name: ns, labels: standardLabels({ name: "hepaf", instance: name, component: "group", facility: name, group: group.name }) } },
-                    child,
-                ),
-            );
+            const nsResource = new k8s.core.v1.Namespace(`${name}-${group.name}-ns`, { metadata: { name: ns, labels: labels("group", group.name) } }, child);
+            groupNamespaces[group.name] = nsResource;
             const groupCa = ca.intermediate(`${name}-${group.name}-ca`, { subject: { organization: name, organizationalUnit: group.name } });
-            groupCa.trustBundle({ namespace: ns, name: "hepaf-group-ca" }, { dependsOn: groupNamespaces.slice(-1) });
+            groupCa.trustBundle({ namespace: ns, name: "hepaf-group-ca" }, { dependsOn: [nsResource] });
             // The group CA key lives only in the group's namespace (the hub signs user certificates with it).
-            groupCa.toSecret({ namespace: ns, name: "hepaf-group-ca-keypair" }, { dependsOn: groupNamespaces.slice(-1) });
-            this.groups[group.name] = { namespace: ns, ca: groupCa };
+            groupCa.toSecret({ namespace: ns, name: "hepaf-group-ca-keypair" }, { dependsOn: [nsResource] });
+            groupCas[group.name] = groupCa;
         }
+        const allNamespaces = [facilityNs, ...Object.values(groupNamespaces)];
 
         const serverCert = ca.issue(`${name}-edge-tls`, { dnsNames: [args.domain, `*.${args.domain}`], usages: ["server"] });
         this.traefik = new Traefik(
             `${name}-edge`,
-            {
-                ...args.traefik,
-                namespace,
-                createNamespace: false,
-                watchNamespaces: Object.values(this.groups).map((g) => g.namespace),
-                defaultCertificate: args.traefik?.defaultCertificate ?? serverCert,
-            },
-            { parent: this, dependsOn: [facilityNs, ...groupNamespaces] },
+            { ...plan.traefik, defaultCertificate: args.traefik?.defaultCertificate ?? serverCert },
+            { parent: this, dependsOn: allNamespaces },
         );
+
+        this.hub = new JupyterHub(
+            `${name}-hub`,
+            { ...plan.hub, traefik: { ...plan.hub.traefik, crdResources: this.traefik.crdResources } },
+            { parent: this, dependsOn: allNamespaces },
+        );
+
+        const crd = new DaskClusterCrd(`${name}-daskcluster-crd`, { facility: name }, child);
+        this.groups = {};
+        this.gatewayAddresses = {};
+        for (const gw of plan.gateways) {
+            const gateway = new DaskGateway(
+                `${name}-${gw.group}-gateway`,
+                { ...gw, hub: this.hub.serviceRef(gatewayServiceName(gw.group)), traefik: this.traefik },
+                { parent: this, dependsOn: [crd.crd, groupNamespaces[gw.group]] },
+            );
+            this.groups[gw.group] = { namespace: groupNamespace(name, gw.group), ca: groupCas[gw.group], gateway };
+            this.gatewayAddresses[gw.group] = gateway.proxyAddress;
+        }
+
         this.hubUrl = `https://${args.domain}`;
         this.daskEndpoint = `${args.domain}:${this.traefik.daskPort}`;
-        this.registerOutputs({ hubUrl: this.hubUrl, daskEndpoint: this.daskEndpoint, rootCaCertPem: this.rootCaCertPem });
+        this.registerOutputs({ hubUrl: this.hubUrl, daskEndpoint: this.daskEndpoint, rootCaCertPem: this.rootCaCertPem, gatewayAddresses: this.gatewayAddresses });
     }
 }

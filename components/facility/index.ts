@@ -1,1 +1,2 @@
+export * from "./args";
 export * from "./facility";

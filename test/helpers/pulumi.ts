@@ -110,7 +110,7 @@ export function valueOf<T>(output: pulumi.Input<T> | pulumi.Output<T>): Promise<
 }
 
 /** Waits until no new resource has been registered for a while (all async registration done). */
-export async function settled(recorder: Recorder, quietMs = 50): Promise<void> {
+export async function settled(recorder: Recorder, quietMs = 200): Promise<void> {
     let last = -1;
     while (last !== recorder.resources.length) {
         last = recorder.resources.length;

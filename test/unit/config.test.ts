@@ -1,5 +1,8 @@
 import * as fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { errorOf } from "../helpers/pulumi";
 
 // Property tests build many facilities: a plain echo mock (no signing) keeps them fast.
@@ -25,7 +28,8 @@ const RUNS = Number(process.env.HEPAF_PROPERTY_RUNS ?? 1000);
 /** How many of the valid configs are declared as whole facilities under mocks. */
 const BUILT = Math.min(RUNS, 20);
 
-const base = { domain: "af.example.org", groups: [{ name: "cms" }] };
+const hub = { login: { type: "dummy" }, allowDummy: true };
+const base = { domain: "af.example.org", hub, groups: [{ name: "cms" }] };
 
 describe("stack config", () => {
     test("raw config: every hepaf key, JSON values parsed, strings kept", () => {
@@ -35,9 +39,11 @@ describe("stack config", () => {
     });
 
     test("defaults and the CRD file from the scripts", () => {
-        const cfg = toProgramConfig(base, { traefikCrdsFile: "/x/crds.yml" });
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-cfg-")), "crds.yml");
+        fs.writeFileSync(file, "");
+        const cfg = toProgramConfig(base, { traefikCrdsFile: file });
         expect(cfg.name).toBe("af");
-        expect(cfg.facility.traefik).toEqual({ crds: { source: "file", path: "/x/crds.yml" } });
+        expect(cfg.facility.traefik).toEqual({ crds: { source: "file", path: file } });
         expect(toProgramConfig({ ...base, traefik: { crds: "none" } }, { traefikCrdsFile: "/x" }).facility.traefik).toEqual({ crds: { source: "none" } });
     });
 
@@ -45,7 +51,9 @@ describe("stack config", () => {
         [{ ...base, groups: [{ name: "cms", gateway: { maxWorkers: 0 } }] }, "hepaf:groups[0].gateway.maxWorkers must be >= 1"],
         [{ ...base, groups: [{ name: "cms" }, { name: "CMS" }] }, "hepaf:groups[1].name must be a DNS name or label"],
         [{ ...base, domian: "x" }, "hepaf:domian is not a known setting"],
-        [{ groups: [{ name: "cms" }] }, "hepaf:domain is required"],
+        [{ hub, groups: [{ name: "cms" }] }, "hepaf:domain is required"],
+        [{ ...base, hub: undefined }, "hepaf:hub is required"],
+        [{ ...base, hub: { login: { type: "github" } } }, 'hepaf:hub.login.type is "github", so hepaf:hubClientSecret (secret) is required'],
         [{ ...base, traefik: { service: { type: "Ingress" } } }, 'hepaf:traefik.service.type must be one of "LoadBalancer", "NodePort", "ClusterIP"'],
         [{ ...base, traefik: { daskPort: 99999 } }, "hepaf:traefik.daskPort must be <= 65535"],
         [{ ...base, groups: [] }, "hepaf:groups must NOT have fewer than 1 items"],
@@ -73,7 +81,8 @@ const groupArb = fc.record(
     {
         name: label,
         gateway: fc.record({ maxWorkers: fc.integer({ min: 1, max: 500 }), idleTimeoutMinutes: fc.integer({ min: 0, max: 600 }) }, { requiredKeys: [] }),
-        quota: fc.record({ cpu: fc.integer({ min: 1, max: 2000 }), memoryGiB: fc.integer({ min: 1, max: 8000 }) }, { requiredKeys: [] }),
+        // A quota must hold one scheduler and one worker (the gateway refuses less).
+        quota: fc.record({ cpu: fc.integer({ min: 4, max: 2000 }), memoryGiB: fc.integer({ min: 16, max: 8000 }) }, { requiredKeys: [] }),
     },
     { requiredKeys: ["name"] },
 );
@@ -92,7 +101,7 @@ const validConfig = fc.record(
         ),
     },
     { requiredKeys: ["domain", "groups"] },
-);
+).map((c) => ({ ...c, hub: { login: { type: "dummy" }, allowDummy: true } }));
 
 /** A way to break a valid config, and the key its error must name. */
 const mutations: fc.Arbitrary<[string, (c: any) => void]> = fc.oneof(
@@ -104,6 +113,8 @@ const mutations: fc.Arbitrary<[string, (c: any) => void]> = fc.oneof(
     fc.constant<[string, (c: any) => void]>(["hepaf:groups", (c) => (c.groups = [])]),
     fc.constant<[string, (c: any) => void]>(["hepaf:extra", (c) => (c.extra = true)]),
     fc.constant<[string, (c: any) => void]>(["hepaf:groups[0].quota.cpu", (c) => (c.groups[0].quota = { cpu: "lots" })]),
+    fc.constant<[string, (c: any) => void]>(["hepaf:groups[0].quota.memoryGiB", (c) => (c.groups[0].quota = { memoryGiB: 1 })]),
+    fc.constant<[string, (c: any) => void]>(["hepaf:groups: duplicate group name", (c) => (c.groups = [c.groups[0], { ...c.groups[0] }])]),
 );
 
 test("property: valid stack configs pass every check; broken ones are refused naming the key (>= 1000 each)", async () => {

@@ -3,19 +3,21 @@ import { CrdValidator, k8sObjects, traefikCrds, validateAll } from "../helpers/k
 import { opensslVerify } from "../helpers/openssl";
 
 const mocks = setupMocks();
-import { AnalysisFacility } from "../../components";
+import { AnalysisFacility, daskClusterCrdDocument } from "../../components";
+import { groupNamespacesGuarded, limitsAndNonRoot, onlyTraefikLoadBalancer, secretsInConfigMap, daskRoutesPassthrough } from "../../policy/rules";
 
 beforeEach(() => mocks.reset());
 
 test("a facility of two groups: namespaces, CA tree, trust bundles and one front door", async () => {
     const af = new AnalysisFacility("af", {
         domain: "af.example.org",
-        groups: [{ name: "cms" }, { name: "opendata" }],
+        hub: { login: { type: "dummy" }, allowDummy: true, admins: ["admin"] },
+        groups: [{ name: "cms", members: { claimValues: ["CMS"] }, gateway: { limits: { maxWorkers: 50 } } }, { name: "opendata" }],
         traefik: { crds: { source: "none" }, service: { loadBalancerIP: "203.0.113.10" } },
     });
     await settled(mocks);
     const objs = k8sObjects(mocks.resources);
-    validateAll(objs, new CrdValidator(traefikCrds()));
+    validateAll(objs, new CrdValidator([...traefikCrds(), daskClusterCrdDocument()]));
     expect(objs.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name).sort()).toEqual(["af", "af-cms", "af-opendata"]);
     expect(af.hubUrl).toBe("https://af.example.org");
     expect(af.daskEndpoint).toBe("af.example.org:8786");
@@ -36,15 +38,39 @@ test("a facility of two groups: namespaces, CA tree, trust bundles and one front
     expect((cmsKeypair.stringData as any)["tls.crt"]).toBe(await valueOf(af.groups.cms.ca.certPem));
     // The default HTTPS certificate covers the domain and its subdomains.
     expect(objs.some((o) => o.kind === "TLSStore")).toBe(true);
+
+    // Hub and gateways are wired by typed outputs: one hub service per group, each group's users get its addresses.
+    expect(af.hub.serviceRef("dask-gateway-cms").group).toBe("cms");
+    expect(await valueOf(af.gatewayAddresses.cms)).toBe("gateway://af.example.org:8786");
+    expect(await valueOf(af.groups.opendata.gateway.clientEnv)).toEqual({
+        DASK_GATEWAY__ADDRESS: "https://af.example.org/services/dask-gateway-opendata",
+        DASK_GATEWAY__PUBLIC_ADDRESS: "https://af.example.org/services/dask-gateway-opendata",
+        DASK_GATEWAY__PROXY_ADDRESS: "gateway://af.example.org:8786",
+        DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
+    });
+    // Exactly one Namespace object per namespace (no component declares one twice).
+    const nsNames = objs.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
+    expect(new Set(nsNames).size).toBe(nsNames.length);
+
+    // The policy pack's invariants hold for everything the facility declares.
+    const asPolicy = mocks.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => ({ type: r.type, props: r.inputs }));
+    expect(asPolicy.flatMap((r) => [...secretsInConfigMap(r), ...limitsAndNonRoot(r), ...onlyTraefikLoadBalancer(r), ...daskRoutesPassthrough(r, "dask")])).toEqual([]);
+    expect(groupNamespacesGuarded(asPolicy)).toEqual([]);
 });
 
 test("bad facility input names the argument and declares nothing", async () => {
-    expect(errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", groups: [] }))).toBe("groups: declare at least one group");
-    expect(errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", groups: [{ name: "cms" }, { name: "cms" }] }))).toBe(
+    const hub = { login: { type: "dummy" as const }, allowDummy: true };
+    expect(errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub, groups: [] }))).toBe("groups: declare at least one group");
+    expect(errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub, groups: [{ name: "cms" }, { name: "cms" }] }))).toBe(
         'groups: duplicate group name "cms"',
     );
-    expect(errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", groups: [{ name: "CMS" }] }))).toMatch(/^groups\[0\].name: "CMS" is not a valid DNS label/);
-    expect(errorOf(() => new AnalysisFacility("af", { domain: "af_example", groups: [{ name: "cms" }] }))).toMatch(/^domain: "af_example" is not a valid DNS name/);
+    expect(errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub, groups: [{ name: "CMS" }] }))).toMatch(/^groups\[0\].name: "CMS" is not a valid DNS label/);
+    expect(errorOf(() => new AnalysisFacility("af", { domain: "af_example", hub, groups: [{ name: "cms" }] }))).toMatch(/^domain: "af_example" is not a valid DNS name/);
+    // A bad value deep in a part (the hub's login, a gateway limit) also fails before anything.
+    expect(errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub: { login: { type: "dummy" } }, groups: [{ name: "cms" }] }))).toMatch(/allowDummy/);
+    expect(
+        errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub, groups: [{ name: "cms", gateway: { limits: { maxWorkers: 0 } } }] })),
+    ).toMatch(/maxWorkers/);
     await settled(mocks);
     expect(mocks.resources).toHaveLength(0);
 });

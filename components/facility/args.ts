@@ -1,0 +1,43 @@
+import { DaskGatewayArgs } from "../dask-gateway";
+import { HubGroupArgs, JupyterHubArgs } from "../jupyterhub";
+import { CertificateAuthorityArgs } from "../pki";
+import { TraefikArgs } from "../traefik";
+
+/** The hub settings a site chooses; the facility fills in namespace, domain, Traefik, groups and services. */
+export type FacilityHubArgs = Omit<
+    JupyterHubArgs,
+    "facility" | "namespace" | "createNamespace" | "createGroupNamespaces" | "domain" | "traefik" | "groups" | "services" | "daskSessions" | "htcondorSessions"
+>;
+
+/** The gateway settings of a group; the facility fills in hub, Traefik, namespace and domain. */
+export type FacilityGatewayArgs = Pick<DaskGatewayArgs, "image" | "version" | "cluster" | "limits" | "options" | "limitRange" | "resources" | "extraEgress">;
+
+/** One research group (CMS, ATLAS, open data, ...). */
+export interface GroupArgs {
+    /** Group name, a DNS label; its namespace is `<facility>-<name>`. Required. */
+    name: string;
+    /** Who belongs: values of the identity provider's groups claim, and/or usernames. Default: nobody but admins. */
+    members?: HubGroupArgs["members"];
+    /** Notebook profiles offered to members. Default one profile with the hub's default image. */
+    profiles?: HubGroupArgs["profiles"];
+    /** Extra environment for members' servers. Default none. */
+    env?: HubGroupArgs["env"];
+    /** The group's Dask Gateway. Default: a gateway with dask-gateway's defaults. */
+    gateway?: FacilityGatewayArgs;
+    /** ResourceQuota of the group namespace. Default 200 CPU, 800 GiB, 500 pods. */
+    quota?: DaskGatewayArgs["quota"];
+}
+
+/** One typed description of a site. */
+export interface AnalysisFacilityArgs {
+    /** Public DNS name: hub at `https://<domain>`, Dask at `<domain>:<daskPort>`. Required. */
+    domain: string;
+    /** The facility root CA: generated (default) or imported. */
+    ca?: CertificateAuthorityArgs;
+    /** The front door; everything but `namespace` and `watchNamespaces`, which the facility sets. Default: install, LoadBalancer, Dask on 8786. */
+    traefik?: Omit<TraefikArgs, "namespace" | "watchNamespaces" | "createNamespace">;
+    /** JupyterHub: login, admins, culler, storage. Required. */
+    hub: FacilityHubArgs;
+    /** The groups; each gets a namespace, an intermediate CA, hub profiles and a Dask Gateway. Required, at least one. */
+    groups: GroupArgs[];
+}

@@ -75,6 +75,18 @@ export interface ProfileArgs {
 }
 
 /** A group of users (an experiment): its namespace is `<facility>-<group>`. */
+/** Pod parts added to every server of a group (e.g. the HTCondor client config and token). Nothing secret: Secrets are referenced by name. */
+export interface GroupPodArgs {
+    /** Extra volumes. Default none. */
+    volumes?: Record<string, unknown>[];
+    /** Extra volume mounts of the notebook container. Default none. */
+    volumeMounts?: Record<string, unknown>[];
+    /** Init containers (e.g. installing tokens with mode 0600). Default none. */
+    initContainers?: Record<string, unknown>[];
+    /** Plain environment variables. Default none. */
+    env?: Record<string, string>;
+}
+
 export interface HubGroupArgs {
     /** Group name, a DNS label; also the JupyterHub group name. Required. */
     name: string;
@@ -84,6 +96,8 @@ export interface HubGroupArgs {
     profiles: ProfileArgs[];
     /** Environment of the group's user servers (Dask Gateway addresses, dask-labextension settings); kept in a Secret. Default none. */
     env?: Record<string, pulumi.Input<string>>;
+    /** Pod parts added to the group's servers. Default none. */
+    pod?: GroupPodArgs;
 }
 
 /** Per-user storage: a PVC per user in the group namespace, or none. */

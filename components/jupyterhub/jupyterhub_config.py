@@ -181,15 +181,32 @@ if storage["type"] == "dynamic":
     c.KubeSpawner.storage_access_modes = ["ReadWriteOnce"]
     if storage["storageClass"]:
         c.KubeSpawner.storage_class = storage["storageClass"]
-    c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
-    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": storage["mountPath"]}]
+    base_volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
+    base_volume_mounts = [{"name": "home", "mountPath": storage["mountPath"]}]
+    c.KubeSpawner.volumes = base_volumes
+    c.KubeSpawner.volume_mounts = base_volume_mounts
 else:
     c.KubeSpawner.storage_pvc_ensure = False
+    base_volumes = []
+    base_volume_mounts = []
 
 
 def literal(value):
     """KubeSpawner expands {placeholders} in environment values; keep ours literal."""
     return value.replace("{", "{{").replace("}", "}}")
+
+
+def group_pod(group, override):
+    """Adds the group's pod parts (volumes, mounts, init containers, plain env) to a profile override."""
+    pod = group.get("pod") or {}
+    if pod.get("volumes"):
+        override["volumes"] = base_volumes + pod["volumes"]
+    if pod.get("volumeMounts"):
+        override["volume_mounts"] = base_volume_mounts + pod["volumeMounts"]
+    if pod.get("initContainers"):
+        override["init_containers"] = list(pod["initContainers"])
+    override["environment"].update({k: literal(v) for k, v in (pod.get("env") or {}).items()})
+    return override
 
 
 def group_profile(group, profile):
@@ -211,6 +228,7 @@ def group_profile(group, profile):
     ):
         if profile[key] is not None:
             override[trait] = profile[key]
+    group_pod(group, override)
     if profile["gpus"]:
         override["extra_resource_limits"] = {"nvidia.com/gpu": str(profile["gpus"])}
         override["extra_resource_guarantees"] = {"nvidia.com/gpu": str(profile["gpus"])}

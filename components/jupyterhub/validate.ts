@@ -1,5 +1,5 @@
 import { check, groupNamespace, InvalidArgumentError, isDnsName, requireDnsLabel, requireDnsName, requireOneOf, requireUnique } from "../common";
-import { CullerArgs, HubServiceArgs, JupyterHubArgs, LoginArgs, ProfileArgs } from "./args";
+import { CullerArgs, GroupPodArgs, HubServiceArgs, JupyterHubArgs, LoginArgs, ProfileArgs } from "./args";
 import { isQuantity, quantityBytes, quantityValue } from "./quantity";
 
 /** Login types the component knows. */
@@ -28,6 +28,7 @@ export interface GroupPlan {
     users: string[];
     profiles: ProfilePlan[];
     envKeys: string[];
+    pod: Required<GroupPodArgs>;
 }
 
 /** Deterministic object names (other software and components find them by these). */
@@ -206,7 +207,9 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
         const users = g.members?.users ?? [];
         claimValues.forEach((v, j) => check(typeof v === "string" && v.length > 0, `${ga}.members.claimValues[${j}]`, "must be a non-empty string"));
         users.forEach((v, j) => check(typeof v === "string" && v.length > 0, `${ga}.members.users[${j}]`, "must be a non-empty user name"));
-        return { name: g.name, namespace: ns, claimValues, users, profiles, envKeys };
+        const pod = { volumes: g.pod?.volumes ?? [], volumeMounts: g.pod?.volumeMounts ?? [], initContainers: g.pod?.initContainers ?? [], env: g.pod?.env ?? {} };
+        Object.keys(pod.env).forEach((k) => check(/^[A-Za-z_][A-Za-z0-9_]*$/.test(k), `${ga}.pod.env.${k}`, "is not a valid environment variable name"));
+        return { name: g.name, namespace: ns, claimValues, users, profiles, envKeys, pod };
     });
     // A claim value maps to one group only, so membership is unambiguous.
     const claimOwner = new Map<string, string>();

@@ -89,6 +89,7 @@ export function renderHubValues(plan: HubPlan, inputs: ResolvedHubInputs): Recor
             namespace: g.namespace,
             claimValues: g.claimValues,
             users: g.users,
+            pod: g.pod,
             profiles: g.profiles.map((p) => ({
                 slug: p.slug,
                 displayName: p.displayName,

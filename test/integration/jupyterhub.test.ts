@@ -35,6 +35,14 @@ const cmsEnv = {
     DASK_LABEXTENSION__FACTORY__KWARGS: '{"cluster_options": {}}',
 };
 
+/** Pod parts for the cms group, as the facility adds the HTCondor client config. */
+const cmsPod = {
+    volumes: [{ name: "condor-config", configMap: { name: "htcondor-client" } }],
+    volumeMounts: [{ name: "condor-config", mountPath: "/etc/condor/config.d" }],
+    initContainers: [{ name: "install-tokens", image: "busybox:1.37.0", command: ["sh", "-c", "true"] }],
+    env: { CONDOR_CONFIG: "/etc/condor/config.d/condor_config" },
+};
+
 function groups(): JupyterHubArgs["groups"] {
     return [
         {
@@ -45,6 +53,7 @@ function groups(): JupyterHubArgs["groups"] {
                 { name: "gpu", image: "example/coffea-gpu:2026.10", gpus: 1, nodeSelector: { "nvidia.com/gpu.present": "true" } },
             ],
             env: cmsEnv,
+            pod: cmsPod,
         },
         { name: "atlas", members: { claimValues: ["ATLAS"] }, profiles: [{ name: "default", image: "example/atlas:1", memoryLimit: "4G" }] },
     ];
@@ -218,15 +227,17 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
             extra_resource_limits: { "nvidia.com/gpu": "1" },
             extra_labels: { "hepaf.io/facility": "af", "hepaf.io/group": "cms" },
             environment: expect.any(Object),
-            expanded_env: { HEPAF_GROUP: "cms", ...cmsEnv },
+            expanded_env: { HEPAF_GROUP: "cms", ...cmsEnv, ...cmsPod.env },
         });
         const carl = out.users["carl@cms.org"];
         expect(carl.loaded).toMatchObject({ namespace: "af-cms", image: "example/coffea:2026.10", cpu_guarantee: 0.5, cpu_limit: 2, mem_guarantee: 2 * 2 ** 30, mem_limit: 8 * 2 ** 30 });
         expect(carl.settings).toMatchObject({
             enable_user_namespaces: false, uid: 1000, fs_gid: 100, default_url: "/lab", storage_pvc_ensure: true,
             storage_capacity: "20Gi", storage_class: "fast", delete_pvc: false, automount_service_account_token: false,
-            volumes: [{ name: "home", persistentVolumeClaim: { claimName: "{pvc_name}" } }],
-            volume_mounts: [{ name: "home", mountPath: "/home/jovyan" }],
+            // The group's pod parts come after the home volume, for cms servers only.
+            volumes: [{ name: "home", persistentVolumeClaim: { claimName: "{pvc_name}" } }, ...cmsPod.volumes],
+            volume_mounts: [{ name: "home", mountPath: "/home/jovyan" }, ...cmsPod.volumeMounts],
+            init_containers: cmsPod.initContainers,
         });
         // An atlas user: atlas profile and namespace only; a cms profile is refused by KubeSpawner.
         const dave = out.users["dave@atlas.org"];

@@ -173,6 +173,7 @@ async def main(config_path, scenario_path):
             "storage_pvc_ensure": spawner.storage_pvc_ensure,
             "storage_capacity": spawner.storage_capacity,
             "storage_class": spawner.storage_class,
+            "init_containers": jsonable(spawner.init_containers),
             "pvc_name": spawner.pvc_name,
             "volumes": jsonable(spawner.volumes),
             "volume_mounts": jsonable(spawner.volume_mounts),

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AnalysisFacilityArgs, CrdSource, FacilityHubArgs, GroupArgs, InvalidArgumentError, planFacility } from "../components";
+import { AnalysisFacilityArgs, CrdSource, FacilityHubArgs, FacilityPoolArgs, GroupArgs, InvalidArgumentError, planFacility } from "../components";
 import { stackConfigSchema, validateStackConfig } from "./schema";
 
 /** What the program needs beyond the facility description. */
@@ -56,7 +56,8 @@ export function toProgramConfig(raw: Record<string, any>, env: { traefikCrdsFile
             ca: caArgs(raw),
             traefik: { ...traefik, ...(crds ? { crds } : {}) },
             hub: hubArgs(raw),
-            groups: (raw.groups as any[]).map(groupArgs),
+            htcondor: raw.htcondor ? { pools: poolsArgs(raw) } : undefined,
+            groups: (raw.groups as any[]).map((g) => groupArgs(g, raw)),
         },
     };
     checkWithComponents(config);
@@ -102,10 +103,40 @@ function hubArgs(raw: Record<string, any>): FacilityHubArgs {
 
 const gib = (n: number | undefined) => (n === undefined ? undefined : `${n}G`);
 
+/** Stack config `htcondor.pools` (+ secrets `poolSigningKeys`) → pool args. */
+function poolsArgs(raw: Record<string, any>): Record<string, FacilityPoolArgs> {
+    const pools: Record<string, FacilityPoolArgs> = {};
+    for (const [name, p] of Object.entries<any>(raw.htcondor.pools ?? {})) {
+        if (p.mode === "in-cluster") {
+            pools[name] = { mode: "in-cluster", execute: p.execute, requireAccountingGroup: p.requireAccountingGroup };
+            continue;
+        }
+        for (const key of ["collector", "schedd", "trustDomain"]) {
+            if (!p[key]) throw new Error(`invalid stack config:\n  hepaf:htcondor.pools.${name}.${key} is required for an external pool`);
+        }
+        const tokens = p.tokens ?? "mint";
+        if (tokens === "mint" && !raw.poolSigningKeys?.[name]) {
+            throw new Error(`invalid stack config:\n  hepaf:poolSigningKeys.${name} (secret) is required: pool "${name}" mints its tokens`);
+        }
+        pools[name] = {
+            mode: "external",
+            collector: p.collector,
+            schedd: p.scheddHost ? { host: p.scheddHost, name: p.schedd } : { host: p.schedd },
+            trustDomain: p.trustDomain,
+            uidDomain: p.uidDomain,
+            requireAccountingGroup: p.requireAccountingGroup,
+            tokens: tokens === "mint" ? { source: "mint", signingKey: pulumi.secret(raw.poolSigningKeys[name] as string) } : { source: "provided" },
+        };
+    }
+    return pools;
+}
+
 /** Stack config group → facility group args (profiles in CPUs and GiB, gateway in the sketch's terms). */
-function groupArgs(g: Record<string, any>): GroupArgs {
+function groupArgs(g: Record<string, any>, raw: Record<string, any>): GroupArgs {
     const gw = g.gateway;
+    const token = g.htcondor && raw.poolTokens?.[g.htcondor.pool]?.[g.name];
     return {
+        htcondor: g.htcondor && { ...g.htcondor, ...(token ? { token: pulumi.secret(token as string) } : {}) },
         name: g.name,
         members: g.members,
         profiles: g.profiles?.map((p: any) => ({

@@ -102,7 +102,7 @@ const pool = {
         trustDomain: dnsName,
         uidDomain: dnsName,
         requireAccountingGroup: { type: "boolean" },
-        tokens: { enum: ["provided", "mint", "ssh"] },
+        tokens: { enum: ["provided", "mint"] },
         execute: {
             type: "object",
             additionalProperties: false,

@@ -45,11 +45,18 @@ function podSpecOf(r: K8sResource): any | undefined {
     return kinds[r.type]?.(r.props);
 }
 
-/** Every workload container has CPU and memory limits and runs as non-root. */
+/** The annotation that exempts a workload from non-root when its value gives a reason. */
+export const RUNS_AS_ROOT = "hepaf.io/runs-as-root";
+
+/**
+ * Every workload container has CPU and memory limits and runs as non-root, unless the
+ * workload says why it must run as root in the `hepaf.io/runs-as-root` annotation.
+ */
 export function limitsAndNonRoot(r: K8sResource): string[] {
     const pod = podSpecOf(r);
     if (!pod) return [];
     const problems: string[] = [];
+    const rootReason = String(r.props.metadata?.annotations?.[RUNS_AS_ROOT] ?? "").trim();
     const podNonRoot = pod.securityContext?.runAsNonRoot === true || (pod.securityContext?.runAsUser ?? 0) > 0;
     for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
         const limits = c.resources?.limits ?? {};
@@ -58,7 +65,7 @@ export function limitsAndNonRoot(r: K8sResource): string[] {
         }
         const sc = c.securityContext ?? {};
         const nonRoot = sc.runAsNonRoot === true || (sc.runAsUser ?? 0) > 0 || (podNonRoot && sc.runAsUser !== 0 && sc.runAsNonRoot !== false);
-        if (!nonRoot) problems.push(`container "${c.name}" may run as root (set runAsNonRoot)`);
+        if (!nonRoot && rootReason.length < 10) problems.push(`container "${c.name}" may run as root (set runAsNonRoot, or give the reason in the ${RUNS_AS_ROOT} annotation)`);
     }
     return problems;
 }

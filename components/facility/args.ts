@@ -1,4 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
 import { DaskGatewayArgs } from "../dask-gateway";
+import { ExternalPoolArgs, HTCondorWorkerArgs, InClusterPoolArgs } from "../htcondor";
 import { HubGroupArgs, JupyterHubArgs } from "../jupyterhub";
 import { CertificateAuthorityArgs } from "../pki";
 import { TraefikArgs } from "../traefik";
@@ -11,6 +13,21 @@ export type FacilityHubArgs = Omit<
 
 /** The gateway settings of a group; the facility fills in hub, Traefik, namespace and domain. */
 export type FacilityGatewayArgs = Pick<DaskGatewayArgs, "image" | "version" | "cluster" | "limits" | "options" | "limitRange" | "resources" | "extraEgress">;
+
+/** An HTCondor pool the facility submits to: external (a site's pool) or in-cluster (deployed in the facility namespace). */
+export type FacilityPoolArgs = Omit<ExternalPoolArgs, "facility" | "groups"> | Omit<InClusterPoolArgs, "facility" | "groups" | "namespace">;
+
+/** A group's use of an HTCondor pool: its users submit Dask workers there from their notebooks. */
+export interface GroupHTCondorArgs {
+    /** Name of a pool in `htcondor.pools`. Required. */
+    pool: string;
+    /** HTCondor accounting group of the group's jobs. Default none (required when the pool requires one). */
+    accountingGroup?: string;
+    /** The group's IDTOKEN when the pool's tokens are `provided` (a Pulumi secret). Default none. */
+    token?: pulumi.Input<string>;
+    /** What each Dask worker job asks for. Default 1 core, 4096 MiB memory and disk. */
+    worker?: HTCondorWorkerArgs;
+}
 
 /** One research group (CMS, ATLAS, open data, ...). */
 export interface GroupArgs {
@@ -26,6 +43,8 @@ export interface GroupArgs {
     gateway?: FacilityGatewayArgs;
     /** ResourceQuota of the group namespace. Default 200 CPU, 800 GiB, 500 pods. */
     quota?: DaskGatewayArgs["quota"];
+    /** Dask workers on an HTCondor pool from every notebook of the group. Default none. */
+    htcondor?: GroupHTCondorArgs;
 }
 
 /** One typed description of a site. */
@@ -36,6 +55,8 @@ export interface AnalysisFacilityArgs {
     ca?: CertificateAuthorityArgs;
     /** The front door; everything but `namespace` and `watchNamespaces`, which the facility sets. Default: install, LoadBalancer, Dask on 8786. */
     traefik?: Omit<TraefikArgs, "namespace" | "watchNamespaces" | "createNamespace">;
+    /** HTCondor pools by name (DNS labels); groups refer to them. Default none. */
+    htcondor?: { pools: Record<string, FacilityPoolArgs> };
     /** JupyterHub: login, admins, culler, storage. Required. */
     hub: FacilityHubArgs;
     /** The groups; each gets a namespace, an intermediate CA, hub profiles and a Dask Gateway. Required, at least one. */

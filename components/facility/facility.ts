@@ -12,6 +12,7 @@ import {
     standardLabels,
 } from "../common";
 import { DaskClusterCrd, DaskGateway, DaskGatewayArgs, validateGateways } from "../dask-gateway";
+import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool, renderDaskSessionSettings } from "../htcondor";
 import { JupyterHub, JupyterHubArgs, planHub } from "../jupyterhub";
 import { CertificateAuthority, IntermediateCertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
@@ -33,6 +34,32 @@ export interface FacilityPlan {
     traefik: TraefikArgs;
     hub: JupyterHubArgs;
     gateways: Omit<DaskGatewayArgs, "hub" | "traefik">[];
+    pools: { name: string; args: HTCondorPoolArgs }[];
+}
+
+/** The pools' args: each gets the facility, its namespace (in-cluster) and the groups that use it. */
+function poolArgs(name: string, args: AnalysisFacilityArgs): { name: string; args: HTCondorPoolArgs }[] {
+    const pools = args.htcondor?.pools ?? {};
+    Object.keys(pools).forEach((p) => requireDnsLabel(p, `htcondor.pools.${p}`));
+    args.groups.forEach((g, i) => {
+        if (g.htcondor) {
+            check(
+                g.htcondor.pool in pools,
+                `groups[${i}].htcondor.pool`,
+                `"${g.htcondor.pool}" is not a pool in htcondor.pools (declared: ${Object.keys(pools).map((p) => `"${p}"`).join(", ") || "none"})`,
+            );
+        }
+    });
+    return Object.entries(pools)
+        .map(([pool, spec]) => {
+            const groups = args.groups
+                .filter((g) => g.htcondor?.pool === pool)
+                .map((g) => ({ name: g.name, accountingGroup: g.htcondor!.accountingGroup, token: g.htcondor!.token, worker: g.htcondor!.worker }));
+            const common = { facility: name, groups };
+            const full = (spec.mode === "in-cluster" ? { ...spec, ...common, namespace: facilityNamespace(name) } : { ...spec, ...common }) as HTCondorPoolArgs;
+            return { name: pool, args: full };
+        })
+        .filter((p) => p.args.groups.length > 0);
 }
 
 /** The profile a group gets when it names none: the JupyterHub-on-Kubernetes sample user image of the pinned hub release. */
@@ -110,8 +137,23 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         })),
         services: args.groups.map((g) => ({ name: gatewayServiceName(g.name), url: gatewayApiUrl(name, g.name), group: g.name })),
     };
-    planHub(`${name}-hub`, hub);
-    return { namespace, traefik, hub, gateways };
+    const pools = poolArgs(name, args);
+    const poolPlans = pools.map((p) => planPool(`${name}-${p.name}`, p.args));
+    const sessionGroups = args.groups.filter((g) => g.htcondor).map((g) => ({ name: g.name, namespace: groupNamespace(name, g.name) }));
+    if (sessionGroups.length > 0) {
+        hub.daskSessions = renderDaskSessionSettings({
+            domain: args.domain,
+            daskPort,
+            entrypoint: entrypoints.dask,
+            routeLabels: traefikPlan.routeLabels,
+            groups: sessionGroups,
+        });
+        // Each group's servers get its pool's client config, token and jobqueue settings.
+        const clientByGroup = new Map(poolPlans.flatMap((pp) => pp.groups.map((g) => [g.name, clientPodParts(g)] as const)));
+        hub.groups = hub.groups.map((g) => (clientByGroup.has(g.name) ? { ...g, pod: clientByGroup.get(g.name) } : g));
+    }
+    planHub(name, hub);
+    return { namespace, traefik, hub, gateways, pools };
 }
 
 /** A whole analysis facility: CA tree, front door, hub and a gateway per group, wired by typed outputs. */
@@ -163,11 +205,16 @@ export class AnalysisFacility extends pulumi.ComponentResource {
             { parent: this, dependsOn: allNamespaces },
         );
 
+        // Named like the facility, so its objects are `<facility>-hub`, `<facility>-proxy`, ...
         this.hub = new JupyterHub(
-            `${name}-hub`,
+            name,
             { ...plan.hub, traefik: { ...plan.hub.traefik, crdResources: this.traefik.crdResources } },
             { parent: this, dependsOn: allNamespaces },
         );
+
+        for (const pool of plan.pools) {
+            new HTCondorPool(`${name}-${pool.name}`, pool.args, { parent: this, dependsOn: allNamespaces });
+        }
 
         const crd = new DaskClusterCrd(`${name}-daskcluster-crd`, { facility: name }, child);
         this.groups = {};

@@ -103,3 +103,9 @@ export function podParts(configMapName: string, tokenSecretName: string): Pick<H
     ];
     return { volumes, volumeMounts, initContainers, env };
 }
+
+/** A group's pod parts in the shape the hub adds to its servers (plain env as a map). */
+export function clientPodParts(group: { configMapName: string; tokenSecretName: string }) {
+    const parts = podParts(group.configMapName, group.tokenSecretName);
+    return { ...parts, env: Object.fromEntries(parts.env.map((e) => [e.name, e.value])) as Record<string, string> };
+}

@@ -9,6 +9,9 @@ import { AuthzLevel, POOL_KEY_ID } from "./tokens";
 import { HTCONDOR_PORT } from "./version";
 
 /** Least scopes of each daemon role's token (what the central manager must accept from it). */
+/** Annotation that exempts a workload from the non-root policy; its value must give the reason. */
+export const RUNS_AS_ROOT_ANNOTATION = "hepaf.io/runs-as-root";
+
 export const ROLE_SCOPES: Record<"submit" | "execute", readonly AuthzLevel[]> = {
     submit: ["READ", "ADVERTISE_MASTER", "ADVERTISE_SCHEDD", "DAEMON"],
     execute: ["READ", "ADVERTISE_MASTER", "ADVERTISE_STARTD", "DAEMON"],
@@ -100,7 +103,13 @@ export function declareInCluster(name: string, plan: PoolPlan, ic: InClusterPlan
         return new k8s.apps.v1.Deployment(
             `${name}-${role}`,
             {
-                metadata: { name: `${name}-${role}`, namespace: ic.namespace, labels: labels(role) },
+                metadata: {
+                    name: `${name}-${role}`,
+                    namespace: ic.namespace,
+                    labels: labels(role),
+                    // The policy pack's one exemption from non-root, with its reason on the object.
+                    annotations: { [RUNS_AS_ROOT_ANNOTATION]: "the official HTCondor images start condor_master as root; it drops privileges per daemon and job" },
+                },
                 spec: {
                     replicas,
                     selector: { matchLabels: selector(role) },

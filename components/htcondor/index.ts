@@ -4,14 +4,14 @@ export type {
 } from "./args";
 export { HTCondorPool } from "./pool";
 export type { HTCondorClientConfig } from "./client";
-export { clientKnobs, TOKEN_INSTALL_SCRIPT } from "./client";
+export { clientKnobs, clientPodParts, TOKEN_INSTALL_SCRIPT } from "./client";
 export { isKnobName, renderCondorConfig } from "./condor-config";
 export type { KnobValue, Knobs } from "./condor-config";
 export { contactAddressTemplate, daskTlsConfig, jobqueueSettings, renderDaskTlsYaml, renderJobqueueYaml } from "./dask-config";
 export type { HTCondorWorkerArgs, JobqueueSettings } from "./dask-config";
 export { DASK_SESSIONS_VALUES_KEY, daskSessionRbac, GROUP_CA_SECRET, renderDaskSessionSettings } from "./hub";
 export type { DaskSessionGroupArgs, DaskSessionSettings, DaskSessionSettingsArgs, NamespacedRules } from "./hub";
-export { ROLE_SCOPES } from "./in-cluster";
+export { ROLE_SCOPES, RUNS_AS_ROOT_ANNOTATION } from "./in-cluster";
 export * as htcondorPaths from "./paths";
 export { planPool, POOL_MODES, TOKEN_SOURCES } from "./plan";
 export { AUTHZ_LEVELS, jwtKey, mintToken, POOL_KEY_ID, scopeClaim, SUBMIT_SCOPES, unscramble } from "./tokens";

@@ -78,11 +78,11 @@ export interface ProfileArgs {
 /** Pod parts added to every server of a group (e.g. the HTCondor client config and token). Nothing secret: Secrets are referenced by name. */
 export interface GroupPodArgs {
     /** Extra volumes. Default none. */
-    volumes?: Record<string, unknown>[];
+    volumes?: k8s.types.input.core.v1.Volume[];
     /** Extra volume mounts of the notebook container. Default none. */
-    volumeMounts?: Record<string, unknown>[];
+    volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
     /** Init containers (e.g. installing tokens with mode 0600). Default none. */
-    initContainers?: Record<string, unknown>[];
+    initContainers?: k8s.types.input.core.v1.Container[];
     /** Plain environment variables. Default none. */
     env?: Record<string, string>;
 }

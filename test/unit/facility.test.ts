@@ -1,3 +1,5 @@
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
 import { errorOf, setupMocks, settled, valueOf } from "../helpers/pulumi";
 import { CrdValidator, k8sObjects, traefikCrds, validateAll } from "../helpers/k8s-schema";
 import { opensslVerify } from "../helpers/openssl";
@@ -12,7 +14,22 @@ test("a facility of two groups: namespaces, CA tree, trust bundles and one front
     const af = new AnalysisFacility("af", {
         domain: "af.example.org",
         hub: { login: { type: "dummy" }, allowDummy: true, admins: ["admin"] },
-        groups: [{ name: "cms", members: { claimValues: ["CMS"] }, gateway: { limits: { maxWorkers: 50 } } }, { name: "opendata" }],
+        htcondor: {
+            pools: {
+                campus: {
+                    mode: "external",
+                    collector: "cm.example.edu",
+                    schedd: { host: "ap.example.edu" },
+                    trustDomain: "example.edu",
+                    tokens: { source: "mint", signingKey: pulumi.secret(crypto.randomBytes(64).toString("base64")) },
+                },
+                local: { mode: "in-cluster", execute: { replicas: 1 } },
+            },
+        },
+        groups: [
+            { name: "cms", members: { claimValues: ["CMS"] }, gateway: { limits: { maxWorkers: 50 } }, htcondor: { pool: "campus", accountingGroup: "group_cms" } },
+            { name: "opendata", htcondor: { pool: "local" } },
+        ],
         traefik: { crds: { source: "none" }, service: { loadBalancerIP: "203.0.113.10" } },
     });
     await settled(mocks);
@@ -48,6 +65,19 @@ test("a facility of two groups: namespaces, CA tree, trust bundles and one front
         DASK_GATEWAY__PROXY_ADDRESS: "gateway://af.example.org:8786",
         DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
     });
+    // HTCondor: each group's servers get its pool's client config; the hub runs the session hooks.
+    const hubValues = JSON.parse((objs.find((o) => o.kind === "ConfigMap" && o.metadata.name === "af-hub-config")!.data as any)["values.json"]);
+    const cmsValues = hubValues.groups.find((g: any) => g.name === "cms");
+    expect(cmsValues.pod.env.CONDOR_CONFIG).toMatch(/condor_config$/);
+    expect(cmsValues.pod.initContainers.map((c: any) => c.name)).toEqual(["htcondor-tokens"]);
+    expect(Object.keys(hubValues.daskSessions.groups).sort()).toEqual(["cms", "opendata"]);
+    expect(hubValues.daskSessions.contactAddressTemplate).toContain("dask.af.example.org:8786");
+    const condorConfigs = objs.filter((o) => o.kind === "ConfigMap" && (o.data as any)?.condor_config);
+    expect(condorConfigs.map((c) => c.metadata.namespace).sort()).toEqual(["af-cms", "af-opendata"]);
+    expect((condorConfigs.find((c) => c.metadata.namespace === "af-cms")!.data as any).condor_config).toMatch(/CONDOR_HOST = cm.example.edu/);
+    expect(objs.filter((o) => o.kind === "Deployment" && o.metadata.namespace === "af").map((d) => d.metadata.name).sort()).toEqual(
+        expect.arrayContaining(["af-edge", "af-hub", "af-proxy"]),
+    );
     // Exactly one Namespace object per namespace (no component declares one twice).
     const nsNames = objs.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
     expect(new Set(nsNames).size).toBe(nsNames.length);
@@ -66,6 +96,9 @@ test("bad facility input names the argument and declares nothing", async () => {
     );
     expect(errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub, groups: [{ name: "CMS" }] }))).toMatch(/^groups\[0\].name: "CMS" is not a valid DNS label/);
     expect(errorOf(() => new AnalysisFacility("af", { domain: "af_example", hub, groups: [{ name: "cms" }] }))).toMatch(/^domain: "af_example" is not a valid DNS name/);
+    expect(
+        errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub, groups: [{ name: "cms", htcondor: { pool: "nowhere" } }] })),
+    ).toBe('groups[0].htcondor.pool: "nowhere" is not a pool in htcondor.pools (declared: none)');
     // A bad value deep in a part (the hub's login, a gateway limit) also fails before anything.
     expect(errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub: { login: { type: "dummy" } }, groups: [{ name: "cms" }] }))).toMatch(/allowDummy/);
     expect(

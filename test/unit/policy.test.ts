@@ -29,10 +29,19 @@ test("workloads have limits and run as non-root", () => {
     expect(limitsAndNonRoot(deployment(good))).toEqual([]);
     expect(limitsAndNonRoot(deployment({ ...good, securityContext: {} }, { runAsNonRoot: true }))).toEqual([]);
     expect(limitsAndNonRoot(deployment({ ...good, resources: { requests: { cpu: "1" } } }))).toEqual(['container "app" has no CPU and memory limits']);
-    expect(limitsAndNonRoot(deployment({ ...good, securityContext: {} }))).toEqual(['container "app" may run as root (set runAsNonRoot)']);
-    expect(limitsAndNonRoot(deployment({ ...good, securityContext: { runAsUser: 0 } }, { runAsNonRoot: true }))).toEqual([
-        'container "app" may run as root (set runAsNonRoot)',
+    expect(limitsAndNonRoot(deployment({ ...good, securityContext: {} }))).toEqual([
+        'container "app" may run as root (set runAsNonRoot, or give the reason in the hepaf.io/runs-as-root annotation)',
     ]);
+    // A workload that must run as root says why; limits are still required.
+    const rootDeployment = (reason: string, container: any) => {
+        const d = deployment(container);
+        (d.props as any).metadata = { annotations: { "hepaf.io/runs-as-root": reason } };
+        return d;
+    };
+    expect(limitsAndNonRoot(rootDeployment("the daemon drops privileges per job", { ...good, securityContext: {} }))).toEqual([]);
+    expect(limitsAndNonRoot(rootDeployment("yes", { ...good, securityContext: {} }))).toHaveLength(1);
+    expect(limitsAndNonRoot(rootDeployment("the daemon drops privileges per job", { name: "app", securityContext: {} }))).toEqual(['container "app" has no CPU and memory limits']);
+    expect(limitsAndNonRoot(deployment({ ...good, securityContext: { runAsUser: 0 } }, { runAsNonRoot: true }))).toHaveLength(1);
 });
 
 test("IngressRouteTCPs on the Dask entrypoint pass TLS through", () => {

@@ -7,6 +7,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 req="$root/test/python/requirements.txt"
 key="$(sha256sum "$req" | cut -c1-12)"
 venv="${HEPAF_CACHE:-$HOME/.cache/hepaf}/venv-$key"
+mkdir -p "$(dirname "$venv")"
+# One creator at a time: a second caller waits for the first to finish.
+exec 9>"$venv.lock"
+flock 9
 if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
   command -v python3 >/dev/null || { echo "python-env: python3 is needed to create the venv" >&2; exit 1; }
   rm -rf "$venv"

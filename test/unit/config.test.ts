@@ -155,3 +155,27 @@ test("config key paths", () => {
     expect(configKeyPath("/groups/1/gateway/maxWorkers")).toBe("groups[1].gateway.maxWorkers");
     expect(configKeyPath("")).toBe("");
 });
+
+describe("the committed stacks", () => {
+    const stack = (name: string) => {
+        const doc = require("yaml").parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", `Pulumi.${name}.yaml`), "utf8"));
+        return Object.fromEntries(Object.entries<any>(doc.config).map(([k, v]) => [k.replace(/^hepaf:/, ""), v]));
+    };
+    test("dev: render mode, two groups, an in-cluster pool, dummy login allowed", () => {
+        const cfg = toProgramConfig(stack("dev"));
+        expect(cfg.renderDir).toBe("out/dev");
+        expect(cfg.facility.groups.map((g) => g.name)).toEqual(["cms", "opendata"]);
+        expect(cfg.facility.hub.allowDummy).toBe(true);
+        expect(Object.values(cfg.facility.htcondor!.pools).map((p) => p.mode)).toContain("in-cluster");
+    });
+    test("example-university: CILogon, an external pool, a fixed IP (with its secrets set)", () => {
+        const raw = { ...stack("example-university"), hubClientSecret: "x".repeat(32), poolSigningKeys: { campus: "a2V5".repeat(20) } };
+        const cfg = toProgramConfig(raw);
+        expect(cfg.facility.hub.login.type).toBe("generic-oauth");
+        expect(cfg.facility.traefik!.service!.loadBalancerIP).toBe("203.0.113.10");
+        expect(cfg.facility.htcondor!.pools.campus.mode).toBe("external");
+        // Without its secrets the stack is refused, naming the secret key.
+        expect(errorOf(() => toProgramConfig(stack("example-university")))).toContain("hepaf:hubClientSecret (secret) is required");
+        expect(errorOf(() => toProgramConfig({ ...stack("example-university"), hubClientSecret: "x" }))).toContain("hepaf:poolSigningKeys.campus (secret) is required");
+    });
+});

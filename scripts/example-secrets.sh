@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets throwaway secrets on a stack that only previews (CI and tests): the example site's
+# real secrets belong to that site. Values are random and never printed.
+# Usage: scripts/example-secrets.sh STACK   (pulumi on PATH, backend and passphrase set)
+set -euo pipefail
+stack="$1"
+case "$stack" in
+  dev) exit 0 ;; # dev needs no secret
+  example-university)
+    head -c 32 /dev/urandom | base64 | pulumi config set --secret --stack "$stack" hepaf:hubClientSecret >/dev/null
+    head -c 64 /dev/urandom | base64 -w0 | pulumi config set --secret --stack "$stack" --path 'hepaf:poolSigningKeys.campus' >/dev/null
+    ;;
+  *) echo "example-secrets: no throwaway secrets known for stack $stack" >&2; exit 1 ;;
+esac

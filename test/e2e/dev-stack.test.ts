@@ -8,6 +8,8 @@ import { CrdValidator, isBuiltin, traefikCrds, validateBuiltin } from "../helper
 import { opensslSignLeaf, opensslText, opensslVerify } from "../helpers/openssl";
 import { E2eProject, e2eProject, renderedObjects, secretValue, yamlFiles } from "./workspace";
 
+jest.setTimeout(15 * 60 * 1000);
+
 let project: E2eProject;
 let firstObjects: any[];
 
@@ -77,15 +79,32 @@ test("a second up changes nothing and keeps every generated secret", async () =>
 });
 
 test("preview --diff after a config change shows only the expected objects", async () => {
-    await project.stack.setConfig("hepaf:traefik", { value: JSON.stringify({ service: { type: "LoadBalancer" }, daskPort: 8787 }) });
-    const preview = await project.stack.preview({ diff: true, onOutput: () => undefined });
-    const changed = preview.changeSummary;
-    expect(changed.create ?? 0).toBe(0);
-    expect(changed.delete ?? 0).toBe(0);
-    expect(changed.update).toBe(3); // the static config, the Deployment's ports, the Service's ports
-    expect(preview.stdout).toMatch(/af-edge-config/);
-    expect(preview.stdout).toMatch(/8787/);
-    await project.stack.setConfig("hepaf:traefik", { value: JSON.stringify({ service: { type: "LoadBalancer" }, daskPort: 8786 }) });
+    await project.stack.setConfig("hepaf:groups[1].gateway.maxWorkers", { value: "30" }, true);
+    const ops: { op: string; urn: string }[] = [];
+    const preview = await project.stack.preview({
+        diff: true,
+        onOutput: () => undefined,
+        onEvent: (e) => {
+            const m = e.resourcePreEvent?.metadata;
+            if (m && m.op !== "same") ops.push({ op: m.op, urn: m.urn });
+        },
+    });
+    // Only the open-data gateway's configuration changes: no create, no delete, nothing of CMS.
+    expect(preview.changeSummary.create ?? 0).toBe(0);
+    expect(preview.changeSummary.delete ?? 0).toBe(0);
+    expect(ops.length).toBeGreaterThan(0);
+    for (const { op, urn } of ops) {
+        expect(op).toBe("update");
+        expect(urn).toMatch(/af-opendata-gateway/);
+    }
+    expect(preview.stdout).toMatch(/30/);
+    await project.stack.setConfig("hepaf:groups[1].gateway.maxWorkers", { value: "20" }, true);
+});
+
+test("the policy pack passes on the dev stack", async () => {
+    const preview = await project.stack.preview({ policyPacks: [path.join(project.dir, "policy")], onOutput: () => undefined });
+    expect(preview.stdout).not.toMatch(/mandatory/);
+    expect(preview.changeSummary.create ?? 0).toBe(0);
 });
 
 test("destroy removes every rendered file", async () => {

@@ -19,7 +19,7 @@ export interface E2eProject {
 }
 
 function copyProject(dest: string): void {
-    for (const entry of ["Pulumi.yaml", "package.json", "tsconfig.json", "infra", "components", "stacks"]) {
+    for (const entry of ["Pulumi.yaml", "package.json", "tsconfig.json", "infra", "components", "stacks", "policy"]) {
         fs.cpSync(path.join(repoRoot, entry), path.join(dest, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dest, "node_modules"));

@@ -1,0 +1,28 @@
+/**
+ * The example university stack previews with the real engine (no cluster: the Kubernetes
+ * provider previews what it would create) and the policy pack finds nothing.
+ */
+import * as crypto from "crypto";
+import * as path from "path";
+import { E2eProject, e2eProject } from "./workspace";
+
+jest.setTimeout(15 * 60 * 1000);
+
+let project: E2eProject;
+
+beforeAll(async () => {
+    project = await e2eProject("example-university", "preview-only");
+    // Throwaway secrets: the real ones belong to the site.
+    await project.stack.setConfig("hepaf:hubClientSecret", { value: crypto.randomBytes(24).toString("hex"), secret: true });
+    await project.stack.setConfig("hepaf:poolSigningKeys.campus", { value: crypto.randomBytes(64).toString("base64"), secret: true }, true);
+});
+
+afterAll(() => project?.dispose());
+
+test("previews cleanly with the policy pack", async () => {
+    const preview = await project.stack.preview({ policyPacks: [path.join(project.dir, "policy")], onOutput: () => undefined });
+    expect(preview.changeSummary.create).toBeGreaterThan(50);
+    expect(preview.changeSummary.delete ?? 0).toBe(0);
+    expect(preview.stdout).not.toMatch(/mandatory/);
+    expect(preview.stdout).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
+});

@@ -17,13 +17,19 @@ if [ ! -d node_modules/@pulumi/pulumi ]; then
   step "installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund
 fi
-step "ensuring the Pulumi toolchain"
-bash scripts/toolchain.sh
-# shellcheck source=/dev/null
-. scripts/env.sh
 step "locating the official Traefik CRDs"
 HEPAF_TRAEFIK_CRDS_FILE="$(bash scripts/traefik-crds.sh)"
 export HEPAF_TRAEFIK_CRDS_FILE
+step "ensuring the Pulumi toolchain"
+if ! bash scripts/toolchain.sh; then
+  # Without the engine nothing can be applied or rendered: say so, and show the plan.
+  step "the Pulumi engine is not available on this machine (see the toolchain lines above);"
+  step "printing the plan of stack $stack instead (nothing is created or written)"
+  node -r ts-node/register/transpile-only scripts/plan.ts "$stack"
+  exit 0
+fi
+# shellcheck source=/dev/null
+. scripts/env.sh
 
 mkdir -p .pulumi-state
 export PULUMI_BACKEND_URL="file://$root/.pulumi-state"

@@ -2,3 +2,4 @@ export * from "./errors";
 export * from "./labels";
 export * from "./names";
 export * from "./validate";
+export * from "./shipped-files";

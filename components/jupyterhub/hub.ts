@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { JupyterHubArgs, HUB_IMAGE } from "./args";
 import { daskSessionRbac } from "../htcondor";
-import { componentFile, hubConfigText, HUB_CONFIG_FILE } from "./config-file";
+import { shippedFile } from "../common";
+import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
 import * as fs from "fs";
 import { HubContext } from "./context";
 import { spawnerRules } from "./rbac";
@@ -51,7 +52,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
     const values = hubValuesText(ctx, args);
     const configPy = hubConfigText();
     const modules: Record<string, string> = args.daskSessions
-        ? { [DASK_SESSIONS_MODULE]: fs.readFileSync(componentFile("htcondor", DASK_SESSIONS_MODULE), "utf8") }
+        ? { [DASK_SESSIONS_MODULE]: fs.readFileSync(shippedFile("htcondor", DASK_SESSIONS_MODULE), "utf8") }
         : {};
     const config = new k8s.core.v1.ConfigMap(
         `${plan.name}-hub-config`,

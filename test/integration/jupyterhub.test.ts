@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { componentFile, gatewayApiUrl, hubConfigPath, JupyterHubArgs, planHub, renderDaskSessionSettings, renderHubSecrets, renderHubValues, ResolvedHubSecrets, valuesFileText } from "../../components";
+import { shippedFile, gatewayApiUrl, hubConfigPath, JupyterHubArgs, planHub, renderDaskSessionSettings, renderHubSecrets, renderHubValues, ResolvedHubSecrets, valuesFileText } from "../../components";
 
 jest.setTimeout(300000);
 const root = path.join(__dirname, "..", "..");
@@ -72,7 +72,7 @@ async function runHub(args: JupyterHubArgs, secrets: Omit<ResolvedHubSecrets, "s
     const valuesText = valuesFileText(renderHubValues(plan, { externalDatabase: args.databaseUrl !== undefined, daskSessions: args.daskSessions }));
     if (args.daskSessions) {
         // The ConfigMap carries the htcondor module beside the values file.
-        fs.copyFileSync(componentFile("htcondor", "dask_sessions.py"), path.join(dir, "dask_sessions.py"));
+        fs.copyFileSync(shippedFile("htcondor", "dask_sessions.py"), path.join(dir, "dask_sessions.py"));
     }
     const serviceTokens = Object.fromEntries(plan.services.map((s) => [s.name, `token-${s.name}`]));
     const groupEnv = Object.fromEntries(args.groups.map((g) => [g.name, (g.env ?? {}) as Record<string, string>]));

@@ -1,0 +1,39 @@
+/**
+ * `npm run bench`: facilities of 1, 10 and 50 groups, each measured in a fresh process.
+ * Prints a table (program time under mocks, resources, objects, peak memory) and the
+ * per-group slope of a least-squares line, with its fit, to show growth is linear.
+ * The real-engine preview column needs the Pulumi toolchain (scripts/toolchain.sh).
+ */
+import { execFileSync } from "child_process";
+import * as path from "path";
+
+const sizes = (process.env.HEPAF_BENCH_SIZES ?? "1,10,50").split(",").map(Number);
+const rows = sizes.map((n) => {
+    const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "facility-size.ts"), String(n)], {
+        encoding: "utf8",
+        cwd: path.join(__dirname, ".."),
+    });
+    return JSON.parse(out.trim().split("\n").pop()!) as { groups: number; ms: number; resources: number; k8sObjects: number; peakRssMiB: number };
+});
+
+function fit(xs: number[], ys: number[]): { slope: number; intercept: number; r2: number } {
+    const n = xs.length;
+    const mx = xs.reduce((a, b) => a + b, 0) / n;
+    const my = ys.reduce((a, b) => a + b, 0) / n;
+    const sxy = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
+    const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    const slope = sxy / sxx;
+    const intercept = my - slope * mx;
+    const ssr = ys.reduce((a, y, i) => a + (y - (intercept + slope * xs[i])) ** 2, 0);
+    const sst = ys.reduce((a, y) => a + (y - my) ** 2, 0);
+    return { slope, intercept, r2: sst === 0 ? 1 : 1 - ssr / sst };
+}
+
+console.log("| groups | program time under mocks (ms) | resources | Kubernetes objects | peak memory (MiB) |");
+console.log("| ---: | ---: | ---: | ---: | ---: |");
+for (const r of rows) console.log(`| ${r.groups} | ${r.ms} | ${r.resources} | ${r.k8sObjects} | ${r.peakRssMiB} |`);
+const xs = rows.map((r) => r.groups);
+const t = fit(xs, rows.map((r) => r.ms));
+const o = fit(xs, rows.map((r) => r.k8sObjects));
+const m = fit(xs, rows.map((r) => r.peakRssMiB));
+console.log(`\nper group: ${t.slope.toFixed(1)} ms (r² ${t.r2.toFixed(3)}), ${o.slope.toFixed(1)} objects (r² ${o.r2.toFixed(3)}), ${m.slope.toFixed(2)} MiB (r² ${m.r2.toFixed(3)})`);

@@ -94,7 +94,7 @@ async function runHub(args: JupyterHubArgs, secrets: Omit<ResolvedHubSecrets, "s
             CONFIGPROXY_AUTH_TOKEN: "proxy-token-for-test",
         },
         maxBuffer: 64 * 1024 * 1024,
-    });
+    }).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
     return { out: JSON.parse(stdout), values: JSON.parse(valuesText) };
 }
 

@@ -45,6 +45,7 @@ describe("stack config", () => {
         expect(cfg.name).toBe("af");
         expect(cfg.facility.traefik).toEqual({ crds: { source: "file", path: file } });
         expect(toProgramConfig({ ...base, traefik: { crds: "none" } }, { traefikCrdsFile: "/x" }).facility.traefik).toEqual({ crds: { source: "none" } });
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
     });
 
     test.each([

@@ -3,6 +3,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# The language host first (quick to resolve; nothing runs without it), then everything.
+bash scripts/toolchain.sh nodejs
 bash scripts/toolchain.sh
 # shellcheck source=/dev/null
 . scripts/env.sh

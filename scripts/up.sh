@@ -21,7 +21,9 @@ step "locating the official Traefik CRDs"
 HEPAF_TRAEFIK_CRDS_FILE="$(bash scripts/traefik-crds.sh)"
 export HEPAF_TRAEFIK_CRDS_FILE
 step "ensuring the Pulumi toolchain"
-if ! bash scripts/toolchain.sh; then
+# The language host first: it is quick to resolve, and without it no program runs, so a
+# machine that cannot have it learns so in seconds instead of after building the CLI.
+if ! { bash scripts/toolchain.sh nodejs && bash scripts/toolchain.sh; }; then
   # Without the engine nothing can be applied or rendered: say so, and show the plan.
   step "the Pulumi engine is not available on this machine (see the toolchain lines above);"
   step "printing the plan of stack $stack instead (nothing is created or written)"

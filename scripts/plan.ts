@@ -7,14 +7,13 @@
  *
  * Usage: node -r ts-node/register/transpile-only scripts/plan.ts [STACK]
  */
-import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
+import { readStackFile } from "../infra/stack-file";
 
 const stack = process.argv[2] ?? "dev";
 const root = path.join(__dirname, "..");
-const stackFile = path.join(root, "stacks", `Pulumi.${stack}.yaml`);
-const config: Record<string, unknown> = parse(fs.readFileSync(stackFile, "utf8")).config ?? {};
+// Encrypted values become placeholders: the plan never needs a secret's value.
+const config = readStackFile(stack);
 // Stack config as the Pulumi runtime reads it (JSON strings for structured values).
 process.env.PULUMI_CONFIG = JSON.stringify(
     Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),

@@ -21,6 +21,7 @@ pulumi.runtime.setMocks(
 );
 import { AnalysisFacility, planFacility } from "../../components";
 import { rawStackConfig, toProgramConfig } from "../../infra/config";
+import { readStackFile } from "../../infra/stack-file";
 import { configKeyPath } from "../../infra/schema";
 
 /** Generated configs per property (>= 1000 in CI; HEPAF_PROPERTY_RUNS lowers it while iterating). */
@@ -159,16 +160,15 @@ test("config key paths", () => {
 });
 
 describe("the committed stacks", () => {
-    const stack = (name: string) => {
-        const doc = require("yaml").parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", `Pulumi.${name}.yaml`), "utf8"));
-        return Object.fromEntries(Object.entries<any>(doc.config).map(([k, v]) => [k.replace(/^hepaf:/, ""), v]));
-    };
-    test("dev: render mode, two groups, an in-cluster pool, dummy login allowed", () => {
+    const stack = (name: string) => rawStackConfig(Object.fromEntries(Object.entries(readStackFile(name)).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
+    test("dev: render mode, two groups, one on an external and one on an in-cluster pool, dummy login allowed", () => {
         const cfg = toProgramConfig(stack("dev"));
         expect(cfg.renderDir).toBe("out/dev");
-        expect(cfg.facility.groups.map((g) => g.name)).toEqual(["cms", "opendata"]);
+        expect(cfg.facility.groups.map((g) => [g.name, g.htcondor?.pool])).toEqual([["cms", "campus"], ["opendata", "local"]]);
         expect(cfg.facility.hub.allowDummy).toBe(true);
-        expect(Object.values(cfg.facility.htcondor!.pools).map((p) => p.mode)).toContain("in-cluster");
+        expect(Object.values(cfg.facility.htcondor!.pools).map((p) => p.mode).sort()).toEqual(["external", "in-cluster"]);
+        // The signing key is committed only encrypted.
+        expect(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.dev.yaml"), "utf8")).toMatch(/secure: v1:/);
     });
     test("example-university: CILogon, an external pool, a fixed IP (with its secrets set)", () => {
         const raw = { ...stack("example-university"), hubClientSecret: "x".repeat(32), poolSigningKeys: { campus: "a2V5".repeat(20) } };

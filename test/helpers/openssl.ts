@@ -75,3 +75,31 @@ export function opensslSignLeaf(caCertPem: string, caKeyPem: string, cn: string)
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
+
+/** A key pair and certificate made by openssl. */
+export interface OpensslPair {
+    certPem: string;
+    keyPem: string;
+}
+
+/**
+ * Signs a new key pair with `issuer`: an intermediate CA (`ca: true`, path length 0) or a leaf
+ * for TLS servers and clients alike (what a Dask scheduler or worker presents).
+ */
+export function opensslIssue(issuer: OpensslPair, cn: string, opts: { ca?: boolean } = {}): OpensslPair {
+    const ext = opts.ca
+        ? "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\n"
+        : "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n";
+    const { dir, paths } = tempFiles({ "ca.pem": issuer.certPem, "ca-key.pem": issuer.keyPem, "ext.cnf": `[ext]\n${ext}` });
+    try {
+        execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "r.csr"), "-subj", `/CN=${cn}`], { stdio: "ignore" });
+        const certPem = execFileSync(
+            "openssl",
+            ["x509", "-req", "-in", path.join(dir, "r.csr"), "-CA", paths["ca.pem"], "-CAkey", paths["ca-key.pem"], "-CAcreateserial", "-days", "2", "-extfile", paths["ext.cnf"], "-extensions", "ext"],
+            { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+        );
+        return { certPem, keyPem: fs.readFileSync(path.join(dir, "k.pem"), "utf8") };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}

@@ -59,6 +59,6 @@ export interface AnalysisFacilityArgs {
     htcondor?: { pools: Record<string, FacilityPoolArgs> };
     /** JupyterHub: login, admins, culler, storage. Required. */
     hub: FacilityHubArgs;
-    /** The groups; each gets a namespace, an intermediate CA, hub profiles and a Dask Gateway. Required, at least one. */
+    /** The groups; each gets a namespace, its own CA, hub profiles and a Dask Gateway. Required, at least one. */
     groups: GroupArgs[];
 }

@@ -14,7 +14,7 @@ import {
 import { DaskClusterCrd, DaskGateway, DaskGatewayArgs, validateGateways } from "../dask-gateway";
 import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool, renderDaskSessionSettings } from "../htcondor";
 import { JupyterHub, JupyterHubArgs, planHub } from "../jupyterhub";
-import { CertificateAuthority, IntermediateCertificateAuthority } from "../pki";
+import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
 
@@ -22,8 +22,8 @@ import { AnalysisFacilityArgs } from "./args";
 export interface FacilityGroup {
     /** Namespace `<facility>-<group>`. */
     namespace: string;
-    /** The group's intermediate CA. */
-    ca: IntermediateCertificateAuthority;
+    /** The group's CA: the only trust anchor of the group's Dask TLS. */
+    ca: CertificateAuthority;
     /** The group's Dask Gateway. */
     gateway: DaskGateway;
 }
@@ -185,12 +185,19 @@ export class AnalysisFacility extends pulumi.ComponentResource {
         ca.trustBundle({ namespace: plan.namespace, name: "hepaf-root-ca" }, { dependsOn: [facilityNs] });
 
         const groupNamespaces: Record<string, k8s.core.v1.Namespace> = {};
-        const groupCas: Record<string, IntermediateCertificateAuthority> = {};
+        const groupCas: Record<string, CertificateAuthority> = {};
         for (const group of args.groups) {
             const ns = groupNamespace(name, group.name);
             const nsResource = new k8s.core.v1.Namespace(`${name}-${group.name}-ns`, { metadata: { name: ns, labels: labels("group", group.name) } }, child);
             groupNamespaces[group.name] = nsResource;
-            const groupCa = ca.intermediate(`${name}-${group.name}-ca`, { subject: { organization: name, organizationalUnit: group.name } });
+            // Each group's CA is a root of its own (path length 0), not an intermediate of the
+            // facility root: Dask's TLS contexts trust whole chains up to a self-signed root, so a
+            // shared root would let another group's user in by presenting their full chain.
+            const groupCa = new CertificateAuthority(
+                `${name}-${group.name}-ca`,
+                { subject: { organization: name, organizationalUnit: group.name, commonName: `${name} ${group.name} CA` }, maxPathLength: 0, validityDays: 1825 },
+                child,
+            );
             groupCa.trustBundle({ namespace: ns, name: "hepaf-group-ca" }, { dependsOn: [nsResource] });
             // The group CA key lives only in the group's namespace (the hub signs user certificates with it).
             groupCa.toSecret({ namespace: ns, name: "hepaf-group-ca-keypair" }, { dependsOn: [nsResource] });

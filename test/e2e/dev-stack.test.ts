@@ -49,20 +49,21 @@ test("certificates written by the real tls provider verify with openssl along th
     expect(opensslVerify(root, edgeCert, undefined, "sslserver").ok).toBe(true);
     expect(opensslText(edgeCert)).toMatch(/DNS:af.example.org, DNS:\*.af.example.org/);
     for (const group of ["cms", "opendata"]) {
-        // root -> intermediate: the group CA key pair lives only in the group's namespace.
+        // Each group's CA is its own trust anchor (path length 0); its key lives only in the group's namespace.
         const keypair = byName(firstObjects, "Secret", `af-${group}`, "hepaf-group-ca-keypair");
-        const intermediate = secretValue(keypair, "tls.crt");
-        expect(opensslVerify(root, intermediate).ok).toBe(true);
-        expect(opensslText(intermediate)).toMatch(/CA:TRUE, pathlen:0/);
-        expect(secretValue(keypair, "ca.crt")).toBe(intermediate + root);
-        expect(byName(firstObjects, "ConfigMap", `af-${group}`, "hepaf-group-ca").data["ca.crt"]).toBe(intermediate + root);
-        // intermediate -> leaf: a user certificate signed with that key (as the hub does at spawn).
-        const leaf = opensslSignLeaf(intermediate, secretValue(keypair, "tls.key"), `alice-${group}`);
-        expect(opensslVerify(root, leaf, intermediate, "sslclient").ok).toBe(true);
-        // ... and it opens nothing of another group.
+        const groupCa = secretValue(keypair, "tls.crt");
+        expect(opensslVerify(groupCa, groupCa).ok).toBe(true);
+        expect(opensslText(groupCa)).toMatch(/CA:TRUE, pathlen:0/);
+        expect(secretValue(keypair, "ca.crt")).toBe(groupCa);
+        expect(byName(firstObjects, "ConfigMap", `af-${group}`, "hepaf-group-ca").data["ca.crt"]).toBe(groupCa);
+        // group CA -> leaf: a user certificate signed with that key (as the hub does at spawn).
+        const leaf = opensslSignLeaf(groupCa, secretValue(keypair, "tls.key"), `alice-${group}`);
+        expect(opensslVerify(groupCa, leaf, undefined, "sslclient").ok).toBe(true);
+        // ... and it opens nothing of another group, nor anything that trusts the facility root.
         const other = group === "cms" ? "opendata" : "cms";
         const otherCa = secretValue(byName(firstObjects, "Secret", `af-${other}`, "hepaf-group-ca-keypair"), "tls.crt");
-        expect(opensslVerify(root, leaf, otherCa).ok).toBe(false);
+        expect(opensslVerify(otherCa, leaf, groupCa).ok).toBe(false);
+        expect(opensslVerify(root, leaf, groupCa).ok).toBe(false);
     }
 });
 

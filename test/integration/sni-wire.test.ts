@@ -19,11 +19,11 @@ const python = execFileSync("bash", [path.join(root, "scripts", "python-env.sh")
 test("Dask and dask-gateway clients send the routed SNI names; passthrough carries mutual TLS", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-sni-"));
     try {
-        const rootCa = opensslMakeCa("af root CA");
-        const cms = opensslIssue(rootCa, "cms intermediate CA", { ca: true });
+        // As the facility declares them: each group's CA is its own trust anchor.
+        const cms = opensslMakeCa("af cms CA");
         const scheduler = opensslIssue(cms, "alice-scheduler");
         const client = opensslIssue(cms, "alice");
-        const opendata = opensslIssue(rootCa, "opendata intermediate CA", { ca: true });
+        const opendata = opensslMakeCa("af opendata CA");
         const otherClient = opensslIssue(opendata, "bob");
         const file = (name: string, text: string) => (fs.writeFileSync(path.join(dir, name), text), path.join(dir, name));
 
@@ -37,12 +37,13 @@ test("Dask and dask-gateway clients send the routed SNI names; passthrough carri
         );
 
         const scenario = {
-            ca: file("ca.pem", cms.certPem + rootCa.certPem),
+            ca: file("ca.pem", cms.certPem),
             schedulerCert: file("s.crt", scheduler.certPem),
             schedulerKey: file("s.key", scheduler.keyPem),
             clientCert: file("c.crt", client.certPem),
             clientKey: file("c.key", client.keyPem),
-            otherClientCert: file("o.crt", otherClient.certPem),
+            // The other group's user presents the whole chain up to its own CA.
+            otherClientCert: file("o.crt", otherClient.certPem + opendata.certPem),
             otherClientKey: file("o.key", otherClient.keyPem),
             sessionAddress,
             gatewayCluster,

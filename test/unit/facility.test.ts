@@ -40,12 +40,16 @@ test("a facility of two groups: namespaces, CA tree, trust bundles and one front
     expect(af.daskEndpoint).toBe("af.example.org:8786");
     expect(af.traefik.watchNamespaces).toEqual(["af", "af-cms", "af-opendata"]);
 
-    // Each group's trust bundle is its intermediate plus the root; a CMS leaf does not verify as OpenData's.
+    // Each group's CA is its own trust anchor (path length 0): a CMS leaf verifies against it
+    // alone, and neither against OpenData's CA nor against the facility root, even with its chain.
     const root = await valueOf(af.rootCaCertPem);
+    const cmsCa = await valueOf(af.groups.cms.ca.certPem);
     const cmsLeaf = af.groups.cms.ca.issue("cms-user", { usages: ["client"] });
     const cmsPem = await valueOf(cmsLeaf.certPem);
-    expect(opensslVerify(root, cmsPem, await valueOf(af.groups.cms.ca.certPem)).ok).toBe(true);
-    expect(opensslVerify(await valueOf(af.groups.opendata.ca.certPem), cmsPem).ok).toBe(false);
+    expect(opensslVerify(cmsCa, cmsPem, undefined, "sslclient").ok).toBe(true);
+    expect(opensslVerify(await valueOf(af.groups.opendata.ca.certPem), cmsPem, cmsCa).ok).toBe(false);
+    expect(opensslVerify(root, cmsPem, cmsCa).ok).toBe(false);
+    expect(await valueOf(af.groups.cms.ca.chainPem)).toBe(cmsCa);
     const bundles = objs.filter((o) => o.kind === "ConfigMap" && o.metadata.name === "hepaf-group-ca");
     expect(bundles.map((b) => b.metadata.namespace).sort()).toEqual(["af-cms", "af-opendata"]);
     // Each group CA's key pair is published only in that group's namespace.

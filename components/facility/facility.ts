@@ -132,6 +132,9 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
                 DASK_GATEWAY__PUBLIC_ADDRESS: gatewayAddress(g.name),
                 DASK_GATEWAY__PROXY_ADDRESS: `gateway://${args.domain}:${daskPort}`,
                 DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
+                // dask-labextension's "new cluster" button makes a cluster on the group's gateway.
+                DASK_LABEXTENSION__FACTORY__MODULE: "dask_gateway",
+                DASK_LABEXTENSION__FACTORY__CLASS: "GatewayCluster",
                 ...g.env,
             },
         })),

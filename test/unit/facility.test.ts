@@ -82,6 +82,15 @@ test("a facility of two groups: namespaces, CA tree, trust bundles and one front
     expect(objs.filter((o) => o.kind === "Deployment" && o.metadata.namespace === "af").map((d) => d.metadata.name).sort()).toEqual(
         expect.arrayContaining(["af-edge", "af-hub", "af-proxy"]),
     );
+    // The hub gives each group's servers its gateway's addresses and the dask-labextension factory (in the hub Secret).
+    const hubSecrets = JSON.parse((objs.find((o) => o.kind === "Secret" && o.metadata.name === "af-hub-secret")!.stringData as any)["secrets.json"]);
+    expect(hubSecrets.groupEnv.cms).toMatchObject({
+        DASK_GATEWAY__ADDRESS: "https://af.example.org/services/dask-gateway-cms",
+        DASK_GATEWAY__PROXY_ADDRESS: "gateway://af.example.org:8786",
+        DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
+        DASK_LABEXTENSION__FACTORY__MODULE: "dask_gateway",
+        DASK_LABEXTENSION__FACTORY__CLASS: "GatewayCluster",
+    });
     // Exactly one Namespace object per namespace (no component declares one twice).
     const nsNames = objs.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
     expect(new Set(nsNames).size).toBe(nsNames.length);

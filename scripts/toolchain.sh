@@ -107,7 +107,7 @@ case "$(uname -s)" in
   *) OS="$(uname -s | tr '[:upper:]' '[:lower:]')" ;;
 esac
 
-mkdir -p "$CACHE/bin" "$CACHE/work" "$CACHE/logs" "$CACHE/resolved" || die "preparing: cannot create $CACHE"
+mkdir -p "$CACHE/bin" "$CACHE/wrappers" "$CACHE/logs" "$CACHE/resolved" || die "preparing: cannot create $CACHE"
 exec 9>"$CACHE/.toolchain.lock"
 if ! flock -n 9; then
   say "another toolchain run holds $CACHE/.toolchain.lock; waiting"
@@ -220,7 +220,7 @@ modinfo() {
 make_wrapper() {
   local comp="$1" mod="$2" modver="$3" tag="$4"
   shift 4
-  WRAP="$CACHE/work/$comp-v${VER[$comp]}"
+  WRAP="$CACHE/wrappers/$comp-v${VER[$comp]}"
   rm -rf "$WRAP" && mkdir -p "$WRAP" || return 1
   modinfo "$mod@$modver" || return 1
   local gover
@@ -285,7 +285,7 @@ official_cli() {
   OFFICIAL_CLI_TRIED=1
   local url="https://get.pulumi.com/releases/sdk/pulumi-v$PV-$OS-$ARCH.tar.gz" tmp
   say "trying the normal download of pulumi v$PV ($url, ${OFFICIAL_TIMEOUT}s)"
-  tmp="$(mktemp -d "$CACHE/work/official.XXXXXX")" || return 1
+  tmp="$(mktemp -d "$CACHE/wrappers/official.XXXXXX")" || return 1
   if curl -fsSL --connect-timeout 5 --max-time "$OFFICIAL_TIMEOUT" -o "$tmp/p.tgz" "$url" >>"$LOG" 2>&1 &&
     tar -xzf "$tmp/p.tgz" -C "$tmp" >>"$LOG" 2>&1 &&
     have_exe "$tmp/pulumi/pulumi" && have_exe "$tmp/pulumi/pulumi-language-nodejs"; then
@@ -560,7 +560,7 @@ for c in "${SELECTED[@]}"; do
   printf '  %-12s %-10s %-7s %6s  %s\n' "$c" "v${VER[$c]}" "${STATUS[$c]:-FAILED}" "${SECS[$c]:--}" "${SOURCE[$c]:-}"
 done
 if [ -n "$BUILT" ]; then
-  echo "  disk: $(du -sch "$CACHE"/{bin,work,logs,resolved,go} 2>/dev/null | tail -n 1 | cut -f1) under $CACHE (bin work logs resolved go), $(du -sh "$PULUMI_HOME" 2>/dev/null | cut -f1) in $PULUMI_HOME"
+  echo "  disk: $(du -sch "$CACHE"/{bin,wrappers,logs,resolved,go} 2>/dev/null | tail -n 1 | cut -f1) under $CACHE (bin wrappers logs resolved go), $(du -sh "$PULUMI_HOME" 2>/dev/null | cut -f1) in $PULUMI_HOME"
 fi
 if [ -n "$PLUGIN_LS" ]; then
   echo "  pulumi plugin ls:"

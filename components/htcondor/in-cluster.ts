@@ -9,6 +9,13 @@ import { AuthzLevel, POOL_KEY_ID } from "./tokens";
 import { HTCONDOR_PORT } from "./version";
 
 /** Least scopes of each daemon role's token (what the central manager must accept from it). */
+/**
+ * Where the official HTCondor images look for extra configuration at start (a path inside the
+ * image, not on any machine): its files are added to the image's own config.d, which a mount
+ * over config.d itself would hide.
+ */
+const IMAGE_EXTRA_CONFIG_DIR = "/root/config";
+
 /** Annotation that exempts a workload from the non-root policy; its value must give the reason. */
 export const RUNS_AS_ROOT_ANNOTATION = "hepaf.io/runs-as-root";
 
@@ -88,7 +95,7 @@ export function declareInCluster(name: string, plan: PoolPlan, ic: InClusterPlan
         const volumes: k8s.types.input.core.v1.Volume[] = [
             { name: "config", configMap: { name: config.metadata.name, items: [{ key: `${role}.conf`, path: `hepaf-${role}.conf` }] } },
         ];
-        const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "config", mountPath: "/root/config", readOnly: true }];
+        const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "config", mountPath: IMAGE_EXTRA_CONFIG_DIR, readOnly: true }];
         if (role !== "execute") {
             // The images copy /etc/condor/passwords-orig.d into passwords.d with mode 0600.
             volumes.push({ name: "signing-key", secret: { secretName: keySecret.metadata.name, defaultMode: 0o400 } });

@@ -84,6 +84,19 @@ authenticator_common = {
     "allowed_users": set(auth["allowedUsers"]),
 }
 
+
+def configure_oauth(section, groups_key):
+    """What every OAuth login shares: client, callback, groups kept from the provider, allowed groups."""
+    section.client_id = secrets["clientId"]
+    section.client_secret = secrets["clientSecret"]
+    section.oauth_callback_url = auth["callbackUrl"]
+    section.manage_groups = True
+    section.auth_state_groups_key = groups_key
+    section.allowed_groups = {g["name"] for g in groups}
+    section.enable_auth_state = True
+    for trait, value in authenticator_common.items():
+        setattr(section, trait, value)
+
 if auth["type"] == "generic-oauth":
     from oauthenticator.generic import GenericOAuthenticator
 
@@ -107,18 +120,10 @@ if auth["type"] == "generic-oauth":
         userinfo = auth_state.get("oauth_user") or {}
         return facility_groups(as_list(userinfo.get(groups_claim)), userinfo.get(username_claim))
 
-    c.GenericOAuthenticator.client_id = secrets["clientId"]
-    c.GenericOAuthenticator.client_secret = secrets["clientSecret"]
-    c.GenericOAuthenticator.oauth_callback_url = auth["callbackUrl"]
+    configure_oauth(c.GenericOAuthenticator, groups_from_claims)
     c.GenericOAuthenticator.scope = auth["scopes"]
     c.GenericOAuthenticator.username_claim = username_claim
     c.GenericOAuthenticator.login_service = auth["loginService"]
-    c.GenericOAuthenticator.manage_groups = True
-    c.GenericOAuthenticator.auth_state_groups_key = groups_from_claims
-    c.GenericOAuthenticator.allowed_groups = {g["name"] for g in groups}
-    c.GenericOAuthenticator.enable_auth_state = True
-    for trait, value in authenticator_common.items():
-        setattr(c.GenericOAuthenticator, trait, value)
 
 elif auth["type"] == "github":
     from oauthenticator.github import GitHubOAuthenticator
@@ -130,17 +135,9 @@ elif auth["type"] == "github":
         teams = [f"{t['organization']['login']}:{t['slug']}" for t in auth_state.get("teams") or []]
         return facility_groups(teams, login)
 
-    c.GitHubOAuthenticator.client_id = secrets["clientId"]
-    c.GitHubOAuthenticator.client_secret = secrets["clientSecret"]
-    c.GitHubOAuthenticator.oauth_callback_url = auth["callbackUrl"]
+    configure_oauth(c.GitHubOAuthenticator, groups_from_teams)
     c.GitHubOAuthenticator.allowed_organizations = set(auth["allowedOrganizations"])
     c.GitHubOAuthenticator.populate_teams_in_auth_state = True
-    c.GitHubOAuthenticator.manage_groups = True
-    c.GitHubOAuthenticator.auth_state_groups_key = groups_from_teams
-    c.GitHubOAuthenticator.allowed_groups = {g["name"] for g in groups}
-    c.GitHubOAuthenticator.enable_auth_state = True
-    for trait, value in authenticator_common.items():
-        setattr(c.GitHubOAuthenticator, trait, value)
 
 elif auth["type"] == "dummy":
     # Development only: the component refuses it unless allowDummy is set.

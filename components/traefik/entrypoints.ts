@@ -24,6 +24,12 @@ export interface EntrypointSpec {
 
 /** Entrypoint defaults. */
 export const DEFAULT_ENTRYPOINTS: EntrypointNames = { web: "web", websecure: "websecure", dask: "dask" };
+/**
+ * Ports Traefik listens on inside its pod. All are unprivileged: the container runs as a
+ * non-root user with every capability dropped, so it could not bind a port below 1024. The
+ * Service maps each public port (80, 443, `daskPort`) to these.
+ */
+export const CONTAINER_PORTS = { web: 8000, websecure: 8443, dask: 8786 } as const;
 /** Internal entrypoint for ping (probes). */
 export const PING_ENTRYPOINT = { name: "traefik", port: 9000 };
 /** Internal entrypoint for Prometheus metrics. */
@@ -35,7 +41,7 @@ export interface PortArgs {
     webPort?: number;
     /** Service port of `websecure`. Default 443. */
     websecurePort?: number;
-    /** Service and container port of the Dask entrypoint. Default 8786. */
+    /** Service port of the Dask entrypoint (Traefik itself listens on 8786 in the pod). Default 8786. */
     daskPort?: number;
 }
 
@@ -51,9 +57,9 @@ export function resolveEntrypoints(names: EntrypointNames, ports: PortArgs, argu
     requirePort(websecurePort, `${argument}.websecurePort`);
     requirePort(daskPort, `${argument}.daskPort`);
     const specs: EntrypointSpec[] = [
-        { name: names.web, containerPort: 8000, servicePort: webPort, tcp: false },
-        { name: names.websecure, containerPort: 8443, servicePort: websecurePort, tcp: false },
-        { name: names.dask, containerPort: daskPort, servicePort: daskPort, tcp: true },
+        { name: names.web, containerPort: CONTAINER_PORTS.web, servicePort: webPort, tcp: false },
+        { name: names.websecure, containerPort: CONTAINER_PORTS.websecure, servicePort: websecurePort, tcp: false },
+        { name: names.dask, containerPort: CONTAINER_PORTS.dask, servicePort: daskPort, tcp: true },
         { name: PING_ENTRYPOINT.name, containerPort: PING_ENTRYPOINT.port, tcp: false },
         { name: METRICS_ENTRYPOINT.name, containerPort: METRICS_ENTRYPOINT.port, tcp: false },
     ];

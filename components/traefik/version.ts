@@ -1,7 +1,7 @@
 /** The Traefik release this project pins, and where its official CRD definitions live. */
 
 /** Pinned Traefik version (image tag and CRD release). */
-export const TRAEFIK_VERSION = "v3.7.13";
+export const TRAEFIK_VERSION = "v3.6.12";
 
 /** Official image of a Traefik version. */
 export function traefikImage(version: string): string {

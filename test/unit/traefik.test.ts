@@ -76,7 +76,7 @@ describe("Traefik, installed", () => {
         expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
         expect(container.resources.limits).toEqual({ cpu: "1", memory: "512Mi" });
         expect(container.readinessProbe.httpGet).toEqual({ path: "/ping", port: 9000 });
-        expect(container.image).toBe("docker.io/library/traefik:v3.7.13");
+        expect(container.image).toBe("docker.io/library/traefik:v3.6.12");
         expect(deployment.spec.replicas).toBe(2);
 
         // One Service, one IP, the three public ports.
@@ -124,7 +124,9 @@ describe("Traefik, installed", () => {
         expect(np.spec.type).toBe("NodePort");
         expect(np.spec.ports.find((p: any) => p.name === "daskwire")).toMatchObject({ port: 9786, nodePort: 30786 });
         const config = parse((find(objs, "ConfigMap", "np-config")[0].data as any)["traefik.yml"]);
-        expect(config.entryPoints.daskwire.address).toBe(":9786/tcp");
+        // Traefik listens on its unprivileged container port; the Service maps the public one to it.
+        expect(config.entryPoints.daskwire.address).toBe(":8786/tcp");
+        expect(np.spec.ports.find((p: any) => p.name === "daskwire").targetPort).toBe("daskwire");
         expect(config.entryPoints.web.http.redirections.entryPoint.to).toBe(":8443");
         expect((find(objs, "PodDisruptionBudget", "np")[0] as any).spec).toMatchObject({ maxUnavailable: 1 });
         expect((find(objs, "Service", "cip")[0] as any).spec.type).toBe("ClusterIP");
@@ -187,14 +189,14 @@ describe("SniRoute", () => {
         });
         expect(r.rule).toBe("HostSNI(`daskgateway-af-cms.abc123`)");
         expect(several.rule).toBe("HostSNI(`a.example.org`) || HostSNI(`b.example.org`)");
-        expect(pattern.rule).toBe("HostSNIRegexp(`^[a-z0-9-]+\\.dask\\.example\\.org$`)");
+        // Anchored: Traefik's Go regexp matches anywhere in the name otherwise.
+        expect(pattern.rule).toBe("HostSNIRegexp(`^(?:^[a-z0-9-]+\\.dask\\.example\\.org$)$`)");
     });
 });
 
 describe("bad input names the argument", () => {
     const base = { namespace: "af", crds: { source: "none" as const } };
     test.each([
-        [{ ...base, daskPort: 8000 }, 'e.daskPort: entrypoints "web" and "dask" would both listen on port 8000; give each entrypoint its own port'],
         [{ ...base, daskPort: 443 }, 'e.daskPort: entrypoints "websecure" and "dask" would both be exposed on port 443; give each entrypoint its own port'],
         [{ ...base, webPort: 443 }, 'e.websecurePort: entrypoints "web" and "websecure" would both be exposed on port 443; give each entrypoint its own port'],
         [{ ...base, daskPort: 70000 }, "e.daskPort: 70000 is not a valid port (an integer from 1 to 65535)"],
@@ -224,9 +226,11 @@ describe("bad input names the argument", () => {
         expect(errorOf(() => new SniRoute("r", { namespace: "af", service: { name: "s", port: 1 }, entrypoint: "dask" }))).toBe(
             "r: give host, hosts or hostRegexp: the SNI names this route matches",
         );
-        expect(errorOf(() => new SniRoute("r", { namespace: "af", hostRegexp: "(", service: { name: "s", port: 1 }, entrypoint: "dask" }))).toMatch(
-            /^r.hostRegexp: "\(" is not a valid regular expression/,
-        );
+        const regexp = (hostRegexp: string) => () => new SniRoute("r", { namespace: "af", hostRegexp, service: { name: "s", port: 1 }, entrypoint: "dask" });
+        expect(errorOf(regexp("("))).toMatch(/^r.hostRegexp: "\(" is not a regular expression Traefik \(Go, RE2 syntax\) accepts: error parsing regexp: missing closing \)/);
+        // JavaScript accepts lookaheads and backreferences; Go's regexp, which Traefik uses, does not.
+        expect(errorOf(regexp("(?=[a-z])[a-z]+\\.dask\\.example\\.org"))).toContain("invalid or unsupported Perl syntax: `(?=`");
+        expect(errorOf(regexp("([a-z])\\1\\.dask\\.example\\.org"))).toContain("invalid escape sequence: `\\1`");
         expect(errorOf(() => new SniRoute("r", { namespace: "af", hosts: ["a.x", "a.x"], service: { name: "s", port: 1 }, entrypoint: "dask" }))).toBe(
             'r.hosts: duplicate SNI host "a.x"',
         );
@@ -238,5 +242,37 @@ describe("bad input names the argument", () => {
         expect(errorOf(() => t.sniRoute("second", { namespace: "af-atlas", host: "alice.dask.example.org", service: { name: "b", port: 8786 } }))).toBe(
             'second.host: SNI host "alice.dask.example.org" is already routed by "first"; each host may have one route',
         );
+    });
+});
+
+describe("ports Traefik can bind", () => {
+    test("a public Dask port below 1024 is a Service port: Traefik, non-root without capabilities, still listens on 8786", async () => {
+        new Traefik("low", { namespace: "af", crds: { source: "none" }, daskPort: 853 });
+        const objs = await objects();
+        const container = (find(objs, "Deployment", "low")[0] as any).spec.template.spec.containers[0];
+        expect(container.securityContext.capabilities).toEqual({ drop: ["ALL"] });
+        // Every port the container listens on is unprivileged.
+        expect(container.ports.map((p: any) => p.containerPort).filter((p: number) => p < 1024)).toEqual([]);
+        const config = parse((find(objs, "ConfigMap", "low-config")[0].data as any)["traefik.yml"]);
+        expect(Object.values<any>(config.entryPoints).map((e) => Number(/:(\d+)/.exec(e.address)![1])).filter((p) => p < 1024)).toEqual([]);
+        const svc = find(objs, "Service", "low")[0] as any;
+        expect(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort])).toEqual([
+            ["web", 80, "web"],
+            ["websecure", 443, "websecure"],
+            ["dask", 853, "dask"],
+        ]);
+        expect(container.ports.find((p: any) => p.name === "dask").containerPort).toBe(8786);
+    });
+});
+
+describe("HostSNIRegexp patterns as Go's regexp reads them", () => {
+    test("the rendered pattern matches the whole name only", () => {
+        const { RE2JS } = require("re2js");
+        const route = new SniRoute("p", { namespace: "af", hostRegexp: "[a-z]+\\.dask\\.af\\.example\\.org", service: { name: "s", port: 1 }, entrypoint: "dask" });
+        const rendered = /^HostSNIRegexp\(`(.*)`\)$/.exec(route.rule)![1];
+        const re = RE2JS.compile(rendered);
+        expect(re.matcher("alice.dask.af.example.org").find()).toBe(true);
+        expect(re.matcher("alice.dask.af.example.org.attacker.example.net").find()).toBe(false);
+        expect(re.matcher("x.alice.dask.af.example.org").find()).toBe(false);
     });
 });

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Build the real programs the live test tier runs, each at a pinned version, with the ordinary
+# `go` client from the Go module proxy, cached outside the repository and keyed by version:
+#
+#   etcd        go.etcd.io/etcd/server/v3           (wrapper main calling etcdmain.Main)
+#   kube        k8s.io/kubernetes: kube-apiserver, kube-controller-manager, kube-scheduler,
+#               kubectl (one wrapper module; the k8s.io staging modules at the matching v0.x)
+#   kwok        sigs.k8s.io/kwok/cmd/kwok           (plus its Stage files)
+#   traefik     github.com/traefik/traefik/v3/cmd/traefik (wrapper with Traefik's own go.mod)
+#
+# Usage: scripts/live-tools.sh [--print-bin] [--no-build] [COMPONENT...]   (default: all four)
+#   --print-bin   after building, print "NAME=PATH" for every binary (for the test harness)
+#   --no-build    build nothing (with --print-bin: only say where the binaries are)
+#
+# One progress line per step with the elapsed time. A failure is one line:
+#   live-tools: FAILED <component> <version>: <step>: <refused module or last error>
+# and is remembered in $HEPAF_CACHE/failed/ (keyed by version) so the next run says it again at
+# once instead of retrying the same refused download; HEPAF_RETRY=1 retries.
+#
+# Environment:
+#   HEPAF_CACHE      cache root (default $HOME/.cache/hepaf); Go's module and build caches live
+#                    in $HEPAF_CACHE/go unless HEPAF_GOMODCACHE / HEPAF_GOCACHE say otherwise
+#   HEPAF_GO_JOBS    go build -p (default 2)
+#   HEPAF_ETCD_VERSION, HEPAF_KUBE_VERSION, HEPAF_KWOK_VERSION, HEPAF_TRAEFIK_VERSION
+#                    override the pinned versions (for experiments)
+set -uo pipefail
+
+ETCD_VERSION="${HEPAF_ETCD_VERSION:-3.6.16}"
+KUBE_VERSION="${HEPAF_KUBE_VERSION:-1.37.2}"
+KWOK_VERSION="${HEPAF_KWOK_VERSION:-0.8.0}"
+TRAEFIK_VERSION="${HEPAF_TRAEFIK_VERSION:-3.6.12}"
+
+CACHE="${HEPAF_CACHE:-$HOME/.cache/hepaf}"
+GO_JOBS="${HEPAF_GO_JOBS:-2}"
+T0=$SECONDS
+PRINT_BIN=""
+NO_BUILD=""
+SELECTED=()
+for a in "$@"; do
+  case "$a" in
+    --print-bin) PRINT_BIN=1 ;;
+    --no-build) NO_BUILD=1 ;;
+    etcd | kube | kwok | traefik) SELECTED+=("$a") ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "live-tools: FAILED reading arguments: unknown component '$a' (use: etcd kube kwok traefik)" >&2; exit 2 ;;
+  esac
+done
+[ "${#SELECTED[@]}" -gt 0 ] || SELECTED=(etcd kube kwok traefik)
+
+say() { printf '[live-tools %4ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
+FAILED=()
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "live-tools: FAILED all: 'go' is not on PATH (Go >= 1.25 builds the live tier's programs from the Go module proxy)" >&2
+  exit 1
+fi
+export GOMODCACHE="${HEPAF_GOMODCACHE:-$CACHE/go/mod}"
+export GOCACHE="${HEPAF_GOCACHE:-$CACHE/go/build}"
+export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false GIT_TERMINAL_PROMPT=0
+mkdir -p "$CACHE/bin" "$CACHE/wrappers" "$CACHE/logs" "$CACHE/failed" "$CACHE/go/query" || {
+  echo "live-tools: FAILED all: cannot create $CACHE" >&2
+  exit 1
+}
+
+# The module (with version) that the proxy refused, read from go's own error lines; else the
+# last line that says something.
+refused_module() {
+  local m
+  m="$(grep -oE '[A-Za-z0-9._~/-]+@v[0-9][A-Za-z0-9.+_-]*: (reading|verifying|invalid version|unrecognized import)[^ ]*[^:]*: [^ ]*( [0-9]{3})?' "$1" |
+    head -n 1)"
+  if [ -n "$m" ]; then
+    printf 'refused module %s' "$m"
+    return
+  fi
+  grep -v -e '^## ' -e '^go: downloading' -e '^go: finding' -e '^go: extracting' "$1" | tail -n 3 | tr '\n\t' '  ' | sed 's/  */ /g' | cut -c1-400
+}
+
+# step COMPONENT VERSION STEP LOG -- COMMAND...: runs COMMAND with its output in LOG.
+step() {
+  local comp="$1" ver="$2" what="$3" log="$4" t=$SECONDS
+  shift 5
+  say "$comp $ver: $what"
+  printf '## %s\n' "$what" >>"$log"
+  if "$@" >>"$log" 2>&1; then
+    say "$comp $ver: $what done ($((SECONDS - t)) s)"
+    return 0
+  fi
+  local msg="live-tools: FAILED $comp $ver: $what: $(refused_module "$log") (log: $log)"
+  printf '%s\n' "$msg" >"$CACHE/failed/$comp-$ver"
+  echo "$msg" >&2
+  FAILED+=("$comp")
+  return 1
+}
+
+remembered_failure() { # remembered_failure COMPONENT VERSION
+  local f="$CACHE/failed/$1-$2"
+  [ -f "$f" ] || return 1
+  if [ -n "${HEPAF_RETRY:-}" ]; then
+    rm -f "$f"
+    return 1
+  fi
+  cat "$f" >&2
+  echo "live-tools: (remembered from an earlier run; HEPAF_RETRY=1 tries again)" >&2
+  FAILED+=("$1")
+  return 0
+}
+
+gobuild() { # gobuild DIR OUT LDFLAGS PACKAGE
+  local tmp="$2.tmp.$$"
+  mkdir -p "$(dirname "$2")"
+  (cd "$1" && nice -n "${HEPAF_NICE:-5}" go build -p "$GO_JOBS" -mod=mod -trimpath -ldflags "-s -w $3" -o "$tmp" "$4") &&
+    mv -f "$tmp" "$2"
+}
+
+# Module directory of MODULE@VERSION in the module cache (downloads it).
+moddir() {
+  (cd "$CACHE/go/query" && go mod download -json "$1") |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' | head -n 1
+}
+
+# ---------------------------------------------------------------------------------------------
+build_etcd() {
+  local v="$ETCD_VERSION" dir="$CACHE/bin/etcd-v$ETCD_VERSION"
+  [ -x "$dir/etcd" ] && return 0
+  remembered_failure etcd "v$v" && return 1
+  local w="$CACHE/wrappers/etcd-v$v" log="$CACHE/logs/etcd-v$v.log"
+  : >"$log"
+  rm -rf "$w" && mkdir -p "$w"
+  cat >"$w/main.go" <<'EOF'
+// Command etcd: the etcd server, built from go.etcd.io/etcd/server/v3 at a pinned version.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+EOF
+  printf 'module hepaf.invalid/live/etcd\n\ngo 1.25\n\nrequire go.etcd.io/etcd/server/v3 v%s\n' "$v" >"$w/go.mod"
+  step etcd "v$v" "downloading modules" "$log" -- sh -c "cd '$w' && go mod tidy" || return 1
+  step etcd "v$v" "building etcd" "$log" -- gobuild "$w" "$dir/etcd" "" . || return 1
+}
+
+build_kube() {
+  local v="$KUBE_VERSION" dir="$CACHE/bin/kube-v$KUBE_VERSION"
+  local bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl) b missing=""
+  for b in "${bins[@]}"; do [ -x "$dir/$b" ] || missing=1; done
+  [ -z "$missing" ] && return 0
+  remembered_failure kube "v$v" && return 1
+  local w="$CACHE/wrappers/kube-v$v" log="$CACHE/logs/kube-v$v.log" kdir minor="${v#*.}"
+  minor="${minor%%.*}"
+  : >"$log"
+  step kube "v$v" "downloading k8s.io/kubernetes@v$v" "$log" -- sh -c "cd '$CACHE/go/query' && go mod download -json k8s.io/kubernetes@v$v" || return 1
+  kdir="$(moddir "k8s.io/kubernetes@v$v")"
+  rm -rf "$w" && mkdir -p "$w"
+  printf 'module hepaf.invalid/live/kube\n\ngo 1.25\n\nrequire k8s.io/kubernetes v%s\n' "$v" >"$w/go.mod"
+  # Each local replace of k8s.io/kubernetes's go.mod (k8s.io/X => ./staging/src/k8s.io/X) becomes
+  # k8s.io/X at the staging modules' version v0.<minor>.<patch>.
+  local staging
+  staging="$(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._/-]*\)[[:space:]]*=>[[:space:]]*\./staging/.*#\1#p' "$kdir/go.mod")"
+  if [ -z "$staging" ]; then
+    step kube "v$v" "reading the staging replaces of k8s.io/kubernetes@v$v" "$log" -- false
+    return 1
+  fi
+  local m
+  for m in $staging; do (cd "$w" && go mod edit -replace "$m=$m@v0.${v#*.}") || return 1; done
+  say "kube v$v: $(wc -w <<<"$staging") staging modules replaced by their v0.${v#*.} releases"
+  local now ld="" p
+  now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=v$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$now"
+  done
+  step kube "v$v" "downloading modules" "$log" -- sh -c "cd '$w' && go get k8s.io/kubernetes/cmd/kube-apiserver@v$v k8s.io/kubernetes/cmd/kube-controller-manager@v$v k8s.io/kubernetes/cmd/kube-scheduler@v$v k8s.io/kubernetes/cmd/kubectl@v$v" || return 1
+  for b in "${bins[@]}"; do
+    [ -x "$dir/$b" ] && continue
+    step kube "v$v" "building $b" "$log" -- gobuild "$w" "$dir/$b" "$ld" "k8s.io/kubernetes/cmd/$b" || return 1
+  done
+}
+
+build_kwok() {
+  local v="$KWOK_VERSION" dir="$CACHE/bin/kwok-v$KWOK_VERSION"
+  [ -x "$dir/kwok" ] && [ -d "$dir/stages" ] && return 0
+  remembered_failure kwok "v$v" && return 1
+  local w="$CACHE/wrappers/kwok-v$v" log="$CACHE/logs/kwok-v$v.log" src
+  : >"$log"
+  rm -rf "$w" && mkdir -p "$w"
+  printf 'module hepaf.invalid/live/kwok\n\ngo 1.25\n\nrequire sigs.k8s.io/kwok v%s\n' "$v" >"$w/go.mod"
+  step kwok "v$v" "downloading modules" "$log" -- sh -c "cd '$w' && go get sigs.k8s.io/kwok/cmd/kwok@v$v" || return 1
+  step kwok "v$v" "building kwok" "$log" -- gobuild "$w" "$dir/kwok" "-X sigs.k8s.io/kwok/pkg/consts.Version=v$v" sigs.k8s.io/kwok/cmd/kwok || return 1
+  src="$(moddir "sigs.k8s.io/kwok@v$v")"
+  rm -rf "$dir/stages" && mkdir -p "$dir/stages" && cp -r "$src/kustomize/stage/." "$dir/stages/" && chmod -R u+w "$dir/stages"
+}
+
+build_traefik() {
+  local v="$TRAEFIK_VERSION" dir="$CACHE/bin/traefik-v$TRAEFIK_VERSION"
+  [ -x "$dir/traefik" ] && return 0
+  remembered_failure traefik "v$v" && return 1
+  local w="$CACHE/wrappers/traefik-v$v" log="$CACHE/logs/traefik-v$v.log" tdir
+  : >"$log"
+  step traefik "v$v" "downloading github.com/traefik/traefik/v3@v$v" "$log" -- sh -c "cd '$CACHE/go/query' && go mod download -json github.com/traefik/traefik/v3@v$v" || return 1
+  tdir="$(moddir "github.com/traefik/traefik/v3@v$v")"
+  rm -rf "$w" && mkdir -p "$w"
+  # Traefik's own go.mod (its pinned dependencies and replaces), renamed, requiring Traefik.
+  sed 's#^module .*#module hepaf.invalid/live/traefik#' "$tdir/go.mod" >"$w/go.mod"
+  if grep -qE '=>[[:space:]]*\.' "$w/go.mod"; then
+    step traefik "v$v" "checking Traefik's go.mod: it replaces a module by a local path, which no proxy serves" "$log" -- false
+    return 1
+  fi
+  cp "$tdir/go.sum" "$w/go.sum" && chmod u+w "$w/go.sum"
+  (cd "$w" && go mod edit -require "github.com/traefik/traefik/v3@v$v")
+  local now
+  now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  step traefik "v$v" "downloading modules" "$log" -- sh -c "cd '$w' && go mod download all" || return 1
+  step traefik "v$v" "building traefik" "$log" -- gobuild "$w" "$dir/traefik" \
+    "-X github.com/traefik/traefik/v3/pkg/version.Version=v$v -X github.com/traefik/traefik/v3/pkg/version.BuildDate=$now" \
+    github.com/traefik/traefik/v3/cmd/traefik || return 1
+}
+
+[ -n "$NO_BUILD" ] && SELECTED=()
+for c in "${SELECTED[@]}"; do
+  t=$SECONDS
+  if "build_$c"; then
+    [ $((SECONDS - t)) -gt 0 ] && say "$c: ready ($((SECONDS - t)) s)"
+  fi
+done
+
+if [ -n "$PRINT_BIN" ]; then
+  printf 'etcd=%s\n' "$CACHE/bin/etcd-v$ETCD_VERSION/etcd"
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    printf '%s=%s\n' "$b" "$CACHE/bin/kube-v$KUBE_VERSION/$b"
+  done
+  printf 'kwok=%s\nkwok-stages=%s\n' "$CACHE/bin/kwok-v$KWOK_VERSION/kwok" "$CACHE/bin/kwok-v$KWOK_VERSION/stages"
+  printf 'traefik=%s\n' "$CACHE/bin/traefik-v$TRAEFIK_VERSION/traefik"
+fi
+if [ "${#FAILED[@]}" -gt 0 ]; then
+  exit 1
+fi
+[ -n "$NO_BUILD" ] || say "ready: ${SELECTED[*]} ($((SECONDS - T0)) s)"

@@ -1,0 +1,58 @@
+/**
+ * A container's environment and command line as the kubelet computes them: `env` in order
+ * (values, secretKeyRef, configMapKeyRef, fieldRef), `envFrom`, and `$(VAR)` references in
+ * env values, command and args (`$$` escapes a `$`).
+ */
+import { ApiClient } from "./api";
+import { fieldValue } from "./volumes";
+
+/** Expands `$(VAR)` references the way the kubelet does; unknown references stay as written. */
+export function expandRefs(value: string, env: Record<string, string>): string {
+    return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name) => (m === "$$" ? "$" : name in env ? env[name] : m));
+}
+
+async function keyOf(api: ApiClient, kind: "configmaps" | "secrets", ns: string, ref: { name: string; key: string; optional?: boolean }): Promise<string | undefined> {
+    const r = await api.request("GET", `/api/v1/namespaces/${ns}/${kind}/${ref.name}`);
+    if (r.status === 404 && ref.optional) return undefined;
+    if (r.status !== 200) throw new Error(`env: ${kind.slice(0, -1)} ${ns}/${ref.name}: HTTP ${r.status}`);
+    const data = kind === "secrets" ? r.body.data ?? {} : r.body.data ?? {};
+    if (!(ref.key in data)) {
+        if (ref.optional) return undefined;
+        throw new Error(`env: ${kind.slice(0, -1)} ${ns}/${ref.name} has no key "${ref.key}"`);
+    }
+    return kind === "secrets" ? Buffer.from(data[ref.key], "base64").toString("utf8") : data[ref.key];
+}
+
+/** The environment of `container` in `pod`, over `base` (e.g. the Kubernetes service variables). */
+export async function containerEnv(api: ApiClient, pod: any, container: any, base: Record<string, string>): Promise<Record<string, string>> {
+    const ns = pod.metadata.namespace;
+    const env: Record<string, string> = { ...base };
+    for (const from of container.envFrom ?? []) {
+        const ref = from.configMapRef ?? from.secretRef;
+        const kind = from.configMapRef ? "configmaps" : "secrets";
+        const r = await api.request("GET", `/api/v1/namespaces/${ns}/${kind}/${ref.name}`);
+        if (r.status !== 200) {
+            if (ref.optional) continue;
+            throw new Error(`envFrom: ${kind} ${ns}/${ref.name}: HTTP ${r.status}`);
+        }
+        for (const [k, v] of Object.entries<string>(r.body.data ?? {})) {
+            env[`${from.prefix ?? ""}${k}`] = kind === "secrets" ? Buffer.from(v, "base64").toString("utf8") : v;
+        }
+    }
+    for (const e of container.env ?? []) {
+        let value: string | undefined;
+        if (e.valueFrom?.secretKeyRef) value = await keyOf(api, "secrets", ns, e.valueFrom.secretKeyRef);
+        else if (e.valueFrom?.configMapKeyRef) value = await keyOf(api, "configmaps", ns, e.valueFrom.configMapKeyRef);
+        else if (e.valueFrom?.fieldRef) value = fieldValue(pod, e.valueFrom.fieldRef.fieldPath);
+        else if (e.valueFrom) throw new Error(`env ${e.name}: ${Object.keys(e.valueFrom).join(",")} is not supported by the kubelet double`);
+        else value = expandRefs(e.value ?? "", env);
+        if (value !== undefined) env[e.name] = value;
+    }
+    return env;
+}
+
+/** The command line: `command` (or the image's entrypoint) + `args`, with `$(VAR)` expanded. */
+export function commandLine(container: any, entrypoint: string[], env: Record<string, string>): string[] {
+    const argv = [...(container.command ?? entrypoint), ...(container.args ?? [])];
+    return argv.map((a: string) => expandRefs(a, env));
+}

@@ -107,9 +107,7 @@ export class DaskGateway extends pulumi.ComponentResource {
             }
             new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: meta("dask-gateway-quota", "quota"), spec: { hard } }, inNs);
         }
-        const lr = args.limitRange ?? {};
-        const biggestCpu = Math.max(plan.scheduler.coresLimit, plan.largestWorker.cores);
-        const biggestMem = Math.max(plan.scheduler.memoryLimitGiB, plan.largestWorker.memoryGiB);
+        const lr = plan.limitRange;
         new k8s.core.v1.LimitRange(
             `${name}-limits`,
             {
@@ -118,9 +116,9 @@ export class DaskGateway extends pulumi.ComponentResource {
                     limits: [
                         {
                             type: "Container",
-                            defaultRequest: { cpu: String(lr.defaultCpu ?? 0.5), memory: gib(lr.defaultMemoryGiB ?? 1) },
-                            default: { cpu: String(lr.defaultCpu ?? 0.5), memory: gib(lr.defaultMemoryGiB ?? 1) },
-                            max: { cpu: String(lr.maxCpu ?? biggestCpu), memory: gib(lr.maxMemoryGiB ?? biggestMem) },
+                            defaultRequest: { cpu: String(lr.defaultCpu), memory: gib(lr.defaultMemoryGiB) },
+                            default: { cpu: String(lr.defaultCpu), memory: gib(lr.defaultMemoryGiB) },
+                            max: { cpu: String(lr.maxCpu), memory: gib(lr.maxMemoryGiB) },
                         },
                     ],
                 },

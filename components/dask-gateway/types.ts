@@ -105,10 +105,20 @@ export interface LimitRangeArgs {
     defaultCpu?: number;
     /** Default memory request, GiB. Default 1. */
     defaultMemoryGiB?: number;
-    /** Largest CPU limit of one container. Default the largest worker or scheduler. */
+    /** Largest CPU limit of one container. Default the largest worker, scheduler or admitted container (`admit`). */
     maxCpu?: number;
-    /** Largest memory limit of one container, GiB. Default the largest worker or scheduler. */
+    /** Largest memory limit of one container, GiB. Default the largest worker, scheduler or admitted container (`admit`). */
     maxMemoryGiB?: number;
+}
+
+/** The largest container of other software in the group namespace (e.g. the group's notebooks). */
+export interface AdmittedContainer {
+    /** Its CPU limit, cores. */
+    cpu: number;
+    /** Its memory limit, GiB. */
+    memoryGiB: number;
+    /** What it is, for error messages (e.g. "the largest notebook profile"). */
+    what: string;
 }
 
 /** A Dask Gateway for one group of a facility. */
@@ -141,6 +151,8 @@ export interface DaskGatewayArgs {
     quota?: QuotaArgs;
     /** Container limits in the namespace. Default: see {@link LimitRangeArgs}. */
     limitRange?: LimitRangeArgs;
+    /** Other containers the namespace's LimitRange must admit (the facility gives the group's notebooks). Default none. */
+    admit?: AdmittedContainer;
     /** Create the group namespace. Default true. */
     createNamespace?: boolean;
     /** Resources of the API server and controller containers. Default requests 100m/256Mi, limits 1 CPU/1Gi. */

@@ -31,6 +31,8 @@ export interface GatewayPlan {
     largestWorker: { cores: number; memoryGiB: number };
     limits: { maxWorkers?: number; maxCores?: number; maxMemoryGiB?: number; idleTimeoutMinutes: number };
     options: GatewayOptions;
+    /** The namespace's LimitRange for containers: defaults and the largest container admitted. */
+    limitRange: { defaultCpu: number; defaultMemoryGiB: number; maxCpu: number; maxMemoryGiB: number };
     createNamespace: boolean;
 }
 
@@ -172,6 +174,22 @@ export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
         `${name}.limitRange.maxMemoryGiB`,
         `${lr.maxMemoryGiB} is below a single worker's or scheduler's size (${biggest.memoryGiB} GiB)`,
     );
+    // The LimitRange applies to every container of the namespace: the group's notebooks too.
+    const admit = args.admit;
+    if (admit) {
+        check(lr.maxCpu === undefined || lr.maxCpu >= admit.cpu, `${name}.limitRange.maxCpu`, `${lr.maxCpu} is below ${admit.what} (${admit.cpu} cores)`);
+        check(
+            lr.maxMemoryGiB === undefined || lr.maxMemoryGiB >= admit.memoryGiB,
+            `${name}.limitRange.maxMemoryGiB`,
+            `${lr.maxMemoryGiB} is below ${admit.what} (${admit.memoryGiB} GiB)`,
+        );
+    }
+    const limitRange = {
+        defaultCpu: lr.defaultCpu ?? 0.5,
+        defaultMemoryGiB: lr.defaultMemoryGiB ?? 1,
+        maxCpu: lr.maxCpu ?? Math.max(biggest.cores, admit?.cpu ?? 0),
+        maxMemoryGiB: lr.maxMemoryGiB ?? Math.max(biggest.memoryGiB, admit?.memoryGiB ?? 0),
+    };
 
     return {
         facility: args.facility,
@@ -190,6 +208,7 @@ export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
         largestWorker,
         limits: { maxWorkers: limits.maxWorkers, maxCores: limits.maxCores, maxMemoryGiB: limits.maxMemoryGiB, idleTimeoutMinutes },
         options,
+        limitRange,
         createNamespace: args.createNamespace ?? true,
     };
 }

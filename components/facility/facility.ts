@@ -17,6 +17,7 @@ import { JupyterHub, JupyterHubArgs, planHub } from "../jupyterhub";
 import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
+import { largestProfile, limitedProfile } from "./namespace-limits";
 
 /** Per-group parts, by group name. */
 export interface FacilityGroup {
@@ -98,8 +99,10 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const daskPort = traefikPlan.daskPort;
     const entrypoints = traefikPlan.names;
 
+    const profilesOf = (g: AnalysisFacilityArgs["groups"][number]) => (g.profiles ?? [DAY_ONE_PROFILE]).map(limitedProfile);
     const gateways = args.groups.map((g) => ({
         ...g.gateway,
+        admit: largestProfile(profilesOf(g)),
         facility: name,
         group: g.name,
         domain: args.domain,
@@ -126,7 +129,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         groups: args.groups.map((g) => ({
             name: g.name,
             members: g.members,
-            profiles: g.profiles ?? [DAY_ONE_PROFILE],
+            profiles: profilesOf(g),
             env: {
                 DASK_GATEWAY__ADDRESS: gatewayAddress(g.name),
                 DASK_GATEWAY__PUBLIC_ADDRESS: gatewayAddress(g.name),

@@ -36,7 +36,11 @@ export function makeContainerRoot(base: string, mounts: BindMount[], opts: { rea
     mount(["-t", "proc", "proc", path.join(root, "proc")]);
     mount(["--rbind", "/sys", path.join(root, "sys")]);
     mount(["--bind", opts.hostsFile, path.join(root, "etc", "hosts")]);
-    for (const m of mounts) {
+    // Parents first; mount points of nested volumes are made in the outer volume (as runc does),
+    // and read-only comes last, once every mount point exists.
+    const sorted = [...mounts].sort((a, b) => a.target.split("/").length - b.target.split("/").length);
+    const targets: string[] = [];
+    for (const m of sorted) {
         const target = path.join(root, resolveInside(root, m.target));
         if (fs.statSync(m.source).isDirectory()) {
             fs.mkdirSync(target, { recursive: true });
@@ -45,8 +49,9 @@ export function makeContainerRoot(base: string, mounts: BindMount[], opts: { rea
             if (!fs.existsSync(target)) fs.writeFileSync(target, "");
         }
         mount(["--bind", m.source, target]);
-        if (m.readOnly) mount(["-o", "remount,bind,ro", target]);
+        targets.push(target);
     }
+    sorted.forEach((m, i) => m.readOnly && mount(["-o", "remount,bind,ro", targets[i]]));
     if (opts.readOnlyRoot) mount(["-o", "remount,ro", root]);
     return root;
 }

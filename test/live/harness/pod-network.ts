@@ -2,8 +2,9 @@
  * A test double of a CNI plugin, in the live tier's own network namespace: each pod that runs
  * gets a network namespace of its own with its pod IP (the one kwok put in the pod's status) on
  * eth0, joined to the tier's namespace (the "node") by a veth pair and a /32 route, Calico-style:
- * the pod's default route points at a link-local gateway that the node's end answers by proxy
- * ARP. Pods reach each other and the Service addresses on the node; nothing leaves the tier.
+ * the pod's default route points at a link-local gateway address that the node carries on its
+ * end of every pod's link. Pods reach each other and the Service addresses on the node; nothing
+ * leaves the tier.
  */
 import { execFileSync } from "child_process";
 
@@ -39,7 +40,8 @@ export class PodNetwork {
         ip(["-n", net.netns, "route", "add", GATEWAY, "dev", "eth0", "scope", "link"]);
         ip(["-n", net.netns, "route", "add", "default", "via", GATEWAY, "dev", "eth0"]);
         ip(["link", "set", net.hostIf, "up"]);
-        execFileSync("sh", ["-c", `echo 1 > /proc/sys/net/ipv4/conf/${net.hostIf}/proxy_arp`]);
+        // The node answers for the gateway address on every pod's link (it is its own address there).
+        ip(["addr", "add", `${GATEWAY}/32`, "dev", net.hostIf]);
         ip(["route", "add", `${podIp}/32`, "dev", net.hostIf]);
         this.pods.set(key, net);
         return net;

@@ -1,0 +1,114 @@
+/**
+ * A facility running on the live control plane: a stack's objects applied, the kubelet double
+ * running the pods it can stand in for (Traefik, hub, proxy, gateways, and what they create),
+ * the Service proxy and DNS doubles, and the facility's public names resolving to Traefik's
+ * Service (the load balancer double).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ApiClient } from "./api";
+import { ControlPlane, startControlPlane } from "./control-plane";
+import { KubeletDouble, KubeletDoubleOptions } from "./kubelet-double";
+import { stopAll, waitFor } from "./processes";
+import { ServiceProxyDouble } from "./service-proxy";
+import { applyStack, K8sObject, objectId, stackObjects } from "./stack";
+import { need, Tools, tools } from "./tools";
+
+/** A running facility. */
+export interface LiveFacility {
+    stack: string;
+    cp: ControlPlane;
+    api: ApiClient;
+    tools: Tools;
+    objects: K8sObject[];
+    kubelet: KubeletDouble;
+    services: ServiceProxyDouble;
+    /** The facility's domain (hepaf:domain). */
+    domain: string;
+    /** The one object of `kind` named `name` (in `namespace`) the stack declares. */
+    declared(kind: string, name: string, namespace?: string): K8sObject;
+    /** Stops everything it started. */
+    stop(): Promise<void>;
+}
+
+/** Options of {@link startFacility}. */
+export interface FacilityOptions {
+    /** Which pods the kubelet double runs. Default every pod it can stand in for. */
+    run?: KubeletDoubleOptions["run"];
+    /** Extra public names resolving to Traefik's Service. Default none. */
+    names?: string[];
+}
+
+/** Brings a stack's facility up on a fresh control plane. */
+export async function startFacility(stack: string, opts: FacilityOptions = {}): Promise<LiveFacility> {
+    const t = tools();
+    need(t, ["traefik", "chp", "python"]);
+    const objects = stackObjects(stack);
+    const cp = await startControlPlane(stack);
+    const api = new ApiClient(cp.server, { ca: cp.caFile, cert: path.join(cp.dir, "pki", "admin.crt"), key: path.join(cp.dir, "pki", "admin.key") });
+    const kubelet = new KubeletDouble(cp, api, t, { run: opts.run });
+    const services = new ServiceProxyDouble(api);
+    const stop = async () => {
+        await kubelet.stop();
+        await services.stop();
+        api.close();
+        await cp.stop();
+        await stopAll();
+    };
+    try {
+        applyStack(cp.admin, objects);
+        const hubRoute = objects.find((o) => o.kind === "IngressRoute" && /Host\(`/.test(JSON.stringify(o.spec)))!;
+        const domain = /Host\(`([^`]+)`\)/.exec(JSON.stringify(hubRoute.spec))![1];
+        const edge = objects.find((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer")!;
+        for (const name of [domain, ...(opts.names ?? [])]) services.alias(name, `${edge.metadata.namespace}/${edge.metadata.name}`);
+        await services.start();
+        kubelet.start();
+        return {
+            stack,
+            cp,
+            api,
+            tools: t,
+            objects,
+            kubelet,
+            services,
+            domain,
+            declared: (kind, name, namespace) => {
+                const found = objects.filter((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+                if (found.length !== 1) throw new Error(`expected one declared ${kind} ${name}, found ${found.map(objectId).join(", ") || "none"}`);
+                return found[0];
+            },
+            stop,
+        };
+    } catch (err) {
+        await stop();
+        throw err;
+    }
+}
+
+/** Waits until the kubelet double runs every pod of Deployment `ns/name` (and they stay up). */
+export async function waitDeploymentRunning(f: LiveFacility, namespace: string, name: string, timeoutMs = 120000): Promise<void> {
+    const dep = f.declared("Deployment", name, namespace);
+    const selector = dep.spec.selector.matchLabels as Record<string, string>;
+    await waitFor(
+        `Deployment ${namespace}/${name} running in the kubelet double`,
+        async () => {
+            const failed = [...f.kubelet.failed.entries()].find(([k]) => k.startsWith(`${namespace}/${name}-`));
+            if (failed) throw new Error(`pod ${failed[0]} failed to start: ${failed[1]}`);
+            const pods = (await f.api.get(`/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(","))}`)).items;
+            const running = pods.filter((p: any) => f.kubelet.pod(namespace, p.metadata.name));
+            const exited = running.flatMap((p: any) => f.kubelet.pod(namespace, p.metadata.name)!.containers.filter((c) => c.proc.exited()));
+            if (exited.length) throw new Error(`${exited[0].name} exited:\n${exited[0].proc.log().slice(-3000)}`);
+            return running.length === dep.spec.replicas && running.length === pods.length;
+        },
+        { timeoutMs, intervalMs: 300 },
+    );
+}
+
+/** The log of every container of the pods of Deployment `ns/name` (for failure messages). */
+export function deploymentLogs(f: LiveFacility, namespace: string, name: string): string {
+    return f.kubelet
+        .running()
+        .filter((p) => p.namespace === namespace && p.name.startsWith(`${name}-`))
+        .flatMap((p) => p.containers.map((c) => `--- ${p.name}/${c.name} ---\n${fs.existsSync(c.proc.logFile) ? c.proc.log().slice(-4000) : ""}`))
+        .join("\n");
+}

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parse } from "yaml";
 import { traefikCrdsFile } from "../helpers/k8s-schema";
 import { setupMocks, settled } from "../helpers/pulumi";
 
@@ -73,4 +74,14 @@ test("the dev stack renders into <project>/out/dev whatever the working director
         fs.rmSync(elsewhere, { recursive: true, force: true });
     }
     expect(seen).toEqual([path.join(root, "out", "dev"), path.join(root, "out", "dev")]);
+});
+
+test("Pulumi.yaml names the program's file, so the engine never looks for it in package.json", () => {
+    // With `main` naming a folder the language host passes "." and the SDK takes the entry point
+    // from package.json `exports`/`main`: the library's build (dist/), absent when running from
+    // source, hence the engine's "Could not find entry point" warning. A file is run as given.
+    const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+    const main = path.join(root, project.main);
+    expect(fs.statSync(main).isFile()).toBe(true);
+    expect(path.relative(root, main)).toBe(path.join("infra", "index.ts"));
 });

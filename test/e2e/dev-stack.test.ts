@@ -44,16 +44,19 @@ test("up renders manifests that validate against Kubernetes and the CRDs' own sc
 
 test("certificates written by the real tls provider verify with openssl along the chain", () => {
     const root = byName(firstObjects, "ConfigMap", "af", "hepaf-root-ca").data["ca.crt"] as string;
+    expect(opensslText(root)).toMatch(/CA:TRUE, pathlen:1/);
     // Traefik's default certificate: root -> leaf, SANs as declared.
     const edgeCert = secretValue(byName(firstObjects, "Secret", "af", "af-edge-default-tls"), "tls.crt");
     expect(opensslVerify(root, edgeCert, undefined, "sslserver").ok).toBe(true);
     expect(opensslText(edgeCert)).toMatch(/DNS:af.example.org, DNS:\*.af.example.org/);
     for (const group of ["cms", "opendata"]) {
-        // Each group's CA is its own trust anchor (path length 0); its key lives only in the group's namespace.
+        // Each group's CA is its own trust anchor; its key lives only in the group's namespace.
+        // The real provider writes CA:TRUE without a path length (it cannot write pathlen:0).
         const keypair = byName(firstObjects, "Secret", `af-${group}`, "hepaf-group-ca-keypair");
         const groupCa = secretValue(keypair, "tls.crt");
         expect(opensslVerify(groupCa, groupCa).ok).toBe(true);
-        expect(opensslText(groupCa)).toMatch(/CA:TRUE, pathlen:0/);
+        expect(opensslText(groupCa)).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE\n/);
+        expect(opensslText(groupCa)).not.toMatch(/pathlen/);
         expect(secretValue(keypair, "ca.crt")).toBe(groupCa);
         expect(byName(firstObjects, "ConfigMap", `af-${group}`, "hepaf-group-ca").data["ca.crt"]).toBe(groupCa);
         // group CA -> leaf: a user certificate signed with that key (as the hub does at spawn).

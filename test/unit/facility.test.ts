@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { errorOf, setupMocks, settled, valueOf } from "../helpers/pulumi";
 import { CrdValidator, k8sObjects, traefikCrds, validateAll } from "../helpers/k8s-schema";
-import { opensslVerify } from "../helpers/openssl";
+import { opensslIssue, opensslText, opensslVerify } from "../helpers/openssl";
 
 const mocks = setupMocks();
 import { AnalysisFacility, daskClusterCrdDocument } from "../../components";
@@ -40,7 +40,7 @@ test("a facility of two groups: namespaces, CA tree, trust bundles and one front
     expect(af.daskEndpoint).toBe("af.example.org:8786");
     expect(af.traefik.watchNamespaces).toEqual(["af", "af-cms", "af-opendata"]);
 
-    // Each group's CA is its own trust anchor (path length 0): a CMS leaf verifies against it
+    // Each group's CA is its own trust anchor: a CMS leaf verifies against it
     // alone, and neither against OpenData's CA nor against the facility root, even with its chain.
     const root = await valueOf(af.rootCaCertPem);
     const cmsCa = await valueOf(af.groups.cms.ca.certPem);
@@ -50,6 +50,22 @@ test("a facility of two groups: namespaces, CA tree, trust bundles and one front
     expect(opensslVerify(await valueOf(af.groups.opendata.ca.certPem), cmsPem, cmsCa).ok).toBe(false);
     expect(opensslVerify(root, cmsPem, cmsCa).ok).toBe(false);
     expect(await valueOf(af.groups.cms.ca.chainPem)).toBe(cmsCa);
+    // What the tls provider writes for it: CA:TRUE without a path length (it cannot write
+    // pathlen:0); asked for with 0, the input stacks made earlier hold, so nothing is replaced.
+    const cmsCaText = opensslText(cmsCa);
+    expect(cmsCaText).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE\n/);
+    expect(cmsCaText).not.toMatch(/pathlen/);
+    expect(mocks.named("af-cms-ca-cert").inputs.maxPathLength).toBe(0);
+    // So only the holder of the group's key can extend the group's trust: a CA signed with it
+    // verifies (as a leaf signed with it directly would); a user's leaf is CA:FALSE and what it
+    // signs is refused.
+    const cmsCaKey = await valueOf(af.groups.cms.ca.privateKeyPem);
+    const sub = opensslIssue({ certPem: cmsCa, keyPem: cmsCaKey }, "sub-ca", { ca: true });
+    expect(opensslVerify(cmsCa, opensslIssue(sub, "via-sub").certPem, sub.certPem, "sslclient").ok).toBe(true);
+    const forged = opensslIssue({ certPem: cmsPem, keyPem: await valueOf(cmsLeaf.privateKeyPem) }, "mallory");
+    const refused = opensslVerify(cmsCa, forged.certPem, cmsPem, "sslclient");
+    expect(refused.ok).toBe(false);
+    expect(refused.output).toMatch(/invalid CA certificate/);
     const bundles = objs.filter((o) => o.kind === "ConfigMap" && o.metadata.name === "hepaf-group-ca");
     expect(bundles.map((b) => b.metadata.namespace).sort()).toEqual(["af-cms", "af-opendata"]);
     // Each group CA's key pair is published only in that group's namespace.

@@ -185,6 +185,15 @@ function stableJson(value: any): string {
     return JSON.stringify(value) ?? "null";
 }
 
+/** `value` without its unknown parts (in preview): what can already be checked. */
+export function knownPart<T>(value: T): T {
+    if (Array.isArray(value)) return value.filter((v) => !pulumi.isUnknown(v)).map(knownPart) as T;
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).filter(([, v]) => !pulumi.isUnknown(v)).map(([k, v]) => [k, knownPart(v)])) as T;
+    }
+    return value;
+}
+
 /** Paths of the unknown values (in preview) inside `value`, e.g. `stringData["tls.crt"]`. */
 export function unknownPaths(value: any, at = ""): string[] {
     if (pulumi.isUnknown(value)) return [at];

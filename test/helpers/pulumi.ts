@@ -77,8 +77,7 @@ export interface MockOptions {
     /**
      * Run as a preview (`dryRun`): every resource's outputs are unknown, as the engine hands a
      * program the outputs of resources still to be created or being replaced (certificates,
-     * keys, random values, and any Kubernetes object's `metadata`). Default: the environment's
-     * `HEPAF_MOCK_PREVIEW=1`, else false.
+     * keys, random values, and any Kubernetes object's `metadata`). Default false.
      */
     preview?: boolean;
     /**
@@ -89,16 +88,13 @@ export interface MockOptions {
     keepState?: boolean;
 }
 
-/** True when the mocks run as a preview by default (`HEPAF_MOCK_PREVIEW=1`). */
-export const PREVIEW_BY_DEFAULT = process.env.HEPAF_MOCK_PREVIEW === "1";
-
 /**
  * Installs Pulumi mocks. Resources echo their inputs; `@pulumi/tls` resources go to the tls
  * double (real keys and openssl-signed certificates); `@pulumi/random` resources get random
  * values from node's crypto. In preview every output is unknown (see {@link MockOptions}).
  */
 export function setupMocks(opts: MockOptions = {}): Recorder {
-    const preview = opts.preview ?? PREVIEW_BY_DEFAULT;
+    const preview = opts.preview ?? false;
     const resources: Recorded[] = [];
     const kept = new Map<string, any>();
     // The options of the registration in flight: the monitor hands them over just before it calls newResource.

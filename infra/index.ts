@@ -1,18 +1,8 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as path from "path";
-import { AnalysisFacility } from "../components";
 import { readConfig } from "./config";
+import { declareProgram } from "./program";
 
 /** The program `pulumi up` runs: stack config -> one AnalysisFacility -> outputs. */
-const config = readConfig();
-
-// In render mode the provider writes manifests instead of talking to a cluster.
-const provider = new k8s.Provider(
-    "k8s",
-    config.renderDir ? { renderYamlToDirectory: path.resolve(config.renderDir) } : {},
-);
-
-const facility = new AnalysisFacility(config.name, config.facility, { providers: { kubernetes: provider } });
+const { facility } = declareProgram(readConfig());
 
 export const hubUrl = facility.hubUrl;
 export const daskEndpoint = facility.daskEndpoint;

@@ -3,3 +3,4 @@ export * from "./labels";
 export * from "./names";
 export * from "./validate";
 export * from "./shipped-files";
+export * from "./options";

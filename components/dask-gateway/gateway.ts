@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { GATEWAY_API_PORT, GATEWAY_API_SERVICE, gatewayApiUrl, selectorLabels, standardLabels } from "../common";
+import { GATEWAY_API_PORT, GATEWAY_API_SERVICE, gatewayApiUrl, selectorLabels, standardLabels, withDependsOn } from "../common";
 import { GATEWAY_CONFIG_DIR, GATEWAY_CONFIG_FILE, GATEWAY_VALUES_FILE, gatewayConfigSource } from "./config-file";
 import { networkPolicySpecs } from "./network-policy";
 import { apiServerRules, apiServerWatchRules, controllerRules, controllerWatchRules } from "./rbac";
@@ -33,6 +33,8 @@ const DEFAULT_RESOURCES = { requests: { cpu: "100m", memory: "256Mi" }, limits: 
 export const GATEWAY_HUB_SECRET = "dask-gateway-hub";
 /** Key of the token in that Secret. */
 export const GATEWAY_HUB_TOKEN_KEY = "jupyterhub-api-token";
+/** Name of the ConfigMap holding the config file and its values. */
+export const GATEWAY_CONFIG_MAP = "dask-gateway-config";
 const API_PREFIX_MIDDLEWARE = "dask-gateway-api-prefix";
 const gib = (v: number) => `${Math.round(v * 1024)}Mi`;
 
@@ -83,7 +85,7 @@ export class DaskGateway extends pulumi.ComponentResource {
         const namespace = plan.createNamespace
             ? new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: ns, labels: labels("namespace") } }, { parent: this })
             : undefined;
-        const inNs: pulumi.CustomResourceOptions = { parent: this, dependsOn: namespace ? [namespace] : [] };
+        const inNs = { parent: this, dependsOn: namespace ? [namespace] : [] };
         const traefikCrds = pulumi.output(args.traefik.crdResources ?? []);
         const routeOpts: pulumi.CustomResourceOptions = {
             parent: this,
@@ -148,20 +150,21 @@ export class DaskGateway extends pulumi.ComponentResource {
         );
         const config = new k8s.core.v1.ConfigMap(
             `${name}-config`,
-            { metadata: meta("dask-gateway-config", "config"), data: { [GATEWAY_CONFIG_FILE]: configSource, [GATEWAY_VALUES_FILE]: valuesJson } },
+            { metadata: meta(GATEWAY_CONFIG_MAP, "config"), data: { [GATEWAY_CONFIG_FILE]: configSource, [GATEWAY_VALUES_FILE]: valuesJson } },
             inNs,
         );
         const configHash = valuesJson.apply((v) => createHash("sha256").update(configSource).update(v).digest("hex"));
 
-        // RBAC: writes in the namespace; the cluster-wide list/watch the informers need.
+        // RBAC: writes in the namespace; the cluster-wide list/watch the informers need. Objects
+        // refer to each other by the names given here (see withDependsOn).
         const account = (component: string, saName: string, rules: ReturnType<typeof apiServerRules>, watch: ReturnType<typeof apiServerRules>) => {
             const sa = new k8s.core.v1.ServiceAccount(`${name}-${component}-sa`, { metadata: meta(saName, component) }, inNs);
             const subjects = [{ kind: "ServiceAccount", name: saName, namespace: ns }];
             const role = new k8s.rbac.v1.Role(`${name}-${component}-role`, { metadata: meta(saName, component), rules }, inNs);
             new k8s.rbac.v1.RoleBinding(
                 `${name}-${component}-rolebinding`,
-                { metadata: meta(saName, component), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects },
-                inNs,
+                { metadata: meta(saName, component), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: saName }, subjects },
+                withDependsOn(inNs, role, sa),
             );
             const clusterName = `hepaf-${ns}-${saName}-watch`;
             const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-${component}-watch`, { metadata: { name: clusterName, labels: labels(component) }, rules: watch }, { parent: this });
@@ -169,12 +172,12 @@ export class DaskGateway extends pulumi.ComponentResource {
                 `${name}-${component}-watch`,
                 {
                     metadata: { name: clusterName, labels: labels(component) },
-                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterName },
                     subjects,
                 },
-                inNs,
+                withDependsOn(inNs, clusterRole, sa),
             );
-            return sa;
+            return { resource: sa, name: saName };
         };
         const apiSa = account("api", "dask-gateway-api", apiServerRules(), apiServerWatchRules());
         const controllerSa = account("controller", "dask-gateway-controller", controllerRules(), controllerWatchRules());
@@ -183,7 +186,7 @@ export class DaskGateway extends pulumi.ComponentResource {
         const podSecurity = { runAsNonRoot: true, runAsUser: DASK_GATEWAY_UID, runAsGroup: DASK_GATEWAY_UID, fsGroup: DASK_GATEWAY_UID, seccompProfile: { type: "RuntimeDefault" } };
         const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
         const configPath = `${GATEWAY_CONFIG_DIR}/${GATEWAY_CONFIG_FILE}`;
-        const deployment = (component: string, depName: string, sa: k8s.core.v1.ServiceAccount, container: Record<string, unknown>) => {
+        const deployment = (component: string, depName: string, sa: { resource: k8s.core.v1.ServiceAccount; name: string }, container: Record<string, unknown>) => {
             const select = selectorLabels({ name: "dask-gateway", instance: name, component });
             return new k8s.apps.v1.Deployment(
                 `${name}-${component}`,
@@ -196,7 +199,7 @@ export class DaskGateway extends pulumi.ComponentResource {
                         template: {
                             metadata: { labels: labels(component), annotations: { "hepaf.io/config-sha256": configHash } },
                             spec: {
-                                serviceAccountName: sa.metadata.name,
+                                serviceAccountName: sa.name,
                                 securityContext: podSecurity,
                                 containers: [
                                     {
@@ -212,14 +215,16 @@ export class DaskGateway extends pulumi.ComponentResource {
                                     },
                                 ],
                                 volumes: [
-                                    { name: "config", configMap: { name: config.metadata.name } },
+                                    { name: "config", configMap: { name: GATEWAY_CONFIG_MAP } },
                                     { name: "tmp", emptyDir: {} },
                                 ],
                             },
                         },
                     },
                 },
-                inNs,
+                // Named, not referenced: a config change is an update of this Deployment (the
+                // checksum above rolls its pods), never a replacement.
+                withDependsOn(inNs, config, secret, sa.resource),
             );
         };
         const valuesEnv = { name: "HEPAF_GATEWAY_VALUES", value: `${GATEWAY_CONFIG_DIR}/${GATEWAY_VALUES_FILE}` };
@@ -227,7 +232,7 @@ export class DaskGateway extends pulumi.ComponentResource {
         deployment("api", "dask-gateway-api", apiSa, {
             command: ["dask-gateway-server", "--config", configPath],
             ports: [{ name: "api", containerPort: GATEWAY_API_PORT, protocol: "TCP" }],
-            env: [valuesEnv, { name: "JUPYTERHUB_API_TOKEN", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: GATEWAY_HUB_TOKEN_KEY } } }],
+            env: [valuesEnv, { name: "JUPYTERHUB_API_TOKEN", valueFrom: { secretKeyRef: { name: GATEWAY_HUB_SECRET, key: GATEWAY_HUB_TOKEN_KEY } } }],
             readinessProbe: { ...apiProbe, initialDelaySeconds: 2 },
             livenessProbe: { ...apiProbe, initialDelaySeconds: 15 },
         });

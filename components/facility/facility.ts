@@ -23,7 +23,7 @@ import { largestProfile, limitedProfile } from "./namespace-limits";
 export interface FacilityGroup {
     /** Namespace `<facility>-<group>`. */
     namespace: string;
-    /** The group's CA: the only trust anchor of the group's Dask TLS. */
+    /** The group's CA: a self-signed root (no path-length constraint), the only trust anchor of the group's Dask TLS. */
     ca: CertificateAuthority;
     /** The group's Dask Gateway. */
     gateway: DaskGateway;
@@ -196,12 +196,15 @@ export class AnalysisFacility extends pulumi.ComponentResource {
             const ns = groupNamespace(name, group.name);
             const nsResource = new k8s.core.v1.Namespace(`${name}-${group.name}-ns`, { metadata: { name: ns, labels: labels("group", group.name) } }, child);
             groupNamespaces[group.name] = nsResource;
-            // Each group's CA is a root of its own (path length 0), not an intermediate of the
-            // facility root: Dask's TLS contexts trust whole chains up to a self-signed root, so a
-            // shared root would let another group's user in by presenting their full chain.
+            // Each group's CA is a root of its own, not an intermediate of the facility root:
+            // Dask's TLS contexts trust whole chains up to a self-signed root, so a shared root
+            // would let another group's user in by presenting their full chain. It carries no
+            // path-length constraint (the tls provider cannot write pathlen:0); one would bind
+            // only the holder of the key, who can sign leaves directly anyway, and every leaf is
+            // CA:FALSE, so nobody else can extend the group's trust.
             const groupCa = new CertificateAuthority(
                 `${name}-${group.name}-ca`,
-                { subject: { organization: name, organizationalUnit: group.name, commonName: `${name} ${group.name} CA` }, maxPathLength: 0, validityDays: 1825 },
+                { subject: { organization: name, organizationalUnit: group.name, commonName: `${name} ${group.name} CA` }, maxPathLength: "none", validityDays: 1825 },
                 child,
             );
             groupCa.trustBundle({ namespace: ns, name: "hepaf-group-ca" }, { dependsOn: [nsResource] });

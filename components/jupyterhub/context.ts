@@ -6,9 +6,9 @@ import { HubPlan } from "./validate";
 export interface HubContext {
     plan: HubPlan;
     /** Options for objects in the hub namespace. */
-    inNs: pulumi.CustomResourceOptions;
+    inNs: pulumi.CustomResourceOptions & { dependsOn: pulumi.Resource[] };
     /** Options for objects in a group namespace. */
-    inGroupNs: (group: string) => pulumi.CustomResourceOptions;
+    inGroupNs: (group: string) => pulumi.CustomResourceOptions & { dependsOn: pulumi.Resource[] };
     /** Full labels of an object. */
     labels: (component: string, group?: string) => Record<string, string>;
     /** Selector labels of a component's pods. */

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { JupyterHubArgs, HUB_IMAGE } from "./args";
 import { daskSessionRbac } from "../htcondor";
-import { shippedFile } from "../common";
+import { shippedFile, withDependsOn } from "../common";
 import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
 import * as fs from "fs";
 import { HubContext } from "./context";
@@ -20,7 +20,11 @@ export function hubValuesText(ctx: Pick<HubContext, "plan">, args: Pick<JupyterH
 /** File name of the htcondor module's hub-side hooks, mounted beside the config. */
 export const DASK_SESSIONS_MODULE = "dask_sessions.py";
 
-/** Declares the hub: ServiceAccount, Roles in the group namespaces, config, database, Deployment, Service. */
+/**
+ * Declares the hub: ServiceAccount, Roles in the group namespaces, config, database, Deployment,
+ * Service. Objects name each other by the names in the plan, never by another object's output
+ * (see withDependsOn), so a config change updates the Deployment instead of replacing it.
+ */
 export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSecrets): { deployment: k8s.apps.v1.Deployment; service: k8s.core.v1.Service } {
     const { plan } = ctx;
     const n = plan.names;
@@ -41,10 +45,10 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
             `${plan.name}-hub-rolebinding-${g.name}`,
             {
                 metadata: { name: n.spawnerRole, namespace: g.namespace, labels: ctx.labels("rbac", g.name) },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: plan.namespace }],
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: n.spawnerRole },
+                subjects: [{ kind: "ServiceAccount", name: n.hub, namespace: plan.namespace }],
             },
-            ctx.inGroupNs(g.name),
+            withDependsOn(ctx.inGroupNs(g.name), role, sa),
         );
     }
 
@@ -74,7 +78,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
               ctx.inNs,
           );
 
-    const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secrets.secret.metadata.name, key } } });
+    const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: n.secret, key } } });
     const probe = { httpGet: { path: "/hub/health", port: "http" }, periodSeconds: 10, timeoutSeconds: 3 };
     const deployment = new k8s.apps.v1.Deployment(
         `${plan.name}-hub`,
@@ -92,7 +96,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                         annotations: { "hepaf.io/config-sha256": createHash("sha256").update(configPy).update(values).update(Object.values(modules).join("")).digest("hex") },
                     },
                     spec: {
-                        serviceAccountName: sa.metadata.name,
+                        serviceAccountName: n.hub,
                         securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
                         containers: [
                             {
@@ -121,16 +125,16 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                             },
                         ],
                         volumes: [
-                            { name: "config", configMap: { name: config.metadata.name } },
-                            { name: "secret", secret: { secretName: secrets.secret.metadata.name, items: [{ key: SECRET_KEYS.secretsFile, path: HUB_SECRETS_FILE }], defaultMode: 0o400 } },
-                            database ? { name: "data", persistentVolumeClaim: { claimName: database.metadata.name } } : { name: "data", emptyDir: {} },
+                            { name: "config", configMap: { name: n.config } },
+                            { name: "secret", secret: { secretName: n.secret, items: [{ key: SECRET_KEYS.secretsFile, path: HUB_SECRETS_FILE }], defaultMode: 0o400 } },
+                            database ? { name: "data", persistentVolumeClaim: { claimName: n.database } } : { name: "data", emptyDir: {} },
                             { name: "tmp", emptyDir: {} },
                         ],
                     },
                 },
             },
         },
-        ctx.inNs,
+        withDependsOn(ctx.inNs, sa, config, secrets.secret, ...(database ? [database] : [])),
     );
     const service = new k8s.core.v1.Service(
         `${plan.name}-hub-service`,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { withDependsOn } from "../common";
 import { JupyterHubArgs, PROXY_IMAGE } from "./args";
 import { HubContext } from "./context";
 import { HubSecrets, SECRET_KEYS } from "./secrets";
@@ -40,7 +41,7 @@ export function declareProxy(ctx: HubContext, args: JupyterHubArgs, secrets: Hub
                                     `--default-target=${hub}`,
                                     `--error-target=${hub}/hub/error`,
                                 ],
-                                env: [{ name: "CONFIGPROXY_AUTH_TOKEN", valueFrom: { secretKeyRef: { name: secrets.secret.metadata.name, key: SECRET_KEYS.proxyToken } } }],
+                                env: [{ name: "CONFIGPROXY_AUTH_TOKEN", valueFrom: { secretKeyRef: { name: n.secret, key: SECRET_KEYS.proxyToken } } }],
                                 ports: [
                                     { name: "http", containerPort: plan.proxyPort, protocol: "TCP" },
                                     { name: "api", containerPort: plan.proxyApiPort, protocol: "TCP" },
@@ -55,7 +56,8 @@ export function declareProxy(ctx: HubContext, args: JupyterHubArgs, secrets: Hub
                 },
             },
         },
-        ctx.inNs,
+        // The Secret by its name (see withDependsOn): replacing it never replaces the proxy.
+        withDependsOn(ctx.inNs, secrets.secret),
     );
     const port = (name: string, p: number) => ({ name, port: p, targetPort: name, protocol: "TCP" });
     new k8s.core.v1.Service(

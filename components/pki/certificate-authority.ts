@@ -5,6 +5,7 @@ import { IssuingAuthority } from "./authority";
 import { inspectImportedCert, requireMatchingKey } from "./imported";
 import { IntermediateCertificateAuthority, IntermediateCertificateAuthorityArgs } from "./intermediate";
 import { createPrivateKey, resolveKeySpec } from "./key";
+import { checkPathLength, PathLength, providerMaxPathLength } from "./path-length";
 import { CertificateSigner, StateSigner } from "./signer";
 import { DEFAULTS, KeySpec, SubjectArgs } from "./types";
 import { CA_USES } from "./usages";
@@ -30,8 +31,12 @@ export interface CertificateAuthorityArgs {
     validityDays?: number;
     /** Replace a generated root this many days before expiry. Default 30. */
     renewBeforeDays?: number;
-    /** How many intermediate levels may follow a generated root. Default 1. */
-    maxPathLength?: number;
+    /**
+     * Path-length constraint of a generated root: how many intermediate CAs may follow it
+     * (`pathlen:n`, n >= 1), or `"none"` for no constraint. Default 1. `0` is refused: the
+     * tls provider cannot write `pathlen:0` (see {@link PathLength}).
+     */
+    maxPathLength?: PathLength;
     /** Use this CA instead of generating one (then subject, key and validity are ignored). Default: generate. */
     import?: ImportedCaArgs;
 }
@@ -63,7 +68,7 @@ export class CertificateAuthority extends IssuingAuthority {
                     validityPeriodHours: plan.validity.validityHours,
                     earlyRenewalHours: plan.validity.renewBeforeHours,
                     isCaCertificate: true,
-                    maxPathLength: plan.maxPathLength,
+                    maxPathLength: providerMaxPathLength(plan.maxPathLength),
                     allowedUses: CA_USES,
                     setSubjectKeyId: true,
                 },
@@ -77,7 +82,11 @@ export class CertificateAuthority extends IssuingAuthority {
         this.registerOutputs({ certPem: this.certPem, chainPem: this.chainPem });
     }
 
-    /** Declares an intermediate CA signed by this root (path length 0). */
+    /**
+     * Declares an intermediate CA signed by this root. Its own certificate carries no
+     * path-length constraint (the tls provider cannot write `pathlen:0`); under a root of path
+     * length 1 (the default) no CA it signs verifies.
+     */
     intermediate(
         name: string,
         args: Omit<IntermediateCertificateAuthorityArgs, "parent"> = {},
@@ -90,7 +99,7 @@ export class CertificateAuthority extends IssuingAuthority {
 /** What a root will be, decided and validated before anything is declared. */
 type RootPlan =
     | { kind: "import"; certPem: string; parentChainPem: string; remainingHours: number; keyPem: pulumi.Output<string> }
-    | { kind: "generate"; key: Required<KeySpec>; validity: Validity; maxPathLength: number };
+    | { kind: "generate"; key: Required<KeySpec>; validity: Validity; maxPathLength: PathLength };
 
 function planRoot(name: string, args: CertificateAuthorityArgs): RootPlan {
     if (args.import) {
@@ -104,7 +113,7 @@ function planRoot(name: string, args: CertificateAuthorityArgs): RootPlan {
         name,
     );
     const maxPathLength = args.maxPathLength ?? DEFAULTS.rootMaxPathLength;
-    check(Number.isInteger(maxPathLength) && maxPathLength >= 0, `${name}.maxPathLength`, `${maxPathLength} must be an integer >= 0`);
+    checkPathLength(maxPathLength, `${name}.maxPathLength`);
     return { kind: "generate", key, validity, maxPathLength };
 }
 

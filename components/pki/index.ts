@@ -2,6 +2,7 @@ export * from "./authority";
 export * from "./certificate";
 export * from "./certificate-authority";
 export * from "./intermediate";
+export * from "./path-length";
 export * from "./publish";
 export * from "./signer";
 export * from "./types";

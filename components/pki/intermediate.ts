@@ -7,7 +7,12 @@ import { DEFAULTS, KeySpec, SubjectArgs } from "./types";
 import { CA_USES } from "./usages";
 import { requireWithinIssuer, resolveValidity } from "./validity";
 
-/** An intermediate CA (one per group): path length 0, so it signs leaves only. */
+/**
+ * An intermediate CA. Its certificate carries no path-length constraint of its own: the tls
+ * provider cannot write `pathlen:0` (see {@link PathLength}). What keeps it to leaves is its
+ * root's path length: under a root of `pathlen:1` (the default) a verifier refuses any CA the
+ * intermediate signs.
+ */
 export interface IntermediateCertificateAuthorityArgs {
     /** The authority that signs this intermediate. Required. */
     parent: IssuingAuthority;
@@ -21,7 +26,7 @@ export interface IntermediateCertificateAuthorityArgs {
     key?: KeySpec;
 }
 
-/** A CA signed by another CA, limited to issuing leaf certificates. */
+/** A CA signed by another CA; its root's path length bounds what may follow it. */
 export class IntermediateCertificateAuthority extends IssuingAuthority {
     readonly certPem: pulumi.Output<string>;
     readonly privateKeyPem: pulumi.Output<string>;
@@ -52,7 +57,7 @@ export class IntermediateCertificateAuthority extends IssuingAuthority {
         );
         this.certPem = args.parent.signer.sign(
             `${name}-cert`,
-            { certRequestPem: request.certRequestPem, validity, allowedUses: CA_USES, isCa: true, maxPathLength: 0 },
+            { certRequestPem: request.certRequestPem, validity, allowedUses: CA_USES, isCa: true, maxPathLength: "none" },
             { parent: this },
         );
         this.privateKeyPem = pulumi.secret(privateKey.privateKeyPem);

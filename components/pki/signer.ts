@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { PathLength, providerMaxPathLength } from "./path-length";
 import { IssuerMaterial } from "./types";
 import { rotationEpoch, Validity } from "./validity";
 
@@ -20,8 +21,8 @@ export interface SigningRequest {
     allowedUses: string[];
     /** Whether the result may sign certificates. */
     isCa: boolean;
-    /** For CAs: how many intermediates may follow. */
-    maxPathLength?: number;
+    /** For CAs: how many intermediates may follow (`"none"`: no constraint). */
+    maxPathLength?: PathLength;
 }
 
 /** Anything that can turn a request into a signed certificate. */
@@ -45,7 +46,7 @@ export class StateSigner implements CertificateSigner {
                 earlyRenewalHours: request.validity.renewBeforeHours,
                 allowedUses: request.allowedUses,
                 isCaCertificate: request.isCa,
-                maxPathLength: request.isCa ? request.maxPathLength : undefined,
+                maxPathLength: request.isCa && request.maxPathLength !== undefined ? providerMaxPathLength(request.maxPathLength) : undefined,
                 setSubjectKeyId: true,
             },
             { ...opts, replacementTrigger: rotationEpoch(request.validity, Date.now()) },

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { check, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
+import { withDependsOn } from "../common/options";
 import { tlsSecret } from "../pki/publish";
 import { checkCrdSource, CrdSource, loadCrds } from "./crds";
 import { DEFAULT_ENTRYPOINTS, EntrypointNames, EntrypointSpec, PING_ENTRYPOINT, PortArgs, resolveEntrypoints } from "./entrypoints";
@@ -229,36 +231,32 @@ export class Traefik extends pulumi.ComponentResource {
                 `${name}-rolebinding-${ns}`,
                 {
                     metadata: { name: `${name}-traefik`, namespace: ns, labels: labels("rbac") },
-                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                    subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: args.namespace }],
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `${name}-traefik` },
+                    subjects: [{ kind: "ServiceAccount", name, namespace: args.namespace }],
                 },
-                inNs,
+                withDependsOn(inNs, role, sa),
             );
         }
 
-        const config = new k8s.core.v1.ConfigMap(
-            `${name}-config`,
-            {
-                metadata: meta(`${name}-config`, "config"),
-                data: {
-                    "traefik.yml": renderStaticConfig({
-                        entrypoints,
-                        names: this.entrypoints,
-                        watchNamespaces: watch,
-                        labelSelector: `${selector.key}=${selector.value}`,
-                        logLevel: args.logLevel ?? "INFO",
-                    }),
-                },
-            },
-            inNs,
-        );
+        const staticConfig = renderStaticConfig({
+            entrypoints,
+            names: this.entrypoints,
+            watchNamespaces: watch,
+            labelSelector: `${selector.key}=${selector.value}`,
+            logLevel: args.logLevel ?? "INFO",
+        });
+        const configName = `${name}-config`;
+        const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(configName, "config"), data: { "traefik.yml": staticConfig } }, inNs);
+        // Traefik reads its static config at start: a change rolls the pods.
+        const configHash = createHash("sha256").update(staticConfig).digest("hex");
 
+        const defaultTls = `${name}-default-tls`;
         if (args.defaultCertificate) {
             const secret = tlsSecret(
                 `${name}-default-tls`,
                 {
                     namespace: args.namespace,
-                    name: `${name}-default-tls`,
+                    name: defaultTls,
                     certPem: args.defaultCertificate.certPem,
                     keyPem: args.defaultCertificate.privateKeyPem,
                     caPem: args.defaultCertificate.caPem ?? "",
@@ -271,9 +269,9 @@ export class Traefik extends pulumi.ComponentResource {
                     apiVersion: "traefik.io/v1alpha1",
                     kind: "TLSStore",
                     metadata: { name: "default", namespace: args.namespace, labels: { ...labels("tls"), ...this.routeLabels } },
-                    spec: { defaultCertificate: { secretName: secret.metadata.name } },
+                    spec: { defaultCertificate: { secretName: defaultTls } },
                 },
-                { ...inNs, dependsOn: this.crdResources.apply((c) => [...c, ...(namespace ? [namespace] : [])]) },
+                { ...inNs, dependsOn: this.crdResources.apply((c) => [...c, ...(namespace ? [namespace] : []), secret]) },
             );
         }
 
@@ -288,10 +286,10 @@ export class Traefik extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels: { ...labels("proxy") },
-                            annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": "9100" },
+                            annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": "9100", "hepaf.io/config-sha256": configHash },
                         },
                         spec: {
-                            serviceAccountName: sa.metadata.name,
+                            serviceAccountName: name,
                             securityContext: {
                                 runAsNonRoot: true,
                                 runAsUser: 65532,
@@ -320,14 +318,15 @@ export class Traefik extends pulumi.ComponentResource {
                                 },
                             ],
                             volumes: [
-                                { name: "config", configMap: { name: config.metadata.name } },
+                                { name: "config", configMap: { name: configName } },
                                 { name: "tmp", emptyDir: {} },
                             ],
                         },
                     },
                 },
             },
-            inNs,
+            // ConfigMap and ServiceAccount by name (see withDependsOn): a config change is an update.
+            withDependsOn(inNs, config, sa),
         );
 
         this.serviceName = name;

@@ -1,6 +1,7 @@
 /**
  * The dev stack with the real Pulumi engine and providers (render mode, no cluster).
- * One stack lives through the whole file: up, up again, preview a change, destroy.
+ * One stack lives through the whole file: up, up again, preview a change, destroy. The stack
+ * keeps its own `hepaf:renderDir: out/dev`, relative to the (copied) project root.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -15,7 +16,6 @@ let firstObjects: any[];
 
 beforeAll(async () => {
     project = await e2eProject("dev");
-    await project.stack.setConfig("hepaf:renderDir", { value: project.renderDir });
 });
 
 afterAll(() => project?.dispose());
@@ -24,9 +24,16 @@ const secrets = (objs: any[]) => objs.filter((o) => o.kind === "Secret");
 const byName = (objs: any[], kind: string, ns: string, name: string) =>
     objs.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
 
-test("up renders manifests that validate against Kubernetes and the CRDs' own schemas", async () => {
+/** What the engine must never print: the program runs from its own file, not package.json's build. */
+const NO_ENTRY_POINT = /Could not find entry point/;
+
+test("up renders manifests into <project>/out/dev that validate against Kubernetes and the CRDs' own schemas", async () => {
     const result = await project.stack.up({ onOutput: () => undefined });
     expect(result.summary.result).toBe("succeeded");
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(NO_ENTRY_POINT);
+    // Relative to the project root, although the engine runs the program in infra/.
+    expect(project.renderDir).toBe(path.join(project.dir, "out", "dev"));
+    expect(fs.existsSync(path.join(project.dir, "infra", "out"))).toBe(false);
     firstObjects = renderedObjects(project.renderDir);
     expect(firstObjects.length).toBeGreaterThan(20);
     const crdDocs = firstObjects.filter((o) => o.kind === "CustomResourceDefinition");
@@ -44,16 +51,19 @@ test("up renders manifests that validate against Kubernetes and the CRDs' own sc
 
 test("certificates written by the real tls provider verify with openssl along the chain", () => {
     const root = byName(firstObjects, "ConfigMap", "af", "hepaf-root-ca").data["ca.crt"] as string;
+    expect(opensslText(root)).toMatch(/CA:TRUE, pathlen:1/);
     // Traefik's default certificate: root -> leaf, SANs as declared.
     const edgeCert = secretValue(byName(firstObjects, "Secret", "af", "af-edge-default-tls"), "tls.crt");
     expect(opensslVerify(root, edgeCert, undefined, "sslserver").ok).toBe(true);
     expect(opensslText(edgeCert)).toMatch(/DNS:af.example.org, DNS:\*.af.example.org/);
     for (const group of ["cms", "opendata"]) {
-        // Each group's CA is its own trust anchor (path length 0); its key lives only in the group's namespace.
+        // Each group's CA is its own trust anchor; its key lives only in the group's namespace.
+        // The real provider writes CA:TRUE without a path length (it cannot write pathlen:0).
         const keypair = byName(firstObjects, "Secret", `af-${group}`, "hepaf-group-ca-keypair");
         const groupCa = secretValue(keypair, "tls.crt");
         expect(opensslVerify(groupCa, groupCa).ok).toBe(true);
-        expect(opensslText(groupCa)).toMatch(/CA:TRUE, pathlen:0/);
+        expect(opensslText(groupCa)).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE\n/);
+        expect(opensslText(groupCa)).not.toMatch(/pathlen/);
         expect(secretValue(keypair, "ca.crt")).toBe(groupCa);
         expect(byName(firstObjects, "ConfigMap", `af-${group}`, "hepaf-group-ca").data["ca.crt"]).toBe(groupCa);
         // group CA -> leaf: a user certificate signed with that key (as the hub does at spawn).
@@ -79,32 +89,42 @@ test("a second up changes nothing and keeps every generated secret", async () =>
     }
 });
 
-test("preview --diff after a config change shows only the expected objects", async () => {
+test("a narrow config change is planned as three in-place updates in the changed group, nothing replaced", async () => {
     await project.stack.setConfig("hepaf:groups[1].gateway.maxWorkers", { value: "30" }, true);
-    const ops: { op: string; urn: string }[] = [];
+    const steps: { op: string; urn: string; diffs?: string[] }[] = [];
     const preview = await project.stack.preview({
         diff: true,
         onOutput: () => undefined,
         onEvent: (e) => {
             const m = e.resourcePreEvent?.metadata;
-            if (m && m.op !== "same") ops.push({ op: m.op, urn: m.urn });
+            if (m && m.op !== "same") steps.push({ op: m.op, urn: m.urn, diffs: m.diffs });
         },
     });
-    // Only the open-data gateway's configuration changes: no create, no delete, nothing of CMS.
-    expect(preview.changeSummary.create ?? 0).toBe(0);
-    expect(preview.changeSummary.delete ?? 0).toBe(0);
-    expect(ops.length).toBeGreaterThan(0);
-    for (const { op, urn } of ops) {
-        expect(op).toBe("update");
-        expect(urn).toMatch(/af-opendata-gateway/);
-    }
+    expect(`${preview.stdout}${preview.stderr}`).not.toMatch(NO_ENTRY_POINT);
+    // The plan, exactly: the open-data gateway's ConfigMap updated in place (the provider sets
+    // enableConfigMapMutable), its two Deployments updated (the config checksum in the pod
+    // template rolls them); no replacement, no create, no delete, nothing of CMS or the hub.
+    // A URN ends in `<parent types>$<type>::<name>`.
+    const typeAndName = (urn: string) => {
+        const [types, name] = urn.split("::").slice(-2);
+        return [types.split("$").pop(), name];
+    };
+    expect(steps.map((s) => [...typeAndName(s.urn), s.op, s.diffs]).sort()).toEqual([
+        ["kubernetes:apps/v1:Deployment", "af-opendata-gateway-api", "update", ["spec"]],
+        ["kubernetes:apps/v1:Deployment", "af-opendata-gateway-controller", "update", ["spec"]],
+        ["kubernetes:core/v1:ConfigMap", "af-opendata-gateway-config", "update", ["data"]],
+    ]);
+    expect(preview.changeSummary).toEqual({ same: expect.any(Number), update: 3 });
     expect(preview.stdout).toMatch(/30/);
     await project.stack.setConfig("hepaf:groups[1].gateway.maxWorkers", { value: "20" }, true);
 });
 
-test("the policy pack passes on the dev stack", async () => {
+test("the policy pack (a package of its own) starts and passes on the dev stack", async () => {
     const preview = await project.stack.preview({ policyPacks: [path.join(project.dir, "policy")], onOutput: () => undefined });
+    const pkg = JSON.parse(fs.readFileSync(path.join(project.dir, "policy", "package.json"), "utf8"));
+    expect(preview.stdout).toMatch(new RegExp(`hepaf@v?${pkg.version.replace(/\./g, "\\.")}`));
     expect(preview.stdout).not.toMatch(/mandatory/);
+    expect(preview.stdout).not.toMatch(/policy pack not started/);
     expect(preview.changeSummary.create ?? 0).toBe(0);
 });
 

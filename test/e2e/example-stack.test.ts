@@ -23,6 +23,10 @@ test("previews cleanly with the policy pack", async () => {
     const preview = await project.stack.preview({ policyPacks: [path.join(project.dir, "policy")], onOutput: () => undefined });
     expect(preview.changeSummary.create).toBeGreaterThan(50);
     expect(preview.changeSummary.delete ?? 0).toBe(0);
+    // The pack started (it names itself hepaf) and found nothing; the program ran from its own file.
+    expect(preview.stdout).toMatch(/hepaf@v?\d+\.\d+\.\d+/);
+    expect(preview.stdout).not.toMatch(/policy pack not started/);
+    expect(`${preview.stdout}${preview.stderr}`).not.toMatch(/Could not find entry point/);
     expect(preview.stdout).not.toMatch(/mandatory/);
     expect(preview.stdout).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
 });

@@ -82,11 +82,15 @@ export class CrdValidator {
     }
 }
 
-/** The official Traefik CRD definitions of the pinned version (downloaded by a script through the Go module proxy). */
-export function traefikCrds(): any[] {
+/** Path of the official Traefik CRD file of the pinned version (downloaded by a script through the Go module proxy). */
+export function traefikCrdsFile(): string {
     const script = path.join(__dirname, "..", "..", "scripts", "traefik-crds.sh");
-    const file = execFileSync("bash", [script], { encoding: "utf8" }).trim();
-    return parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJSON()).filter(Boolean);
+    return execFileSync("bash", [script], { encoding: "utf8" }).trim();
+}
+
+/** The official Traefik CRD definitions of the pinned version. */
+export function traefikCrds(): any[] {
+    return parseAllDocuments(fs.readFileSync(traefikCrdsFile(), "utf8")).map((d) => d.toJSON()).filter(Boolean);
 }
 
 /** Validates every object: built-ins against Kubernetes, custom resources against `crds`. */

@@ -82,9 +82,14 @@ export interface OpensslPair {
     keyPem: string;
 }
 
-/** Signs a new key pair with `issuer`: a leaf for TLS servers and clients alike (what a Dask scheduler or worker presents). */
-export function opensslIssue(issuer: OpensslPair, cn: string): OpensslPair {
-    const ext = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n";
+/**
+ * Signs a new key pair with `issuer`: a leaf for TLS servers and clients alike (what a Dask
+ * scheduler or worker presents), or with `ca` a CA of its own below the issuer.
+ */
+export function opensslIssue(issuer: OpensslPair, cn: string, opts: { ca?: boolean } = {}): OpensslPair {
+    const ext = opts.ca
+        ? "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+        : "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n";
     const { dir, paths } = tempFiles({ "ca.pem": issuer.certPem, "ca-key.pem": issuer.keyPem, "ext.cnf": `[ext]\n${ext}` });
     try {
         execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "r.csr"), "-subj", `/CN=${cn}`], { stdio: "ignore" });

@@ -2,6 +2,22 @@
  * A test double of the `@pulumi/tls` provider for Pulumi mocks. Keys and certificates are
  * real: keys come from node's crypto and every certificate is made and signed by openssl, so
  * tests can verify chains, SANs, usages and path lengths with openssl itself.
+ *
+ * The extensions are the ones the provider writes (pulumi-tls bridges the Terraform tls
+ * provider, whose `createCertificate` fills a Go `x509.Certificate` template):
+ * - Basic Constraints on every certificate, critical; `CA:TRUE` for `isCaCertificate`. The
+ *   provider sets `MaxPathLen = maxPathLength` but never `MaxPathLenZero`, and Go writes no
+ *   path length for `MaxPathLen = 0`: only a `maxPathLength` of 1 or more gives `pathlen:n`.
+ * - Key Usage (critical) and Extended Key Usage from `allowedUses`.
+ * - Subject Key Identifier (SHA-1 of the public key) on CA certificates and wherever
+ *   `setSubjectKeyId` is set; none otherwise.
+ * - Authority Key Identifier: on a locally signed certificate, the issuer's Subject Key
+ *   Identifier (Go copies it); on a self-signed one only with `setAuthorityKeyId`.
+ * - A locally signed certificate takes only the subject and SANs from the request.
+ * - The signature digest follows the issuer's key as Go chooses it: SHA-256 for P-256 and
+ *   RSA, SHA-384 for P-384, SHA-512 for P-521.
+ * One difference remains: openssl 3.0 sets validity in whole days, so `validityPeriodHours`
+ * is rounded up to a day (the provider ends exactly that many hours after now).
  */
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
@@ -53,19 +69,42 @@ function dnSection(subject: Subject | undefined): string {
     return lines.join("\n");
 }
 
-function extSection(inputs: { allowedUses?: string[]; isCaCertificate?: boolean; maxPathLength?: number }): string {
+/** What the provider's inputs say about a certificate's extensions. */
+interface CertExtensionInputs {
+    allowedUses?: string[];
+    isCaCertificate?: boolean;
+    maxPathLength?: number;
+    setSubjectKeyId?: boolean;
+    setAuthorityKeyId?: boolean;
+}
+
+/**
+ * The Basic Constraints the provider writes: Go's `MaxPathLen = n` without `MaxPathLenZero`
+ * means "no constraint" for 0, so only n >= 1 appears as `pathlen:n`.
+ */
+export function basicConstraints(inputs: Pick<CertExtensionInputs, "isCaCertificate" | "maxPathLength">): string {
+    if (!inputs.isCaCertificate) return "critical,CA:FALSE";
+    const n = inputs.maxPathLength;
+    return n !== undefined && n > 0 ? `critical,CA:TRUE,pathlen:${n}` : "critical,CA:TRUE";
+}
+
+function extSection(inputs: CertExtensionInputs, signed: "self" | "issuer"): string {
     const uses = inputs.allowedUses ?? [];
     const keyUsage = uses.map((u) => USE_NAMES[u]?.key).filter(Boolean);
     const extUsage = uses.map((u) => USE_NAMES[u]?.ext).filter(Boolean);
-    const lines = [
-        inputs.isCaCertificate
-            ? `basicConstraints=critical,CA:TRUE${inputs.maxPathLength !== undefined ? `,pathlen:${inputs.maxPathLength}` : ""}`
-            : "basicConstraints=critical,CA:FALSE",
-        "subjectKeyIdentifier=hash",
-    ];
+    const ski = inputs.isCaCertificate || inputs.setSubjectKeyId;
+    const aki = signed === "issuer" ? "keyid" : inputs.setAuthorityKeyId ? "keyid:always" : "none";
+    const lines = [`basicConstraints=${basicConstraints(inputs)}`, `subjectKeyIdentifier=${ski ? "hash" : "none"}`, `authorityKeyIdentifier=${aki}`];
     if (keyUsage.length) lines.push(`keyUsage=critical,${keyUsage.join(",")}`);
     if (extUsage.length) lines.push(`extendedKeyUsage=${extUsage.join(",")}`);
     return lines.join("\n");
+}
+
+/** The digest Go signs with for the issuer's key (`x509.CreateCertificate`'s default). */
+function digestFor(signerKeyPem: string): string {
+    const details = crypto.createPrivateKey(signerKeyPem).asymmetricKeyDetails ?? {};
+    const byCurve: Record<string, string> = { prime256v1: "-sha256", secp384r1: "-sha384", secp521r1: "-sha512" };
+    return details.namedCurve ? (byCurve[details.namedCurve] ?? "-sha256") : "-sha256";
 }
 
 function sanLine(dnsNames?: string[], ipAddresses?: string[]): string | undefined {
@@ -106,12 +145,12 @@ export function selfSignedCert(inputs: any) {
                 "[dn]",
                 dnSection(inputs.subject),
                 "[ext]",
-                extSection(inputs),
+                extSection(inputs, "self"),
                 sanLine(inputs.dnsNames, inputs.ipAddresses) ?? "",
             ].join("\n"),
         );
         return openssl([
-            "req", "-x509", "-new", "-key", path.join(dir, "key.pem"), "-config", path.join(dir, "req.cnf"),
+            "req", "-x509", "-new", "-key", path.join(dir, "key.pem"), "-config", path.join(dir, "req.cnf"), digestFor(inputs.privateKeyPem),
             "-days", days(inputs.validityPeriodHours), "-set_serial", "0x" + crypto.randomBytes(16).toString("hex"),
         ]);
     });
@@ -138,9 +177,11 @@ export function locallySignedCert(inputs: any) {
         fs.writeFileSync(path.join(dir, "req.pem"), inputs.certRequestPem);
         fs.writeFileSync(path.join(dir, "ca.pem"), inputs.caCertPem);
         fs.writeFileSync(path.join(dir, "ca-key.pem"), inputs.caPrivateKeyPem);
-        fs.writeFileSync(path.join(dir, "ext.cnf"), ["[ext]", extSection(inputs), "authorityKeyIdentifier=keyid"].join("\n"));
+        fs.writeFileSync(path.join(dir, "ext.cnf"), ["[ext]", extSection(inputs, "issuer")].join("\n"));
+        // The request (made by certRequest below) carries only its subject and SANs, all the provider takes from it.
         return openssl([
             "x509", "-req", "-in", path.join(dir, "req.pem"), "-CA", path.join(dir, "ca.pem"), "-CAkey", path.join(dir, "ca-key.pem"),
+            digestFor(inputs.caPrivateKeyPem),
             "-set_serial", "0x" + crypto.randomBytes(16).toString("hex"), "-days", days(inputs.validityPeriodHours),
             "-extfile", path.join(dir, "ext.cnf"), "-extensions", "ext", "-copy_extensions", "copyall",
         ]);

@@ -3,6 +3,7 @@ import * as crypto from "crypto";
 import { errorOf, setupMocks, settled, valueOf } from "../helpers/pulumi";
 import { CrdValidator, k8sObjects, validateAll } from "../helpers/k8s-schema";
 import { opensslMakeCa, opensslSelfSignedLeaf, opensslText, opensslVerify } from "../helpers/openssl";
+import { basicConstraints } from "../helpers/tls-double";
 
 const mocks = setupMocks();
 import { CertificateAuthority, rotationEpoch } from "../../components";
@@ -33,8 +34,10 @@ describe("CertificateAuthority: root -> intermediate -> leaf, signed for real", 
         expect(rootText).toMatch(/Certificate Sign, CRL Sign/);
         expect(rootText).toMatch(/ASN1 OID: secp384r1/);
         expect(rootText).toMatch(/O = Example AF, CN = root root CA/);
+        // The intermediate's own certificate has no path length: the tls provider cannot write pathlen:0.
         const interText = opensslText(interPem);
-        expect(interText).toMatch(/CA:TRUE, pathlen:0/);
+        expect(interText).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE\n/);
+        expect(interText).not.toMatch(/pathlen/);
         const serverText = opensslText(serverPem);
         expect(serverText).toMatch(/CA:FALSE/);
         expect(serverText).toMatch(/DNS:af.example.edu, DNS:\*.dask.af.example.edu, IP Address:203.0.113.10/);
@@ -44,10 +47,10 @@ describe("CertificateAuthority: root -> intermediate -> leaf, signed for real", 
         expect(opensslText(clientPem)).toMatch(/TLS Web Client Authentication/);
     });
 
-    test("an intermediate cannot sign another CA (path length 0)", async () => {
+    test("under the default root (pathlen:1) a CA signed by an intermediate does not verify", async () => {
         const root = new CertificateAuthority("root2");
         const inter = root.intermediate("atlas");
-        // A CA made below the intermediate breaks the path length constraint.
+        // A CA made below the intermediate: two intermediates where the root allows one.
         const sub = new (require("../../components").IntermediateCertificateAuthority)("sub", { parent: inter });
         const leaf = sub.issue("leaf", { dnsNames: ["x.example.org"], usages: ["server"] });
         const [rootPem, interPem, subPem, leafPem] = await Promise.all([
@@ -56,6 +59,36 @@ describe("CertificateAuthority: root -> intermediate -> leaf, signed for real", 
         const result = opensslVerify(rootPem, leafPem, interPem + subPem);
         expect(result.ok).toBe(false);
         expect(result.output).toMatch(/path length constraint exceeded/);
+    });
+
+    test("it is the root's path length that bounds the chain: the intermediate carries none of its own", async () => {
+        // A root that allows two levels: a CA below the intermediate then verifies.
+        const root = new CertificateAuthority("root3", { maxPathLength: 2 });
+        const inter = root.intermediate("lhcb");
+        const sub = new (require("../../components").IntermediateCertificateAuthority)("sub3", { parent: inter });
+        const leaf = sub.issue("leaf3", { dnsNames: ["y.example.org"], usages: ["server"] });
+        const [rootPem, interPem, subPem, leafPem] = await Promise.all([
+            valueOf(root.certPem), valueOf(inter.certPem), valueOf(sub.certPem), valueOf(leaf.certPem),
+        ]);
+        expect(opensslText(rootPem)).toMatch(/CA:TRUE, pathlen:2/);
+        expect(opensslVerify(rootPem, leafPem, interPem + subPem, "sslserver").ok).toBe(true);
+    });
+
+    test("path length: 0 is refused naming the argument (the provider would write no constraint); \"none\" is a root without one", async () => {
+        expect(errorOf(() => new CertificateAuthority("zero", { maxPathLength: 0 }))).toBe(
+            'zero.maxPathLength: 0 cannot be written: the tls provider writes no path-length constraint for 0 (Go\'s MaxPathLen = 0 without MaxPathLenZero); give 1 or more, or "none"',
+        );
+        expect(errorOf(() => new CertificateAuthority("neg", { maxPathLength: -1 }))).toBe('neg.maxPathLength: -1 must be an integer >= 1 or "none"');
+        expect(errorOf(() => new CertificateAuthority("frac", { maxPathLength: 1.5 }))).toBe('frac.maxPathLength: 1.5 must be an integer >= 1 or "none"');
+        await settled(mocks);
+        expect(mocks.resources).toHaveLength(0);
+
+        const open = new CertificateAuthority("open", { maxPathLength: "none" });
+        const text = opensslText(await valueOf(open.certPem));
+        expect(text).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE\n/);
+        expect(text).not.toMatch(/pathlen/);
+        // The provider is asked for 0, which it turns into no constraint (and which stacks made before "none" hold).
+        expect(mocks.named("open-cert").inputs.maxPathLength).toBe(0);
     });
 
     test("RSA keys are allowed and server RSA keys may encipher", async () => {
@@ -212,5 +245,28 @@ describe("bad leaf input", () => {
         errorOf(() => root.issue("rejected", { usages: ["server"], dnsNames: ["-bad.example.org"] }));
         await settled(mocks);
         expect(mocks.resources.length).toBe(before);
+    });
+});
+
+describe("the tls double writes what the provider writes", () => {
+    test("Basic Constraints: Go's MaxPathLen without MaxPathLenZero, so 0 writes no path length", () => {
+        expect(basicConstraints({ isCaCertificate: true, maxPathLength: 0 })).toBe("critical,CA:TRUE");
+        expect(basicConstraints({ isCaCertificate: true })).toBe("critical,CA:TRUE");
+        expect(basicConstraints({ isCaCertificate: true, maxPathLength: 1 })).toBe("critical,CA:TRUE,pathlen:1");
+        expect(basicConstraints({ isCaCertificate: false, maxPathLength: 3 })).toBe("critical,CA:FALSE");
+    });
+
+    test("key identifiers and digest as Go writes them", async () => {
+        const root = new CertificateAuthority("ids-root");
+        const leaf = root.issue("ids-leaf", { dnsNames: ["ids.example.org"], usages: ["server"] });
+        const rootText = opensslText(await valueOf(root.certPem));
+        const leafText = opensslText(await valueOf(leaf.certPem));
+        // A self-signed root: its own key identifier, no authority key identifier; SHA-384 for a P-384 key.
+        expect(rootText).toMatch(/Subject Key Identifier/);
+        expect(rootText).not.toMatch(/Authority Key Identifier/);
+        expect(rootText).toMatch(/Signature Algorithm: ecdsa-with-SHA384/);
+        // A locally signed leaf names its issuer's key.
+        const rootSki = rootText.match(/Subject Key Identifier:\s*\n\s*([0-9A-F:]+)/)![1];
+        expect(leafText).toMatch(new RegExp(`Authority Key Identifier:\\s*\\n\\s*(keyid:)?${rootSki}`));
     });
 });

@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
 import { daskRoutesPassthrough, groupNamespacesGuarded, limitsAndNonRoot, onlyTraefikLoadBalancer, secretsInConfigMap } from "../../policy/rules";
 
 const cm = (data: Record<string, string>) => ({ type: "kubernetes:core/v1:ConfigMap", props: { kind: "ConfigMap", metadata: { name: "c" }, data } });
@@ -66,4 +69,30 @@ test("group namespaces have a NetworkPolicy and a ResourceQuota", () => {
     expect(groupNamespacesGuarded([ns, np, quota])).toEqual([]);
     expect(groupNamespacesGuarded([ns, np])).toEqual(['group namespace "af-cms" has no ResourceQuota']);
     expect(groupNamespacesGuarded([ns])).toEqual(['group namespace "af-cms" has no NetworkPolicy', 'group namespace "af-cms" has no ResourceQuota']);
+});
+
+describe("the pack is a package of its own", () => {
+    const root = path.join(__dirname, "..", "..");
+    const packDir = path.join(root, "policy");
+    const pkg = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8"));
+
+    test("name, version and an entry point that exists; PulumiPolicy.yaml runs it with Node.js", () => {
+        expect(pkg.name).toBe("hepaf-policy");
+        expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
+        expect(pkg.private).toBe(true);
+        expect(fs.statSync(path.join(packDir, pkg.main)).isFile()).toBe(true);
+        expect(parse(fs.readFileSync(path.join(packDir, "PulumiPolicy.yaml"), "utf8")).runtime).toBe("nodejs");
+    });
+
+    test("its dependencies are pinned to what the root lock file installs, and resolve from policy/ to that install", () => {
+        // No lock file or node_modules of its own: Node finds them in the repository's node_modules.
+        expect(fs.existsSync(path.join(packDir, "package-lock.json"))).toBe(false);
+        const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
+        expect(Object.keys(pkg.dependencies).sort()).toEqual(["@pulumi/policy", "@pulumi/pulumi"]);
+        for (const [dep, version] of Object.entries<string>(pkg.dependencies)) {
+            expect({ dep, version }).toEqual({ dep, version: lock.packages[`node_modules/${dep}`].version });
+            const resolved = require.resolve(`${dep}/package.json`, { paths: [packDir] });
+            expect(path.relative(root, resolved)).toBe(path.join("node_modules", dep, "package.json"));
+        }
+    });
 });

@@ -101,7 +101,8 @@ function hubArgs(raw: Record<string, any>): FacilityHubArgs {
     };
 }
 
-const gib = (n: number | undefined) => (n === undefined ? undefined : `${n}G`);
+// Stack keys are in GiB; "G" would be 10^9 bytes to Kubernetes.
+const gib = (n: number | undefined) => (n === undefined ? undefined : `${n}Gi`);
 
 /** Stack config `htcondor.pools` (+ secrets `poolSigningKeys`) → pool args. */
 function poolsArgs(raw: Record<string, any>): Record<string, FacilityPoolArgs> {

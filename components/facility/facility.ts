@@ -13,7 +13,7 @@ import {
 } from "../common";
 import { DaskClusterCrd, DaskGateway, DaskGatewayArgs, validateGateways } from "../dask-gateway";
 import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool, renderDaskSessionSettings } from "../htcondor";
-import { JupyterHub, JupyterHubArgs, planHub } from "../jupyterhub";
+import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub } from "../jupyterhub";
 import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
@@ -155,7 +155,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
             groups: sessionGroups,
         });
         // Each group's servers get its pool's client config, token and jobqueue settings.
-        const clientByGroup = new Map(poolPlans.flatMap((pp) => pp.groups.map((g) => [g.name, clientPodParts(g)] as const)));
+        const clientByGroup = new Map(poolPlans.flatMap((pp) => pp.groups.map((g) => [g.name, clientPodParts(g, NOTEBOOK_UID)] as const)));
         hub.groups = hub.groups.map((g) => (clientByGroup.has(g.name) ? { ...g, pod: clientByGroup.get(g.name) } : g));
     }
     planHub(name, hub);

@@ -46,8 +46,10 @@ export interface HTCondorClientConfig {
 
 /**
  * The init step: copies every token file of the mounted Secret into the token directory with
- * mode 0600, owned by the pod's user (HTCondor ignores token files others can read).
- * It runs as the pod's user, so the copies are that user's.
+ * mode 0600, owned by the notebook's user (HTCondor ignores token files others can read). It
+ * runs as that user, so the copies are that user's: KubeSpawner sets the user on the notebook
+ * container only, not on the pod, so the init container must say it itself (without it, a
+ * `runAsNonRoot` container of a root image is refused, and as root the copies are unreadable).
  */
 export const TOKEN_INSTALL_SCRIPT = [
     "set -eu",
@@ -58,8 +60,11 @@ export const TOKEN_INSTALL_SCRIPT = [
     "done",
 ].join("\n");
 
-/** Volumes, mounts, init container and env for a group's user pods. */
-export function podParts(configMapName: string, tokenSecretName: string): Pick<HTCondorClientConfig, "volumes" | "volumeMounts" | "initContainers" | "env"> {
+/** The user of JupyterHub's user images (jovyan), whom KubeSpawner runs notebooks as by default. */
+export const DEFAULT_NOTEBOOK_UID = 1000;
+
+/** Volumes, mounts, init container and env for a group's user pods; `notebookUid` is the user the notebook runs as. */
+export function podParts(configMapName: string, tokenSecretName: string, notebookUid = DEFAULT_NOTEBOOK_UID): Pick<HTCondorClientConfig, "volumes" | "volumeMounts" | "initContainers" | "env"> {
     const volumes: k8s.types.input.core.v1.Volume[] = [
         { name: "htcondor-config", configMap: { name: configMapName, items: [{ key: CLIENT_CONFIG_KEYS.condor, path: "condor_config" }] } },
         {
@@ -94,7 +99,7 @@ export function podParts(configMapName: string, tokenSecretName: string): Pick<H
                 { name: "htcondor-tokens", mountPath: TOKENS_DIR },
             ],
             resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } },
+            securityContext: { runAsUser: notebookUid, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } },
         },
     ];
     const env = [
@@ -104,8 +109,8 @@ export function podParts(configMapName: string, tokenSecretName: string): Pick<H
     return { volumes, volumeMounts, initContainers, env };
 }
 
-/** A group's pod parts in the shape the hub adds to its servers (plain env as a map). */
-export function clientPodParts(group: { configMapName: string; tokenSecretName: string }) {
-    const parts = podParts(group.configMapName, group.tokenSecretName);
+/** A group's pod parts in the shape the hub adds to its servers (plain env as a map); `notebookUid` as for {@link podParts}. */
+export function clientPodParts(group: { configMapName: string; tokenSecretName: string }, notebookUid = DEFAULT_NOTEBOOK_UID) {
+    const parts = podParts(group.configMapName, group.tokenSecretName, notebookUid);
     return { ...parts, env: Object.fromEntries(parts.env.map((e) => [e.name, e.value])) as Record<string, string> };
 }

@@ -17,7 +17,7 @@ At spawn, for a user who belongs to one of the configured groups (JupyterHub gro
 first match in settings order), it
 
 1. escapes the user name into a DNS label (see :func:`escape_username`);
-2. issues the user a certificate (client and server) from the group's intermediate CA, whose
+2. issues the user a certificate (client and server) from the group's CA, whose
    key it reads from the group CA Secret in the group namespace;
 3. creates, in the group namespace, the Secret ``dask-tls-<escaped>`` (``kubernetes.io/tls``:
    ``tls.crt``, ``tls.key``, ``ca.crt``), the Service ``dask-<escaped>`` (selecting the user's
@@ -47,7 +47,8 @@ Values keys (``values["daskSessions"]``, written by the TypeScript ``renderDaskS
     groups                   {<group>: {namespace: <ns>, caSecret: <secret name>}}
 
 The Kubernetes client is injected (:class:`KubeApi`), so tests pass a double; the real one,
-:class:`KubernetesAsyncioApi`, uses kubernetes_asyncio, which KubeSpawner already ships.
+:class:`KubernetesAsyncioApi`, uses kubernetes_asyncio, which KubeSpawner already ships, with the
+hub pod's ServiceAccount token (or KUBECONFIG when the hub runs outside the cluster).
 """
 
 from __future__ import annotations
@@ -332,7 +333,7 @@ async def on_stop(spawner: Any, settings: Settings, api: KubeApi) -> Optional[st
 
 
 class KubernetesAsyncioApi:
-    """:class:`KubeApi` on kubernetes_asyncio (in-cluster config unless a client is given)."""
+    """:class:`KubeApi` on kubernetes_asyncio (in-cluster config, else KUBECONFIG, unless a client is given)."""
 
     def __init__(self, api_client: Any = None):
         self._api_client = api_client
@@ -341,9 +342,20 @@ class KubernetesAsyncioApi:
         if self._api_client is None:
             from kubernetes_asyncio import client, config
 
-            config.load_incluster_config()
+            # In a pod: its ServiceAccount token. A hub run outside the cluster uses KUBECONFIG
+            # (or ~/.kube/config), as KubeSpawner does.
+            try:
+                config.load_incluster_config()
+            except config.ConfigException:
+                await config.load_kube_config()
             self._api_client = client.ApiClient()
         return self._api_client
+
+    async def close(self) -> None:
+        """Closes the API client's connections (the hub keeps one for its lifetime)."""
+        if self._api_client is not None:
+            await self._api_client.close()
+            self._api_client = None
 
     async def read_secret(self, namespace: str, name: str) -> Mapping[str, str]:
         from kubernetes_asyncio import client

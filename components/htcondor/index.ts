@@ -4,7 +4,7 @@ export type {
 } from "./args";
 export { HTCondorPool } from "./pool";
 export type { HTCondorClientConfig } from "./client";
-export { clientKnobs, clientPodParts, TOKEN_INSTALL_SCRIPT } from "./client";
+export { clientKnobs, clientPodParts, DEFAULT_NOTEBOOK_UID, TOKEN_INSTALL_SCRIPT } from "./client";
 export { isKnobName, renderCondorConfig } from "./condor-config";
 export type { KnobValue, Knobs } from "./condor-config";
 export { contactAddressTemplate, daskTlsConfig, jobqueueSettings, renderDaskTlsYaml, renderJobqueueYaml } from "./dask-config";

@@ -2,6 +2,9 @@ import { gatewayServiceName } from "../common";
 import type { DaskSessionSettings } from "../htcondor";
 import { HubPlan } from "./validate";
 
+
+/** The user KubeSpawner runs notebooks as (jovyan of the JupyterHub user images). */
+export const NOTEBOOK_UID = 1000;
 /**
  * The values file the hub's jupyterhub_config.py reads: everything the config needs that is
  * not a secret, rendered from the validated plan by a serializer (JSON). Secrets go to
@@ -107,7 +110,7 @@ export function renderHubValues(plan: HubPlan, inputs: ResolvedHubInputs): Recor
         spawner: {
             startTimeout: plan.startTimeoutSeconds,
             defaultUrl: plan.defaultUrl,
-            uid: 1000,
+            uid: NOTEBOOK_UID,
             fsGid: 100,
             storage: plan.storage.type === "none"
                 ? { type: "none" }

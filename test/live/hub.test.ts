@@ -1,24 +1,30 @@
 /**
  * The hub for real: JupyterHub, configurable-http-proxy and KubeSpawner run from the dev
  * stack's own objects (the kubelet double runs the hub and proxy pods with their ConfigMaps,
- * Secrets and ServiceAccount token), users log in, and a CMS user's spawn goes through the
- * hub's hooks and KubeSpawner to a notebook pod in the CMS namespace, with RBAC enforced.
+ * Secrets and ServiceAccount token, and the notebook pods KubeSpawner creates), users log in
+ * through the proxy, and a CMS user's spawn goes through the hub's hooks and KubeSpawner to a
+ * running notebook server in the CMS namespace, with the hub's own RBAC enforced.
  */
+import * as path from "path";
 import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
 import { waitFor } from "./harness/processes";
+import { ROOT } from "./harness/tools";
+import { opensslText, opensslVerify } from "../helpers/openssl";
 
 jest.setTimeout(15 * 60 * 1000);
 
 let f: LiveFacility;
-const hubUrl = () => "http://af-proxy-public.af.svc.cluster.local:8000";
+const hubUrl = "http://af-proxy-public.af.svc.cluster.local:8000";
+const b64 = (s: string) => Buffer.from(s, "base64").toString("utf8");
 
 beforeAll(async () => {
+    // Everything but Traefik and the gateways (their own tiers): hub, proxy, notebooks.
     f = await startFacility("dev", { run: (pod) => !/traefik|dask-gateway/.test(pod.spec.containers[0].image) });
     try {
         await waitDeploymentRunning(f, "af", "af-hub");
         await waitDeploymentRunning(f, "af", "af-proxy");
-        await waitFor("the hub's /hub/health through the proxy", async () => (await fetch(`${hubUrl()}/hub/health`)).status === 200, { timeoutMs: 120000, intervalMs: 500 });
+        await waitFor("the hub's /hub/health through the proxy", async () => (await fetch(`${hubUrl}/hub/health`)).status === 200, { timeoutMs: 120000, intervalMs: 500 });
     } catch (err) {
         throw new Error(`${(err as Error).message}\n${deploymentLogs(f, "af", "af-hub")}\n${deploymentLogs(f, "af", "af-proxy")}`);
     }
@@ -27,24 +33,134 @@ afterAll(async () => {
     await f?.stop();
 });
 
-test("a CMS user's spawn: hooks make the session objects, KubeSpawner the pod in af-cms, stop removes them", async () => {
-    const alice = new HubSession(hubUrl(), "alice");
+const hubLog = () => deploymentLogs(f, "af", "af-hub").slice(-6000);
+
+async function startServer(user: HubSession, profile: string): Promise<void> {
+    const start = await user.api("POST", `/users/${user.user}/server`, { profile });
+    if (![201, 202].includes(start.status)) throw new Error(`spawn of ${user.user}: HTTP ${start.status} ${JSON.stringify(start.body)}\n${hubLog()}`);
+    await waitFor(`${user.user}'s server ready`, async () => (await user.api("GET", `/users/${user.user}`)).body.servers?.[""]?.ready === true, {
+        timeoutMs: 180000,
+        intervalMs: 1000,
+    }).catch((err) => {
+        throw new Error(`${err.message}\n${hubLog()}`);
+    });
+}
+
+async function stopServer(user: HubSession): Promise<void> {
+    const stop = await user.api("DELETE", `/users/${user.user}/server`);
+    expect([202, 204]).toContain(stop.status);
+    await waitFor(`${user.user}'s server stopped`, async () => (await user.api("GET", `/users/${user.user}`)).body.servers?.[""] === undefined, { timeoutMs: 120000, intervalMs: 1000 });
+}
+
+const sessionObjects = () => ({
+    secret: f.cp.admin.find("secret", "dask-tls-alice", "af-cms"),
+    service: f.cp.admin.find("service", "dask-alice", "af-cms"),
+    route: f.cp.admin.find("ingressroutetcp.traefik.io", "dask-alice", "af-cms"),
+});
+
+test("a CMS user's spawn: the hooks make the session's Secret, Service and route, KubeSpawner the pod in af-cms; stop removes them", async () => {
+    const alice = new HubSession(hubUrl, "alice");
     try {
         await alice.login();
-        const start = await alice.api("POST", "/users/alice/server", { profile: "cms-coffea" });
-        if (![201, 202].includes(start.status)) throw new Error(`spawn: HTTP ${start.status} ${JSON.stringify(start.body)}\n${deploymentLogs(f, "af", "af-hub").slice(-5000)}`);
-        const ready = await waitFor(
-            "alice's server ready",
-            async () => {
-                const u = await alice.api("GET", "/users/alice");
-                return u.body.servers?.[""]?.ready ? u.body.servers[""] : undefined;
-            },
-            { timeoutMs: 180000, intervalMs: 1000 },
-        ).catch((err) => {
-            throw new Error(`${err.message}\n${deploymentLogs(f, "af", "af-hub").slice(-6000)}`);
+        await startServer(alice, "cms-coffea");
+
+        // The pod: CMS namespace, the profile's image and resources, the pool's pod parts, Running.
+        const pod = f.cp.admin.find("pod", "jupyter-alice", "af-cms");
+        expect(pod.status.phase).toBe("Running");
+        const nb = pod.spec.containers[0];
+        expect(nb.image).toBe("quay.io/jupyterhub/k8s-singleuser-sample:4.4.0");
+        // memoryGiB 2 and memoryLimitGiB 4 of the stack: binary gigabytes, in bytes.
+        expect(nb.resources).toEqual({ requests: { cpu: "1", memory: String(2 * 2 ** 30) }, limits: { cpu: "2", memory: String(4 * 2 ** 30) } });
+        expect(pod.metadata.labels).toMatchObject({ "hepaf.io/group": "cms", "hepaf.io/dask-user": "alice", "hepaf.io/facility": "af" });
+        expect(pod.spec.initContainers.map((c: any) => c.name)).toEqual(["htcondor-tokens"]);
+        expect(nb.volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(["/home/jovyan", "/etc/hepaf/condor", "/etc/hepaf/dask", "/var/run/hepaf/condor/tokens.d"]));
+        expect(Object.fromEntries(nb.env.map((e: any) => [e.name, e.value]))).toMatchObject({ HEPAF_GROUP: "cms", DASK_GATEWAY__PROXY_ADDRESS: "gateway://af.example.org:8786" });
+        // The init container really ran (as the user, from the token Secret): its token is there, mode 0600.
+        const running = f.kubelet.pod("af-cms", "jupyter-alice")!;
+        expect(running.initContainers).toEqual([{ name: "htcondor-tokens", code: 0 }]);
+        const ls = f.kubelet.exec(running, "ls-tokens", ["sh", "-c", "stat -c '%a %u %n' /var/run/hepaf/condor/tokens.d/*"]);
+        await waitFor("ls of the tokens", () => ls.exited());
+        expect(ls.log().trim()).toBe("600 1000 /var/run/hepaf/condor/tokens.d/af-campus");
+
+        // The session objects, made by the hub's hook with the hub's own token.
+        const { secret, service, route } = sessionObjects();
+        expect(secret.type).toBe("kubernetes.io/tls");
+        const cmsCa = f.cp.admin.find("configmap", "hepaf-group-ca", "af-cms").data["ca.crt"];
+        const cert = b64(secret.data["tls.crt"]);
+        expect(opensslVerify(cmsCa, cert, undefined, "sslclient").ok).toBe(true);
+        expect(opensslVerify(f.cp.admin.find("configmap", "hepaf-group-ca", "af-opendata").data["ca.crt"], cert).ok).toBe(false);
+        expect(opensslText(cert)).toMatch(/DNS:alice\.dask\.af\.example\.org/);
+        expect(JSON.parse(b64(secret.data["session.yaml"]))).toEqual({ jobqueue: { htcondor: { "scheduler-options": { contact_address: "tls://alice.dask.af.example.org:8786" } } } });
+        expect(service.spec.selector).toEqual({ "hepaf.io/dask-user": "alice" });
+        expect(route.metadata.labels["hepaf.io/traefik"]).toBe("af-edge");
+        expect(route.spec).toEqual({
+            entryPoints: ["dask"],
+            routes: [{ match: "HostSNI(`alice.dask.af.example.org`)", services: [{ name: "dask-alice", port: 8786 }] }],
+            tls: { passthrough: true },
         });
-        expect(ready.ready).toBe(true);
+        // The Service finds the notebook pod (the endpoints controller says so).
+        await waitFor("the session Service's endpoint", () => {
+            const slices = f.cp.admin.json<{ items: any[] }>(["get", "endpointslices", "-n", "af-cms", "-l", "kubernetes.io/service-name=dask-alice"]).items;
+            return slices.some((s) => (s.endpoints ?? []).some((e: any) => e.addresses.includes(pod.status.podIP)));
+        });
+
+        await stopServer(alice);
+        await waitFor("the notebook pod gone", () => f.cp.admin.find("pod", "jupyter-alice", "af-cms") === undefined, { timeoutMs: 60000 });
+        expect(sessionObjects()).toEqual({ secret: undefined, service: undefined, route: undefined });
+
+        // Objects a crashed hub left behind are replaced at the next spawn.
+        f.cp.admin.ok(["create", "secret", "generic", "dask-tls-alice", "-n", "af-cms", "--from-literal=tls.crt=stale"]);
+        await startServer(alice, "cms-coffea");
+        expect(opensslVerify(cmsCa, b64(sessionObjects().secret.data["tls.crt"]), undefined, "sslclient").ok).toBe(true);
+        await stopServer(alice);
     } finally {
         await alice.close();
     }
+});
+
+test("an open-data user cannot have a CMS profile, and gets no CMS objects", async () => {
+    const bob = new HubSession(hubUrl, "bob");
+    try {
+        await bob.login();
+        const start = await bob.api("POST", "/users/bob/server", { profile: "cms-coffea" });
+        // Refused at once, or the spawn fails: either way no server and nothing in af-cms.
+        if ([201, 202].includes(start.status)) {
+            await waitFor("bob's failed spawn to end", async () => (await bob.api("GET", "/users/bob")).body.servers?.[""] === undefined, { timeoutMs: 60000 });
+        } else {
+            expect(start.status).toBeGreaterThanOrEqual(400);
+        }
+        expect(hubLog()).toMatch(/No such profile: cms-coffea\. Options include: opendata-default/);
+        expect((await bob.api("GET", "/users/bob")).body.servers?.[""]).toBeUndefined();
+        expect(f.cp.admin.json<{ items: any[] }>(["get", "pods,services,secrets", "-n", "af-cms", "-l", "hepaf.io/dask-user=bob"]).items).toEqual([]);
+    } finally {
+        await bob.close();
+    }
+});
+
+test("the hooks in the hub's container, with its own token: a repeated spawn replaces, a user of no group gets nothing", async () => {
+    const hub = f.kubelet.running().find((p) => p.namespace === "af" && p.name.startsWith("af-hub-"))!;
+    const run = async (args: Record<string, string>) => {
+        const p = f.kubelet.exec(hub, `hooks-${args.action}`, ["python3", path.join(ROOT, "test", "python", "dask_sessions_live.py"), JSON.stringify(args)]);
+        const st = await waitFor("the hook driver", () => p.exited(), { timeoutMs: 60000 });
+        if (st.code !== 0) throw new Error(`hook driver exited ${st.code}:\n${p.log()}`);
+        return JSON.parse(p.log().trim().split("\n").pop()!);
+    };
+    expect(await run({ user: "dave@example.org", group: "cms", action: "spawn" })).toEqual({ first: "dave-example-org-d907f26339", again: "dave-example-org-d907f26339", nobody: null });
+    const route = f.cp.admin.find("ingressroutetcp.traefik.io", "dask-dave-example-org-d907f26339", "af-cms");
+    expect(route.spec.routes[0].match).toBe("HostSNI(`dave-example-org-d907f26339.dask.af.example.org`)");
+    // dave's three objects exist; the user of no group got nothing anywhere.
+    const labelled = (user: string) =>
+        f.cp.admin
+            .json<{ items: any[] }>(["get", "pods,services,secrets,ingressroutetcps.traefik.io", "-A", "-l", `hepaf.io/dask-user=${user}`])
+            .items.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)
+            .sort();
+    expect(labelled("nobody-dave-example-org-a3145e591c")).toEqual([]);
+    expect(labelled("dave-example-org-d907f26339")).toEqual([
+        "IngressRouteTCP/af-cms/dask-dave-example-org-d907f26339",
+        "Secret/af-cms/dask-tls-dave-example-org-d907f26339",
+        "Service/af-cms/dask-dave-example-org-d907f26339",
+    ]);
+    expect(await run({ user: "dave@example.org", group: "cms", action: "stop" })).toEqual({ stopped: "dave-example-org-d907f26339" });
+    expect(f.cp.admin.find("ingressroutetcp.traefik.io", "dask-dave-example-org-d907f26339", "af-cms")).toBeUndefined();
+    expect(f.cp.admin.find("secret", "dask-tls-dave-example-org-d907f26339", "af-cms")).toBeUndefined();
 });

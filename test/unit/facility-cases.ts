@@ -82,6 +82,8 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
             const cmsValues = hubValues.groups.find((g: any) => g.name === "cms");
             expect(cmsValues.pod.env.CONDOR_CONFIG).toMatch(/condor_config$/);
             expect(cmsValues.pod.initContainers.map((c: any) => c.name)).toEqual(["htcondor-tokens"]);
+            // The token copies belong to the user the hub runs notebooks as.
+            expect(cmsValues.pod.initContainers[0].securityContext.runAsUser).toBe(hubValues.spawner.uid);
             expect(Object.keys(hubValues.daskSessions.groups).sort()).toEqual(["cms", "opendata"]);
             expect(hubValues.daskSessions.contactAddressTemplate).toContain("dask.af.example.org:8786");
             const condorConfigs = objs().filter((o) => o.kind === "ConfigMap" && (o.data as any)?.condor_config);

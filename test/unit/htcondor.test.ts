@@ -116,7 +116,9 @@ describe("HTCondorPool, external, minted tokens", () => {
         ]);
         const init = client.initContainers[0] as any;
         expect(init.command.join(" ")).toContain("install -m 0600");
-        expect(init.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+        // It runs as the notebook's user (KubeSpawner sets that on the notebook container only),
+        // so the token copies are that user's and a root image is not refused for runAsNonRoot.
+        expect(init.securityContext).toMatchObject({ runAsUser: 1000, runAsNonRoot: true, allowPrivilegeEscalation: false });
         expect((client.volumes as any[]).find((v) => v.name === "htcondor-tokens").emptyDir).toEqual({ medium: "Memory", sizeLimit: "1Mi" });
         // The pod parts validate as a pod.
         validateAll([{ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: {

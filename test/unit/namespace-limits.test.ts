@@ -27,7 +27,7 @@ describe("group namespaces admit the group's notebooks", () => {
     test("a profile with a guarantee and no limit is limited to its guarantee (the LimitRange default would undercut it)", async () => {
         const af = facility([{ name: "big", image: "example/coffea:1", cpuGuarantee: "3", memoryGuarantee: "12Gi" }]);
         await settled(mocks);
-        const values = JSON.parse(k8sObjects(mocks.resources).find((o) => o.kind === "ConfigMap" && o.metadata.name === "af-hub-config")!.data["values.json"]);
+        const values = JSON.parse((k8sObjects(mocks.resources).find((o) => o.kind === "ConfigMap" && o.metadata.name === "af-hub-config")!.data as any)["values.json"]);
         const profile = values.groups.find((g: any) => g.name === "cms").profiles[0];
         expect(profile).toMatchObject({ cpuGuarantee: 3, cpuLimit: 3, memoryGuarantee: 12 * 2 ** 30, memoryLimit: 12 * 2 ** 30 });
         const lr = k8sObjects(mocks.resources).find((o) => o.kind === "LimitRange" && o.metadata.namespace === "af-cms") as any;

@@ -91,11 +91,17 @@ export interface ContainerUser {
     noNewPrivileges: boolean;
 }
 
-/** Resolves runAsUser, runAsGroup, fsGroup/supplementalGroups and capabilities. */
-export function containerUser(pod: any, container: any): ContainerUser {
+/**
+ * Resolves runAsUser (else the image's user), runAsGroup, fsGroup/supplementalGroups and
+ * capabilities, and refuses what the kubelet refuses: runAsNonRoot with a user of 0.
+ */
+export function containerUser(pod: any, container: any, imageUser: number): ContainerUser {
     const ps = pod.spec.securityContext ?? {};
     const cs = container.securityContext ?? {};
-    const uid = cs.runAsUser ?? ps.runAsUser ?? 0;
+    const uid = cs.runAsUser ?? ps.runAsUser ?? imageUser;
+    if ((cs.runAsNonRoot ?? ps.runAsNonRoot) && uid === 0) {
+        throw new Error(`container has runAsNonRoot and image will run as root (pod: "${pod.metadata.name}", container: ${container.name})`);
+    }
     const gid = cs.runAsGroup ?? ps.runAsGroup ?? 0;
     const groups = [...(ps.fsGroup !== undefined ? [ps.fsGroup] : []), ...(ps.supplementalGroups ?? [])];
     return {

@@ -29,18 +29,21 @@ export interface ImageRule {
     entrypoint: string[];
     /** Directories put first on PATH: where the image's programs are here. */
     path: string[];
+    /** The image's own user (its USER), which runs it unless the pod says otherwise. */
+    user: number;
 }
 
 /** The images of the facility that the double can run, and with what. */
 export function imageRules(t: Tools): ImageRule[] {
     const venv = [t.venvBin];
     return [
-        { name: "Traefik built from the Go module proxy", match: /(^|\/)traefik:v\d/, entrypoint: [t.traefik], path: [] },
-        { name: "JupyterHub from the venv", match: /\/k8s-hub:/, entrypoint: ["jupyterhub"], path: venv },
-        { name: "configurable-http-proxy from npm", match: /\/configurable-http-proxy:/, entrypoint: ["configurable-http-proxy"], path: [path.dirname(t.chp)] },
-        { name: "dask-gateway-server from the venv", match: /\/dask-gateway-server:/, entrypoint: ["dask-gateway-server"], path: venv },
-        { name: "dask and dask-gateway from the venv", match: /\/dask-gateway:/, entrypoint: [], path: venv },
-        { name: "jupyterhub-singleuser from the venv", match: /\/k8s-singleuser-sample:/, entrypoint: ["jupyterhub-singleuser"], path: venv },
+        { name: "Traefik built from the Go module proxy", match: /(^|\/)traefik:v\d/, entrypoint: [t.traefik], path: [], user: 0 },
+        { name: "JupyterHub from the venv", match: /\/k8s-hub:/, entrypoint: ["jupyterhub"], path: venv, user: 1000 },
+        { name: "configurable-http-proxy from npm", match: /\/configurable-http-proxy:/, entrypoint: ["configurable-http-proxy"], path: [path.dirname(t.chp)], user: 65534 },
+        { name: "dask-gateway-server from the venv", match: /\/dask-gateway-server:/, entrypoint: ["dask-gateway-server"], path: venv, user: 1000 },
+        { name: "dask and dask-gateway from the venv", match: /\/dask-gateway:/, entrypoint: [], path: venv, user: 1000 },
+        { name: "jupyterhub-singleuser from the venv", match: /\/k8s-singleuser-sample:/, entrypoint: ["jupyterhub-singleuser"], path: venv, user: 1000 },
+        { name: "the machine's shell and coreutils", match: /(^|\/)busybox:/, entrypoint: ["sh"], path: [], user: 0 },
     ];
 }
 
@@ -256,7 +259,7 @@ export class KubeletDouble {
             });
             const env = await containerEnv(this.api, pod, c, base);
             env.PATH = [...rule.path, env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"].join(":");
-            const user = containerUser(pod, c);
+            const user = containerUser(pod, c, rule.user);
             env.HOME = env.HOME ?? (user.uid === 0 ? "/root" : "/tmp");
             const argv = commandLine(c, rule.entrypoint, env);
             return { name: c.name, root, env, argv, user, workingDir: c.workingDir ?? "/" };

@@ -29,7 +29,9 @@ echo 1 >/proc/sys/net/ipv4/ip_forward
 mount -t tmpfs -o mode=0755 hepaf-live-run /run
 mkdir -p /run/netns /run/hepaf-live
 hosts=/run/hepaf-live/hosts
-printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n10.200.0.1\thepaf-live-node\n' >"$hosts"
+# The machine's own name resolves (as on any host): programs that look it up (HTCondor's
+# bindings do at import) would otherwise wait for a DNS server that is not there.
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n10.200.0.1\thepaf-live-node %s\n' "$(hostname)" >"$hosts"
 mount --bind "$hosts" /etc/hosts
 export HEPAF_LIVE_HOSTS="$hosts" HEPAF_LIVE_NODE_IP=10.200.0.1
 # Nothing in here may talk to a proxy of the machine's.

@@ -13,6 +13,9 @@ JupyterHub calls this module at spawn and at stop (from jupyterhub_config.py):
     async def post_stop_hook(spawner):
         await on_stop(spawner, settings, api)
 
+    def modify_pod_hook(spawner, pod):
+        return wire_pod(spawner, pod, settings)
+
 At spawn, for a user who belongs to one of the configured groups (JupyterHub group names,
 first match in settings order), it
 
@@ -26,8 +29,9 @@ first match in settings order), it
    shared Dask entrypoint, with the Traefik route labels);
    The Secret also holds ``session.yaml``: Dask config (JSON, which is YAML) setting
    ``jobqueue.htcondor.scheduler-options.contact_address`` to ``tls://<escaped>.dask.<domain>:<port>``;
-4. adds to the spawner: the pod label the Service selects, the Secret's volume mounted twice
-   (TLS files; ``session.yaml`` alone) and ``DASK_CONFIG`` pointing at the latter.
+4. (:func:`wire_pod`, KubeSpawner's ``modify_pod_hook``, on the pod manifest after the profile
+   is applied) adds the pod label the Service selects, the Secret's volume mounted twice (TLS
+   files; ``session.yaml`` alone) and ``DASK_CONFIG`` pointing at the latter.
 
 At stop it deletes the three objects. Objects left by a crashed hub are replaced at next spawn.
 
@@ -289,7 +293,7 @@ async def _create_or_replace(api: KubeApi, obj: Mapping[str, Any]) -> None:
 
 
 async def on_spawn(spawner: Any, settings: Settings, api: KubeApi) -> Optional[str]:
-    """Issues the certificate, creates the session's objects and wires the pod. Returns the escaped name, or None when the user has no group here."""
+    """Issues the certificate and creates the session's objects (:func:`wire_pod` wires the pod). Returns the escaped name, or None when the user has no group here."""
     group = user_group(spawner, settings)
     if group is None:
         return None
@@ -302,20 +306,42 @@ async def on_spawn(spawner: Any, settings: Settings, api: KubeApi) -> Optional[s
     for obj in session_objects(settings, group, escaped, cert_pem, key_pem, ca_pem):
         await _create_or_replace(api, obj)
 
+    return escaped
+
+
+def wire_pod(spawner: Any, pod: Any, settings: Settings) -> Any:
+    """Adds the session to the user's pod manifest (KubeSpawner's ``modify_pod_hook``): the label
+    the Service selects, the Secret mounted twice (TLS files; ``session.yaml`` alone) on the
+    notebook container, and ``DASK_CONFIG`` pointing at the latter. Returns the pod.
+
+    This runs on the pod itself, after KubeSpawner has applied the chosen profile: a profile's
+    ``kubespawner_override`` replaces the spawner's volumes, mounts and environment, so what a
+    ``pre_spawn_hook`` put on the spawner would be lost (seen with a real hub and API server).
+    ``pod`` is KubeSpawner's V1Pod; entries added are plain dicts, which its client serializes.
+    """
+    if user_group(spawner, settings) is None:
+        return pod
+    escaped = escape_username(spawner.user.name)
     names = object_names(escaped)
-    spawner.extra_labels = {**(spawner.extra_labels or {}), USER_LABEL: escaped}
     ours = {"dask-tls", "dask-session"}
-    spawner.volumes = [v for v in (spawner.volumes or []) if v.get("name") not in ours] + [
+    pod.metadata.labels = {**(pod.metadata.labels or {}), USER_LABEL: escaped}
+    pod.spec.volumes = [v for v in (pod.spec.volumes or []) if _name(v) not in ours] + [
         {"name": "dask-tls", "secret": {"secretName": names["secret"], "defaultMode": 0o440}},
         {"name": "dask-session", "secret": {"secretName": names["secret"], "defaultMode": 0o444,
                                             "items": [{"key": settings.session_config_file, "path": settings.session_config_file}]}},
     ]
-    spawner.volume_mounts = [m for m in (spawner.volume_mounts or []) if m.get("name") not in ours] + [
+    notebook = pod.spec.containers[0]
+    notebook.volume_mounts = [m for m in (notebook.volume_mounts or []) if _name(m) not in ours] + [
         {"name": "dask-tls", "mountPath": settings.tls_mount_path, "readOnly": True},
         {"name": "dask-session", "mountPath": settings.session_config_dir, "readOnly": True},
     ]
-    spawner.environment = {**(spawner.environment or {}), "DASK_CONFIG": settings.session_config_dir}
-    return escaped
+    notebook.env = [e for e in (notebook.env or []) if _name(e) != "DASK_CONFIG"] + [{"name": "DASK_CONFIG", "value": settings.session_config_dir}]
+    return pod
+
+
+def _name(entry: Any) -> Optional[str]:
+    """The name of a volume, mount or env entry, model object or dict."""
+    return entry.get("name") if isinstance(entry, Mapping) else getattr(entry, "name", None)
 
 
 async def on_stop(spawner: Any, settings: Settings, api: KubeApi) -> Optional[str]:

@@ -285,8 +285,13 @@ if values.get("daskSessions"):
     async def stop_dask_session(spawner):
         await dask_sessions.on_stop(spawner, session_settings, session_api)
 
+    def wire_dask_session(spawner, pod):
+        # On the pod manifest, after the profile's overrides (which replace volumes and env).
+        return dask_sessions.wire_pod(spawner, pod, session_settings)
+
     c.KubeSpawner.pre_spawn_hook = spawn_with_dask_session
     c.KubeSpawner.post_stop_hook = stop_dask_session
+    c.KubeSpawner.modify_pod_hook = wire_dask_session
 
 
 # --- services, roles, culler ---------------------------------------------------------------

@@ -1,8 +1,12 @@
 /**
- * Least privilege for the kubernetescrd provider: read the Traefik CRDs, the Services and
- * EndpointSlices routes point at, and the Secrets TLS options name, in the watched namespaces
- * only (a Role per namespace, no ClusterRole). The upstream example grants more (nodes,
- * ingresses, pods for OpenTelemetry); the CRD provider alone needs none of it.
+ * Least privilege for the kubernetescrd provider (v3.6): read the Traefik CRDs, the Services
+ * and EndpointSlices routes point at, the Secrets TLS options name and the ConfigMaps a
+ * ServersTransport's root CAs may name, in the watched namespaces only (a Role per namespace,
+ * no ClusterRole). The provider starts an informer for each of these and serves no route until
+ * all have synced, so a missing one stops every route (seen with real Traefik: ConfigMaps).
+ * The upstream example grants more (nodes, ingresses, pods for OpenTelemetry); nodes are read
+ * only for NodePortLB services, which the static config turns off
+ * (`disableClusterScopeResources`).
  */
 
 /** One RBAC rule. */
@@ -30,7 +34,7 @@ export const TRAEFIK_CRD_RESOURCES = [
 export function providerRules(): PolicyRule[] {
     const read = ["get", "list", "watch"];
     return [
-        { apiGroups: [""], resources: ["services", "secrets"], verbs: read },
+        { apiGroups: [""], resources: ["services", "secrets", "configmaps"], verbs: read },
         { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
         { apiGroups: ["traefik.io"], resources: TRAEFIK_CRD_RESOURCES, verbs: read },
     ];

@@ -42,6 +42,8 @@ export function staticConfig(input: StaticConfigInput): Record<string, unknown> 
                 labelSelector: input.labelSelector,
                 allowCrossNamespace: false,
                 allowExternalNameServices: false,
+                // No cluster-wide reads (nodes, for NodePortLB services only): Roles suffice.
+                disableClusterScopeResources: true,
             },
         },
         ping: { entryPoint: PING_ENTRYPOINT.name },

@@ -163,19 +163,21 @@ describe("hub module at spawn and stop, against a fake Kubernetes API", () => {
         expect(opensslVerify(opensslMakeCa("other group").certPem, cert).ok).toBe(false);
     });
 
-    test("wires the pod: label, TLS volume and mount, contact address", () => {
-        expect(out.spawner).toEqual({
-            extra_labels: { keep: "me", "hepaf.io/dask-user": "alice-3bc5106297" },
-            volumes: [
-                { name: "dask-tls", secret: { secretName: "dask-tls-alice-3bc5106297", defaultMode: 0o440 } },
-                { name: "dask-session", secret: { secretName: "dask-tls-alice-3bc5106297", defaultMode: 0o444, items: [{ key: "session.yaml", path: "session.yaml" }] } },
-            ],
-            volume_mounts: [
-                { name: "dask-tls", mountPath: "/etc/hepaf/dask-tls", readOnly: true },
-                { name: "dask-session", mountPath: "/etc/hepaf/dask-session", readOnly: true },
-            ],
-            environment: { A: "1", DASK_CONFIG: "/etc/hepaf/dask-session" },
-        });
+    test("wires the pod manifest after the profile: label, TLS volume and mount, contact address, the profile's own kept", () => {
+        expect(out.pod.labels).toMatchObject({ keep: "me", "hepaf.io/dask-user": "alice-3bc5106297" });
+        expect(out.pod.volumes).toEqual([
+            { name: "home", emptyDir: {} },
+            { name: "dask-tls", secret: { secretName: "dask-tls-alice-3bc5106297", defaultMode: 0o440 } },
+            { name: "dask-session", secret: { secretName: "dask-tls-alice-3bc5106297", defaultMode: 0o444, items: [{ key: "session.yaml", path: "session.yaml" }] } },
+        ]);
+        expect(out.pod.volumeMounts).toEqual([
+            { name: "home", mountPath: "/home/jovyan" },
+            { name: "dask-tls", mountPath: "/etc/hepaf/dask-tls", readOnly: true },
+            { name: "dask-session", mountPath: "/etc/hepaf/dask-session", readOnly: true },
+        ]);
+        expect(out.pod.env).toEqual(expect.arrayContaining([{ name: "A", value: "1" }, { name: "DASK_CONFIG", value: "/etc/hepaf/dask-session" }]));
+        // A user of no group: the pod is left as it was.
+        expect(JSON.stringify(out.outsiderPod)).not.toContain("dask-tls");
     });
 
     test("replaces leftovers at a second spawn and removes everything at stop", () => {

@@ -287,7 +287,7 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         expect(out.users["gh-user"].settings).toMatchObject({ storage_pvc_ensure: false, volumes: [], volume_mounts: [] });
         expect(out.users["gh-user"].loaded).toMatchObject({ namespace: "af-cms" });
         // HTCondor sessions: the htcondor module is imported and its hooks wrap the group check.
-        expect(out.users["gh-user"].settings).toMatchObject({ pre_spawn_hook: "spawn_with_dask_session", post_stop_hook: "stop_dask_session" });
+        expect(out.users["gh-user"].settings).toMatchObject({ pre_spawn_hook: "spawn_with_dask_session", post_stop_hook: "stop_dask_session", modify_pod_hook: "wire_dask_session" });
         expect(out.users.nobody.pre_spawn_hook).toBe("refused: user nobody is in no group of this facility; ask an admin for access");
     });
 

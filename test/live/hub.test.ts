@@ -73,8 +73,15 @@ test("a CMS user's spawn: the hooks make the session's Secret, Service and route
         expect(nb.resources).toEqual({ requests: { cpu: "1", memory: String(2 * 2 ** 30) }, limits: { cpu: "2", memory: String(4 * 2 ** 30) } });
         expect(pod.metadata.labels).toMatchObject({ "hepaf.io/group": "cms", "hepaf.io/dask-user": "alice", "hepaf.io/facility": "af" });
         expect(pod.spec.initContainers.map((c: any) => c.name)).toEqual(["htcondor-tokens"]);
-        expect(nb.volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(["/home/jovyan", "/etc/hepaf/condor", "/etc/hepaf/dask", "/var/run/hepaf/condor/tokens.d"]));
-        expect(Object.fromEntries(nb.env.map((e: any) => [e.name, e.value]))).toMatchObject({ HEPAF_GROUP: "cms", DASK_GATEWAY__PROXY_ADDRESS: "gateway://af.example.org:8786" });
+        // The profile's and the pool's parts, and the session's (after the profile's overrides).
+        expect(nb.volumeMounts.map((m: any) => m.mountPath)).toEqual(
+            expect.arrayContaining(["/home/jovyan", "/etc/hepaf/condor", "/etc/hepaf/dask", "/var/run/hepaf/condor/tokens.d", "/etc/hepaf/dask-tls", "/etc/hepaf/dask-session"]),
+        );
+        expect(Object.fromEntries(nb.env.map((e: any) => [e.name, e.value]))).toMatchObject({
+            HEPAF_GROUP: "cms",
+            DASK_GATEWAY__PROXY_ADDRESS: "gateway://af.example.org:8786",
+            DASK_CONFIG: "/etc/hepaf/dask-session",
+        });
         // The init container really ran (as the user, from the token Secret): its token is there, mode 0600.
         const running = f.kubelet.pod("af-cms", "jupyter-alice")!;
         expect(running.initContainers).toEqual([{ name: "htcondor-tokens", code: 0 }]);

@@ -40,6 +40,7 @@ const ALLOWED: Record<string, Ask[]> = {
         ...all(["get", "list", "watch"], "services", ns, "kubernetescrd: route backends"),
         ...all(["list", "watch"], "endpointslices.discovery.k8s.io", ns, "kubernetescrd: backend addresses"),
         ...all(["get", "list", "watch"], "secrets", ns, "kubernetescrd: TLS certificates of TLSStore/TLSOption"),
+        ...all(["get", "list", "watch"], "configmaps", ns, "kubernetescrd: root CAs of ServersTransports (an informer it waits for)"),
         ...["ingressroutes", "ingressroutetcps", "middlewares", "tlsstores", "tlsoptions", "serverstransports", "serverstransporttcps", "traefikservices", "middlewaretcps", "ingressrouteudps"].flatMap((r) =>
             all(["get", "list", "watch"], `${r}.traefik.io`, ns, "kubernetescrd: dynamic configuration"),
         ),
@@ -112,6 +113,7 @@ function denied(sa: string): Ask[] {
                 { verb: "list", resource: "pods", ns, why: "not needed by the CRD provider" },
             ]),
             { verb: "list", resource: "services", why: "only the watched namespaces" },
+            { verb: "list", resource: "nodes", why: "cluster scope is off (disableClusterScopeResources)" },
             { verb: "list", resource: "ingressroutetcps.traefik.io", ns: "default", why: "an unwatched namespace" },
         ];
     }

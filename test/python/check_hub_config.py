@@ -181,6 +181,7 @@ async def main(config_path, scenario_path):
             "automount_service_account_token": spawner.automount_service_account_token,
             "pre_spawn_hook": getattr(spawner.pre_spawn_hook, "__name__", None),
             "post_stop_hook": getattr(spawner.post_stop_hook, "__name__", None),
+            "modify_pod_hook": getattr(spawner.modify_pod_hook, "__name__", None),
         }
         out["users"][case["name"]] = result
 

@@ -1,0 +1,131 @@
+/**
+ * Real Traefik at the front door: the facility's Traefik pods run (kubelet double) with exactly
+ * the static config the component renders, read their routes from the API server with their own
+ * ServiceAccount token, and carry HTTPS to the hub and every Dask connection, by SNI and still
+ * encrypted, through the one Dask port.
+ */
+import * as path from "path";
+import { Agent, fetch as undiciFetch } from "undici";
+import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning } from "./harness/facility";
+import { HubSession } from "./harness/hub-client";
+import { RunningPod } from "./harness/kubelet-double";
+import { Proc, startProcess, waitFor } from "./harness/processes";
+import { ROOT } from "./harness/tools";
+
+jest.setTimeout(15 * 60 * 1000);
+
+let f: LiveFacility;
+let rootCa: string;
+
+beforeAll(async () => {
+    // The site's DNS has a wildcard *.dask.<domain> for the load balancer; the hosts file lists the names used.
+    const names = ["alice", "bob", "mallory"].map((u) => `${u}.dask.af.example.org`);
+    f = await startFacility("dev", { names, run: (pod) => !/dask-gateway/.test(pod.spec.containers[0].image) });
+    try {
+        await waitDeploymentRunning(f, "af", "af-edge");
+        await waitDeploymentRunning(f, "af", "af-hub");
+        await waitDeploymentRunning(f, "af", "af-proxy");
+    } catch (err) {
+        throw new Error(`${(err as Error).message}\n${deploymentLogs(f, "af", "af-edge")}`);
+    }
+    rootCa = f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"];
+});
+afterAll(async () => {
+    await f?.stop();
+});
+
+/** Traefik's log lines (JSON) at a level. */
+const traefikLines = (level: string) =>
+    f.kubelet
+        .running()
+        .filter((p) => p.name.startsWith("af-edge-"))
+        .flatMap((p) => p.containers[0].proc.log().split("\n"))
+        .filter((l) => l.trim())
+        .map((l) => {
+            try {
+                return JSON.parse(l);
+            } catch {
+                return { level: "unparsed", message: l };
+            }
+        })
+        .filter((e) => e.level === level);
+
+test("HTTPS for the hub through the websecure entrypoint, with the facility's certificate; HTTP redirects", async () => {
+    const dispatcher = new Agent({ connect: { ca: rootCa } });
+    try {
+        const health = await waitFor(
+            "https://af.example.org/hub/health",
+            async () => {
+                const r = await undiciFetch("https://af.example.org/hub/health", { dispatcher });
+                return r.status === 200 ? r : undefined;
+            },
+            { timeoutMs: 120000, intervalMs: 500 },
+        ).catch((err) => {
+            throw new Error(`${err.message}\n${deploymentLogs(f, "af", "af-edge").slice(-4000)}`);
+        });
+        expect(health.status).toBe(200);
+        const plain = await undiciFetch("http://af.example.org/hub/", { redirect: "manual" });
+        expect(plain.status).toBe(301); // a permanent redirect (GET)
+        expect(plain.headers.get("location")).toBe("https://af.example.org/hub/");
+    } finally {
+        await dispatcher.close();
+    }
+    expect(traefikLines("error")).toEqual([]);
+});
+
+describe("every Dask connection through the one Traefik port, by SNI, still encrypted", () => {
+    const py = (name: string) => path.join(ROOT, "test", "python", "live", name);
+    const alice = () => sessions.alice;
+    const sessions: Record<string, { hub: HubSession; pod: RunningPod; scheduler: Proc; jobScript: string; tls: { ca: string; cert: string; key: string } }> = {};
+
+    /** Spawns `user`'s server with `profile` and starts its session scheduler in the notebook pod. */
+    async function session(user: string, group: string, profile: string, workers: number) {
+        const hub = new HubSession("https://af.example.org", user, { ca: rootCa });
+        await hub.login();
+        const start = await hub.api("POST", `/users/${user}/server`, { profile });
+        expect([201, 202]).toContain(start.status);
+        await waitFor(`${user}'s server ready`, async () => (await hub.api("GET", `/users/${user}`)).body.servers?.[""]?.ready === true, { timeoutMs: 180000, intervalMs: 1000 });
+        const pod = await f.kubelet.waitFor(`${user}'s notebook`, (p) => p.namespace === `af-${group}` && p.name === `jupyter-${user}`);
+        const scheduler = f.kubelet.exec(pod, `${user}-session`, ["python3", py("session_scheduler.py"), String(workers)]);
+        const first = await waitFor(`${user}'s session scheduler`, () => jsonLines(scheduler)[0], { watch: [scheduler], timeoutMs: 120000 });
+        const root = pod.containers[0].root;
+        const tls = { ca: `${root}/etc/hepaf/dask-tls/ca.crt`, cert: `${root}/etc/hepaf/dask-tls/tls.crt`, key: `${root}/etc/hepaf/dask-tls/tls.key` };
+        sessions[user] = { hub, pod, scheduler, jobScript: first.jobScript, tls };
+    }
+
+    afterAll(async () => {
+        for (const s of Object.values(sessions)) await s.hub.close();
+    });
+
+    test("a CMS session's scheduler at tls://alice.dask.af.example.org:8786: a worker started as the HTCondor job would be, and a client, join by SNI and compute", async () => {
+        await session("alice", "cms", "cms-coffea", 1);
+        // The batch node: the job exactly as dask-jobqueue wrote it, its TLS files transferred.
+        const worker = startProcess(path.join(f.cp.dir, "batch"), "alice-worker-job", f.tools.python, [
+            py("batch_node.py"),
+            JSON.stringify({ jobScript: alice().jobScript, submitRoot: alice().pod.containers[0].root, sandbox: path.join(f.cp.dir, "batch", "job-1"), env: { PATH: `${f.tools.venvBin}:/usr/bin:/bin` } }),
+        ]);
+        const argv: string[] = (await waitFor("the job's argv", () => jsonLines(worker)[0], { watch: [worker] })).argv;
+        expect(argv.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+        expect(argv[2]).toMatch(/^python3 -m distributed\.cli\.dask_worker tls:\/\/alice\.dask\.af\.example\.org:8786 .*--tls-ca-file ca\.crt --tls-cert tls\.crt --tls-key tls\.key/);
+        const done = await waitFor("the session's computation", () => jsonLines(alice().scheduler)[1], { watch: [alice().scheduler, worker], timeoutMs: 300000 });
+        expect(done).toEqual({ workers: 1, result: 499500 });
+        // A client outside the cluster, with the user's certificate, through the same port.
+        expect(await connect("tls://alice.dask.af.example.org:8786", alice().tls)).toEqual({ result: 45, workers: 1 });
+    });
+});
+
+/** The JSON lines a process printed so far. */
+function jsonLines(p: Proc): any[] {
+    return p
+        .log()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l));
+}
+
+/** A real Dask client (in the tier's namespace: outside the cluster) connecting to `address`. */
+async function connect(address: string, tls: { ca: string; cert: string; key: string }): Promise<any> {
+    const p = startProcess(path.join(f.cp.dir, "clients"), `client-${Date.now()}`, f.tools.python, [path.join(ROOT, "test", "python", "live", "dask_connect.py"), JSON.stringify({ address, ...tls, timeout: 20 })]);
+    await waitFor(`the client of ${address}`, () => p.exited(), { timeoutMs: 120000 });
+    return jsonLines(p).pop();
+}

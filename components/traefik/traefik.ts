@@ -369,7 +369,12 @@ export class Traefik extends pulumi.ComponentResource {
             inNs,
         );
 
-        this.registerOutputs({ entrypoints: this.entrypoints, serviceName: this.serviceName, address: this.address });
+        // The CRDs are among the outputs: CRDs from a URL are declared once downloaded, and
+        // the component is complete (for the engine and under mocks) only when they are.
+        this.registerOutputs({
+            entrypoints: this.entrypoints, serviceName: this.serviceName, address: this.address,
+            crds: this.crdResources.apply((crds) => crds.length),
+        });
     }
 
     /**

@@ -32,7 +32,7 @@ test("a facility of two groups: namespaces, CA tree, trust bundles and one front
         ],
         traefik: { crds: { source: "none" }, service: { loadBalancerIP: "203.0.113.10" } },
     });
-    await settled(mocks);
+    await settled();
     const objs = k8sObjects(mocks.resources);
     validateAll(objs, new CrdValidator([...traefikCrds(), daskClusterCrdDocument()]));
     expect(objs.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name).sort()).toEqual(["af", "af-cms", "af-opendata"]);
@@ -117,6 +117,6 @@ test("bad facility input names the argument and declares nothing", async () => {
     expect(
         errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub, groups: [{ name: "cms", gateway: { limits: { maxWorkers: 0 } } }] })),
     ).toMatch(/maxWorkers/);
-    await settled(mocks);
+    await settled();
     expect(mocks.resources).toHaveLength(0);
 });

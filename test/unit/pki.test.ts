@@ -164,7 +164,7 @@ describe("publishing to Kubernetes", () => {
         group.toSecret({ namespace: "af-cms", name: "cms-ca" });
         group.trustBundle({ namespace: "af-cms", name: "cms-trust" });
         root.trustBundle({ namespace: "af", name: "root-trust" });
-        await settled(mocks);
+        await settled();
         const objects = k8sObjects(mocks.resources);
         validateAll(objects, new CrdValidator([]));
 
@@ -207,10 +207,10 @@ describe("bad leaf input", () => {
 
     test("nothing is registered for a rejected leaf", async () => {
         const root = new CertificateAuthority("clean-root");
-        await settled(mocks);
+        await settled();
         const before = mocks.resources.length;
         errorOf(() => root.issue("rejected", { usages: ["server"], dnsNames: ["-bad.example.org"] }));
-        await settled(mocks);
+        await settled();
         expect(mocks.resources.length).toBe(before);
     });
 });

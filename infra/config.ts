@@ -37,8 +37,11 @@ export function rawStackConfig(all: Record<string, string>): Record<string, unkn
             if (nearest(namespace, ["hepaf"])) problems.push(`${fullKey} is not a setting of this project; did you mean "hepaf:${key}"?`);
             continue;
         }
+        // Structured values come as JSON text. A text setting keeps its text, unless it is a
+        // list or mapping written where text belongs (then the schema refuses it).
         const declared = (stackConfigSchema.properties as Record<string, { type?: string }>)[key];
-        raw[key] = declared?.type === "string" ? value : parseJson(value);
+        const parsed = parseJson(value);
+        raw[key] = declared?.type === "string" && (parsed === null || typeof parsed !== "object") ? value : parsed;
     }
     if (problems.length > 0) throw new StackConfigError(problems);
     return raw;

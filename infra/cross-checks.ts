@@ -48,6 +48,9 @@ export function crossCheck(raw: Record<string, any>): string[] {
     if ((loginType === "generic-oauth" || loginType === "github") && !raw.hubClientSecret) {
         problems.push(`hepaf:hub.login.type is "${loginType}", so hepaf:hubClientSecret (secret) is required`);
     }
+    if (loginType === "dummy" && raw.hubClientSecret) {
+        problems.push('hepaf:hubClientSecret is set, but hepaf:hub.login.type "dummy" uses no client secret');
+    }
     if (raw.ca?.import && (!raw.caCertPem || !raw.caKeyPem)) {
         problems.push("hepaf:ca.import is true, so hepaf:caCertPem and hepaf:caKeyPem (secret) are required");
     }

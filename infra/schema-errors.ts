@@ -97,7 +97,13 @@ export function describeError(e: ErrorObject): string {
         case "discriminator": {
             const tag: string = params.tag;
             const value = (e.data as Record<string, unknown> | undefined)?.[tag];
-            if (value === undefined) return `${stackKey(at, tag)} is required`;
+            if (value === undefined) {
+                // Missing, or misspelt: then the misspelt key is what to name.
+                const misspelt = Object.keys((e.data as object) ?? {}).find((k) => nearest(k, [tag]) === tag);
+                return misspelt
+                    ? `${stackKey(at, misspelt)} is not a known setting; did you mean "${tag}"? (${stackKey(at, tag)} is required)`
+                    : `${stackKey(at, tag)} is required`;
+            }
             const allowed = tagValues(schema);
             const hint = typeof value === "string" ? didYouMean(value, allowed) : "";
             return `${stackKey(at, tag)} must be one of ${quoted(allowed)}${got(at, value)}${hint}`;

@@ -9,10 +9,13 @@
 import { StackConfigError } from "../infra/errors";
 import { planStack } from "../infra/plan";
 
-/** Runs the plan of `stack`; the exit code: 0 planned, 2 refused, 1 the program failed. */
-export async function main(stack: string): Promise<number> {
+/**
+ * Runs the plan of `stack` (from `stacksDir`, default the project's stacks/) and prints it;
+ * returns the exit code: 0 planned, 2 refused, 1 the program failed.
+ */
+export async function main(stack: string, stacksDir?: string): Promise<number> {
     try {
-        const lines = await planStack({ stack, env: { traefikCrdsFile: process.env.HEPAF_TRAEFIK_CRDS_FILE } });
+        const lines = await planStack({ stack, stacksDir, env: { traefikCrdsFile: process.env.HEPAF_TRAEFIK_CRDS_FILE } });
         console.log(lines.join("\n"));
         return 0;
     } catch (err) {

@@ -83,7 +83,7 @@ export interface TraefikArgs extends PortArgs {
 const DEFAULT_RESOURCES = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } };
 
 /** Everything decided from the args, validated, before any resource exists. */
-type TraefikPlan =
+export type TraefikPlan =
     | { mode: "existing"; names: EntrypointNames; daskPort: number; routeLabels: Record<string, string> }
     | {
           mode: "install";

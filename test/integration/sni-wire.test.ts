@@ -11,8 +11,6 @@ import * as path from "path";
 import { contactAddressTemplate, hostSniRule, sniMatches } from "../../components";
 import { opensslIssue, opensslMakeCa } from "../helpers/openssl";
 
-jest.setTimeout(5 * 60 * 1000);
-
 const root = path.join(__dirname, "..", "..");
 const python = execFileSync("bash", [path.join(root, "scripts", "python-env.sh")], { encoding: "utf8" }).trim();
 

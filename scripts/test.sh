@@ -6,7 +6,7 @@
 #
 # A tier is an npm script. To add one, add its line to TIERS.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 # name      npm script
 TIERS=(

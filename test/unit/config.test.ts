@@ -219,6 +219,16 @@ test("property: valid stack configs pass every check; broken ones are refused na
     expect(registered - before).toBeGreaterThan(DECLARED * 50);
 });
 
+test("component arguments are reported under their stack config keys", () => {
+    const { stackKeyOfArgument } = require("../../infra/config") as typeof import("../../infra/config");
+    expect(stackKeyOfArgument("af-edge.service.loadBalancerIP", "af", ["campus"])).toBe("hepaf:traefik.service.loadBalancerIP");
+    expect(stackKeyOfArgument("af-campus.trustDomain", "af", ["campus"])).toBe("hepaf:htcondor.pools.campus.trustDomain");
+    expect(stackKeyOfArgument("af.groups[1].profiles[0].name", "af", [])).toBe("hepaf:groups[1].profiles[0].name");
+    expect(stackKeyOfArgument("af.login.issuer", "af", [])).toBe("hepaf:hub.login.issuer");
+    expect(stackKeyOfArgument("groups[0].quota.memoryGiB", "af", [])).toBe("hepaf:groups[0].quota.memoryGiB");
+    expect(stackKeyOfArgument("facility name", "af", [])).toBe("facility name");
+});
+
 test("config key paths", () => {
     expect(configKeyPath("/groups/1/gateway/maxWorkers")).toBe("groups[1].gateway.maxWorkers");
     expect(configKeyPath("")).toBe("");

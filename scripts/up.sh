@@ -32,10 +32,19 @@ fi
 plan() { node -r ts-node/register/transpile-only scripts/plan.ts "$stack"; }
 
 # A stack the program refuses is refused before anything is installed or built.
+set +e
 check="$(node -r ts-node/register/transpile-only -e '
   const { checkStack } = require("./infra/plan");
-  try { checkStack({ stack: process.argv[1] }); } catch (e) { console.log(e.message); process.exit(2); }' "$stack")" ||
-  { echo "$check" >&2; finish 2 "REFUSED: stack $stack's config is invalid (above); nothing was done"; }
+  const { StackConfigError } = require("./infra/errors");
+  try { checkStack({ stack: process.argv[1] }); }
+  catch (e) { console.log(e instanceof StackConfigError ? e.message : e.stack); process.exit(e instanceof StackConfigError ? 2 : 1); }' "$stack")"
+checked=$?
+set -e
+if [ "$checked" -ne 0 ]; then
+  echo "$check" >&2
+  [ "$checked" -eq 2 ] && finish 2 "REFUSED: stack $stack, for the reason above; nothing was done"
+  finish 1 "FAILED: checking stack $stack failed (above); nothing was done"
+fi
 
 if HEPAF_TRAEFIK_CRDS_FILE="$(progress_run "[up]" "locating the official Traefik CRDs" bash scripts/traefik-crds.sh)"; then
   export HEPAF_TRAEFIK_CRDS_FILE

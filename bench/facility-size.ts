@@ -1,7 +1,8 @@
 /**
  * One measurement: declares a facility of N groups (each with profiles, a gateway and its own
- * HTCondor pool) under Pulumi's mock runtime and prints JSON: program time, resources,
- * Kubernetes objects and peak memory. Run in a fresh process per size by bench/run.ts.
+ * HTCondor pool) under Pulumi's mock runtime and prints JSON: program time (until every
+ * registration has finished), resources, Kubernetes objects and peak memory. Run in a fresh
+ * process per size by bench/run.ts.
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -24,6 +25,8 @@ pulumi.runtime.setMocks(
 );
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { AnalysisFacility } = require("../components") as typeof import("../components");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRegistrations } = require("../infra/registrations") as typeof import("../infra/registrations");
 
 async function main(): Promise<void> {
     const start = process.hrtime.bigint();
@@ -57,12 +60,8 @@ async function main(): Promise<void> {
             htcondor: { pool: `pool-${g}`, accountingGroup: `group_${g}` },
         })),
     });
-    let last = -1;
-    while (last !== resources) {
-        last = resources;
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    const ms = Number(process.hrtime.bigint() - start) / 1e6 - 100; // less the final quiet wait
+    await waitForRegistrations();
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
     console.log(JSON.stringify({ groups, ms: Math.round(ms), resources, k8sObjects, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));
 }
 

@@ -1,20 +1,25 @@
 /**
- * `npm run bench`: facilities of 1, 10 and 50 groups, each measured in a fresh process.
- * Prints a table (program time under mocks, resources, objects, peak memory) and the
- * per-group slope of a least-squares line, with its fit, to show growth is linear.
- * The real-engine preview column needs the Pulumi toolchain (scripts/toolchain.sh).
+ * `npm run bench`: facilities of 1, 10 and 50 groups (HEPAF_BENCH_SIZES), each measured in a
+ * fresh process, with a progress line per size on stderr. Prints a table (groups, program time
+ * under mocks, resources, Kubernetes objects, peak memory) and the per-group slope of a
+ * least-squares line of time, objects and memory, with its fit, to show growth is linear.
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
 
 const sizes = (process.env.HEPAF_BENCH_SIZES ?? "1,10,50").split(",").map(Number);
-const rows = sizes.map((n) => {
+const started = Date.now();
+const rows = sizes.map((n, i) => {
+    process.stderr.write(`bench: [${i + 1}/${sizes.length}] a facility of ${n} group${n === 1 ? "" : "s"} under mocks ... `);
+    const t = Date.now();
     const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "facility-size.ts"), String(n)], {
         encoding: "utf8",
         cwd: path.join(__dirname, ".."),
     });
+    process.stderr.write(`${((Date.now() - t) / 1000).toFixed(1)} s\n`);
     return JSON.parse(out.trim().split("\n").pop()!) as { groups: number; ms: number; resources: number; k8sObjects: number; peakRssMiB: number };
 });
+process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s\n\n`);
 
 function fit(xs: number[], ys: number[]): { slope: number; intercept: number; r2: number } {
     const n = xs.length;

@@ -1,6 +1,13 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AnalysisFacilityArgs, CrdSource, FacilityHubArgs, FacilityPoolArgs, GroupArgs, InvalidArgumentError, planFacility } from "../components";
-import { stackConfigSchema, validateStackConfig } from "./schema";
+import { StackConfigError } from "./errors";
+import { stackConfigSchema } from "./schema";
+import { nearest } from "./suggest";
+import { validateStackConfig } from "./validate";
+
+/** The project directory (where Pulumi.yaml is): relative paths in stack config start here. */
+export const PROJECT_DIR = path.join(__dirname, "..");
 
 /** What the program needs beyond the facility description. */
 export interface ProgramConfig {
@@ -12,15 +19,31 @@ export interface ProgramConfig {
     facility: AnalysisFacilityArgs;
 }
 
-/** The raw stack config as one object: every `hepaf:*` key, JSON values parsed. */
+/**
+ * The raw stack config as one object: every `hepaf:*` key, JSON values parsed. Keys of other
+ * namespaces belong to other packages (`kubernetes:context`), except a near miss of `hepaf`
+ * (`hepfa:domain`), which is refused.
+ */
 export function rawStackConfig(all: Record<string, string>): Record<string, unknown> {
     const raw: Record<string, unknown> = {};
+    const problems: string[] = [];
     for (const [fullKey, value] of Object.entries(all)) {
-        if (!fullKey.startsWith("hepaf:")) continue;
-        const key = fullKey.slice("hepaf:".length);
+        if (!fullKey.includes(":")) {
+            problems.push(`${fullKey} needs its namespace: write "hepaf:${fullKey}"`);
+            continue;
+        }
+        const [namespace, key] = [fullKey.slice(0, fullKey.indexOf(":")), fullKey.slice(fullKey.indexOf(":") + 1)];
+        if (namespace !== "hepaf") {
+            if (nearest(namespace, ["hepaf"])) problems.push(`${fullKey} is not a setting of this project; did you mean "hepaf:${key}"?`);
+            continue;
+        }
+        // Structured values come as JSON text. A text setting keeps its text, unless it is a
+        // list or mapping written where text belongs (then the schema refuses it).
         const declared = (stackConfigSchema.properties as Record<string, { type?: string }>)[key];
-        raw[key] = declared?.type === "string" ? value : parseJson(value);
+        const parsed = parseJson(value);
+        raw[key] = declared?.type === "string" && (parsed === null || typeof parsed !== "object") ? value : parsed;
     }
+    if (problems.length > 0) throw new StackConfigError(problems);
     return raw;
 }
 
@@ -32,21 +55,32 @@ function parseJson(value: string): unknown {
     }
 }
 
+/** Where the program's inputs other than stack config come from. */
+export interface ProgramEnv {
+    /** A local copy of the official Traefik CRDs, used when the stack names no CRD source. Default none (the release URL). */
+    traefikCrdsFile?: string;
+    /** Directory that relative paths in stack config start from. Default the project directory. */
+    projectDir?: string;
+}
+
+/** Stack config `traefik.crds` (`"url"`, `"none"` or a source written out) → the component's CRD source. */
+function crdSource(raw: unknown, env: ProgramEnv): CrdSource | undefined {
+    if (raw === "none" || (raw as CrdSource)?.source === "none") return { source: "none" };
+    if (raw === "url") return { source: "url" };
+    if ((raw as CrdSource)?.source === "url") return { source: "url", url: (raw as { url?: string }).url };
+    if ((raw as CrdSource)?.source === "file") return { source: "file", path: path.resolve(env.projectDir ?? PROJECT_DIR, (raw as { path: string }).path) };
+    return env.traefikCrdsFile ? { source: "file", path: env.traefikCrdsFile } : undefined;
+}
+
 /**
- * Turns a validated raw stack config into the program's config. Pure (no Pulumi calls but
- * `pulumi.secret`), so the property tests drive it directly.
+ * Turns a raw stack config into the program's config, or throws a {@link StackConfigError}
+ * listing every problem by key. Pure (no Pulumi calls but `pulumi.secret`), so the property
+ * tests drive it directly.
  */
-export function toProgramConfig(raw: Record<string, any>, env: { traefikCrdsFile?: string } = {}): ProgramConfig {
+export function toProgramConfig(raw: Record<string, any>, env: ProgramEnv = {}): ProgramConfig {
     validateStackConfig(raw);
     const traefikRaw = raw.traefik ?? {};
-    const crds: CrdSource | undefined =
-        traefikRaw.crds === "none"
-            ? { source: "none" }
-            : traefikRaw.crds === "url"
-              ? { source: "url" }
-              : env.traefikCrdsFile
-                ? { source: "file", path: env.traefikCrdsFile }
-                : undefined;
+    const crds = crdSource(traefikRaw.crds, env);
     const { crds: _crds, ...traefik } = traefikRaw;
     const config: ProgramConfig = {
         name: raw.name ?? "af",
@@ -60,23 +94,38 @@ export function toProgramConfig(raw: Record<string, any>, env: { traefikCrdsFile
             groups: (raw.groups as any[]).map((g) => groupArgs(g, raw)),
         },
     };
-    checkWithComponents(config);
+    checkWithComponents(config, Object.keys(raw.htcondor?.pools ?? {}));
     return config;
 }
 
 /**
- * Runs every component's own checks on the derived args, declaring nothing. Errors about a
- * path that is also a stack config key (`groups[0].quota.memoryGiB`) are reported under
- * that key (`hepaf:groups[0].quota.memoryGiB`).
+ * The stack config key of a component argument: the facility names its parts' arguments
+ * `<name>-edge.*` (Traefik), `<name>-<pool>.*` (a pool), `<name>.*` (the hub; its groups are
+ * the stack's groups).
  */
-function checkWithComponents(config: ProgramConfig): void {
+export function stackKeyOfArgument(argument: string, name: string, pools: string[]): string {
+    const rules: [string, string][] = [
+        [`${name}-edge.`, "traefik."],
+        ...pools.map((p): [string, string] => [`${name}-${p}.`, `htcondor.pools.${p}.`]),
+        [`${name}.groups[`, "groups["],
+        [`${name}.`, "hub."],
+    ];
+    const rule = rules.find(([prefix]) => argument.startsWith(prefix));
+    const key = rule ? rule[1] + argument.slice(rule[0].length) : argument;
+    const top = key.split(/[.[]/)[0];
+    return top in stackConfigSchema.properties ? `hepaf:${key}` : argument;
+}
+
+/**
+ * Runs every component's own checks on the derived args, declaring nothing; a problem is
+ * reported under its stack config key (`hepaf:traefik.daskPort`).
+ */
+function checkWithComponents(config: ProgramConfig, pools: string[]): void {
     try {
         planFacility(config.name, config.facility);
     } catch (err) {
         if (err instanceof InvalidArgumentError) {
-            const top = err.argument.split(/[.[]/)[0];
-            const key = top in stackConfigSchema.properties ? `hepaf:${err.argument}` : err.argument;
-            throw new Error(`invalid stack config:\n  ${key}: ${err.message.slice(err.argument.length + 2)}`);
+            throw new StackConfigError([`${stackKeyOfArgument(err.argument, config.name, pools)}: ${err.message.slice(err.argument.length + 2)}`]);
         }
         throw err;
     }
@@ -87,12 +136,6 @@ function hubArgs(raw: Record<string, any>): FacilityHubArgs {
     const hub = raw.hub;
     const login = hub.login;
     const needsSecret = login.type === "generic-oauth" || login.type === "github";
-    if (needsSecret && !raw.hubClientSecret) {
-        throw new Error(`invalid stack config:\n  hepaf:hub.login.type is "${login.type}", so hepaf:hubClientSecret (secret) is required`);
-    }
-    if (needsSecret && !login.clientId) {
-        throw new Error(`invalid stack config:\n  hepaf:hub.login.clientId is required for login type "${login.type}"`);
-    }
     const { image, ...rest } = hub;
     return {
         ...rest,
@@ -112,13 +155,7 @@ function poolsArgs(raw: Record<string, any>): Record<string, FacilityPoolArgs> {
             pools[name] = { mode: "in-cluster", execute: p.execute, requireAccountingGroup: p.requireAccountingGroup };
             continue;
         }
-        for (const key of ["collector", "schedd", "trustDomain"]) {
-            if (!p[key]) throw new Error(`invalid stack config:\n  hepaf:htcondor.pools.${name}.${key} is required for an external pool`);
-        }
         const tokens = p.tokens ?? "mint";
-        if (tokens === "mint" && !raw.poolSigningKeys?.[name]) {
-            throw new Error(`invalid stack config:\n  hepaf:poolSigningKeys.${name} (secret) is required: pool "${name}" mints its tokens`);
-        }
         pools[name] = {
             mode: "external",
             collector: p.collector,
@@ -176,9 +213,6 @@ function caArgs(raw: Record<string, any>): AnalysisFacilityArgs["ca"] {
     if (!doImport) {
         return generate;
     }
-    if (!raw.caCertPem || !raw.caKeyPem) {
-        throw new Error("invalid stack config:\n  hepaf:ca.import is true, so hepaf:caCertPem and hepaf:caKeyPem (secret) are required");
-    }
     // A plain key is checked against the certificate at once; the component keeps it as a secret.
     return { import: { certPem: raw.caCertPem, keyPem: raw.caKeyPem } };
 }
@@ -186,7 +220,7 @@ function caArgs(raw: Record<string, any>): AnalysisFacilityArgs["ca"] {
 /**
  * Reads the stack config. The Traefik CRD source may also come from HEPAF_TRAEFIK_CRDS_FILE
  * (a local copy of the official definitions, set by the project's scripts on machines
- * without internet) when the stack does not choose one.
+ * without internet) when the stack does not choose one (`hepaf:traefik.crds`).
  */
 export function readConfig(): ProgramConfig {
     return toProgramConfig(rawStackConfig(pulumi.runtime.allConfig()), { traefikCrdsFile: process.env.HEPAF_TRAEFIK_CRDS_FILE });

@@ -1,259 +1,202 @@
 /**
- * The JSON schema of the stack config (`hepaf:<key>`), validated with ajv so that every error
- * names the stack config key, e.g. `hepaf:groups[1].gateway.maxWorkers must be >= 1`.
- * Component args are checked again by the components themselves; this layer catches the
- * shape and types of what an admin writes in Pulumi.<stack>.yaml.
+ * The JSON schema of the stack config (`hepaf:<key>`), checked with ajv. Every object refuses
+ * keys it does not know; every value carries its rule in `description`, which is what an error
+ * says (`hepaf:traefik.daskPort must be a port: an integer from 1 to 65535, got "87x6"`).
+ * Messages are made in ./schema-errors.ts; checks across keys in ./cross-checks.ts. Component
+ * args are checked again by the components themselves.
  */
-import Ajv, { ErrorObject } from "ajv";
 
-const dnsLabel = { type: "string", pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$" } as const;
-const dnsName = { type: "string", pattern: "^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$" } as const;
-const port = { type: "integer", minimum: 1, maximum: 65535 } as const;
-const stringList = { type: "array", items: { type: "string", minLength: 1 } } as const;
-const stringMap = { type: "object", additionalProperties: { type: "string" } } as const;
+const DNS_LABEL = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
+const DNS_NAME = "^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$";
 
-const subject = {
-    type: "object",
-    additionalProperties: false,
-    properties: {
-        commonName: { type: "string" },
-        organization: { type: "string" },
-        organizationalUnit: { type: "string" },
-        country: { type: "string", pattern: "^[A-Z]{2}$" },
-        locality: { type: "string" },
-        province: { type: "string" },
-    },
+const dnsLabel = {
+    type: "string",
+    pattern: DNS_LABEL,
+    description: "a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters, no '.'",
 } as const;
+const dnsName = {
+    type: "string",
+    pattern: DNS_NAME,
+    description: "a DNS name: dot-separated labels of lower-case letters, digits and '-', at most 253 characters",
+} as const;
+const port = { type: "integer", minimum: 1, maximum: 65535, description: "a port: an integer from 1 to 65535" } as const;
+const int = (minimum: number) => ({ type: "integer", minimum, description: `an integer >= ${minimum}` }) as const;
+const positive = { type: "number", exclusiveMinimum: 0, description: "a number > 0" } as const;
+const nonNegative = { type: "number", minimum: 0, description: "a number >= 0" } as const;
+const text = { type: "string", minLength: 1, description: "a non-empty string" } as const;
+const anyText = { type: "string", description: "a string" } as const;
+const bool = { type: "boolean", description: "true or false" } as const;
+const url = { type: "string", pattern: "^https?://[^\\s]+$", description: "an http(s) URL" } as const;
+const quantity = { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", description: "a Kubernetes quantity such as \"10Gi\"" } as const;
+const stringList = { type: "array", items: text, uniqueItems: true, description: "a list of non-empty strings" } as const;
+const stringMap = { type: "object", additionalProperties: anyText, description: "a mapping of names to strings" } as const;
+/** An object that refuses unknown keys. */
+const strict = <P extends Record<string, unknown>>(properties: P, required: string[] = []) =>
+    ({ type: "object", additionalProperties: false, required, properties, description: "a mapping" }) as const;
+/** Objects of several kinds told apart by `tag` (ajv's discriminator): each kind refuses the others' keys. */
+const kinds = (tag: string, branches: Record<string, { properties: Record<string, unknown>; required?: string[] }>) =>
+    ({
+        type: "object",
+        description: "a mapping",
+        discriminator: { propertyName: tag },
+        required: [tag],
+        oneOf: Object.entries(branches).map(([value, b]) => ({
+            type: "object",
+            additionalProperties: false,
+            required: b.required ?? [],
+            properties: { [tag]: { const: value }, ...b.properties },
+        })),
+    }) as const;
 
-const profile = {
-    type: "object",
-    additionalProperties: false,
-    required: ["name", "image"],
-    properties: {
-        name: { type: "string", minLength: 1 },
-        displayName: { type: "string" },
-        description: { type: "string" },
-        image: { type: "string", minLength: 1 },
-        default: { type: "boolean" },
-        cpu: { type: "number", exclusiveMinimum: 0 },
-        cpuLimit: { type: "number", exclusiveMinimum: 0 },
-        memoryGiB: { type: "number", exclusiveMinimum: 0 },
-        memoryLimitGiB: { type: "number", exclusiveMinimum: 0 },
-        gpus: { type: "integer", minimum: 0 },
+const subject = strict({
+    commonName: text,
+    organization: text,
+    organizationalUnit: text,
+    country: { type: "string", pattern: "^[A-Z]{2}$", description: "a two-letter country code in capitals (ISO 3166-1, e.g. \"US\")" },
+    locality: text,
+    province: text,
+});
+
+const profile = strict(
+    {
+        name: dnsLabel,
+        displayName: text,
+        description: anyText,
+        image: text,
+        default: bool,
+        cpu: positive,
+        cpuLimit: positive,
+        memoryGiB: positive,
+        memoryLimitGiB: positive,
+        gpus: int(0),
         nodeSelector: stringMap,
     },
-} as const;
+    ["name", "image"],
+);
 
-const group = {
-    type: "object",
-    additionalProperties: false,
-    required: ["name"],
-    properties: {
+const group = strict(
+    {
         name: dnsLabel,
-        members: {
-            type: "object",
-            additionalProperties: false,
-            properties: { claimValues: stringList, users: stringList },
-        },
-        profiles: { type: "array", items: profile },
-        gateway: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                image: { type: "string" },
-                maxWorkers: { type: "integer", minimum: 1 },
-                maxCores: { type: "number", exclusiveMinimum: 0 },
-                maxMemoryGiB: { type: "number", exclusiveMinimum: 0 },
-                idleTimeoutMinutes: { type: "number", minimum: 0 },
-                workerCores: { type: "number", exclusiveMinimum: 0 },
-                workerMemoryGiB: { type: "number", exclusiveMinimum: 0 },
-                workerCoresMax: { type: "number", exclusiveMinimum: 0 },
-                workerMemoryGiBMax: { type: "number", exclusiveMinimum: 0 },
-                images: stringList,
-            },
-        },
-        quota: {
-            type: "object",
-            additionalProperties: false,
-            properties: { cpu: { type: "number", exclusiveMinimum: 0 }, memoryGiB: { type: "number", exclusiveMinimum: 0 }, pods: { type: "integer", minimum: 1 } },
-        },
-        storage: {
-            type: "object",
-            additionalProperties: false,
-            properties: { storageClass: { type: "string" }, sizeGiB: { type: "number", exclusiveMinimum: 0 } },
-        },
-        htcondor: {
-            type: "object",
-            additionalProperties: false,
-            required: ["pool"],
-            properties: { pool: dnsLabel, accountingGroup: { type: "string", minLength: 1 } },
+        members: strict({ claimValues: stringList, users: stringList }),
+        profiles: { type: "array", items: profile, description: "a list of profiles" },
+        gateway: strict({
+            image: text,
+            maxWorkers: int(1),
+            maxCores: positive,
+            maxMemoryGiB: positive,
+            idleTimeoutMinutes: nonNegative,
+            workerCores: positive,
+            workerMemoryGiB: positive,
+            workerCoresMax: positive,
+            workerMemoryGiBMax: positive,
+            images: stringList,
+        }),
+        quota: strict({ cpu: positive, memoryGiB: positive, pods: int(1) }),
+        htcondor: strict({ pool: dnsLabel, accountingGroup: text }, ["pool"]),
+    },
+    ["name"],
+);
+
+const pool = kinds("mode", {
+    external: {
+        required: ["collector", "schedd", "trustDomain"],
+        properties: {
+            collector: dnsName,
+            schedd: text,
+            scheddHost: dnsName,
+            trustDomain: dnsName,
+            uidDomain: dnsName,
+            requireAccountingGroup: bool,
+            tokens: { enum: ["provided", "mint"] },
         },
     },
-} as const;
-
-const pool = {
-    type: "object",
-    required: ["mode"],
-    properties: {
-        mode: { enum: ["external", "in-cluster"] },
-        collector: dnsName,
-        schedd: { type: "string", minLength: 1 },
-        scheddHost: dnsName,
-        trustDomain: dnsName,
-        uidDomain: dnsName,
-        requireAccountingGroup: { type: "boolean" },
-        tokens: { enum: ["provided", "mint"] },
-        execute: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                replicas: { type: "integer", minimum: 0 },
-                maxReplicas: { type: "integer", minimum: 0 },
-                cpus: { type: "integer", minimum: 1 },
-                memoryMiB: { type: "integer", minimum: 128 },
-            },
+    "in-cluster": {
+        properties: {
+            requireAccountingGroup: bool,
+            execute: strict({ replicas: int(0), maxReplicas: int(0), cpus: int(1), memoryMiB: int(128) }),
         },
+    },
+});
+
+const login = kinds("type", {
+    "generic-oauth": {
+        required: ["clientId"],
+        properties: {
+            issuer: url,
+            authorizeUrl: url,
+            tokenUrl: url,
+            userdataUrl: url,
+            clientId: text,
+            scopes: stringList,
+            usernameClaim: text,
+            groupsClaim: text,
+            loginService: text,
+        },
+    },
+    github: { required: ["clientId"], properties: { clientId: text, allowedOrganizations: stringList } },
+    dummy: { properties: {} },
+});
+
+/** `"url"`, `"none"`, or one of the component's CRD sources written out. */
+const CRDS_RULE = '"url", "none", or {source: "file", path: <file>} (also {source: "url", url: <url>}, {source: "none"})';
+const crds = {
+    if: { type: "string" },
+    then: { enum: ["url", "none"], description: CRDS_RULE },
+    else: {
+        ...kinds("source", { url: { properties: { url } }, file: { required: ["path"], properties: { path: text } }, none: { properties: {} } }),
+        description: CRDS_RULE,
     },
 } as const;
 
 /** The whole stack config as one object (keys without the `hepaf:` prefix). */
-export const stackConfigSchema = {
-    type: "object",
-    additionalProperties: false,
-    required: ["domain", "hub", "groups"],
-    properties: {
+export const stackConfigSchema = strict(
+    {
         name: dnsLabel,
         domain: dnsName,
-        renderDir: { type: "string", minLength: 1 },
-        ca: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                subject,
-                validityDays: { type: "number", exclusiveMinimum: 0 },
-                renewBeforeDays: { type: "number", exclusiveMinimum: 0 },
-                import: { type: "boolean" },
-            },
-        },
-        traefik: {
-            type: "object",
-            additionalProperties: false,
-            properties: {
-                mode: { enum: ["install", "existing"] },
-                replicas: { type: "integer", minimum: 1 },
+        renderDir: text,
+        ca: strict({ subject, validityDays: positive, renewBeforeDays: positive, import: bool }),
+        traefik: strict({
+            mode: { enum: ["install", "existing"] },
+            replicas: int(1),
+            daskPort: port,
+            webPort: port,
+            websecurePort: port,
+            crds,
+            service: strict({ type: { enum: ["LoadBalancer", "NodePort", "ClusterIP"] }, loadBalancerIP: text, annotations: stringMap }),
+            existing: strict({
+                entrypointNames: strict({ web: dnsLabel, websecure: dnsLabel, dask: dnsLabel }),
+                routeLabels: stringMap,
                 daskPort: port,
-                webPort: port,
-                websecurePort: port,
-                crds: { enum: ["url", "none"] },
-                service: {
-                    type: "object",
-                    additionalProperties: false,
-                    properties: {
-                        type: { enum: ["LoadBalancer", "NodePort", "ClusterIP"] },
-                        loadBalancerIP: { type: "string" },
-                        annotations: stringMap,
-                    },
-                },
-                existing: {
-                    type: "object",
-                    additionalProperties: false,
-                    properties: {
-                        entrypointNames: { type: "object", additionalProperties: false, properties: { web: dnsLabel, websecure: dnsLabel, dask: dnsLabel } },
-                        routeLabels: stringMap,
-                        daskPort: port,
-                    },
-                },
-            },
-        },
-        hub: {
-            type: "object",
-            additionalProperties: false,
-            required: ["login"],
-            properties: {
-                login: {
-                    type: "object",
-                    required: ["type"],
-                    properties: {
-                        type: { enum: ["generic-oauth", "github", "dummy"] },
-                        issuer: { type: "string" },
-                        authorizeUrl: { type: "string" },
-                        tokenUrl: { type: "string" },
-                        userdataUrl: { type: "string" },
-                        clientId: { type: "string" },
-                        scopes: stringList,
-                        usernameClaim: { type: "string" },
-                        groupsClaim: { type: "string" },
-                        allowedOrganizations: stringList,
-                    },
-                },
-                allowDummy: { type: "boolean" },
+            }),
+        }),
+        hub: strict(
+            {
+                login,
+                allowDummy: bool,
                 admins: stringList,
                 allowedUsers: stringList,
-                image: { type: "string" },
-                culler: {
-                    type: "object",
-                    additionalProperties: false,
-                    properties: {
-                        timeoutSeconds: { type: "integer", minimum: 60 },
-                        everySeconds: { type: "integer", minimum: 10 },
-                        maxAgeSeconds: { type: "integer", minimum: 0 },
-                    },
-                },
+                image: text,
+                storage: strict({ type: { enum: ["dynamic", "none"] }, storageClass: dnsName, capacity: quantity, mountPath: text }),
+                culler: strict({ timeoutSeconds: int(60), everySeconds: int(10), maxAgeSeconds: int(0) }),
             },
-        },
-        htcondor: {
-            type: "object",
-            additionalProperties: false,
-            properties: { pools: { type: "object", propertyNames: dnsLabel, additionalProperties: pool } },
-        },
-        groups: { type: "array", minItems: 1, items: group },
+            ["login"],
+        ),
+        htcondor: strict({ pools: { type: "object", propertyNames: dnsLabel, additionalProperties: pool, description: "a mapping of pool names to pools" } }),
+        groups: { type: "array", minItems: 1, items: group, description: "a list of groups" },
         // Secret settings (set with `pulumi config set --secret`).
-        caCertPem: { type: "string", minLength: 1 },
-        caKeyPem: { type: "string", minLength: 1 },
-        hubClientSecret: { type: "string", minLength: 1 },
-        poolSigningKeys: { type: "object", additionalProperties: { type: "string", minLength: 1 } },
-        poolTokens: { type: "object", additionalProperties: { type: "object", additionalProperties: { type: "string", minLength: 1 } } },
+        caCertPem: text,
+        caKeyPem: text,
+        hubClientSecret: text,
+        poolSigningKeys: { type: "object", propertyNames: dnsLabel, additionalProperties: text, description: "a mapping of pool names to keys" },
+        poolTokens: {
+            type: "object",
+            propertyNames: dnsLabel,
+            additionalProperties: { type: "object", propertyNames: dnsLabel, additionalProperties: text, description: "a mapping of group names to tokens" },
+            description: "a mapping of pool names to their groups' tokens",
+        },
     },
-} as const;
+    ["domain", "hub", "groups"],
+);
 
 /** Keys whose values are secrets: never echoed, always wrapped as Pulumi secrets. */
 export const SECRET_KEYS = ["caKeyPem", "hubClientSecret", "poolSigningKeys", "poolTokens"] as const;
-
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = ajv.compile(stackConfigSchema);
-
-/** `/groups/1/gateway/maxWorkers` → `groups[1].gateway.maxWorkers`. */
-export function configKeyPath(instancePath: string): string {
-    return instancePath
-        .split("/")
-        .filter(Boolean)
-        .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, "/").replace(/~0/g, "~")}`))
-        .join("")
-        .replace(/^\./, "");
-}
-
-/** One readable line per schema error, each naming the stack config key. */
-export function describeError(e: ErrorObject): string {
-    const at = configKeyPath(e.instancePath);
-    const key = (suffix?: string) => `hepaf:${[at, suffix].filter(Boolean).join(at && suffix ? "." : "")}`;
-    switch (e.keyword) {
-        case "required":
-            return `${key((e.params as any).missingProperty)} is required`;
-        case "additionalProperties":
-            return `${key((e.params as any).additionalProperty)} is not a known setting`;
-        case "enum":
-            return `${key()} must be one of ${(e.params as any).allowedValues.map((v: unknown) => JSON.stringify(v)).join(", ")}`;
-        case "pattern":
-            return `${key()} must be a DNS name or label (lower-case letters, digits, '-' and '.')`;
-        default:
-            return `${key()} ${e.message}`;
-    }
-}
-
-/** Validates the raw stack config; throws one error listing every problem by key. */
-export function validateStackConfig(raw: unknown): void {
-    if (!validate(raw)) {
-        const lines = [...new Set((validate.errors ?? []).filter((e) => e.keyword !== "if").map(describeError))];
-        throw new Error(`invalid stack config:\n  ${lines.join("\n  ")}`);
-    }
-}

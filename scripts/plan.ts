@@ -1,65 +1,34 @@
 /**
- * Prints the plan of a stack without the Pulumi engine: the same program (infra/) runs under
- * Pulumi's mock runtime, and every resource it would declare is listed by type, with the
- * Kubernetes objects by kind and namespace. Nothing is created, written or signed; resources
- * whose values come from a provider (keys, certificates, random tokens) stay unresolved.
- * Used by scripts/up.sh when the real engine is not available on this machine.
+ * Prints the plan of a stack without the Pulumi engine (infra/plan.ts): its outputs and every
+ * resource the program would declare; nothing is created or written. Used by scripts/up.sh
+ * where the real engine is not available. A stack it refuses is one line per problem, naming
+ * the key (or the file, line and column), and exit code 2.
  *
- * Usage: node -r ts-node/register/transpile-only scripts/plan.ts [STACK]
+ * Usage: node -r ts-node/register/transpile-only scripts/plan.ts [STACK]   (default dev)
  */
-import * as path from "path";
-import { readStackFile } from "../infra/stack-file";
+import { StackConfigError } from "../infra/errors";
+import { planStack } from "../infra/plan";
 
-const stack = process.argv[2] ?? "dev";
-const root = path.join(__dirname, "..");
-// Encrypted values become placeholders: the plan never needs a secret's value.
-const config = readStackFile(stack);
-// Stack config as the Pulumi runtime reads it (JSON strings for structured values).
-process.env.PULUMI_CONFIG = JSON.stringify(
-    Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
-);
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-const declared: { type: string; name: string; inputs: any }[] = [];
-pulumi.runtime.setMocks(
-    {
-        newResource: (args) => {
-            declared.push({ type: args.type, name: args.name, inputs: args.inputs });
-            return { id: `${args.name}-planned`, state: args.inputs };
-        },
-        call: (args) => args.inputs,
-    },
-    "hepaf",
-    stack,
-    true,
-);
-
-async function main(): Promise<void> {
-    require(path.join(root, "infra"));
-    let last = -1;
-    while (last !== declared.length) {
-        last = declared.length;
-        await new Promise((r) => setTimeout(r, 300));
-    }
-    const byType = new Map<string, number>();
-    const byKind = new Map<string, number>();
-    for (const r of declared) {
-        byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
-        if (r.type.startsWith("kubernetes:") && r.inputs?.kind) {
-            const key = `${r.inputs.kind} (${r.inputs.metadata?.namespace ?? "cluster"})`;
-            byKind.set(key, (byKind.get(key) ?? 0) + 1);
+/**
+ * Runs the plan of `stack` (from `stacksDir`, default the project's stacks/) and prints it;
+ * returns the exit code: 0 planned, 2 refused, 1 the program failed.
+ */
+export async function main(stack: string, stacksDir?: string): Promise<number> {
+    try {
+        const lines = await planStack({ stack, stacksDir, env: { traefikCrdsFile: process.env.HEPAF_TRAEFIK_CRDS_FILE } });
+        console.log(lines.join("\n"));
+        return 0;
+    } catch (err) {
+        if (err instanceof StackConfigError) {
+            console.error(err.message);
+            return 2;
         }
+        // Not the admin's input: the program itself failed; its stack trace helps fix it.
+        console.error(`plan of stack ${stack} failed:`, err);
+        return 1;
     }
-    console.log(`Plan of stack ${stack} (not applied: the Pulumi engine is not available on this machine)`);
-    console.log("\nResources by type:");
-    for (const [type, n] of [...byType].sort()) console.log(`  ${String(n).padStart(4)}  ${type}`);
-    console.log("\nKubernetes objects by kind and namespace:");
-    for (const [kind, n] of [...byKind].sort()) console.log(`  ${String(n).padStart(4)}  ${kind}`);
-    console.log(`\n  ${declared.length} resources, ${[...byKind.values()].reduce((a, b) => a + b, 0)} Kubernetes objects`);
 }
 
-main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-});
+if (require.main === module) {
+    main(process.argv[2] ?? "dev").then((code) => process.exit(code));
+}

@@ -2,20 +2,28 @@
 # Creates (once) the project's Python venv with the real software the integration tier uses
 # (test/python/requirements.txt) and prints its python path. The venv lives outside the
 # repository, keyed by the hash of the requirements, so a change of pins makes a new one.
+# Creating it takes minutes: progress goes to stderr, the path alone to stdout.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/progress.sh
+. "$root/scripts/lib/progress.sh"
 req="$root/test/python/requirements.txt"
 key="$(sha256sum "$req" | cut -c1-12)"
 venv="${HEPAF_CACHE:-$HOME/.cache/hepaf}/venv-$key"
 mkdir -p "$(dirname "$venv")"
 # One creator at a time: a second caller waits for the first to finish.
 exec 9>"$venv.lock"
-flock 9
+if ! flock -n 9; then
+  echo "python-env: another run is creating $venv; waiting" >&2
+  flock 9
+fi
 if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
   command -v python3 >/dev/null || { echo "python-env: python3 is needed to create the venv" >&2; exit 1; }
   rm -rf "$venv"
-  python3 -m venv "$venv" >&2
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2 \
+  progress_run "python-env:" "creating the venv $venv" python3 -m venv "$venv" >&2
+  n="$(grep -c '^[A-Za-z0-9]' "$req")"
+  progress_run "python-env:" "installing the $n pinned packages of test/python/requirements.txt (a few minutes)" \
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2 \
     || { echo "python-env: pip install of $req failed" >&2; exit 1; }
   touch "$venv/.complete"
 fi

@@ -1,575 +1,346 @@
 #!/usr/bin/env bash
-# Make the Pulumi engine that node_modules asks for available on this machine:
-#   - the pulumi CLI and the Node.js language host, at the version of @pulumi/pulumi;
-#   - the resource plugins of @pulumi/{kubernetes,tls,command,random}, at the version in the
-#     "pulumi" field of each package.json.
+# Makes the Pulumi engine that node_modules asks for available on this machine: the pulumi CLI
+# and the Node.js language host at the version of @pulumi/pulumi, and the kubernetes, tls,
+# command and random plugins at the version in the "pulumi" field of each package.json.
 #
 # Usage: scripts/toolchain.sh [COMPONENT...]
-#   COMPONENT is one of: cli nodejs kubernetes tls command random (default: all of them).
-#   Needs node_modules (npm ci) and, to build anything, a Go toolchain.
+#   COMPONENT: cli nodejs kubernetes tls command random (default: all; the engine needs all).
 #
-# For each component it first tries Pulumi's normal download (short time-out), then builds it
-# from the Go module proxy with the ordinary `go` client, in a wrapper module generated under
-# the cache directory (never in the repository). Results are cached by version, so a second run
-# only checks and verifies.
+#   1. Locate, quickly, where each missing piece comes from: Pulumi's ordinary install (the
+#      release download of the CLI and language host; `pulumi plugin install` for a plugin),
+#      else a build from the Go module proxy (only the module version is resolved here).
+#   2. If a piece has neither, say which and stop: nothing is built, since the engine is of no
+#      use without every piece.
+#   3. Download or build (CGO_ENABLED=0, HEPAF_GO_JOBS jobs, default 2) and install each piece
+#      where Pulumi looks, then verify.
 #
-# Environment:
-#   HEPAF_CACHE           cache root (default $HOME/.cache/hepaf): binaries, wrapper modules,
-#                         logs, and Go's module cache (go/mod) and build cache (go/build)
-#   PULUMI_HOME           where Pulumi looks (default $HOME/.pulumi)
-#   HEPAF_OFFICIAL_TIMEOUT  seconds for each normal-download attempt (default 20; 0 skips them)
-#   HEPAF_GO_JOBS         go build -p (default 2)
-#   HEPAF_GOVERSION_<C>   use this Go module version for component <C> (e.g.
-#                         HEPAF_GOVERSION_KUBERNETES=v4.0.0-2026...-abcdef123456) instead of
-#                         resolving it; C is CLI, NODEJS, KUBERNETES, TLS, COMMAND or RANDOM
-#   HEPAF_VERSION_<C>     for experiments only: build/install this version instead of the one
-#                         node_modules asks for
-#   GOPROXY, GOSUMDB, ... are honoured as the go command reads them.
+# A refused download or module version is remembered in $HEPAF_CACHE/failed/ (keyed by
+# version) and not asked for again; HEPAF_RETRY=1 asks again.
+#
+# Environment: HEPAF_CACHE (default ~/.cache/hepaf: binaries, wrapper modules, logs, Go's
+# caches), PULUMI_HOME (default ~/.pulumi), HEPAF_RETRY, HEPAF_GO_JOBS; GOPROXY and the other
+# Go settings as the go command reads them.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="${HEPAF_CACHE:-$HOME/.cache/hepaf}"
+export HEPAF_CACHE="${HEPAF_CACHE:-$HOME/.cache/hepaf}"
+CACHE="$HEPAF_CACHE"
 export PULUMI_HOME="${PULUMI_HOME:-$HOME/.pulumi}"
-OFFICIAL_TIMEOUT="${HEPAF_OFFICIAL_TIMEOUT:-20}"
 GO_JOBS="${HEPAF_GO_JOBS:-2}"
-QUERY_TIMEOUT="${HEPAF_GO_QUERY_TIMEOUT:-180}"
 T0=$SECONDS
+# shellcheck source=lib/progress.sh
+. "$ROOT/scripts/lib/progress.sh"
 
-ALL_COMPONENTS=(cli nodejs kubernetes tls command random)
+ALL=(cli nodejs kubernetes tls command random)
 PROVIDERS=(kubernetes tls command random)
-
 say() { printf '[toolchain %ds] %s\n' "$((SECONDS - T0))" "$*"; }
-
-FAILURES=()
-# fail STEP COMPONENT-LABEL VERSION DETAIL
-fail() {
-  local msg="toolchain: FAILED $1 $2 v$3: $4"
-  FAILURES+=("$msg")
-  say "FAILED $1 $2 v$3 (details at the end)"
-}
-die() {
-  printf 'toolchain: FAILED %s\n' "$*" >&2
-  exit 1
-}
-# Last lines of a log that say something (go prints "go: downloading" chatter).
+die() { printf 'toolchain: %s\n' "$*" >&2; exit 1; }
+# The last lines of a log that say something (without go's download chatter), on one line.
 log_tail() {
-  local lines
-  lines="$(grep -v -e '^## ' -e '^go: downloading' -e '^go: finding' -e '^go: extracting' "$1" 2>/dev/null | tail -n "${2:-8}")"
-  printf '%s' "$lines" | tr '\n\t' '  ' | sed 's/  */ /g'
+  grep -v -e '^## ' -e '^go: downloading' -e '^go: finding' -e '^go: extracting' "$1" 2>/dev/null | tail -n "${2:-4}" | tr '\n\t' '  ' | sed 's/  */ /g'
 }
 
-# ---------------------------------------------------------------------------------------------
-# Arguments and versions (read from node_modules at run time)
-# ---------------------------------------------------------------------------------------------
-SELECTED=()
-if [ "$#" -eq 0 ]; then
-  SELECTED=("${ALL_COMPONENTS[@]}")
-else
-  for a in "$@"; do
-    case "$a" in
-      cli | nodejs | kubernetes | tls | command | random) SELECTED+=("$a") ;;
-      -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-      *) die "reading arguments: unknown component '$a' (use: ${ALL_COMPONENTS[*]})" ;;
-    esac
-  done
-fi
-selected() { local c; for c in "${SELECTED[@]}"; do [ "$c" = "$1" ] && return 0; done; return 1; }
-
-command -v node >/dev/null 2>&1 || die "reading versions: 'node' is not on PATH"
-pkg_field() { # pkg_field NPM-PACKAGE EXPRESSION
-  local f="$ROOT/node_modules/$1/package.json"
-  [ -f "$f" ] || die "reading versions: $f is missing (run npm ci first)"
-  node -e 'const p=require(process.argv[1]); const v=eval(process.argv[2]); if(!v){process.exit(3)} console.log(v)' "$f" "$2" ||
-    die "reading versions: no $2 in $f"
-}
-declare -A VER LABEL
-PV="${HEPAF_VERSION_CLI:-$(pkg_field @pulumi/pulumi p.version)}"
-VER[cli]="$PV"
-VER[nodejs]="$PV"
-LABEL[cli]="pulumi CLI"
-LABEL[nodejs]="language host pulumi-language-nodejs"
-for p in "${PROVIDERS[@]}"; do
-  if selected "$p"; then
-    envvar="HEPAF_VERSION_${p^^}"
-    VER[$p]="${!envvar:-$(pkg_field "@pulumi/$p" '(p.pulumi||{}).version')}"
-  fi
-  LABEL[$p]="provider $p"
+# --- what is asked for ------------------------------------------------------------------------
+SELECTED=("$@")
+[ "$#" -gt 0 ] || SELECTED=("${ALL[@]}")
+for c in "${SELECTED[@]}"; do
+  case "$c" in
+    cli | nodejs | kubernetes | tls | command | random) ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) die "unknown component '$c' (use: ${ALL[*]})" ;;
+  esac
 done
 
-case "$(uname -m)" in
-  x86_64 | amd64) ARCH=x64 ;;
-  aarch64 | arm64) ARCH=arm64 ;;
-  *) ARCH="$(uname -m)" ;;
-esac
-case "$(uname -s)" in
-  Linux) OS=linux ;;
-  Darwin) OS=darwin ;;
-  *) OS="$(uname -s | tr '[:upper:]' '[:lower:]')" ;;
-esac
+command -v node >/dev/null 2>&1 || die "'node' is not on PATH"
+pkg_field() { # pkg_field NPM-PACKAGE EXPRESSION
+  local f="$ROOT/node_modules/$1/package.json"
+  [ -f "$f" ] || die "$f is missing (run npm ci first)"
+  node -e 'const p=require(process.argv[1]); const v=eval(process.argv[2]); if(!v){process.exit(3)} console.log(v)' "$f" "$2" || die "no $2 in $f"
+}
+declare -A VER LABEL SOURCE MODVER STATUS
+PV="$(pkg_field @pulumi/pulumi p.version)"
+VER[cli]="$PV" VER[nodejs]="$PV"
+LABEL[cli]="pulumi CLI" LABEL[nodejs]="language host pulumi-language-nodejs"
+for p in "${PROVIDERS[@]}"; do
+  VER[$p]="$(pkg_field "@pulumi/$p" '(p.pulumi||{}).version')"
+  LABEL[$p]="provider $p"
+done
+case "$(uname -m)" in x86_64 | amd64) ARCH=x64 ;; aarch64 | arm64) ARCH=arm64 ;; *) ARCH="$(uname -m)" ;; esac
+OS="$(uname -s | tr '[:upper:]' '[:lower:]')"
 
-mkdir -p "$CACHE/bin" "$CACHE/wrappers" "$CACHE/logs" "$CACHE/resolved" || die "preparing: cannot create $CACHE"
+mkdir -p "$CACHE/bin" "$CACHE/wrappers" "$CACHE/logs" || die "cannot create $CACHE"
 exec 9>"$CACHE/.toolchain.lock"
-if ! flock -n 9; then
-  say "another toolchain run holds $CACHE/.toolchain.lock; waiting"
-  flock 9
-fi
+flock -n 9 || { say "another toolchain run holds $CACHE/.toolchain.lock; waiting"; flock 9; }
 
 CLI_DIR="$PULUMI_HOME/versions/$PV/bin"
 CLI="$CLI_DIR/pulumi"
-PLUGINS="$PULUMI_HOME/plugins"
 CLI_CACHE="$CACHE/bin/pulumi-v$PV"
-
-declare -A STATUS SOURCE SECS
-plugin_dir() { printf '%s/resource-%s-v%s' "$PLUGINS" "$1" "${VER[$1]}"; }
-plugin_bin() { printf '%s/pulumi-resource-%s' "$(plugin_dir "$1")" "$1"; }
 have_exe() { [ -x "$1" ] && [ -s "$1" ]; }
+plugin_dir() { printf '%s/plugins/resource-%s-v%s' "$PULUMI_HOME" "$1" "${VER[$1]}"; }
+installed() {
+  case "$1" in
+    cli) have_exe "$CLI" ;;
+    nodejs) have_exe "$CLI_DIR/pulumi-language-nodejs" ;;
+    *) have_exe "$(plugin_dir "$1")/pulumi-resource-$1" && [ ! -e "$(plugin_dir "$1").partial" ] ;;
+  esac
+}
+install_exe() { mkdir -p "$(dirname "$2")" && cp -f "$1" "$2.tmp.$$" && chmod 0755 "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"; }
 
-# ---------------------------------------------------------------------------------------------
-# Go: environment, module resolution, wrapper builds
-# ---------------------------------------------------------------------------------------------
-GO_READY=""
-go_setup() { # go_setup LABEL VERSION
-  [ -n "$GO_READY" ] && return 0
-  if ! command -v go >/dev/null 2>&1; then
-    fail "checking Go toolchain for" "$1" "$2" "'go' is not on PATH; Go >= 1.25 is needed to build from the Go module proxy"
+# --- Pulumi's ordinary install -----------------------------------------------------------------
+# The release tarball holds the CLI and the language hosts. Tried once per version.
+OFFICIAL_KEY="pulumi-release-v$PV-$OS-$ARCH"
+official_release() {
+  have_exe "$CLI_CACHE/pulumi" && have_exe "$CLI_CACHE/pulumi-language-nodejs" && return 0
+  if failed_before "$OFFICIAL_KEY"; then
+    say "skipping Pulumi's release download of v$PV: it failed before ($FAILED_BEFORE); HEPAF_RETRY=1 tries again"
     return 1
   fi
-  export GOMODCACHE="${HEPAF_GOMODCACHE:-$CACHE/go/mod}"
-  export GOCACHE="${HEPAF_GOCACHE:-$CACHE/go/build}"
-  export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false GIT_TERMINAL_PROMPT=0
-  mkdir -p "$CACHE/go/query"
-  say "using $(go env GOVERSION) with GOPROXY=$(go env GOPROXY)"
-  GO_READY=1
-}
-
-# goinfo MODULE@QUERY -> "VERSION TIME(YYYYMMDDhhmmss) COMMIT", errors appended to $LOG
-goinfo() {
-  (cd "$CACHE/go/query" && timeout "$QUERY_TIMEOUT" go list -m \
-    -f '{{.Version}} {{if .Time}}{{.Time.UTC.Format "20060102150405"}}{{else}}-{{end}} {{with .Origin}}{{.Hash}}{{else}}-{{end}}' \
-    "$1") 2>>"$LOG"
-}
-
-# resolve MODULE TAG CANDIDATE... -> sets RESOLVED to the module version to use.
-# Tries the tag itself, then the pseudo-version of the commit that each candidate module@TAG
-# (a tagged module of the same repository and release) comes from: a listed version with that
-# commit hash, or the pseudo-version vMAJOR.0.0-TIME-HASH computed from it.
-RESOLVE_TRIED="" RESOLVED=""
-resolve() {
-  local mod="$1" tag="$2" out major hashes="" times="" c info t h v
-  shift 2
-  RESOLVE_TRIED="$mod@$tag" RESOLVED=""
-  echo "## resolve $mod@$tag" >>"$LOG"
-  if out="$(goinfo "$mod@$tag")"; then
-    RESOLVED="${out%% *}"
-    return 0
-  fi
-  major="${mod##*/}"
-  case "$major" in v[2-9] | v[1-9][0-9]) major="${major#v}" ;; *) major=0 ;; esac
-  for c in "$@"; do
-    if info="$(goinfo "$c")"; then
-      read -r _ t h <<<"$info"
-      if [ "$h" != "-" ] && [ "$t" != "-" ]; then
-        echo "## $c -> commit $h ($t)" >>"$LOG"
-        hashes="$hashes ${h:0:12}"
-        times="$times $t"
-      fi
-    fi
-  done
-  [ "$#" -gt 0 ] || return 1
-  # The module's "latest" on the proxy: used when it is one of the candidate commits.
-  local latest
-  latest="$(goinfo "$mod@latest")" || latest=""
-  latest="${latest%% *}"
-  if [ -z "$hashes" ]; then
-    RESOLVE_TRIED="$RESOLVE_TRIED (and the commit of $tag is unknown: the proxy serves none of $*"
-    [ -n "$latest" ] && RESOLVE_TRIED="$RESOLVE_TRIED; its latest version of $mod is $latest, not known to be $tag"
-    RESOLVE_TRIED="$RESOLVE_TRIED)"
-    return 1
-  fi
-  for h in $hashes; do
-    case "$latest" in *-"$h") RESOLVED="$latest"; return 0 ;; esac
-  done
-  local -a ha ta
-  read -r -a ha <<<"$hashes"
-  read -r -a ta <<<"$times"
-  local i
-  for i in "${!ha[@]}"; do
-    v="v$major.0.0-${ta[$i]}-${ha[$i]}"
-    RESOLVE_TRIED="$RESOLVE_TRIED, $mod@$v"
-    if out="$(goinfo "$mod@$v")"; then
-      RESOLVED="${out%% *}"
-      return 0
-    fi
-  done
-  return 1
-}
-
-# modinfo MODULE@VERSION -> sets MOD_DIR and MOD_GOMOD (downloads the module zip)
-modinfo() {
-  local json
-  json="$(cd "$CACHE/go/query" && timeout "${HEPAF_GO_DOWNLOAD_TIMEOUT:-900}" go mod download -json "$1" 2>>"$LOG")" || return 1
-  MOD_DIR="$(node -e 'const j=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(j.Dir||"")' <<<"$json")"
-  MOD_GOMOD="$(node -e 'const j=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(j.GoMod||"")' <<<"$json")"
-  [ -n "$MOD_DIR" ] && [ -d "$MOD_DIR" ]
-}
-
-# make_wrapper COMPONENT MODULE MODVERSION TAG CANDIDATE... -> sets WRAP (a fresh wrapper module
-# requiring MODULE@MODVERSION, with MODULE's non-local replace lines; each local replace, which
-# a dependency's go.mod cannot carry, becomes the same release of that module from the proxy,
-# or an empty stand-in module when the proxy has none).
-make_wrapper() {
-  local comp="$1" mod="$2" modver="$3" tag="$4"
-  shift 4
-  WRAP="$CACHE/wrappers/$comp-v${VER[$comp]}"
-  rm -rf "$WRAP" && mkdir -p "$WRAP" || return 1
-  modinfo "$mod@$modver" || return 1
-  local gover
-  gover="$(sed -n 's/^go \([0-9][0-9.]*\).*/\1/p' "$MOD_GOMOD" | head -n 1)"
-  printf 'module hepaf.invalid/toolchain/%s\n\ngo %s\n\nrequire %s %s\n' "$comp" "${gover:-1.25}" "$mod" "$modver" >"$WRAP/go.mod"
-  local old oldv new newv lv n=0
-  while IFS='|' read -r old oldv new newv; do
-    [ -n "$old" ] || continue
-    local lhs="$old"
-    [ -n "$oldv" ] && lhs="$old@$oldv"
-    if [ -n "$newv" ]; then
-      (cd "$WRAP" && go mod edit -replace "$lhs=$new@$newv") || return 1
-      continue
-    fi
-    # local replace (=> ./dir or ../dir): same release of that module from the proxy
-    local -a cands=()
-    local c
-    for c in "$@"; do cands+=("$c"); done
-    if resolve "$old" "$tag" "${cands[@]}"; then
-      lv="$RESOLVED"
-      echo "## local replace $old => $new: using $old@$lv" >>"$LOG"
-      (cd "$WRAP" && go mod edit -replace "$lhs=$old@$lv") || return 1
-    else
-      n=$((n + 1))
-      echo "## local replace $old => $new: not served; empty stand-in module" >>"$LOG"
-      say "  note: $old (local '$new' in $mod) is not served by the module proxy; using an empty stand-in"
-      mkdir -p "$WRAP/standin$n"
-      printf 'module %s\n' "$old" >"$WRAP/standin$n/go.mod"
-      (cd "$WRAP" && go mod edit -replace "$lhs=./standin$n") || return 1
-    fi
-  done < <(go mod edit -json "$MOD_GOMOD" | node -e '
-    const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    for (const r of j.Replace || []) console.log([r.Old.Path, r.Old.Version || "", r.New.Path, r.New.Version || ""].join("|"));')
-  return 0
-}
-
-# gobuild COMPONENT PACKAGE OUTPUT LDFLAGS
-gobuild() {
-  local tmp="$3.tmp.$$"
-  mkdir -p "$(dirname "$3")"
-  if (cd "$WRAP" && nice -n "${HEPAF_NICE:-10}" go build -p "$GO_JOBS" -mod=mod -trimpath \
-    -ldflags "-s -w $4" -o "$tmp" "$2") >>"$LOG" 2>&1; then
-    mv -f "$tmp" "$3"
-  else
-    rm -f "$tmp"
-    return 1
-  fi
-}
-
-# ---------------------------------------------------------------------------------------------
-# Components
-# ---------------------------------------------------------------------------------------------
-install_exe() { # install_exe SRC DST
-  mkdir -p "$(dirname "$2")" && cp -f "$1" "$2.tmp.$$" && chmod 0755 "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"
-}
-
-# The CLI release tarball holds both the CLI and the language hosts.
-OFFICIAL_CLI_TRIED=""
-official_cli() {
-  [ "$OFFICIAL_TIMEOUT" -gt 0 ] 2>/dev/null || return 1
-  [ -z "$OFFICIAL_CLI_TRIED" ] || return 1
-  OFFICIAL_CLI_TRIED=1
-  local url="https://get.pulumi.com/releases/sdk/pulumi-v$PV-$OS-$ARCH.tar.gz" tmp
-  say "trying the normal download of pulumi v$PV ($url, ${OFFICIAL_TIMEOUT}s)"
-  tmp="$(mktemp -d "$CACHE/wrappers/official.XXXXXX")" || return 1
-  if curl -fsSL --connect-timeout 5 --max-time "$OFFICIAL_TIMEOUT" -o "$tmp/p.tgz" "$url" >>"$LOG" 2>&1 &&
-    tar -xzf "$tmp/p.tgz" -C "$tmp" >>"$LOG" 2>&1 &&
-    have_exe "$tmp/pulumi/pulumi" && have_exe "$tmp/pulumi/pulumi-language-nodejs"; then
-    mkdir -p "$CLI_CACHE"
-    install_exe "$tmp/pulumi/pulumi" "$CLI_CACHE/pulumi"
-    install_exe "$tmp/pulumi/pulumi-language-nodejs" "$CLI_CACHE/pulumi-language-nodejs"
+  local url="https://get.pulumi.com/releases/sdk/pulumi-v$PV-$OS-$ARCH.tar.gz" tmp log="$CACHE/logs/release-v$PV.log"
+  tmp="$(mktemp -d "$CACHE/wrappers/release.XXXXXX")" || return 1
+  if progress_run "[toolchain]" "downloading $url" curl -fsSL --connect-timeout 10 --stderr "$log" -o "$tmp/p.tgz" "$url" &&
+    tar -xzf "$tmp/p.tgz" -C "$tmp" 2>>"$log" && have_exe "$tmp/pulumi/pulumi" && have_exe "$tmp/pulumi/pulumi-language-nodejs"; then
+    install_exe "$tmp/pulumi/pulumi" "$CLI_CACHE/pulumi" && install_exe "$tmp/pulumi/pulumi-language-nodejs" "$CLI_CACHE/pulumi-language-nodejs"
     rm -rf "$tmp"
     return 0
   fi
   rm -rf "$tmp"
-  say "  normal download failed: $(log_tail "$LOG" 1 | cut -c1-200)"
+  remember_failure "$OFFICIAL_KEY" "$(log_tail "$log" 1 | cut -c1-200)"
+  say "  Pulumi's release download failed: $(log_tail "$log" 1 | cut -c1-200)"
   return 1
 }
 
-build_cli() {
-  local label="${LABEL[cli]}"
-  go_setup "$label" "$PV" || return 1
-  local mod="github.com/pulumi/pulumi/pkg/v3" modver
-  say "resolving $mod@v$PV on the Go module proxy"
-  modver="${HEPAF_GOVERSION_CLI:-}"
-  if [ -z "$modver" ] && resolve "$mod" "v$PV"; then modver="$RESOLVED"; fi
-  if [ -z "$modver" ]; then
-    fail resolving "$label" "$PV" "no usable version on the Go module proxy (tried $RESOLVE_TRIED): $(log_tail "$LOG" 2)"
+# `pulumi plugin install`, with whatever pulumi CLI is installed. Tried once per version.
+official_plugin() {
+  local name="$1" v="${VER[$1]}" key="plugin-install-$1-v${VER[$1]}" log="$CACHE/logs/$1-v${VER[$1]}.log" cli="$CLI"
+  have_exe "$cli" || cli="$CLI_CACHE/pulumi"
+  have_exe "$cli" || return 1
+  if failed_before "$key"; then
+    say "skipping pulumi plugin install of $name v$v: it failed before ($FAILED_BEFORE); HEPAF_RETRY=1 tries again"
     return 1
   fi
-  echo "$mod@$modver" >"$CACHE/resolved/cli-v$PV"
-  say "downloading $mod@$modver and preparing the wrapper module"
-  if ! make_wrapper cli "$mod" "$modver" "v$PV" "github.com/pulumi/pulumi/sdk/v3@v$PV"; then
-    fail downloading "$label" "$PV" "$(log_tail "$LOG" 3)"
-    return 1
-  fi
-  say "building pulumi v$PV (go build -p $GO_JOBS; the first build takes a while) ..."
-  if ! gobuild cli "$mod/cmd/pulumi" "$CLI_CACHE/pulumi" \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PV"; then
-    fail building "$label" "$PV" "$(log_tail "$LOG" 8)"
-    return 1
-  fi
-}
-
-build_nodejs() {
-  local label="${LABEL[nodejs]}"
-  go_setup "$label" "$PV" || return 1
-  local mod="github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3" modver
-  say "resolving $mod for v$PV on the Go module proxy (untagged: pseudo-version of the v$PV commit)"
-  modver="${HEPAF_GOVERSION_NODEJS:-}"
-  if [ -z "$modver" ] && resolve "$mod" "v$PV" \
-    "github.com/pulumi/pulumi/pkg/v3@v$PV" "github.com/pulumi/pulumi/sdk/v3@v$PV" "github.com/pulumi/pulumi@v$PV+incompatible"; then
-    modver="$RESOLVED"
-  fi
-  if [ -z "$modver" ]; then
-    fail resolving "$label" "$PV" "no usable version on the Go module proxy (tried $RESOLVE_TRIED): $(log_tail "$LOG" 2)"
-    return 1
-  fi
-  echo "$mod@$modver" >"$CACHE/resolved/nodejs-v$PV"
-  say "downloading $mod@$modver and preparing the wrapper module"
-  if ! make_wrapper nodejs "$mod" "$modver" "v$PV" "github.com/pulumi/pulumi/pkg/v3@v$PV"; then
-    fail downloading "$label" "$PV" "$(log_tail "$LOG" 3)"
-    return 1
-  fi
-  say "building pulumi-language-nodejs v$PV ..."
-  if ! gobuild nodejs "$mod" "$CLI_CACHE/pulumi-language-nodejs" \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PV"; then
-    fail building "$label" "$PV" "$(log_tail "$LOG" 8)"
-    return 1
-  fi
-}
-
-ensure_cli() { # ensure_cli COMPONENT (cli or nodejs)
-  local comp="$1" exe dst
-  if [ "$comp" = cli ]; then exe=pulumi; else exe=pulumi-language-nodejs; fi
-  dst="$CLI_DIR/$exe"
-  if have_exe "$dst"; then
-    STATUS[$comp]=ok SOURCE[$comp]="already installed"
+  if progress_run "[toolchain]" "pulumi plugin install resource $name $v" \
+    bash -c 'PULUMI_SKIP_UPDATE_CHECK=true "$1" plugin install resource "$2" "$3" >"$4" 2>&1' _ "$cli" "$name" "$v" "$log" && installed "$name"; then
     return 0
   fi
-  local t=$SECONDS
-  LOG="$CACHE/logs/$comp-v$PV.log"
-  if ! have_exe "$CLI_CACHE/$exe"; then
-    : >"$LOG"
-    if ! official_cli; then
-      if [ "$comp" = cli ]; then build_cli; else build_nodejs; fi || {
-        STATUS[$comp]=FAILED SOURCE[$comp]="see $LOG" SECS[$comp]=$((SECONDS - t))
-        return 1
-      }
-      SOURCE[$comp]="built from the Go module proxy ($(cut -d@ -f2 "$CACHE/resolved/$comp-v$PV"))"
-    else
-      SOURCE[$comp]="normal download"
-    fi
-  else
-    SOURCE[$comp]="cache"
-  fi
-  say "installing $exe v$PV into $CLI_DIR"
-  install_exe "$CLI_CACHE/$exe" "$dst" || {
-    fail installing "${LABEL[$comp]}" "$PV" "cannot write $dst"
-    STATUS[$comp]=FAILED
-    return 1
-  }
-  # $PULUMI_HOME/bin/<exe>: a symlink, unless a real file of someone else's install is there.
-  mkdir -p "$PULUMI_HOME/bin"
-  if [ -L "$PULUMI_HOME/bin/$exe" ] || [ ! -e "$PULUMI_HOME/bin/$exe" ]; then
-    ln -sfn "../versions/$PV/bin/$exe" "$PULUMI_HOME/bin/$exe"
-  fi
-  STATUS[$comp]=ok SECS[$comp]=$((SECONDS - t))
+  rm -rf "$(plugin_dir "$name")" "$(plugin_dir "$name").partial"
+  remember_failure "$key" "$(log_tail "$log" 1 | cut -c1-200)"
+  return 1
 }
 
-# Provider modules live in provider/ (major >= 2: provider/vN) of github.com/pulumi/pulumi-NAME.
-build_provider() {
-  local name="$1" v="${VER[$1]}" label="${LABEL[$1]}"
-  go_setup "$label" "$v" || return 1
-  local major="${v%%.*}" repo="github.com/pulumi/pulumi-$name" mod sdk root
-  if [ "$major" -ge 2 ]; then
-    mod="$repo/provider/v$major" sdk="$repo/sdk/v$major@v$v" root="$repo@v$v+incompatible"
-  else
-    mod="$repo/provider" sdk="$repo/sdk@v$v" root="$repo@v$v"
-  fi
-  local envvar="HEPAF_GOVERSION_${name^^}" modver
-  modver="${!envvar:-}"
-  say "resolving $mod for v$v on the Go module proxy (no provider tags: pseudo-version of the v$v commit)"
-  if [ -z "$modver" ] && resolve "$mod" "v$v" "$root" "$sdk"; then modver="$RESOLVED"; fi
-  if [ -z "$modver" ]; then
-    fail resolving "$label" "$v" "no usable version on the Go module proxy (tried $RESOLVE_TRIED): $(log_tail "$LOG" 2)"
-    return 1
-  fi
-  echo "$mod@$modver" >"$CACHE/resolved/$name-v$v"
-  say "downloading $mod@$modver and preparing the wrapper module"
-  if ! make_wrapper "$name" "$mod" "$modver" "v$v" "$root" "$sdk"; then
-    fail downloading "$label" "$v" "$(log_tail "$LOG" 3)"
-    return 1
-  fi
-  local cmd="cmd/pulumi-resource-$name" pkg out="$CACHE/bin/$name-v$v/pulumi-resource-$name"
-  pkg="$mod/$cmd"
-  if [ -f "$MOD_DIR/$cmd/generate.go" ]; then
-    # main embeds files that the repository generates (schema-embed.json, ...) and that the
-    # module zip lacks: build a copy of the main package with them generated by its own
-    # generate.go, which stamps the version into the schema.
-    say "generating the embedded schema files of pulumi-resource-$name v$v"
-    mkdir -p "$WRAP/main"
-    find "$MOD_DIR/$cmd" -maxdepth 1 -type f -exec cp -f {} "$WRAP/main/" \;
-    chmod -R u+w "$WRAP/main"
-    if ! (cd "$WRAP/main" && VERSION="$v" nice -n "${HEPAF_NICE:-10}" go run -mod=mod ./generate.go) >>"$LOG" 2>&1; then
-      fail generating "$label" "$v" "$(log_tail "$LOG" 6)"
-      return 1
-    fi
-    rm -f "$WRAP/main/generate.go"
-    pkg="./main"
-  fi
-  say "building pulumi-resource-$name v$v ..."
-  if ! gobuild "$name" "$pkg" "$out" "-X $mod/pkg/version.Version=$v"; then
-    fail building "$label" "$v" "$(log_tail "$LOG" 8)"
-    return 1
-  fi
+# --- the Go module proxy -----------------------------------------------------------------------
+GO_READY=""
+go_setup() {
+  [ -n "$GO_READY" ] && return 0
+  command -v go >/dev/null 2>&1 || return 1
+  export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build"
+  export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false GIT_TERMINAL_PROMPT=0
+  mkdir -p "$CACHE/go/query"
+  GO_READY=1
 }
-
-clean_partial() { # a failed install must not leave a .partial marker or half a directory behind
-  local d
-  d="$(plugin_dir "$1")"
-  if [ -e "$d.partial" ]; then
-    rm -rf "$d" "$d.partial"
-  fi
+# goinfo MODULE@QUERY -> "VERSION TIME COMMIT" (errors to $LOG)
+goinfo() {
+  (cd "$CACHE/go/query" && timeout 180 go list -m \
+    -f '{{.Version}} {{if .Time}}{{.Time.UTC.Format "20060102150405"}}{{else}}-{{end}} {{with .Origin}}{{.Hash}}{{else}}-{{end}}' "$1") 2>>"$LOG"
 }
-
-ensure_provider() {
-  local name="$1" v="${VER[$1]}" t=$SECONDS
-  local dst out
-  dst="$(plugin_bin "$name")"
-  out="$CACHE/bin/$name-v$v/pulumi-resource-$name"
-  if have_exe "$dst" && [ ! -e "$(plugin_dir "$name").partial" ]; then
-    STATUS[$name]=ok SOURCE[$name]="already installed"
-    return 0
-  fi
-  LOG="$CACHE/logs/$name-v$v.log"
-  if ! have_exe "$out"; then
-    : >"$LOG"
-    if [ "$OFFICIAL_TIMEOUT" -gt 0 ] 2>/dev/null && have_exe "$CLI"; then
-      say "trying the normal install: pulumi plugin install resource $name $v (${OFFICIAL_TIMEOUT}s)"
-      if timeout "$OFFICIAL_TIMEOUT" "$CLI" plugin install resource "$name" "$v" >>"$LOG" 2>&1 &&
-        have_exe "$dst" && [ ! -e "$(plugin_dir "$name").partial" ]; then
-        STATUS[$name]=ok SOURCE[$name]="normal download" SECS[$name]=$((SECONDS - t))
-        return 0
+# resolve MODULE TAG CANDIDATE... -> RESOLVED: the tag itself, else the pseudo-version of the
+# commit that a tagged module of the same release (a CANDIDATE such as sdk/v3@TAG) comes from.
+resolve() {
+  local mod="$1" tag="$2" out major info t h c
+  shift 2
+  RESOLVED=""
+  echo "## resolve $mod@$tag" >>"$LOG"
+  if out="$(goinfo "$mod@$tag")"; then RESOLVED="${out%% *}"; return 0; fi
+  major="${mod##*/}"
+  case "$major" in v[2-9] | v[1-9][0-9]) major="${major#v}" ;; *) major=0 ;; esac
+  for c in "$@"; do
+    info="$(goinfo "$c")" || continue
+    read -r _ t h <<<"$info"
+    [ "$h" != "-" ] && [ "$t" != "-" ] || continue
+    if out="$(goinfo "$mod@v$major.0.0-$t-${h:0:12}")"; then RESOLVED="${out%% *}"; return 0; fi
+  done
+  return 1
+}
+# The module of each component, and the tagged modules whose commit names its release.
+module_of() {
+  local v="${VER[$1]}" major repo
+  case "$1" in
+    cli) echo "github.com/pulumi/pulumi/pkg/v3 v$v" ;;
+    nodejs) echo "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 v$v github.com/pulumi/pulumi/pkg/v3@v$v github.com/pulumi/pulumi/sdk/v3@v$v" ;;
+    *)
+      major="${v%%.*}" repo="github.com/pulumi/pulumi-$1"
+      if [ "$major" -ge 2 ]; then
+        echo "$repo/provider/v$major v$v $repo@v$v+incompatible $repo/sdk/v$major@v$v"
+      else
+        echo "$repo/provider v$v $repo@v$v $repo/sdk@v$v"
       fi
-      clean_partial "$name"
-      say "  normal install failed: $(log_tail "$LOG" 1 | cut -c1-200)"
-    fi
-    if ! build_provider "$name"; then
-      STATUS[$name]=FAILED SOURCE[$name]="see $LOG" SECS[$name]=$((SECONDS - t))
-      return 1
-    fi
-    SOURCE[$name]="built from the Go module proxy ($(cut -d@ -f2 "$CACHE/resolved/$name-v$v"))"
-  else
-    SOURCE[$name]="cache"
-  fi
-  say "installing pulumi-resource-$name v$v into $PLUGINS"
-  clean_partial "$name"
-  if have_exe "$CLI"; then
-    if ! PULUMI_SKIP_UPDATE_CHECK=true "$CLI" plugin install resource "$name" "$v" --file "$out" >>"$LOG" 2>&1; then
-      clean_partial "$name"
-      fail installing "${LABEL[$name]}" "$v" "pulumi plugin install --file: $(log_tail "$LOG" 3)"
-      STATUS[$name]=FAILED
-      return 1
-    fi
-  else
-    # No CLI: place it exactly where pulumi would.
-    local d tmp
-    d="$(plugin_dir "$name")"
-    tmp="$PLUGINS/.hepaf-tmp-$name-$$"
-    rm -rf "$tmp" && mkdir -p "$tmp" && cp -f "$out" "$tmp/pulumi-resource-$name" &&
-      chmod 0755 "$tmp/pulumi-resource-$name" && rm -rf "$d" && mv "$tmp" "$d" || {
-      rm -rf "$tmp"
-      fail installing "${LABEL[$name]}" "$v" "cannot write $d"
-      STATUS[$name]=FAILED
-      return 1
-    }
-  fi
-  if ! have_exe "$dst" || [ -e "$(plugin_dir "$name").partial" ]; then
-    clean_partial "$name"
-    fail installing "${LABEL[$name]}" "$v" "$dst is missing after the install"
-    STATUS[$name]=FAILED
+      ;;
+  esac
+}
+# locate_module COMPONENT -> MODVER[COMPONENT] "MODULE VERSION", or a remembered refusal.
+locate_module() {
+  local comp="$1" key="module-$1-v${VER[$1]}" mod tag cands
+  if failed_before "$key"; then
+    REASON="the Go module proxy refused it before ($FAILED_BEFORE); HEPAF_RETRY=1 asks again"
     return 1
   fi
-  STATUS[$name]=ok SECS[$name]=$((SECONDS - t))
+  go_setup || { REASON="it cannot be built here: 'go' is not on PATH"; return 1; }
+  say "resolving ${LABEL[$comp]} v${VER[$comp]} on the Go module proxy"
+  read -r mod tag cands <<<"$(module_of "$comp")"
+  LOG="$CACHE/logs/$comp-v${VER[$comp]}.log"
+  : >"$LOG"
+  # shellcheck disable=SC2086
+  if resolve "$mod" "$tag" $cands; then
+    MODVER[$comp]="$mod $RESOLVED"
+    return 0
+  fi
+  REASON="the Go module proxy serves no version of $mod for $tag: $(log_tail "$LOG" 2 | sed "s#.*: \(4[0-9][0-9] \)#\1#" | cut -c1-200)"
+  # A refusal (403/404/410, unknown revision) is remembered; a network failure is not.
+  if grep -q -e ' 403 ' -e ' 404 ' -e ' 410 ' -e 'not available' -e 'unknown revision' -e 'invalid version' "$LOG"; then
+    remember_failure "$key" "$REASON"
+  fi
+  return 1
 }
 
-# ---------------------------------------------------------------------------------------------
-# Run
-# ---------------------------------------------------------------------------------------------
-say "pulumi v$PV; providers: $(for p in "${PROVIDERS[@]}"; do selected "$p" && printf '%s v%s ' "$p" "${VER[$p]}"; done)"
-say "PULUMI_HOME=$PULUMI_HOME cache=$CACHE"
-BUILT=""
-for c in "${SELECTED[@]}"; do
-  case "$c" in
-    cli | nodejs) ensure_cli "$c" ;;
-    *) ensure_provider "$c" ;;
-  esac
-  case "${SOURCE[$c]:-}" in built* | normal*) BUILT=1 ;; esac
-done
-
-# Verify
-say "verifying"
-if selected cli && [ "${STATUS[cli]:-}" = ok ]; then
-  got="$("$CLI" version 2>&1 | tail -n 1)"
-  if [ "$got" != "v$PV" ]; then
-    fail verifying "${LABEL[cli]}" "$PV" "'$CLI version' printed '$got'"
-    STATUS[cli]=FAILED
-  fi
-fi
-if selected nodejs && [ "${STATUS[nodejs]:-}" = ok ] && ! have_exe "$CLI_DIR/pulumi-language-nodejs"; then
-  fail verifying "${LABEL[nodejs]}" "$PV" "$CLI_DIR/pulumi-language-nodejs is missing"
-  STATUS[nodejs]=FAILED
-fi
-PLUGIN_LS=""
-if have_exe "$CLI"; then
-  PLUGIN_LS="$("$CLI" plugin ls 2>&1)" || PLUGIN_LS=""
-fi
-for p in "${PROVIDERS[@]}"; do
-  selected "$p" && [ "${STATUS[$p]:-}" = ok ] || continue
-  if [ -n "$PLUGIN_LS" ]; then
-    if ! awk -v n="$p" -v v="${VER[$p]}" '$1 == n && $2 == "resource" && $3 == v { found = 1 } END { exit !found }' <<<"$PLUGIN_LS"; then
-      fail verifying "${LABEL[$p]}" "${VER[$p]}" "'pulumi plugin ls' does not list resource $p ${VER[$p]}"
-      STATUS[$p]=FAILED
+# make_wrapper COMPONENT MODULE VERSION -> WRAP: a module of our own that requires MODULE@VERSION
+# with MODULE's replace lines (a dependency's own replaces do not apply to its users); a replace
+# by a local directory (pkg/v3's ../sdk) becomes the same release of that module from the proxy.
+make_wrapper() {
+  local comp="$1" mod="$2" modver="$3" json gomod old oldv new newv _m tag cands
+  WRAP="$CACHE/wrappers/$comp-v${VER[$comp]}"
+  rm -rf "$WRAP" && mkdir -p "$WRAP" || return 1
+  json="$(cd "$CACHE/go/query" && go mod download -json "$mod@$modver" 2>>"$LOG")" || return 1
+  MOD_DIR="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).Dir||"")' <<<"$json")"
+  gomod="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8")).GoMod||"")' <<<"$json")"
+  printf 'module hepaf.invalid/toolchain/%s\n\ngo %s\n\nrequire %s %s\n' "$comp" \
+    "$(sed -n 's/^go \([0-9][0-9.]*\).*/\1/p' "$gomod" | head -n 1)" "$mod" "$modver" >"$WRAP/go.mod"
+  while IFS='|' read -r old oldv new newv; do
+    [ -n "$old" ] || continue
+    if [ -z "$newv" ]; then
+      read -r _m tag cands <<<"$(module_of "$comp")"
+      # shellcheck disable=SC2086
+      if ! resolve "$old" "$tag" $cands; then
+        echo "## $mod replaces $old by the local directory $new; the module proxy serves no $old of $tag" >>"$LOG"
+        return 1
+      fi
+      new="$old" newv="$RESOLVED"
     fi
-  elif ! have_exe "$(plugin_bin "$p")"; then
-    fail verifying "${LABEL[$p]}" "${VER[$p]}" "$(plugin_bin "$p") is missing"
-    STATUS[$p]=FAILED
+    (cd "$WRAP" && go mod edit -replace "$old${oldv:+@$oldv}=$new@$newv") || return 1
+  done < <(go mod edit -json "$gomod" | node -e '
+    const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    for (const r of j.Replace || []) console.log([r.Old.Path, r.Old.Version || "", r.New.Path, r.New.Version || ""].join("|"));')
+}
+
+# build_module COMPONENT OUTPUT: builds the component's main package in its wrapper.
+build_module() {
+  local comp="$1" out="$2" mod modver pkg ldflags
+  read -r mod modver <<<"${MODVER[$comp]}"
+  LOG="$CACHE/logs/$comp-v${VER[$comp]}.log"
+  make_wrapper "$comp" "$mod" "$modver" || { REASON="preparing $mod@$modver failed: $(log_tail "$LOG" 2)"; return 1; }
+  case "$comp" in
+    cli) pkg="$mod/cmd/pulumi" ldflags="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PV" ;;
+    nodejs) pkg="$mod" ldflags="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PV" ;;
+    *)
+      pkg="$mod/cmd/pulumi-resource-$comp" ldflags="-X $mod/pkg/version.Version=${VER[$comp]}"
+      if [ -f "$MOD_DIR/cmd/pulumi-resource-$comp/generate.go" ]; then
+        # Its main embeds files the repository generates and the module zip lacks: build a
+        # copy of the main package with them generated by its own generate.go.
+        mkdir -p "$WRAP/main" && find "$MOD_DIR/cmd/pulumi-resource-$comp" -maxdepth 1 -type f -exec cp -f {} "$WRAP/main/" \; && chmod -R u+w "$WRAP/main"
+        (cd "$WRAP/main" && VERSION="${VER[$comp]}" nice -n 10 go run -mod=mod ./generate.go) >>"$LOG" 2>&1 ||
+          { REASON="generating its embedded files failed: $(log_tail "$LOG" 4)"; return 1; }
+        rm -f "$WRAP/main/generate.go"
+        pkg="./main"
+      fi
+      ;;
+  esac
+  mkdir -p "$(dirname "$out")"
+  if ! progress_run "[toolchain]" "building ${LABEL[$comp]} v${VER[$comp]} from $mod@$modver (go build -p $GO_JOBS; the first build takes many minutes)" \
+    bash -c 'cd "$1" && nice -n 10 go build -p "$2" -mod=mod -trimpath -ldflags "-s -w $3" -o "$4.tmp" "$5" >>"$6" 2>&1' _ "$WRAP" "$GO_JOBS" "$ldflags" "$out" "$pkg" "$LOG"; then
+    rm -f "$out.tmp"
+    REASON="go build failed: $(log_tail "$LOG" 6)"
+    return 1
+  fi
+  mv -f "$out.tmp" "$out"
+}
+
+install_plugin() { # install_plugin NAME BINARY
+  local d tmp
+  d="$(plugin_dir "$1")" tmp="$PULUMI_HOME/plugins/.hepaf-tmp-$1-$$"
+  rm -rf "$tmp" && mkdir -p "$tmp" && install_exe "$2" "$tmp/pulumi-resource-$1" && rm -rf "$d" "$d.partial" && mv "$tmp" "$d"
+}
+
+# --- 1. locate ---------------------------------------------------------------------------------
+say "pulumi v$PV; plugins: $(for p in "${PROVIDERS[@]}"; do printf '%s v%s ' "$p" "${VER[$p]}"; done)(PULUMI_HOME=$PULUMI_HOME, cache $CACHE)"
+MISSING=()
+for c in "${SELECTED[@]}"; do
+  if installed "$c"; then STATUS[$c]="installed"; else MISSING+=("$c"); fi
+done
+UNAVAILABLE=()
+RELEASE_TRIED="" RELEASE_OK=""
+for c in "${MISSING[@]}"; do
+  case "$c" in
+    cli | nodejs)
+      if [ -z "$RELEASE_TRIED" ]; then
+        RELEASE_TRIED=1
+        official_release && RELEASE_OK=1
+      fi
+      if [ -n "$RELEASE_OK" ]; then SOURCE[$c]=release; continue; fi
+      ;;
+    *)
+      # Plugins come from the same release host as the CLI: when its download failed, so would theirs.
+      if [ -z "$RELEASE_TRIED" ] || [ -n "$RELEASE_OK" ]; then
+        if official_plugin "$c"; then SOURCE[$c]=plugin-install STATUS[$c]="installed by pulumi plugin install"; continue; fi
+      fi
+      ;;
+  esac
+  if locate_module "$c"; then
+    SOURCE[$c]=module
+  else
+    UNAVAILABLE+=("${LABEL[$c]} v${VER[$c]}: $REASON")
   fi
 done
 
-# Summary
-echo
-echo "toolchain summary (PULUMI_HOME=$PULUMI_HOME)"
-printf '  %-12s %-10s %-7s %6s  %s\n' component version status secs source
-for c in "${SELECTED[@]}"; do
-  printf '  %-12s %-10s %-7s %6s  %s\n' "$c" "v${VER[$c]}" "${STATUS[$c]:-FAILED}" "${SECS[$c]:--}" "${SOURCE[$c]:-}"
-done
-if [ -n "$BUILT" ]; then
-  echo "  disk: $(du -sch "$CACHE"/{bin,wrappers,logs,resolved,go} 2>/dev/null | tail -n 1 | cut -f1) under $CACHE (bin wrappers logs resolved go), $(du -sh "$PULUMI_HOME" 2>/dev/null | cut -f1) in $PULUMI_HOME"
-fi
-if [ -n "$PLUGIN_LS" ]; then
-  echo "  pulumi plugin ls:"
-  sed 's/^/    /' <<<"$PLUGIN_LS"
-fi
-echo "  total $((SECONDS - T0))s; use it with: . scripts/env.sh"
-
-if [ "${#FAILURES[@]}" -gt 0 ]; then
-  echo >&2
-  printf '%s\n' "${FAILURES[@]}" >&2
+# --- 2. stop early when a piece cannot be had --------------------------------------------------
+if [ "${#UNAVAILABLE[@]}" -gt 0 ]; then
+  say "the Pulumi engine cannot be made here; nothing was built"
+  for u in "${UNAVAILABLE[@]}"; do printf 'toolchain: cannot provide %s\n' "$u" >&2; done
   exit 1
 fi
+
+# --- 3. obtain and install ---------------------------------------------------------------------
+FAILURES=()
+for c in "${MISSING[@]}"; do
+  case "${SOURCE[$c]}" in
+    plugin-install) continue ;;
+    release)
+      exe=pulumi
+      [ "$c" = nodejs ] && exe=pulumi-language-nodejs
+      install_exe "$CLI_CACHE/$exe" "$CLI_DIR/$exe" && STATUS[$c]="installed from Pulumi's release" || FAILURES+=("${LABEL[$c]}: cannot write $CLI_DIR/$exe")
+      ;;
+    module)
+      if [ "$c" = cli ] || [ "$c" = nodejs ]; then
+        exe=pulumi
+        [ "$c" = nodejs ] && exe=pulumi-language-nodejs
+        out="$CLI_CACHE/$exe"
+      else
+        out="$CACHE/bin/$c-v${VER[$c]}/pulumi-resource-$c"
+      fi
+      if ! have_exe "$out" && ! build_module "$c" "$out"; then
+        FAILURES+=("${LABEL[$c]} v${VER[$c]}: $REASON (log: $LOG)")
+        continue
+      fi
+      if [ "$c" = cli ] || [ "$c" = nodejs ]; then install_exe "$out" "$CLI_DIR/$exe"; else install_plugin "$c" "$out"; fi &&
+        STATUS[$c]="built from ${MODVER[$c]/ /@}" || FAILURES+=("${LABEL[$c]}: cannot install $out")
+      ;;
+  esac
+done
+if have_exe "$CLI" && [ "$("$CLI" version 2>/dev/null | tail -n 1)" != "v$PV" ]; then
+  FAILURES+=("${LABEL[cli]}: '$CLI version' does not print v$PV")
+fi
+
+echo "toolchain summary (PULUMI_HOME=$PULUMI_HOME, $((SECONDS - T0))s)"
+for c in "${SELECTED[@]}"; do printf '  %-11s v%-9s %s\n' "$c" "${VER[$c]}" "${STATUS[$c]:-FAILED}"; done
+if [ "${#FAILURES[@]}" -gt 0 ]; then
+  for f in "${FAILURES[@]}"; do printf 'toolchain: cannot provide %s\n' "$f" >&2; done
+  exit 1
+fi
+echo "toolchain: ready; use it with: . scripts/env.sh"

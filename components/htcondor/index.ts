@@ -16,4 +16,5 @@ export * as htcondorPaths from "./paths";
 export { planPool, POOL_MODES, TOKEN_SOURCES } from "./plan";
 export { AUTHZ_LEVELS, jwtKey, mintToken, POOL_KEY_ID, scopeClaim, SUBMIT_SCOPES, unscramble } from "./tokens";
 export type { AuthzLevel, TokenClaims } from "./tokens";
+export type { InClusterPlan, PoolGroupPlan, PoolPlan, PoolTokenPlan } from "./plan";
 export { HTCONDOR_IMAGE_TAG, HTCONDOR_PORT, htcondorImage, TOKEN_INIT_IMAGE } from "./version";

@@ -41,7 +41,12 @@ export interface CertificateAuthorityArgs {
     import?: ImportedCaArgs;
 }
 
-/** The facility's root of trust: signs the group intermediates and facility server certs. */
+/**
+ * A root CA, generated in Pulumi state or imported. The facility has one for its server
+ * certificates (HTTPS), and each group has one of its own, the only trust anchor of that group's
+ * Dask TLS: group CAs are roots, not intermediates, because Dask trusts any chain up to a trusted
+ * root. {@link CertificateAuthority.intermediate} is for sites that want one tree elsewhere.
+ */
 export class CertificateAuthority extends IssuingAuthority {
     readonly certPem: pulumi.Output<string>;
     readonly privateKeyPem: pulumi.Output<string>;

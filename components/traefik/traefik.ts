@@ -85,7 +85,7 @@ export interface TraefikArgs extends PortArgs {
 const DEFAULT_RESOURCES = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } };
 
 /** Everything decided from the args, validated, before any resource exists. */
-type TraefikPlan =
+export type TraefikPlan =
     | { mode: "existing"; names: EntrypointNames; daskPort: number; routeLabels: Record<string, string> }
     | {
           mode: "install";
@@ -368,7 +368,12 @@ export class Traefik extends pulumi.ComponentResource {
             inNs,
         );
 
-        this.registerOutputs({ entrypoints: this.entrypoints, serviceName: this.serviceName, address: this.address });
+        // The CRDs are among the outputs: CRDs from a URL are declared once downloaded, and
+        // the component is complete (for the engine and under mocks) only when they are.
+        this.registerOutputs({
+            entrypoints: this.entrypoints, serviceName: this.serviceName, address: this.address,
+            crds: this.crdResources.apply((crds) => crds.length),
+        });
     }
 
     /**

@@ -1,9 +1,10 @@
 /**
  * Shared set-up for unit tests under Pulumi mocks: a recorder of every registered resource
  * (inputs and the options the engine would receive), output unwrapping, and waiting until
- * registration has settled.
+ * every started registration has finished.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { waitForRegistrations } from "../../infra/registrations";
 import { tlsDouble } from "./tls-double";
 
 /**
@@ -223,12 +224,16 @@ export function valueOf<T>(output: pulumi.Input<T> | pulumi.Output<T>): Promise<
     return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
 }
 
-/** Waits until no new resource has been registered for a while (all async registration done). */
-export async function settled(recorder: Recorder, quietMs = 200): Promise<void> {
-    let last = -1;
-    while (last !== recorder.resources.length) {
-        last = recorder.resources.length;
-        await new Promise((r) => setTimeout(r, quietMs));
+/**
+ * Waits until every registration started so far has finished (the SDK's queue of resource
+ * RPCs has drained), then for `outputs`, then drains again: a test awaits the outputs whose
+ * values decide what else gets declared. No wall-clock window.
+ */
+export async function settled(...outputs: pulumi.Input<unknown>[]): Promise<void> {
+    await waitForRegistrations();
+    if (outputs.length > 0) {
+        await Promise.all(outputs.map((o) => valueOf(o)));
+        await waitForRegistrations();
     }
 }
 

@@ -55,7 +55,7 @@ function run(request: object = {}): any {
         );
         // values.json next to the config file is found without HEPAF_GATEWAY_VALUES; the pods set it explicitly.
         const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...secretEnv, HEPAF_GATEWAY_VALUES: path.join(dir, "values.json") };
-        const out = execFileSync(python, [driver, path.join(dir, "dask_gateway_config.py"), JSON.stringify(request)], { encoding: "utf8", env, cwd: dir });
+        const out = execFileSync(python, [driver, path.join(dir, "dask_gateway_config.py"), JSON.stringify(request)], { encoding: "utf8", env, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
         return JSON.parse(out);
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,8 @@ function verify(keyFile: Buffer, keyId: string, tokens: string[]): { header: any
     const out = execFileSync(python, [path.join(root, "test", "python", "htcondor_token_verify.py")], {
         input: JSON.stringify({ keyFile: keyFile.toString("base64"), keyId, tokens }),
         encoding: "utf8",
+        // A refused token ends the driver with PyJWT's traceback: captured into the error, not printed.
+        stdio: ["pipe", "pipe", "pipe"],
     });
     return JSON.parse(out);
 }

@@ -14,8 +14,9 @@ import { opensslMakeCa, opensslText, opensslVerify } from "../helpers/openssl";
 
 const root = path.join(__dirname, "..", "..");
 const python = execFileSync("bash", [path.join(root, "scripts", "python-env.sh")], { encoding: "utf8" }).trim();
+// stderr is captured (Dask logs each scheduler's start at INFO); a failing driver's error carries it.
 const runPy = (script: string, arg: object) =>
-    JSON.parse(execFileSync(python, [path.join(root, "test", "python", script), JSON.stringify(arg)], { encoding: "utf8" }));
+    JSON.parse(execFileSync(python, [path.join(root, "test", "python", script), JSON.stringify(arg)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
 
 const plan = planPool("campus", {
     mode: "external", facility: "af", collector: "cm.example.edu:9618", schedd: { host: "ap.example.edu", name: "ap1@ap.example.edu" },

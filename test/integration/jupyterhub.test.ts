@@ -12,7 +12,6 @@ import * as os from "os";
 import * as path from "path";
 import { shippedFile, gatewayApiUrl, hubConfigPath, JupyterHubArgs, planHub, renderDaskSessionSettings, renderHubSecrets, renderHubValues, ResolvedHubSecrets, valuesFileText } from "../../components";
 
-jest.setTimeout(300000);
 const root = path.join(__dirname, "..", "..");
 const python = execFileSync("bash", [path.join(root, "scripts", "python-env.sh")], { encoding: "utf8" }).trim();
 const driver = path.join(root, "test", "python", "check_hub_config.py");

@@ -44,7 +44,7 @@ const cmsArgs = (over: Partial<DaskGatewayArgs> = {}): DaskGatewayArgs => ({
 });
 
 async function objects(): Promise<K8sObject[]> {
-    await settled(mocks);
+    await settled();
     return k8sObjects(mocks.resources);
 }
 const find = (objs: K8sObject[], kind: string, ns?: string, name?: string) =>
@@ -217,7 +217,7 @@ describe("DaskGateway, bad input fails before anything is declared", () => {
     ];
     test.each(cases)("%s", async (_label, over, message) => {
         expect(errorOf(() => new DaskGateway("x", cmsArgs(over)))).toBe(message);
-        await settled(mocks);
+        await settled();
         expect(mocks.resources).toHaveLength(0);
     });
 
@@ -228,7 +228,7 @@ describe("DaskGateway, bad input fails before anything is declared", () => {
             "groups[0].limits.maxCores: 1 is below the scheduler plus a single worker of the largest size (5 cores)",
         );
         expect(validateGateways(list.slice(0, 2), "groups").map((p) => p.namespace)).toEqual(["af-cms", "af-atlas"]);
-        await settled(mocks);
+        await settled();
         expect(mocks.resources).toHaveLength(0);
     });
 

@@ -45,7 +45,7 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
         beforeAll(async () => {
             mocks.reset();
             af = twoGroupFacility();
-            await settled(mocks);
+            await settled();
         });
         const objs = () => k8sObjects(mocks.resources);
 
@@ -195,7 +195,7 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
         expect(
             errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub, groups: [{ name: "cms", gateway: { limits: { maxWorkers: 0 } } }] })),
         ).toMatch(/maxWorkers/);
-        await settled(mocks);
+        await settled();
         expect(mocks.resources).toHaveLength(0);
     });
 }

@@ -26,7 +26,7 @@ describe("the dev stack's program", () => {
     beforeAll(async () => {
         mocks.reset();
         declareProgram(devConfig());
-        await settled(mocks);
+        await settled();
         preview = [...mocks.resources];
     });
 

@@ -55,7 +55,7 @@ function expectNoTokenInConfigMaps(resources: Recorded[], tokens: string[]): voi
 describe("HTCondorPool, external, minted tokens", () => {
     test("declares per group a client ConfigMap and a token Secret that validate", async () => {
         const pool = new HTCondorPool("campus", external());
-        await settled(mocks);
+        await settled();
         const objs = k8sObjects(mocks.resources);
         validateAll(objs, crds);
         expect(find(objs, "Deployment")).toHaveLength(0);
@@ -130,7 +130,7 @@ describe("HTCondorPool, external, minted tokens", () => {
 
     test("provided tokens go to Secrets as given", async () => {
         new HTCondorPool("campus", external({ tokens: { source: "provided" }, groups: [{ name: "cms", accountingGroup: "g", token: "eyJhbGc.eyJzdWIi.sig" }] } as any));
-        await settled(mocks);
+        await settled();
         const secret = mocks.resources.find((r) => r.type === "kubernetes:core/v1:Secret")!;
         expect(secret.inputs.stringData).toEqual({ campus: "eyJhbGc.eyJzdWIi.sig" });
         expect(isSecretValue(secret.rawInputs.stringData)).toBe(true);
@@ -139,7 +139,7 @@ describe("HTCondorPool, external, minted tokens", () => {
 
     test("remote tokens come from condor_token_create over SSH, secret and unlogged", async () => {
         new HTCondorPool("campus", external({ tokens: { source: "remote", connection: { host: "cm.example.edu", user: "condor" }, lifetimeDays: 7 } } as any));
-        await settled(mocks);
+        await settled();
         const cmds = mocks.resources.filter((r) => r.type === "command:remote:Command");
         expect(cmds).toHaveLength(2);
         expect(cmds[0].inputs.create).toBe("condor_token_create -identity cms@example.edu -key POOL -authz READ -authz WRITE -lifetime 604800");
@@ -153,7 +153,7 @@ describe("HTCondorPool, in-cluster", () => {
             mode: "in-cluster", facility: "af", namespace: "af", issuedAt: 1_800_000_000,
             execute: { replicas: 2, cpus: 4, memoryMiB: 8192 }, groups: [{ name: "opendata" }],
         });
-        await settled(mocks);
+        await settled();
         const objs = k8sObjects(mocks.resources);
         validateAll(objs, crds);
         expect(pool.collector).toBe("local-cm.af.svc.cluster.local:9618");
@@ -203,7 +203,7 @@ describe("bad input fails before any resource, naming the argument", () => {
     ];
     test.each(cases)("%s", async (_what, fn, message) => {
         expect(errorOf(fn)).toBe(message);
-        await settled(mocks, 10);
+        await settled();
         expect(mocks.resources).toHaveLength(0);
     });
 });

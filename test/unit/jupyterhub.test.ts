@@ -11,7 +11,7 @@ const crds = new CrdValidator(traefikCrds());
 beforeEach(() => mocks.reset());
 
 async function objects(): Promise<K8sObject[]> {
-    await settled(mocks);
+    await settled();
     return k8sObjects(mocks.resources);
 }
 const find = (objs: K8sObject[], kind: string, name?: string, namespace?: string) =>
@@ -358,7 +358,7 @@ describe("JupyterHub", () => {
     ];
     test.each(bad)("refuses %s before registering anything", async (_what, change, message) => {
         expect(errorOf(() => new JupyterHub("hub", change(baseArgs())))).toBe(message);
-        await settled(mocks);
+        await settled();
         expect(mocks.resources).toHaveLength(0);
     });
 });

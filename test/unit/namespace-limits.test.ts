@@ -18,7 +18,7 @@ describe("group namespaces admit the group's notebooks", () => {
 
     test("the LimitRange's largest container is the largest notebook when that is bigger than any Dask pod", async () => {
         facility([{ name: "coffea", image: "example/coffea:1", cpuGuarantee: "1", cpuLimit: "2", memoryGuarantee: "2Gi", memoryLimit: "6Gi" }]);
-        await settled(mocks);
+        await settled();
         const lr = k8sObjects(mocks.resources).find((o) => o.kind === "LimitRange" && o.metadata.namespace === "af-cms") as any;
         // The default gateway worker and scheduler are 1 core; the notebook's limit is 2 cores and 6 GiB.
         expect(lr.spec.limits[0].max).toEqual({ cpu: "2", memory: "6144Mi" });
@@ -26,7 +26,7 @@ describe("group namespaces admit the group's notebooks", () => {
 
     test("a profile with a guarantee and no limit is limited to its guarantee (the LimitRange default would undercut it)", async () => {
         const af = facility([{ name: "big", image: "example/coffea:1", cpuGuarantee: "3", memoryGuarantee: "12Gi" }]);
-        await settled(mocks);
+        await settled();
         const values = JSON.parse((k8sObjects(mocks.resources).find((o) => o.kind === "ConfigMap" && o.metadata.name === "af-hub-config")!.data as any)["values.json"]);
         const profile = values.groups.find((g: any) => g.name === "cms").profiles[0];
         expect(profile).toMatchObject({ cpuGuarantee: 3, cpuLimit: 3, memoryGuarantee: 12 * 2 ** 30, memoryLimit: 12 * 2 ** 30 });

@@ -80,7 +80,7 @@ describe("CertificateAuthority: root -> intermediate -> leaf, signed for real", 
         );
         expect(errorOf(() => new CertificateAuthority("neg", { maxPathLength: -1 }))).toBe('neg.maxPathLength: -1 must be an integer >= 1 or "none"');
         expect(errorOf(() => new CertificateAuthority("frac", { maxPathLength: 1.5 }))).toBe('frac.maxPathLength: 1.5 must be an integer >= 1 or "none"');
-        await settled(mocks);
+        await settled();
         expect(mocks.resources).toHaveLength(0);
 
         const open = new CertificateAuthority("open", { maxPathLength: "none" });
@@ -197,7 +197,7 @@ describe("publishing to Kubernetes", () => {
         group.toSecret({ namespace: "af-cms", name: "cms-ca" });
         group.trustBundle({ namespace: "af-cms", name: "cms-trust" });
         root.trustBundle({ namespace: "af", name: "root-trust" });
-        await settled(mocks);
+        await settled();
         const objects = k8sObjects(mocks.resources);
         validateAll(objects, new CrdValidator([]));
 
@@ -240,10 +240,10 @@ describe("bad leaf input", () => {
 
     test("nothing is registered for a rejected leaf", async () => {
         const root = new CertificateAuthority("clean-root");
-        await settled(mocks);
+        await settled();
         const before = mocks.resources.length;
         errorOf(() => root.issue("rejected", { usages: ["server"], dnsNames: ["-bad.example.org"] }));
-        await settled(mocks);
+        await settled();
         expect(mocks.resources.length).toBe(before);
     });
 });

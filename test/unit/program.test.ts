@@ -65,7 +65,7 @@ test("the dev stack renders into <project>/out/dev whatever the working director
         for (const cwd of [path.join(root, "infra"), elsewhere]) {
             mocks.reset();
             inDir(cwd, () => declareProgram(config));
-            await settled(mocks);
+            await settled();
             const providers = mocks.ofType("pulumi:providers:kubernetes");
             expect(providers).toHaveLength(1);
             seen.push(providers[0].inputs.renderYamlToDirectory);

@@ -15,7 +15,7 @@ const crds = new CrdValidator(traefikCrds());
 beforeEach(() => mocks.reset());
 
 async function objects(): Promise<K8sObject[]> {
-    await settled(mocks);
+    await settled();
     return k8sObjects(mocks.resources);
 }
 
@@ -133,8 +133,9 @@ describe("Traefik, installed", () => {
         expect(find(objs, "Namespace", "cip")).toHaveLength(0);
     });
 
-    test("CRDs come from a URL (the release URL by default, any URL the admin gives)", async () => {
-        const server = http.createServer((_req, res) => res.end(fs.readFileSync(crdFile)));
+    test("CRDs come from a URL (the release URL by default, any URL the admin gives), however slow the download", async () => {
+        // The server answers late: the test waits for the registrations, not for a quiet period.
+        const server = http.createServer((_req, res) => setTimeout(() => res.end(fs.readFileSync(crdFile)), 700));
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
         const port = (server.address() as any).port;
         try {

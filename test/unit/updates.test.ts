@@ -39,7 +39,7 @@ let providerInputs: any;
 beforeAll(async () => {
     const key = (raw: Record<string, any>) => (raw.poolSigningKeys = { campus: signingKey });
     declareProgram(devConfig(key));
-    await settled(mocks);
+    await settled();
     before = [...mocks.resources];
     providerInputs = mocks.ofType("pulumi:providers:kubernetes")[0].inputs;
     mocks.reset();
@@ -49,7 +49,7 @@ beforeAll(async () => {
             raw.groups[1].gateway.maxWorkers = 30;
         }),
     );
-    await settled(mocks);
+    await settled();
     after = [...mocks.resources];
 });
 

@@ -10,6 +10,9 @@ import { spawnerRules } from "./rbac";
 import { HubSecrets, SECRET_KEYS } from "./secrets";
 import { HUB_CONFIG_DIR, HUB_DATA_DIR, renderHubValues, HUB_SECRET_DIR, HUB_SECRETS_FILE, HUB_VALUES_FILE, valuesFileText } from "./values";
 
+/** Private address ranges (RFC 1918, RFC 4193): where the proxies in front of the hub live. */
+export const PRIVATE_NETWORKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+
 const DEFAULT_RESOURCES = { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } };
 
 /** The values file text the component mounts (exported for the integration test: same function). */
@@ -108,6 +111,11 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                                     { name: "HEPAF_HUB_VALUES", value: `${HUB_CONFIG_DIR}/${HUB_VALUES_FILE}` },
                                     { name: "HEPAF_HUB_SECRETS", value: `${HUB_SECRET_DIR}/${HUB_SECRETS_FILE}` },
                                     { name: "PYTHONUNBUFFERED", value: "1" },
+                                    // Requests reach the hub through proxies (Traefik's replicas, then the
+                                    // proxy), so the address it sees is a proxy's, and with several replicas
+                                    // it changes between the login page and the login form's POST: the
+                                    // anonymous XSRF token would then not match (seen with real Traefik).
+                                    { name: "JUPYTERHUB_XSRF_ANONYMOUS_IP_CIDRS", value: PRIVATE_NETWORKS.join(";") },
                                     fromSecret("JPY_COOKIE_SECRET", SECRET_KEYS.cookieSecret),
                                     fromSecret("JUPYTERHUB_CRYPT_KEY", SECRET_KEYS.cryptKey),
                                     fromSecret("CONFIGPROXY_AUTH_TOKEN", SECRET_KEYS.proxyToken),

@@ -4,7 +4,10 @@
  * ServiceAccount token, and carry HTTPS to the hub and every Dask connection, by SNI and still
  * encrypted, through the one Dask port.
  */
+import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
+import * as tls from "tls";
 import { Agent, fetch as undiciFetch } from "undici";
 import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
@@ -112,7 +115,67 @@ describe("every Dask connection through the one Traefik port, by SNI, still encr
         // A client outside the cluster, with the user's certificate, through the same port.
         expect(await connect("tls://alice.dask.af.example.org:8786", alice().tls)).toEqual({ result: 45, workers: 1 });
     });
+
+    test("another group's certificate is refused at a CMS scheduler, and a CMS one at an open-data scheduler", async () => {
+        await session("bob", "opendata", "opendata-default", 0);
+        const bob = sessions.bob;
+        // Through the same port, each name reaches its own scheduler; each refuses the other group.
+        const atAlice = await connect("tls://alice.dask.af.example.org:8786", bob.tls);
+        expect(atAlice.error).toMatch(/TLS|SSL|certificate|closed|Timed out/i);
+        const atBob = await connect("tls://bob.dask.af.example.org:8786", alice().tls);
+        expect(atBob.error).toMatch(/TLS|SSL|certificate|closed|Timed out/i);
+        // And with its own group's certificate, bob's scheduler answers (no workers: it is the scheduler that answers).
+        expect(await connect("tls://bob.dask.af.example.org:8786", bob.tls, "info")).toMatchObject({ scheduler: expect.stringMatching(/^tls:\/\//) });
+    });
+
+    test("an unknown SNI name reaches no scheduler: Traefik answers with its own certificate and HTTP 404", async () => {
+        const edge = new crypto.X509Certificate(Buffer.from(f.cp.admin.find("secret", "af-edge-default-tls", "af").data["tls.crt"], "base64"));
+        const r = await tlsProbe("mallory.dask.af.example.org");
+        // Traefik itself answers, with the facility's edge certificate (its TLSStore default), not a scheduler's.
+        expect(r.fingerprint).toBe(edge.fingerprint256);
+        expect(r.response).toMatch(/^HTTP\/1\.1 404/);
+        // A routed name gets the scheduler's own certificate (the user's, from the CMS CA), passed through untouched.
+        const routed = await tlsProbe("alice.dask.af.example.org");
+        const user = new crypto.X509Certificate(fs.readFileSync(alice().tls.cert));
+        expect(routed.fingerprint).toBe(user.fingerprint256);
+    });
+
+    test("after the hub stops a session, its name reaches nothing within seconds", async () => {
+        const stop = await alice().hub.api("DELETE", "/users/alice/server");
+        expect([202, 204]).toContain(stop.status);
+        const started = Date.now();
+        const probe = await waitFor("alice's name to stop routing", async () => {
+            const r = await tlsProbe("alice.dask.af.example.org");
+            return r.response ? r : undefined;
+        }, { timeoutMs: 60000, intervalMs: 250 });
+        expect(probe.response).toMatch(/^HTTP\/1\.1 404/);
+        console.log(`route of alice gone ${Date.now() - started} ms after the hub's stop call`);
+        expect(f.cp.admin.find("ingressroutetcp.traefik.io", "dask-alice", "af-cms")).toBeUndefined();
+    });
 });
+
+/**
+ * A raw TLS connection to the Dask port with `sni`: whose certificate answers, and what comes
+ * back to an HTTP request (Traefik's own answer when no route matches).
+ */
+function tlsProbe(sni: string): Promise<{ peerSubjectAltName: string; fingerprint: string; response: string }> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: "af.example.org", port: 8786, servername: sni, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }, () => {
+            const peer = socket.getPeerCertificate();
+            const result = { peerSubjectAltName: peer.subjectaltname ?? "", fingerprint: peer.fingerprint256, response: "" };
+            if (result.peerSubjectAltName.includes(`DNS:${"af.example.org"}`) && !result.peerSubjectAltName.includes(`DNS:${sni}`)) {
+                socket.write(`GET / HTTP/1.1\r\nHost: ${sni}\r\nConnection: close\r\n\r\n`);
+                socket.on("data", (d) => (result.response += d.toString()));
+                socket.on("end", () => resolve(result));
+            } else {
+                socket.destroy();
+                resolve(result);
+            }
+        });
+        socket.setTimeout(10000, () => socket.destroy(new Error(`no answer for SNI ${sni}`)));
+        socket.on("error", reject);
+    });
+}
 
 /** The JSON lines a process printed so far. */
 function jsonLines(p: Proc): any[] {
@@ -123,9 +186,9 @@ function jsonLines(p: Proc): any[] {
         .map((l) => JSON.parse(l));
 }
 
-/** A real Dask client (in the tier's namespace: outside the cluster) connecting to `address`. */
-async function connect(address: string, tls: { ca: string; cert: string; key: string }): Promise<any> {
-    const p = startProcess(path.join(f.cp.dir, "clients"), `client-${Date.now()}`, f.tools.python, [path.join(ROOT, "test", "python", "live", "dask_connect.py"), JSON.stringify({ address, ...tls, timeout: 20 })]);
+/** A real Dask client (in the tier's namespace: outside the cluster) connecting to `address`; `info` asks only who answers. */
+async function connect(address: string, files: { ca: string; cert: string; key: string }, mode: "compute" | "info" = "compute"): Promise<any> {
+    const p = startProcess(path.join(f.cp.dir, "clients"), `client-${Date.now()}`, f.tools.python, [path.join(ROOT, "test", "python", "live", "dask_connect.py"), JSON.stringify({ address, ...files, timeout: 15, mode })]);
     await waitFor(`the client of ${address}`, () => p.exited(), { timeoutMs: 120000 });
     return jsonLines(p).pop();
 }

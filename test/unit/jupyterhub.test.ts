@@ -111,6 +111,9 @@ describe("JupyterHub", () => {
             JPY_COOKIE_SECRET: { name: "hub-hub-secret", key: "hub.cookie-secret" },
             JUPYTERHUB_CRYPT_KEY: { name: "hub-hub-secret", key: "hub.crypt-key" },
             CONFIGPROXY_AUTH_TOKEN: { name: "hub-hub-secret", key: "proxy.token" },
+            // Behind several proxy replicas the login page and its POST come from different proxy
+            // addresses; the anonymous XSRF id must not depend on which one.
+            JUPYTERHUB_XSRF_ANONYMOUS_IP_CIDRS: "10.0.0.0/8;172.16.0.0/12;192.168.0.0/16;fc00::/7",
         });
         expect(pod.volumes).toEqual([
             { name: "config", configMap: { name: "hub-hub-config" } },

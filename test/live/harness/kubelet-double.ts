@@ -171,12 +171,21 @@ export class KubeletDouble {
         this.network.detachAll();
     }
 
+    /** What the double decided, with the time (its log file is `kubelet/kubelet.log`). */
+    private note(line: string): void {
+        fs.appendFileSync(path.join(this.base, "kubelet.log"), `${new Date().toISOString()} ${line}\n`);
+    }
+
     private async sync(): Promise<void> {
         const list = await this.api.get(`/api/v1/pods?fieldSelector=spec.nodeName%3D${NODE_NAME}`);
         const live = new Map<string, any>(list.items.map((p: any) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
         for (const [key, running] of [...this.pods]) {
             const pod = live.get(key);
-            if (!pod || pod.metadata.uid !== running.uid || pod.metadata.deletionTimestamp) await this.stopPod(running);
+            const why = !pod ? "gone from the API" : pod.metadata.uid !== running.uid ? "replaced (new uid)" : pod.metadata.deletionTimestamp ? "being deleted" : undefined;
+            if (why) {
+                this.note(`stop ${key}: ${why} (list of ${list.items.length} pods at resourceVersion ${list.metadata?.resourceVersion})`);
+                await this.stopPod(running);
+            }
         }
         for (const [key, pod] of live) {
             if (this.pods.has(key) || this.skipped.has(key) || this.failed.has(key)) continue;
@@ -184,12 +193,15 @@ export class KubeletDouble {
             const reason = this.cannotRun(pod);
             if (reason) {
                 this.skipped.set(key, reason);
+                this.note(`skip ${key}: ${reason}`);
                 continue;
             }
             try {
+                this.note(`start ${key} at ${pod.status.podIP}`);
                 await this.startPod(key, pod);
             } catch (err) {
                 this.failed.set(key, (err as Error).message);
+                this.note(`failed ${key}: ${(err as Error).message}`);
             }
         }
     }

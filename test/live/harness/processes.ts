@@ -69,6 +69,7 @@ export function startProcess(logDir: string, name: string, command: string, args
         stop: async (graceMs = 5000) => {
             running.delete(proc);
             if (status) return;
+            fs.appendFileSync(path.join(logDir, "stops.log"), `${new Date().toISOString()} stop ${name} (pid ${child.pid})\n`);
             signalGroup(child.pid!, "SIGTERM");
             const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
             if ((await Promise.race([done, timer])) === "timeout") {

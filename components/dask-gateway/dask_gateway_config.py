@@ -51,6 +51,10 @@ kc.namespace = values["namespace"]
 kc.image = cluster["image"]
 if cluster.get("imagePullPolicy"):
     kc.image_pull_policy = cluster["imagePullPolicy"]
+# `dask scheduler` / `dask worker`: current distributed no longer installs dask-gateway's
+# default `dask-scheduler` / `dask-worker` scripts.
+kc.scheduler_cmd = list(cluster["schedulerCommand"])
+kc.worker_cmd = list(cluster["workerCommand"])
 for role in ("scheduler", "worker"):
     size = cluster[role]
     setattr(kc, f"{role}_cores", float(size["cores"]))

@@ -19,6 +19,9 @@ export interface GatewayValues {
     cluster: {
         image: string;
         imagePullPolicy: string | null;
+        /** How the scheduler and worker pods start Dask. */
+        schedulerCommand: string[];
+        workerCommand: string[];
         scheduler: { cores: number; coresLimit: number; memory: number; memoryLimit: number };
         worker: { cores: number; coresLimit: number; memory: number; memoryLimit: number };
         environment: Record<string, string>;
@@ -47,6 +50,16 @@ export interface GatewayValues {
 }
 
 const GiB = 1024 ** 3;
+
+/**
+ * How cluster pods start Dask: `dask scheduler` / `dask worker` (distributed's CLI since
+ * 2022.10). dask-gateway's defaults, the old `dask-scheduler` / `dask-worker` scripts, are no
+ * longer installed by current distributed (2026.8 has only `dask`), so a cluster image with it
+ * could not start its scheduler.
+ */
+export const DASK_SCHEDULER_COMMAND = ["dask", "scheduler"] as const;
+/** See {@link DASK_SCHEDULER_COMMAND}. */
+export const DASK_WORKER_COMMAND = ["dask", "worker"] as const;
 
 /** Name of the Middleware that strips the dashboard prefix before a scheduler's dashboard. */
 export const CLUSTERS_PREFIX_MIDDLEWARE = "dask-gateway-clusters-prefix";
@@ -94,6 +107,8 @@ export function renderGatewayValues(plan: GatewayPlan, inputs: RenderInputs): Ga
         cluster: {
             image: plan.clusterImage,
             imagePullPolicy: inputs.cluster?.imagePullPolicy ?? null,
+            schedulerCommand: [...DASK_SCHEDULER_COMMAND],
+            workerCommand: [...DASK_WORKER_COMMAND],
             scheduler: size(plan.scheduler),
             worker: size(plan.worker),
             environment: { ...inputs.cluster?.environment },

@@ -99,6 +99,9 @@ describe("dask-gateway-server 2026.3.0 loads the gateway config", () => {
             // dask-gateway caps workers by the core limit too: (400 - 1 scheduler core) // 2 cores = 199.
             cluster_max_workers: 199,
             worker_extra_pod_config: { nodeSelector: { "hepaf.io/pool": "dask" } },
+            // distributed's CLI (current distributed has no dask-scheduler/dask-worker scripts).
+            scheduler_cmd: ["dask", "scheduler"],
+            worker_cmd: ["dask", "worker"],
         });
     });
 

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tls from "tls";
 import { Agent, fetch as undiciFetch } from "undici";
-import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning } from "./harness/facility";
+import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
 import { RunningPod } from "./harness/kubelet-double";
 import { Proc, startProcess, waitFor } from "./harness/processes";
@@ -25,9 +25,9 @@ beforeAll(async () => {
     const names = ["alice", "bob", "mallory"].map((u) => `${u}.dask.af.example.org`);
     f = await startFacility("dev", { names, run: (pod) => !/dask-gateway/.test(pod.spec.containers[0].image) });
     try {
-        await waitDeploymentRunning(f, "af", "af-edge");
         await waitDeploymentRunning(f, "af", "af-hub");
         await waitDeploymentRunning(f, "af", "af-proxy");
+        await waitFrontDoor(f);
     } catch (err) {
         throw new Error(`${(err as Error).message}\n${deploymentLogs(f, "af", "af-edge")}`);
     }

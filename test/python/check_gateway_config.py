@@ -74,6 +74,8 @@ def main(config_path):
             "cluster_max_memory": base.cluster_max_memory,
             "cluster_max_workers": base.cluster_max_workers,
             "worker_extra_pod_config": base.worker_extra_pod_config,
+            "scheduler_cmd": base.scheduler_cmd,
+            "worker_cmd": base.worker_cmd,
         },
         "auth": {
             "jupyterhub_api_url": auth.jupyterhub_api_url,

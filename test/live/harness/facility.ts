@@ -5,6 +5,7 @@
  * Service (the load balancer double).
  */
 import * as fs from "fs";
+import * as https from "https";
 import * as path from "path";
 import { ApiClient } from "./api";
 import { ControlPlane, startControlPlane } from "./control-plane";
@@ -111,4 +112,37 @@ export function deploymentLogs(f: LiveFacility, namespace: string, name: string)
         .filter((p) => p.namespace === namespace && p.name.startsWith(`${name}-`))
         .flatMap((p) => p.containers.map((c) => `--- ${p.name}/${c.name} ---\n${fs.existsSync(c.proc.logFile) ? c.proc.log().slice(-4000) : ""}`))
         .join("\n");
+}
+
+/**
+ * Waits until every Traefik pod of the facility serves its routes: HTTPS to the hub's health
+ * page through each pod's own websecure port, trusted by the facility root. A Traefik pod
+ * answers its ping long before its provider has read the routes (with three watched
+ * namespaces its client's own rate limit makes that several seconds), and meanwhile it serves
+ * its built-in self-signed certificate.
+ */
+export async function waitFrontDoor(f: LiveFacility, timeoutMs = 120000): Promise<void> {
+    const ca = f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"];
+    const edge = f.objects.find((o) => o.kind === "Deployment" && /traefik:/.test(o.spec.template.spec.containers[0].image))!;
+    await waitDeploymentRunning(f, edge.metadata.namespace!, edge.metadata.name, timeoutMs);
+    const pods = f.kubelet.running().filter((p) => p.namespace === edge.metadata.namespace && p.name.startsWith(`${edge.metadata.name}-`));
+    for (const p of pods) {
+        await waitFor(
+            `Traefik pod ${p.name} serving https://${f.domain}/hub/health`,
+            () => httpsStatus(p.ip, 8443, f.domain, "/hub/health", ca).then((s) => s === 200),
+            { timeoutMs, intervalMs: 300 },
+        );
+    }
+}
+
+/** The status of GET https://<host><path> sent to ip:port (SNI and Host `host`, trusting `ca`). */
+function httpsStatus(ip: string, port: number, host: string, urlPath: string, ca: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const req = https.get({ host: ip, port, path: urlPath, servername: host, headers: { host }, ca, timeout: 5000 }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+        });
+        req.on("timeout", () => req.destroy(new Error("timeout")));
+        req.on("error", reject);
+    });
 }

@@ -1,0 +1,121 @@
+/**
+ * A group's Dask Gateway for real: dask-gateway-server's API server and Kubernetes controller run
+ * from the dev stack's objects (kubelet double) with the rendered config and their own
+ * ServiceAccount tokens; a CMS user's real dask_gateway client, authenticated by the hub's
+ * service check, makes a cluster; the controller turns it into the scheduler pod, Secret,
+ * Service and routes in af-cms, which real Traefik serves; the user computes through
+ * gateway://af.example.org:8786; shutting the cluster down removes them.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
+import { HubSession } from "./harness/hub-client";
+import { Proc, startProcess, waitFor } from "./harness/processes";
+import { ROOT } from "./harness/tools";
+
+jest.setTimeout(15 * 60 * 1000);
+
+let f: LiveFacility;
+let rootCaFile: string;
+
+beforeAll(async () => {
+    f = await startFacility("dev");
+    try {
+        for (const [ns, name] of [["af", "af-hub"], ["af", "af-proxy"], ["af-cms", "dask-gateway-api"], ["af-cms", "dask-gateway-controller"]]) {
+            await waitDeploymentRunning(f, ns, name);
+        }
+        await waitFrontDoor(f);
+    } catch (err) {
+        throw new Error(`${(err as Error).message}\n${deploymentLogs(f, "af-cms", "dask-gateway-api")}\n${deploymentLogs(f, "af-cms", "dask-gateway-controller")}`);
+    }
+    rootCaFile = path.join(f.cp.dir, "root-ca.crt");
+    fs.writeFileSync(rootCaFile, f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"]);
+});
+afterAll(async () => {
+    await f?.stop();
+});
+
+const lines = (p: Proc) =>
+    p
+        .log()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l));
+
+function gatewayClient(user: string, token: string, group: string): { proc: Proc; stopFile: string } {
+    const stopFile = path.join(f.cp.dir, `${user}-stop`);
+    const proc = startProcess(
+        path.join(f.cp.dir, "clients"),
+        `${user}-gateway-client`,
+        f.tools.python,
+        [
+            path.join(ROOT, "test", "python", "live", "gateway_client.py"),
+            JSON.stringify({ address: `https://af.example.org/services/dask-gateway-${group}`, proxy: "gateway://af.example.org:8786", token, stopFile }),
+        ],
+        { env: { SSL_CERT_FILE: rootCaFile } },
+    );
+    return { proc, stopFile };
+}
+
+const gatewayLogs = () => `${deploymentLogs(f, "af-cms", "dask-gateway-api").slice(-4000)}\n${deploymentLogs(f, "af-cms", "dask-gateway-controller").slice(-4000)}`;
+
+test("a CMS user's cluster: the controller makes its pods, Secret, Service and routes, Traefik routes gateway:// by SNI, shutdown removes them", async () => {
+    const alice = new HubSession("https://af.example.org", "alice", { ca: fs.readFileSync(rootCaFile, "utf8") });
+    await alice.login();
+    const { proc, stopFile } = gatewayClient("alice", alice.token!, "cms");
+    try {
+        const { name } = await waitFor("the new cluster", () => lines(proc).find((l) => l.name || l.error), { watch: [proc], timeoutMs: 120000 }).catch((err) => {
+            throw new Error(`${err.message}\n${proc.log().slice(-3000)}\n${gatewayLogs()}`);
+        });
+        expect(name).toMatch(/^af-cms\.[0-9a-f]{32}$/);
+        const id = name.split(".")[1];
+        const done = await waitFor("the computation on the gateway cluster", () => lines(proc).find((l) => l.result !== undefined), { watch: [proc], timeoutMs: 300000 }).catch((err) => {
+            throw new Error(`${err.message}\n${proc.log().slice(-3000)}\n${gatewayLogs()}`);
+        });
+        expect(done.result).toBe(4950);
+
+        // What the controller made, in the group's namespace, as the API server accepted it.
+        const cluster = f.cp.admin.find("daskcluster.gateway.dask.org", id, "af-cms");
+        expect(cluster.spec.username).toBe("alice");
+        expect(cluster.status.phase).toBe("Running");
+        expect(f.cp.admin.find("secret", `dask-credentials-${id}`, "af-cms")).toBeDefined();
+        expect(f.cp.admin.find("service", `dask-${id}`, "af-cms").spec.clusterIP).toBe("None");
+        const tcp = f.cp.admin.find("ingressroutetcp.traefik.io", `dask-${id}`, "af-cms");
+        expect(tcp.spec.routes[0].match).toBe(`HostSNI(\`daskgateway-af-cms.${id}\`)`);
+        expect(tcp.spec.entryPoints).toEqual(["dask"]);
+        expect(tcp.spec.tls).toEqual({ passthrough: true });
+        // The labels the facility's Traefik selects on (else it would not have routed the computation).
+        expect(tcp.metadata.labels).toMatchObject({ "hepaf.io/traefik": "af-edge", "gateway.dask.org/instance": "af-cms" });
+        const http = f.cp.admin.find("ingressroute.traefik.io", `dask-${id}`, "af-cms");
+        expect(http.spec.routes[0].match).toBe(`PathPrefix(\`/services/dask-gateway-cms/clusters/af-cms.${id}/\`)`);
+        const pods = f.cp.admin.json<{ items: any[] }>(["get", "pods", "-n", "af-cms", "-l", `gateway.dask.org/cluster=${id}`]).items;
+        expect(pods.map((p) => p.metadata.labels["app.kubernetes.io/component"]).sort()).toEqual(["dask-scheduler", "dask-worker"]);
+
+        fs.writeFileSync(stopFile, "");
+        await waitFor("the cluster's shutdown", () => lines(proc).find((l) => l.stopped), { watch: [proc], timeoutMs: 120000 });
+        await waitFor(
+            "the controller to remove the cluster's objects",
+            () => {
+                const left = f.cp.admin.json<{ items: any[] }>(["get", "pods,secrets,services,ingressroutes.traefik.io,ingressroutetcps.traefik.io", "-n", "af-cms", "-l", `gateway.dask.org/cluster=${id}`]).items;
+                return left.length === 0 ? true : undefined;
+            },
+            { timeoutMs: 120000, intervalMs: 500 },
+        );
+    } finally {
+        if (!fs.existsSync(stopFile)) fs.writeFileSync(stopFile, "");
+        await alice.close();
+    }
+});
+
+test("an open-data user is refused by the CMS gateway", async () => {
+    const bob = new HubSession("https://af.example.org", "bob", { ca: fs.readFileSync(rootCaFile, "utf8") });
+    await bob.login();
+    const { proc } = gatewayClient("bob", bob.token!, "cms");
+    try {
+        await waitFor("bob's client to finish", () => proc.exited(), { timeoutMs: 120000 });
+        expect(lines(proc).pop().error).toMatch(/403|Forbidden|Unauthorized|401/);
+        expect(f.cp.admin.json<{ items: any[] }>(["get", "daskclusters.gateway.dask.org", "-n", "af-cms"]).items.filter((c) => c.spec.username === "bob")).toEqual([]);
+    } finally {
+        await bob.close();
+    }
+});

@@ -61,6 +61,13 @@ mkdir -p "$CACHE/bin" "$CACHE/wrappers" "$CACHE/logs" "$CACHE/failed" "$CACHE/go
   echo "live-tools: FAILED all: cannot create $CACHE" >&2
   exit 1
 }
+# One build at a time (CI starts one early in the background; the live tier's own call then
+# waits here and finds the binaries made).
+exec 9>"$CACHE/.live-tools.lock"
+if [ -z "$NO_BUILD" ] && ! flock -n 9; then
+  say "another run is building (lock $CACHE/.live-tools.lock); waiting for it"
+  flock 9
+fi
 
 # The module (with version) that the proxy refused, read from go's own error lines; else the
 # last line that says something.

@@ -19,7 +19,12 @@ export interface SniRouteArgs {
     host?: string;
     /** Several SNI hosts to match, one HostSNI each. Default none. */
     hosts?: string[];
-    /** SNI pattern to match (`HostSNIRegexp`). Default none. */
+    /**
+     * SNI pattern to match (`HostSNIRegexp`), in Go's RE2 syntax; it must match the whole name
+     * (it is anchored). Traefik orders routers by the length of their rule, so a pattern that
+     * also covers another route's exact name (e.g. a session's `<user>.dask.<domain>`) takes
+     * that name's connections. Default none.
+     */
     hostRegexp?: string;
     /** Where matched connections go. Required. */
     service: RouteBackend;

@@ -3,6 +3,8 @@
  * fresh process, with a progress line per size on stderr. Prints a table (groups, program time
  * under mocks, resources, Kubernetes objects, peak memory) and the per-group slope of a
  * least-squares line of time, objects and memory, with its fit, to show growth is linear.
+ * Then the front door's numbers with real Traefik (bench/front-door.ts), in the live tier's
+ * namespaces, after building the live tier's programs if they are not there yet.
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
@@ -42,3 +44,13 @@ const t = fit(xs, rows.map((r) => r.ms));
 const o = fit(xs, rows.map((r) => r.k8sObjects));
 const m = fit(xs, rows.map((r) => r.peakRssMiB));
 console.log(`\nper group: ${t.slope.toFixed(1)} ms (r² ${t.r2.toFixed(3)}), ${o.slope.toFixed(1)} objects (r² ${o.r2.toFixed(3)}), ${m.slope.toFixed(2)} MiB (r² ${m.r2.toFixed(3)})`);
+
+process.stderr.write("\nbench: the front door, with real Traefik (the live tier's programs are built on first use)\n");
+const root = path.join(__dirname, "..");
+execFileSync("bash", [path.join(root, "scripts", "live-tools.sh")], { stdio: ["ignore", "inherit", "inherit"] });
+const frontDoor = execFileSync("bash", [path.join(root, "scripts", "live-netns.sh"), process.execPath, "-r", "ts-node/register/transpile-only", path.join(__dirname, "front-door.ts")], {
+    encoding: "utf8",
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+});
+console.log(`\n${frontDoor.trim()}`);

@@ -152,6 +152,15 @@ describe("every Dask connection through the one Traefik port, by SNI, still encr
         console.log(`route of alice gone ${Date.now() - started} ms after the hub's stop call`);
         expect(f.cp.admin.find("ingressroutetcp.traefik.io", "dask-alice", "af-cms")).toBeUndefined();
     });
+
+    test("what Traefik logged at ERROR meanwhile: only session routes in the moments their pod was not ready, nothing for refused handshakes", () => {
+        const errors = traefikLines("error");
+        expect(errors.length).toBeGreaterThan(0);
+        for (const e of errors) {
+            // The hub makes a session's route before its pod is Ready and removes it after the pod is gone.
+            expect(`${e.error} ${e.routerName ?? e.serviceName ?? ""}`).toMatch(/(no servers found for af-(cms|opendata)\/dask-(alice|bob)|the service "af-(cms|opendata)-dask-(alice|bob)-[0-9a-f]+@kubernetescrd" does not exist)/);
+        }
+    });
 });
 
 /**

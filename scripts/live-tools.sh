@@ -211,8 +211,12 @@ build_traefik() {
   rm -rf "$w" && mkdir -p "$w"
   # Traefik's own go.mod (its pinned dependencies and replaces), renamed, requiring Traefik.
   sed 's#^module .*#module hepaf.invalid/live/traefik#' "$tdir/go.mod" >"$w/go.mod"
-  if grep -qE '=>[[:space:]]*\.' "$w/go.mod"; then
-    step traefik "v$v" "checking Traefik's go.mod: it replaces a module by a local path, which no proxy serves" "$log" -- false
+  local local_replace
+  local_replace="$(grep -E '=>[[:space:]]*\.' "$w/go.mod" | sed 's/^[[:space:]]*//' | head -n 1)"
+  if [ -n "$local_replace" ]; then
+    local msg="live-tools: FAILED traefik v$v: its go.mod replaces a module by a local path, which no module proxy serves ($local_replace)"
+    printf '%s\n' "$msg" | tee "$CACHE/failed/traefik-v$v" >&2
+    FAILED+=(traefik)
     return 1
   fi
   cp "$tdir/go.sum" "$w/go.sum" && chmod u+w "$w/go.sum"

@@ -127,6 +127,8 @@ export function declareInCluster(name: string, plan: PoolPlan, ic: InClusterPlan
                         // The daemons read their config at start: a change rolls the pods.
                         metadata: { labels: labels(role), annotations: { "hepaf.io/config-sha256": createHash("sha256").update(roleConfigs[`${role}.conf`]).digest("hex") } },
                         spec: {
+                            // The daemons call no Kubernetes API: no ServiceAccount token in their pods.
+                            automountServiceAccountToken: false,
                             ...extra,
                             containers: [
                                 {

@@ -8,6 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { rssMiB } from "./harness/control-plane";
 import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
 import { Proc, startProcess, waitFor } from "./harness/processes";
@@ -90,6 +91,9 @@ test("a CMS user's cluster: the controller makes its pods, Secret, Service and r
         expect(http.spec.routes[0].match).toBe(`PathPrefix(\`/services/dask-gateway-cms/clusters/af-cms.${id}/\`)`);
         const pods = f.cp.admin.json<{ items: any[] }>(["get", "pods", "-n", "af-cms", "-l", `gateway.dask.org/cluster=${id}`]).items;
         expect(pods.map((p) => p.metadata.labels["app.kubernetes.io/component"]).sort()).toEqual(["dask-scheduler", "dask-worker"]);
+        // What the running facility costs, per process (MiB resident).
+        const rss = Object.fromEntries(f.kubelet.running().flatMap((p) => p.containers.map((c) => [`${p.namespace}/${p.name}/${c.name}`, rssMiB(c.proc.pid)])));
+        console.log(`resident MiB: control plane ${JSON.stringify(f.cp.residentMiB())}; pods ${JSON.stringify(rss)}`);
 
         fs.writeFileSync(stopFile, "");
         await waitFor("the cluster's shutdown", () => lines(proc).find((l) => l.stopped), { watch: [proc], timeoutMs: 120000 });

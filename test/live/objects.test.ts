@@ -7,6 +7,7 @@
 import { ControlPlane, startControlPlane } from "./harness/control-plane";
 import { stopAll, waitFor } from "./harness/processes";
 import { applyObjects, applyStack, K8sObject, liveObjects, objectId, stackObjects } from "./harness/stack";
+import { need, tools } from "./harness/tools";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -39,7 +40,9 @@ describe.each(["dev", "example-university"])("stack %s on a real API server", (s
         for (const crd of objects.filter((o) => o.kind === "CustomResourceDefinition")) {
             expect(live.get(objectId(crd)).status.conditions.find((c: any) => c.type === "Established")?.status).toBe("True");
         }
-        console.log(`${stack}: ${objects.length} objects accepted (${objects.filter((o) => o.kind === "CustomResourceDefinition").length} CRDs); control plane ready in ${cp.startMs} ms`);
+        console.log(
+            `${stack}: ${objects.length} objects accepted (${objects.filter((o) => o.kind === "CustomResourceDefinition").length} CRDs); control plane ready in ${cp.startMs} ms; resident MiB ${JSON.stringify(cp.residentMiB())}`,
+        );
     });
 
     test("the API server validates Traefik and DaskCluster objects by their CRD schemas", () => {
@@ -93,4 +96,10 @@ describe.each(["dev", "example-university"])("stack %s on a real API server", (s
         const rewritten = [...after].filter(([id, t]) => before.get(id) !== t).map(([id]) => id);
         expect(rewritten).toEqual([]);
     });
+});
+
+test("a missing program is one line naming it and the command that makes it", () => {
+    expect(() => need({ ...tools(), kubeApiserver: "/nonexistent/kube-apiserver" }, ["etcd", "kubeApiserver"])).toThrow(
+        /^live: kubeApiserver is missing \(\/nonexistent\/kube-apiserver\); run scripts\/live-tools\.sh \(Go programs\), scripts\/python-env\.sh \(venv\) or npm ci$/,
+    );
 });

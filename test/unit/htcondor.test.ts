@@ -164,6 +164,8 @@ describe("HTCondorPool, in-cluster", () => {
         expect(image("local-execute")).toBe("docker.io/htcondor/execute:25.0.1-el9");
         const execute = find(objs, "Deployment", "local-execute")[0] as any;
         expect(execute.spec.replicas).toBe(2);
+        // The daemons call no Kubernetes API: no token is mounted in their pods.
+        for (const d of find(objs, "Deployment") as any[]) expect(d.spec.template.spec.automountServiceAccountToken).toBe(false);
         expect(execute.spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: "NUM_CPUS", value: "4" }, { name: "MEMORY", value: "8192" }]));
         expect(find(objs, "Service").map((s: any) => [s.metadata.name, s.spec.ports[0].port])).toEqual([["local-cm", 9618], ["local-submit", 9618]]);
         expect(mocks.resources.filter((r) => r.type === "random:index/randomBytes:RandomBytes")).toHaveLength(1);

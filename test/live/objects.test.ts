@@ -4,7 +4,7 @@
  * validated by the API server itself, the Deployments Available under kwok, and a second apply
  * that writes nothing.
  */
-import { ControlPlane, startControlPlane } from "./harness/control-plane";
+import { ControlPlane, NODE_NAME, startControlPlane } from "./harness/control-plane";
 import { stopAll, waitFor } from "./harness/processes";
 import { applyObjects, applyStack, K8sObject, liveObjects, objectId, stackObjects } from "./harness/stack";
 import { need, tools } from "./harness/tools";
@@ -102,4 +102,20 @@ test("a missing program is one line naming it and the command that makes it", ()
     expect(() => need({ ...tools(), kubeApiserver: "/nonexistent/kube-apiserver" }, ["etcd", "kubeApiserver"])).toThrow(
         /^live: kubeApiserver is missing \(\/nonexistent\/kube-apiserver\); run scripts\/live-tools\.sh \(Go programs\), scripts\/python-env\.sh \(venv\) or npm ci$/,
     );
+});
+
+test("the fake node stays Ready past the node controller's grace period: kwok renews its Lease", async () => {
+    const cp = await startControlPlane("lease");
+    try {
+        const lease = await waitFor<any>("the node's Lease", () => cp.admin.find("lease.coordination.k8s.io", NODE_NAME, "kube-node-lease"), { timeoutMs: 60000 });
+        const first = lease.spec.renewTime;
+        // A kubelet renews every quarter of the duration; the node controller's grace is 50 s.
+        const renewed = await waitFor<any>("a renewal of the node's Lease", () => {
+            const l = cp.admin.find("lease.coordination.k8s.io", NODE_NAME, "kube-node-lease");
+            return l.spec.renewTime !== first ? l : undefined;
+        }, { timeoutMs: 60000, intervalMs: 1000 });
+        expect(renewed.spec.leaseDurationSeconds).toBe(40);
+    } finally {
+        await cp.stop();
+    }
 });

@@ -199,6 +199,10 @@ export async function startControlPlane(label = "cluster"): Promise<ControlPlane
             `--kubeconfig=${kwokKubeconfig}`, `--config=${stages}`, "--manage-all-nodes=false",
             "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake", `--cidr=${POD_CIDR}`, `--node-ip=${NODE_IP}`,
             `--server-address=127.0.0.1:${kwokPort}`,
+            // kwok renews the node's Lease as a kubelet does. Without it the node's only heartbeat is
+            // the Stage's every ten minutes, and after the grace period (about 50 s) the node
+            // controller takes the node for gone and marks every pod not Ready.
+            "--node-lease-duration-seconds=40",
         ]);
         const admin = new Kubectl(t.kubectl, adminKubeconfig);
         admin.ok(["apply", "-f", "-"], JSON.stringify(fakeNode()));

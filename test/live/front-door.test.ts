@@ -120,9 +120,15 @@ describe("every Dask connection through the one Traefik port, by SNI, still encr
         await session("bob", "opendata", "opendata-default", 0);
         const bob = sessions.bob;
         // Through the same port, each name reaches its own scheduler; each refuses the other group.
-        const atAlice = await connect("tls://alice.dask.af.example.org:8786", bob.tls);
+        // Each presents the whole chain up to its own group's CA: a shared root would let it in.
+        const fullChain = (user: string, files: { ca: string; cert: string; key: string }) => {
+            const chain = path.join(f.cp.dir, `${user}-chain.pem`);
+            fs.writeFileSync(chain, fs.readFileSync(files.cert, "utf8") + fs.readFileSync(files.ca, "utf8"));
+            return { ...files, cert: chain };
+        };
+        const atAlice = await connect("tls://alice.dask.af.example.org:8786", fullChain("bob", bob.tls));
         expect(atAlice.error).toMatch(/TLS|SSL|certificate|closed|Timed out/i);
-        const atBob = await connect("tls://bob.dask.af.example.org:8786", alice().tls);
+        const atBob = await connect("tls://bob.dask.af.example.org:8786", fullChain("alice", alice().tls));
         expect(atBob.error).toMatch(/TLS|SSL|certificate|closed|Timed out/i);
         // And with its own group's certificate, bob's scheduler answers (no workers: it is the scheduler that answers).
         expect(await connect("tls://bob.dask.af.example.org:8786", bob.tls, "info")).toMatchObject({ scheduler: expect.stringMatching(/^tls:\/\//) });

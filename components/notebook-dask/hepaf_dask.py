@@ -13,7 +13,8 @@ jobqueue and TLS settings and the session's contact address (HTCondor), or the g
 - ``HTCondorSessionCluster``: dask-jobqueue's ``HTCondorCluster`` (scheduler in the notebook,
   workers submitted as HTCondor jobs that come back through the SNI front door) plus a
   dedicated worker in the notebook pod that joins as soon as the cluster exists. The dedicated
-  worker is not counted against the batch limit, and adaptive scaling never removes it.
+  worker is not counted against the batch limit, and adaptive scaling never removes it
+  (:class:`SessionAdaptive`).
 - ``GatewaySessionCluster``: a cluster on the group's Dask Gateway.
 
 Both are dask-labextension factories (``labextension.factory``: ``await Cls(asynchronous=True,
@@ -31,7 +32,6 @@ from dask.utils import parse_bytes
 from distributed import Nanny
 from distributed.deploy.adaptive import Adaptive
 from distributed.deploy.spec import SpecCluster
-from distributed.diagnostics.plugin import SchedulerPlugin
 
 logger = logging.getLogger("hepaf_dask")
 
@@ -53,7 +53,7 @@ def settings(path=None):
     return s
 
 
-def clip(minimum, maximum, s, what="adapt"):
+def clip(minimum, maximum, s, call=None, name="maximum"):
     """``(minimum, maximum)`` within the group's limits: None takes the group's default; a maximum
     above the limit becomes the limit, a minimum above the maximum becomes the maximum, each
     with a :class:`LimitWarning` that says why."""
@@ -63,14 +63,14 @@ def clip(minimum, maximum, s, what="adapt"):
         maximum = limit if maximum is None else maximum
     if maximum > limit:
         warnings.warn(
-            f"{what}(maximum={maximum}) is above group {s['group']}'s limit of {a['limit']} per user: "
-            f"using maximum={limit}", LimitWarning, stacklevel=3)
+            f"{call or f'adapt(maximum={maximum})'} is above group {s['group']}'s limit of {a['limit']} per user: "
+            f"using {name}={limit}", LimitWarning, stacklevel=3)
         maximum = limit
     maximum = int(maximum)
     if minimum is None:
         minimum = min(a["minimum"], maximum)
     if minimum > maximum:
-        warnings.warn(f"{what}(minimum={minimum}) is above the maximum ({maximum}): using minimum={maximum}", LimitWarning, stacklevel=3)
+        warnings.warn(f"adapt(minimum={minimum}) is above the maximum ({maximum}): using minimum={maximum}", LimitWarning, stacklevel=3)
         minimum = maximum
     return int(minimum), maximum
 
@@ -81,33 +81,26 @@ def adaptive_timing(s):
     return {"interval": f"{a['intervalSeconds']}s", "wait_count": a["waitCount"]}
 
 
-class DedicatedWorkers(SchedulerPlugin):
-    """Keeps the named workers out of every scale-down (``Scheduler.workers_to_close``)."""
-
-    name = "hepaf-dedicated-workers"
-
-    def __init__(self, names):
-        self.names = set(names)
-
-    def valid_workers_downscaling(self, scheduler, workers):
-        return [ws for ws in workers if ws.name not in self.names]
-
-
 class SessionAdaptive(Adaptive):
-    """Adaptive scaling of batch workers beside dedicated ones: the scheduler's target counts
-    every worker, so the dedicated workers present are taken off it (they are capacity the
-    batch need not supply), and added back to the target the scheduler closes workers
-    towards (it counts them too, but never picks them: :class:`DedicatedWorkers`)."""
+    """Adaptive scaling of batch workers beside dedicated ones (the cluster's
+    ``dedicated_worker_names``). The scheduler's target counts every worker, the dedicated ones
+    too (their threads and memory are capacity the batch need not supply), so they are taken
+    off it; the workers to close are chosen among the idle batch workers only, those holding
+    the least data first, so a dedicated worker is never retired."""
+
+    def _names(self):
+        return getattr(self.cluster, "dedicated_worker_names", set())
 
     def _dedicated_present(self):
-        names = getattr(self.cluster, "dedicated_worker_names", set())
-        return sum(1 for w in self.cluster.scheduler_info.get("workers", {}).values() if w.get("name") in names)
+        return sum(1 for ws in self.cluster.scheduler.workers.values() if ws.name in self._names())
 
     async def target(self):
         return max(0, await super().target() - self._dedicated_present())
 
     async def workers_to_close(self, target):
-        return await super().workers_to_close(target + self._dedicated_present())
+        batch = [ws for ws in self.cluster.scheduler.workers.values() if ws.name not in self._names()]
+        idle = sorted((ws for ws in batch if not ws.processing and not ws.long_running), key=lambda ws: ws.nbytes)
+        return [ws.name for ws in idle[: max(0, len(batch) - target)]]
 
 
 def _htcondor_class():
@@ -141,7 +134,6 @@ class _HTCondorSession:
         if self._dedicated_spec:
             name = f"{self._name}-dedicated"
             self.dedicated_worker_names.add(name)
-            self.scheduler.add_plugin(DedicatedWorkers(self.dedicated_worker_names))
             # The scheduler's own address here (not the SNI contact address the batch jobs use).
             self._dedicated = await Nanny(
                 self.scheduler.address,
@@ -185,7 +177,7 @@ class _HTCondorSession:
         if n is None and jobs:
             n = jobs * self._dummy_job.worker_processes
         if n is not None:
-            _, n = clip(0, n, self.hepaf_settings, what="scale")
+            _, n = clip(0, n, self.hepaf_settings, call=f"scale({n})", name="n")
             return super().scale(n, memory=memory, cores=cores)
         return super().scale(None, jobs=0, memory=memory, cores=cores)
 
@@ -230,7 +222,7 @@ class _GatewaySession:
 
     def scale(self, n, **kwargs):
         """``GatewayCluster.scale``, clipped to the group's limit."""
-        _, n = clip(0, n, self.hepaf_settings, what="scale")
+        _, n = clip(0, n, self.hepaf_settings, call=f"scale({n})", name="n")
         return super().scale(n, **kwargs)
 
 

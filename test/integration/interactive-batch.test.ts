@@ -44,7 +44,7 @@ const keyFile = crypto.randomBytes(64);
 const trustDomain = "example.edu";
 
 /** The group's files as the pod has them, moved under `dir` (see the header), for a worker of `worker`. */
-async function groupFiles(dir: string, worker: object, notebook: Parameters<typeof planNotebookDask>[0]) {
+async function groupFiles(dir: string, worker: object, notebook: Parameters<typeof planNotebookDask>[0], containerPort?: number) {
     const plan = planPool("campus", {
         mode: "external", facility: "af", collector: "cm.example.edu", schedd: { host: "ap.example.edu" }, trustDomain,
         tokens: { source: "provided" }, groups: [{ name: "cms", accountingGroup: "group_cms", token: "unused", worker }],
@@ -64,11 +64,12 @@ async function groupFiles(dir: string, worker: object, notebook: Parameters<type
     fs.writeFileSync(path.join(dir, "dask", "tls.yaml"), renderDaskTlsYaml());
     const port = await freePort();
     const tls = (f: string) => path.join(dir, "tls", f);
-    const inputs = g.jobqueue["job-extra-directives"].transfer_input_files.split(",").map((p) => (p.startsWith("/etc/hepaf/dask-tls/") ? tls(path.basename(p)) : p));
+    const inputs = g.jobqueue["job-extra-directives"].transfer_input_files.split(",").map((p) =>
+        p.startsWith("/etc/hepaf/dask-tls/") ? tls(path.basename(p)) : p.startsWith("/etc/hepaf/condor-job/") ? path.join(root, "components", "htcondor", path.basename(p)) : p);
     fs.writeFileSync(path.join(dir, "session", "session.yaml"), stringify({
         jobqueue: { htcondor: {
             "scheduler-options": { host: "127.0.0.1", port, dashboard: false, contact_address: `tls://127.0.0.1:${port}` },
-            "job-extra-directives": { transfer_input_files: inputs.join(",") },
+            "job-extra-directives": { transfer_input_files: inputs.join(","), ...(containerPort ? { dask_container_port: String(containerPort) } : {}) },
         } },
         distributed: { comm: { tls: { "ca-file": tls("ca.crt"), ...Object.fromEntries(["scheduler", "worker", "client"].map((r) => [r, { cert: tls("tls.crt"), key: tls("tls.key") }])) } } },
     }));
@@ -146,5 +147,49 @@ describe("a CMS session's HTCondor cluster under a queue of tasks", () => {
 
     test("closing the session removes every job", () => {
         expect(seen.afterClose).toEqual({ jobs: 0 });
+    });
+});
+
+describe("a worker job per universe: how the session reaches it", () => {
+    const run = async (worker: object, containerPort?: number) => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-universe-"));
+        try {
+            const files = await groupFiles(dir, worker, { group: "cms", kind: "htcondor" }, containerPort);
+            return { seen: runPy("batch_worker_check.py", { dir, doubles, venvBin, poolKeyFile: keyFile.toString("base64"), trustDomain, scheddName: files.scheddName }), rendered: files.jobqueue };
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    };
+
+    test("container universe on bridge networking: the job asks for the port mapping, the worker advertises the node's address and the mapped port", async () => {
+        // The double runs the "container" on this machine's loopback, so its port inside is moved to a free one (a real container has its own).
+        const inside = await freePort();
+        const { seen, rendered } = await run({ image: "example/coffea:2026.10" }, inside);
+        expect(rendered["job-extra-directives"]).toMatchObject({ universe: "container", container_service_names: "dask", dask_container_port: "8786" });
+        expect(seen.submit).toMatchObject({ universe: "container", container_image: "example/coffea:2026.10", container_service_names: "dask", dask_container_port: String(inside) });
+        expect(seen.inputs).toEqual(["ca.crt", "hepaf_batch_worker.py", "tls.crt", "tls.key"]);
+        expect(seen.argv[2]).toMatch(/^python3 -m hepaf_batch_worker tls:\/\/127\.0\.0\.1:\d+ --name \S+ /);
+        expect(seen.hostPorts).toHaveLength(1);
+        const mapped = seen.hostPorts[0];
+        expect(mapped).not.toBe(inside);
+        // What the launcher ran, and what the scheduler and the client reached: the node's address and the mapped port.
+        expect(seen.jobLog).toContain(`--listen-address tls://0.0.0.0:${inside} --contact-address tls://127.0.0.1:${mapped} --no-nanny`);
+        expect(seen.workerAddresses).toEqual([`tls://127.0.0.1:${mapped}`]);
+        // client.run reached the worker at its advertised address; the worker itself listens on the port inside.
+        expect(seen.run).toEqual({ [`tls://127.0.0.1:${mapped}`]: `tls://127.0.0.1:${inside}` });
+        expect(seen.result).toBe(4950);
+    });
+
+    test("vanilla universe: no mapping asked, the worker listens on the node and advertises its own address", async () => {
+        const { seen } = await run({});
+        expect(seen.submit.universe).toBeUndefined();
+        expect(seen.submit.container_service_names).toBeUndefined();
+        expect(seen.inputs).toEqual(["ca.crt", "tls.crt", "tls.key"]);
+        expect(seen.argv[2]).toMatch(/^python3 -m distributed\.cli\.dask_worker tls:\/\/127\.0\.0\.1:\d+ /);
+        expect(seen.hostPorts).toEqual([]);
+        expect(seen.workerAddresses).toHaveLength(1);
+        expect(Object.keys(seen.run)).toEqual(seen.workerAddresses);
+        expect(Object.values(seen.run)).toEqual(seen.workerAddresses);
+        expect(seen.result).toBe(4950);
     });
 });

@@ -193,3 +193,17 @@ describe("a worker job per universe: how the session reaches it", () => {
         expect(seen.result).toBe(4950);
     });
 });
+
+test("the launcher advertises the node's address and the mapped port; without a mapping, the container port after its wait", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-launcher-"));
+    try {
+        const seen = runPy("batch_worker_launcher_check.py", { module: path.join(root, "components", "htcondor"), dir }, 60000);
+        const base = ["-m", "distributed.cli.dask_worker", "tls://alice.dask.af.example.org:8786", "--name", "w-1", "--protocol", "tls", "--listen-address", "tls://0.0.0.0:8786"];
+        expect(seen.mapped).toEqual([...base, "--contact-address", "tls://192.0.2.7:32771", "--no-nanny"]);
+        expect(seen.unmapped).toEqual([...base, "--contact-address", "tls://192.0.2.7:8786", "--no-nanny"]);
+        expect(seen.byMachineName).toEqual([...base, "--contact-address", "tls://node8.example.edu:32771", "--no-nanny"]);
+        expect(seen.withoutMapping).toBe("hepaf_batch_worker: the job ad has no dask_ContainerPort (submit with container_service_names = dask)");
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});

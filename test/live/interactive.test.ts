@@ -58,7 +58,14 @@ beforeAll(async () => {
     ]);
     scheddAddress = (await waitFor("the schedd double", () => line(schedd, "address"), { watch: [schedd], timeoutMs: 60000 })).address;
 });
+const hubs: { user: string; hub: HubSession }[] = [];
 afterAll(async () => {
+    // Servers are stopped at the end, not between tests: the pod-network double would hand the
+    // next pod the stopped one's address at once.
+    for (const { user, hub } of hubs) {
+        await hub.api("DELETE", `/users/${user}/server`).catch(() => undefined);
+        await hub.close();
+    }
     await schedd?.stop(10000);
     await f?.stop();
 });
@@ -66,8 +73,11 @@ afterAll(async () => {
 /** Logs in, spawns `user`'s server with `profile` and runs the session script in its notebook pod. */
 async function session(user: string, group: string, profile: string, args: object): Promise<{ hub: HubSession; proc: Proc }> {
     const hub = new HubSession("https://af.example.org", user, { ca: rootCa });
-    await hub.login();
-    const start = await hub.api("POST", `/users/${user}/server`, { profile });
+    hubs.push({ user, hub });
+    // The first connections after the previous session's work may be dropped before TLS completes
+    // (seen only here, not understood yet): login and spawn are tried again, within a minute each.
+    await waitFor(`${user}'s login`, () => hub.login().then(() => true), { timeoutMs: 60000, intervalMs: 1000 });
+    const start = await waitFor(`${user}'s spawn request`, () => hub.api("POST", `/users/${user}/server`, { profile }), { timeoutMs: 60000, intervalMs: 1000 });
     expect([201, 202]).toContain(start.status);
     await waitFor(`${user}'s server ready`, async () => (await hub.api("GET", `/users/${user}`)).body.servers?.[""]?.ready === true, { timeoutMs: 180000, intervalMs: 1000 });
     const pod = await f.kubelet.waitFor(`${user}'s notebook`, (p) => p.namespace === `af-${group}` && p.name === `jupyter-${user}`);
@@ -112,11 +122,16 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
         // The dedicated worker took part and stays; every batch job was removed.
         expect(down.workers).toEqual([helper.dedicated]);
         expect(down.ranOn).toContain(helper.dedicated);
-        const ev = events();
-        const submits = ev.filter((e) => e.event === "submit");
+        const submits = events().filter((e) => e.event === "submit");
         expect(submits.length).toBeGreaterThanOrEqual(1);
         expect(submits.length).toBeLessThanOrEqual(4);
-        expect(ev.filter((e) => e.event === "rm").length).toBe(submits.length);
+        // Every job leaves the queue: its worker, retired by the scheduler, ends it (condor_rm then finds it gone), or condor_rm stops it.
+        const left = () => {
+            const gone = new Set(events().filter((e) => e.event === "rm" || e.event === "exit").map((e) => e.id));
+            return submits.filter((e) => !gone.has(e.id));
+        };
+        await waitFor("every job to leave the queue", () => left().length === 0, { timeoutMs: 60000 });
+        const ev = events();
         // Each job ran outside the pod, dialing the session's name at the one Dask port.
         for (const s of ev.filter((e) => e.event === "start")) {
             expect(s.argv[2]).toMatch(/^python3 -m distributed\.cli\.dask_worker tls:\/\/alice\.dask\.af\.example\.org:8786 /);
@@ -126,8 +141,7 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
             + `back to the dedicated worker alone ${down.seconds.toFixed(1)} s after the work (idle time 10 s)`);
         await waitFor("the session to close", () => line(proc, "closed"), { watch: [proc], timeoutMs: 120000 });
     } finally {
-        await hub.api("DELETE", "/users/alice/server").catch(() => undefined);
-        await hub.close();
+        void hub;
     }
 });
 
@@ -152,7 +166,6 @@ test("an open-data session: the factory and the helper make a cluster on the ope
         // No job of open data went to the batch node.
         expect(events().filter((e) => e.event === "submit").length).toBe(submitsBefore);
     } finally {
-        await hub.api("DELETE", "/users/bob/server").catch(() => undefined);
-        await hub.close();
+        void hub;
     }
 });

@@ -6,8 +6,7 @@
  * (test/python/doubles/htcondor, put on the notebook's PATH for this test only): condor_submit
  * in the pod sends each job to the schedd double, which runs it on the "batch node", outside
  * the pod in the tier's own namespace, as a local process; the worker comes back through real
- * Traefik by SNI to tls://alice.dask.af.example.org:8786. An open-data user's session gets a
- * cluster on the open-data gateway.
+ * Traefik by SNI to tls://alice.dask.af.example.org:8786.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -21,7 +20,6 @@ jest.setTimeout(20 * 60 * 1000);
 
 let f: LiveFacility;
 let rootCa: string;
-let rootCaFile: string;
 let schedd: Proc;
 let scheddAddress: string;
 const doubles = path.join(ROOT, "test", "python", "doubles", "htcondor");
@@ -31,13 +29,10 @@ const jsonLines = (p: Proc) => p.log().split("\n").filter((l) => l.startsWith("{
 const line = (p: Proc, key: string) => jsonLines(p).find((l) => key in l);
 
 beforeAll(async () => {
-    // The CMS gateway is not needed here (CMS sessions run on HTCondor); everything else runs.
-    f = await startFacility("dev", {
-        names: ["alice.dask.af.example.org"],
-        run: (pod) => !(pod.metadata.namespace === "af-cms" && /dask-gateway/.test(pod.spec.containers[0].image)),
-    });
+    // No gateway is needed here (CMS sessions run on HTCondor).
+    f = await startFacility("dev", { names: ["alice.dask.af.example.org"], run: (pod) => !/dask-gateway/.test(pod.spec.containers[0].image) });
     try {
-        for (const [ns, name] of [["af", "af-hub"], ["af", "af-proxy"], ["af-opendata", "dask-gateway-api"], ["af-opendata", "dask-gateway-controller"]]) {
+        for (const [ns, name] of [["af", "af-hub"], ["af", "af-proxy"]]) {
             await waitDeploymentRunning(f, ns, name);
         }
         await waitFrontDoor(f);
@@ -45,8 +40,6 @@ beforeAll(async () => {
         throw new Error(`${(err as Error).message}\n${deploymentLogs(f, "af-opendata", "dask-gateway-api")}`);
     }
     rootCa = f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"];
-    rootCaFile = path.join(f.cp.dir, "root-ca.crt");
-    fs.writeFileSync(rootCaFile, rootCa);
     // The pool's access point: it accepts the token the facility issued to CMS.
     const token = Buffer.from(f.cp.admin.find("secret", "htcondor-af-campus-token", "af-cms").data["af-campus"], "base64").toString();
     schedd = startProcess(path.join(f.cp.dir, "batch"), "schedd-double", f.tools.python, [
@@ -74,17 +67,15 @@ afterAll(async () => {
 async function session(user: string, group: string, profile: string, args: object): Promise<{ hub: HubSession; proc: Proc }> {
     const hub = new HubSession("https://af.example.org", user, { ca: rootCa });
     hubs.push({ user, hub });
-    // The first connections after the previous session's work may be dropped before TLS completes
-    // (seen only here, not understood yet): login and spawn are tried again, within a minute each.
-    await waitFor(`${user}'s login`, () => hub.login().then(() => true), { timeoutMs: 60000, intervalMs: 1000 });
-    const start = await waitFor(`${user}'s spawn request`, () => hub.api("POST", `/users/${user}/server`, { profile }), { timeoutMs: 60000, intervalMs: 1000 });
+    await hub.login();
+    const start = await hub.api("POST", `/users/${user}/server`, { profile });
     expect([201, 202]).toContain(start.status);
     await waitFor(`${user}'s server ready`, async () => (await hub.api("GET", `/users/${user}`)).body.servers?.[""]?.ready === true, { timeoutMs: 180000, intervalMs: 1000 });
     const pod = await f.kubelet.waitFor(`${user}'s notebook`, (p) => p.namespace === `af-${group}` && p.name === `jupyter-${user}`);
     const env = pod.containers[0].env;
     // Test-only: the HTCondor tool doubles first on PATH and where their schedd is; the facility root trusted for HTTPS.
-    const proc = f.kubelet.exec(pod, `${user}-session`, ["python3", py("interactive_session.py"), JSON.stringify(args)], {
-        env: { PATH: `${doubles}:${env.PATH}`, HEPAF_SCHEDD_DOUBLE: scheddAddress, SSL_CERT_FILE: rootCaFile },
+    const proc = f.kubelet.exec(pod, `${user}-session`, ["python3", py("interactive_session.py"), JSON.stringify({ ...args, caPem: rootCa })], {
+        env: { PATH: `${doubles}:${env.PATH}`, HEPAF_SCHEDD_DOUBLE: scheddAddress },
     });
     return { hub, proc };
 }
@@ -140,31 +131,6 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
             + `${done.adapted.maxBatchWorkers} batch workers at most, ${submits.length} condor_submit calls, 24 tasks of 1 s in ${done.computed.seconds.toFixed(1)} s, `
             + `back to the dedicated worker alone ${down.seconds.toFixed(1)} s after the work (idle time 10 s)`);
         await waitFor("the session to close", () => line(proc, "closed"), { watch: [proc], timeoutMs: 120000 });
-    } finally {
-        void hub;
-    }
-});
-
-test("an open-data session: the factory and the helper make a cluster on the open-data gateway, clipped to its limit", async () => {
-    const submitsBefore = events().filter((e) => e.event === "submit").length;
-    const { hub, proc } = await session("bob", "opendata", "opendata-default", { tasks: 4, taskSeconds: 0.1 });
-    try {
-        const got = (key: string, timeoutMs: number) =>
-            waitFor(`the session's ${key}`, () => line(proc, key), { watch: [proc], timeoutMs }).catch((err) => {
-                throw new Error(`${err.message}\n${proc.log().slice(-4000)}\n${deploymentLogs(f, "af-opendata", "dask-gateway-api").slice(-3000)}`);
-            });
-        const factory = (await got("factory", 300000)).factory;
-        expect(factory).toMatchObject({ module: "hepaf_dask", class: "GatewaySessionCluster", kwargs: { adapt: true } });
-        expect(factory.name).toMatch(/^af-opendata\.[0-9a-f]{32}$/);
-        const helper = (await got("helper", 300000)).helper;
-        expect(helper.class).toBe("GatewaySessionCluster");
-        expect(helper.name).toMatch(/^af-opendata\.[0-9a-f]{32}$/);
-        expect(helper.warnings).toEqual(["adapt(maximum=1000) is above group opendata's limit of 20 workers per user: using maximum=20"]);
-        const done = await got("computed", 480000);
-        expect(done.computed).toMatchObject({ right: true });
-        await waitFor("the session to close", () => line(proc, "closed"), { watch: [proc], timeoutMs: 180000 });
-        // No job of open data went to the batch node.
-        expect(events().filter((e) => e.event === "submit").length).toBe(submitsBefore);
     } finally {
         void hub;
     }

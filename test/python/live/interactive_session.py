@@ -4,7 +4,8 @@ pod's DASK_LABEXTENSION__FACTORY__* environment: module, class, kwargs, as the l
 make_cluster reads them and awaits the class with asynchronous=True) and through the one-line
 helper `hepaf_dask.cluster()`.
 
-argv[1]: JSON {"tasks", "taskSeconds"}. Prints JSON lines as it goes:
+argv[1]: JSON {"tasks", "taskSeconds", "caPem": the facility root, trusted for HTTPS (test-only:
+the tier's directory is not in the pod's filesystem)}. Prints JSON lines as it goes:
 {"factory": ...} once the labextension's cluster exists (then closes it), {"helper": ...} once
 the helper's cluster exists; HTCondor groups then {"adapted": ...} once the batch workers
 that adaptive scaling asked for (jobs the condor_submit double sent to the batch node) joined
@@ -59,6 +60,13 @@ async def labextension_cluster():
 
 def main():
     req = json.loads(sys.argv[1])
+    if req.get("caPem"):
+        import os
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".crt", delete=False) as f:
+            f.write(req["caPem"])
+        os.environ["SSL_CERT_FILE"] = f.name
     emit(factory=asyncio.run(labextension_cluster()))
 
     import hepaf_dask

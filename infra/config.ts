@@ -103,7 +103,13 @@ export function toProgramConfig(raw: Record<string, any>, env: ProgramEnv = {}):
  * `<name>-edge.*` (Traefik), `<name>-<pool>.*` (a pool), `<name>.*` (the hub; its groups are
  * the stack's groups).
  */
-export function stackKeyOfArgument(argument: string, name: string, pools: string[]): string {
+export function stackKeyOfArgument(argument: string, name: string, pools: string[], poolGroups: Record<string, number[]> = {}): string {
+    // A pool's groups are those that use it, in order: `<name>-<pool>.groups[k]` is a stack group's `htcondor`.
+    for (const p of pools) {
+        const m = new RegExp(`^${name}-${p}\\.groups\\[(\\d+)\\]\\.(.+)$`).exec(argument);
+        const index = m && poolGroups[p]?.[Number(m[1])];
+        if (m && index !== undefined) return `hepaf:groups[${index}].htcondor.${m[2]}`;
+    }
     const rules: [string, string][] = [
         [`${name}-edge.`, "traefik."],
         ...pools.map((p): [string, string] => [`${name}-${p}.`, `htcondor.pools.${p}.`]),
@@ -116,6 +122,15 @@ export function stackKeyOfArgument(argument: string, name: string, pools: string
     return top in stackConfigSchema.properties ? `hepaf:${key}` : argument;
 }
 
+/** Each pool's groups, as indices of the stack's groups, in the order the pool lists them. */
+export function poolGroupsOf(config: ProgramConfig): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    config.facility.groups.forEach((g, i) => {
+        if (g.htcondor) (out[g.htcondor.pool] ??= []).push(i);
+    });
+    return out;
+}
+
 /**
  * Runs every component's own checks on the derived args, declaring nothing; a problem is
  * reported under its stack config key (`hepaf:traefik.daskPort`).
@@ -125,7 +140,7 @@ function checkWithComponents(config: ProgramConfig, pools: string[]): void {
         planFacility(config.name, config.facility);
     } catch (err) {
         if (err instanceof InvalidArgumentError) {
-            throw new StackConfigError([`${stackKeyOfArgument(err.argument, config.name, pools)}: ${err.message.slice(err.argument.length + 2)}`]);
+            throw new StackConfigError([`${stackKeyOfArgument(err.argument, config.name, pools, poolGroupsOf(config))}: ${err.message.slice(err.argument.length + 2)}`]);
         }
         throw err;
     }
@@ -173,8 +188,15 @@ function poolsArgs(raw: Record<string, any>): Record<string, FacilityPoolArgs> {
 function groupArgs(g: Record<string, any>, raw: Record<string, any>): GroupArgs {
     const gw = g.gateway;
     const token = g.htcondor && raw.poolTokens?.[g.htcondor.pool]?.[g.name];
+    const { worker, ...htcondor } = g.htcondor ?? {};
+    const mib = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 1024));
     return {
-        htcondor: g.htcondor && { ...g.htcondor, ...(token ? { token: pulumi.secret(token as string) } : {}) },
+        htcondor: g.htcondor && {
+            ...htcondor,
+            ...(worker ? { worker: { cores: worker.cores, memoryMiB: mib(worker.memoryGiB), diskMiB: mib(worker.diskGiB), image: worker.image, network: worker.network } } : {}),
+            ...(token ? { token: pulumi.secret(token as string) } : {}),
+        },
+        dask: g.dask,
         name: g.name,
         members: g.members,
         profiles: g.profiles?.map((p: any) => ({

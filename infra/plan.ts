@@ -7,7 +7,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ProgramConfig, ProgramEnv, rawStackConfig, stackKeyOfArgument, toProgramConfig } from "./config";
+import { poolGroupsOf, ProgramConfig, ProgramEnv, rawStackConfig, stackKeyOfArgument, toProgramConfig } from "./config";
 import { StackConfigError } from "./errors";
 import { waitForRegistrations } from "./registrations";
 import { asPulumiConfig, readStackFile, STACKS_DIR } from "./stack-file";
@@ -56,7 +56,7 @@ function declarationError(err: unknown, config: ProgramConfig, stack: string): E
     const message = (err instanceof Error ? err.message : String(err)).replace(/^error serializing property "[^"]*": /, "");
     const m = /^([^\s:]+): ([^]*)$/.exec(message);
     if (m) {
-        const key = stackKeyOfArgument(m[1], config.name, Object.keys(config.facility.htcondor?.pools ?? {}));
+        const key = stackKeyOfArgument(m[1], config.name, Object.keys(config.facility.htcondor?.pools ?? {}), poolGroupsOf(config));
         if (key.startsWith("hepaf:")) return new StackConfigError([`${key}: ${m[2]}`], `stack ${stack} cannot be planned`);
     }
     return err instanceof Error ? err : new Error(message);

@@ -92,7 +92,19 @@ const group = strict(
             images: stringList,
         }),
         quota: strict({ cpu: positive, memoryGiB: positive, pods: int(1) }),
-        htcondor: strict({ pool: dnsLabel, accountingGroup: text }, ["pool"]),
+        htcondor: strict(
+            {
+                pool: dnsLabel,
+                accountingGroup: text,
+                worker: strict({ cores: int(1), memoryGiB: positive, diskGiB: positive, image: text, network: { enum: ["bridge", "host"] } }),
+            },
+            ["pool"],
+        ),
+        dask: strict({
+            cluster: { enum: ["htcondor", "gateway"] },
+            adaptive: strict({ minimum: int(0), maximum: int(1), maxCores: positive, idleSeconds: positive, intervalSeconds: positive }),
+            dedicatedWorker: strict({ cores: int(0), memoryGiB: positive }),
+        }),
     },
     ["name"],
 );

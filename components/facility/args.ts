@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DaskGatewayArgs } from "../dask-gateway";
 import { ExternalPoolArgs, HTCondorWorkerArgs, InClusterPoolArgs } from "../htcondor";
 import { HubGroupArgs, JupyterHubArgs } from "../jupyterhub";
+import { AdaptiveArgs, DedicatedWorkerArgs, SessionClusterKind } from "../notebook-dask";
 import { CertificateAuthorityArgs } from "../pki";
 import { TraefikArgs } from "../traefik";
 
@@ -29,6 +30,16 @@ export interface GroupHTCondorArgs {
     worker?: HTCondorWorkerArgs;
 }
 
+/** The Dask a group's sessions get by default: `hepaf_dask.cluster()` and dask-labextension's "new cluster". */
+export interface GroupDaskArgs {
+    /** `htcondor` (scheduler in the notebook, workers on the group's pool) or `gateway` (the group's Dask Gateway). Default `htcondor` when the group has `htcondor`, else `gateway`. */
+    cluster?: SessionClusterKind;
+    /** Adaptive scaling per user: `adapt()`'s defaults and the limits a larger request is clipped to; the group's gateway gets the same worker and core limits unless its own are given. Default: minimum 0, maximum the gateway's `maxWorkers` or 10, no core limit, workers removed after 60 s idle. */
+    adaptive?: AdaptiveArgs;
+    /** The dedicated worker in the notebook pod (HTCondor sessions). Default one core, half the smallest profile's memory guarantee (or 2 GiB). */
+    dedicatedWorker?: DedicatedWorkerArgs;
+}
+
 /** One research group (CMS, ATLAS, open data, ...). */
 export interface GroupArgs {
     /** Group name, a DNS label; its namespace is `<facility>-<name>`. Required. */
@@ -45,6 +56,8 @@ export interface GroupArgs {
     quota?: DaskGatewayArgs["quota"];
     /** Dask workers on an HTCondor pool from every notebook of the group. Default none. */
     htcondor?: GroupHTCondorArgs;
+    /** The default Dask of the group's sessions. Default: see {@link GroupDaskArgs}. */
+    dask?: GroupDaskArgs;
 }
 
 /** One typed description of a site. */

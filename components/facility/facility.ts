@@ -8,16 +8,22 @@ import {
     groupNamespace,
     requireDnsLabel,
     requireDnsName,
+    requireOneOf,
     requireUnique,
     standardLabels,
 } from "../common";
 import { DaskClusterCrd, DaskGateway, DaskGatewayArgs, validateGateways } from "../dask-gateway";
 import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool, renderDaskSessionSettings } from "../htcondor";
-import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub } from "../jupyterhub";
+import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub, ProfileArgs } from "../jupyterhub";
+import { isQuantity, quantityValue } from "../jupyterhub/quantity";
+import {
+    DEFAULT_MAX_WORKERS, labextensionEnv, NotebookDask, NotebookDaskArgs, NotebookGuarantee, notebookDaskPodParts, planNotebookDask, SESSION_CLUSTER_KINDS, SessionClusterKind,
+} from "../notebook-dask";
 import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
 import { largestProfile, limitedProfile } from "./namespace-limits";
+import { mergePodParts } from "./pod-parts";
 
 /** Per-group parts, by group name. */
 export interface FacilityGroup {
@@ -36,6 +42,28 @@ export interface FacilityPlan {
     hub: JupyterHubArgs;
     gateways: Omit<DaskGatewayArgs, "hub" | "traefik">[];
     pools: { name: string; args: HTCondorPoolArgs }[];
+    /** Each group's session Dask defaults (module settings in its namespace). */
+    notebooks: NotebookDaskArgs[];
+}
+
+/** The smallest CPU and memory guarantees among the profiles that state one. */
+export function smallestGuarantee(profiles: ProfileArgs[]): NotebookGuarantee {
+    const values = (qs: (string | undefined)[]) => qs.filter((q): q is string => q !== undefined && isQuantity(q)).map(quantityValue);
+    const cpu = values(profiles.map((p) => p.cpuGuarantee));
+    const memory = values(profiles.map((p) => p.memoryGuarantee));
+    return {
+        ...(cpu.length ? { cpu: Math.min(...cpu) } : {}),
+        ...(memory.length ? { memoryGiB: Math.min(...memory) / 2 ** 30 } : {}),
+    };
+}
+
+/** A group's session cluster kind: as given, else HTCondor where the group has a pool, else its gateway. */
+export function sessionKind(group: AnalysisFacilityArgs["groups"][number], index: number): SessionClusterKind {
+    const kind = group.dask?.cluster ?? (group.htcondor ? "htcondor" : "gateway");
+    requireOneOf(kind, SESSION_CLUSTER_KINDS, `groups[${index}].dask.cluster`);
+    check(kind !== "htcondor" || group.htcondor !== undefined, `groups[${index}].dask.cluster`,
+        `"htcondor" needs a pool: give the group htcondor.pool, or use "gateway"`);
+    return kind;
 }
 
 /** The pools' args: each gets the facility, its namespace (in-cluster) and the groups that use it. */
@@ -100,8 +128,25 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const entrypoints = traefikPlan.names;
 
     const profilesOf = (g: AnalysisFacilityArgs["groups"][number]) => (g.profiles ?? [DAY_ONE_PROFILE]).map(limitedProfile);
+    const kinds = args.groups.map(sessionKind);
+    args.groups.forEach((g, i) => {
+        const own = g.gateway?.limits?.maxWorkers;
+        const asked = g.dask?.adaptive?.maximum;
+        check(kinds[i] !== "gateway" || own === undefined || asked === undefined || asked <= own, `groups[${i}].dask.adaptive.maximum`,
+            `${asked} is above the group's gateway limit (gateway maxWorkers ${own}), which its gateway sessions cannot pass`);
+    });
+    // The gateway's own limits: as given, else the group's adaptive limits.
+    const gatewayLimits = (g: AnalysisFacilityArgs["groups"][number]) => {
+        const maxCores = g.gateway?.limits?.maxCores ?? g.dask?.adaptive?.maxCores;
+        return {
+            ...g.gateway?.limits,
+            maxWorkers: g.gateway?.limits?.maxWorkers ?? g.dask?.adaptive?.maximum ?? DEFAULT_MAX_WORKERS,
+            ...(maxCores !== undefined ? { maxCores } : {}),
+        };
+    };
     const gateways = args.groups.map((g) => ({
         ...g.gateway,
+        limits: gatewayLimits(g),
         admit: largestProfile(profilesOf(g)),
         facility: name,
         group: g.name,
@@ -126,7 +171,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         createGroupNamespaces: false,
         domain: args.domain,
         traefik: { namespace, entrypoints, routeLabels: traefikPlan.routeLabels },
-        groups: args.groups.map((g) => ({
+        groups: args.groups.map((g, i) => ({
             name: g.name,
             members: g.members,
             profiles: profilesOf(g),
@@ -135,16 +180,29 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
                 DASK_GATEWAY__PUBLIC_ADDRESS: gatewayAddress(g.name),
                 DASK_GATEWAY__PROXY_ADDRESS: `gateway://${args.domain}:${daskPort}`,
                 DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
-                // dask-labextension's "new cluster" button makes a cluster on the group's gateway.
-                DASK_LABEXTENSION__FACTORY__MODULE: "dask_gateway",
-                DASK_LABEXTENSION__FACTORY__CLASS: "GatewayCluster",
+                // dask-labextension's "new cluster" button makes the group's kind of cluster, adaptive.
+                ...labextensionEnv(kinds[i]),
                 ...g.env,
             },
+            pod: notebookDaskPodParts(),
         })),
         services: args.groups.map((g) => ({ name: gatewayServiceName(g.name), url: gatewayApiUrl(name, g.name), group: g.name })),
     };
     const pools = poolArgs(name, args);
     const poolPlans = pools.map((p) => planPool(`${name}-${p.name}`, p.args));
+    const jobqueueOf = new Map(poolPlans.flatMap((pp) => pp.groups.map((g) => [g.name, g.jobqueue] as const)));
+    const notebooks: NotebookDaskArgs[] = args.groups.map((g, i) => {
+        const plan = {
+            group: g.name,
+            kind: kinds[i],
+            adaptive: { ...g.dask?.adaptive, maximum: g.dask?.adaptive?.maximum ?? g.gateway?.limits?.maxWorkers, maxCores: g.dask?.adaptive?.maxCores ?? g.gateway?.limits?.maxCores },
+            dedicatedWorker: g.dask?.dedicatedWorker,
+            workerCores: kinds[i] === "htcondor" ? jobqueueOf.get(g.name)!.cores : (g.gateway?.cluster?.worker?.cores ?? 1),
+            notebook: smallestGuarantee(profilesOf(g)),
+        };
+        planNotebookDask(plan, `groups[${i}].dask`);
+        return { ...plan, namespace: groupNamespace(name, g.name), facility: name };
+    });
     const sessionGroups = args.groups.filter((g) => g.htcondor).map((g) => ({ name: g.name, namespace: groupNamespace(name, g.name) }));
     if (sessionGroups.length > 0) {
         hub.daskSessions = renderDaskSessionSettings({
@@ -156,10 +214,10 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         });
         // Each group's servers get its pool's client config, token and jobqueue settings.
         const clientByGroup = new Map(poolPlans.flatMap((pp) => pp.groups.map((g) => [g.name, clientPodParts(g, NOTEBOOK_UID)] as const)));
-        hub.groups = hub.groups.map((g) => (clientByGroup.has(g.name) ? { ...g, pod: clientByGroup.get(g.name) } : g));
+        hub.groups = hub.groups.map((g) => (clientByGroup.has(g.name) ? { ...g, pod: mergePodParts(clientByGroup.get(g.name), g.pod) } : g));
     }
     planHub(name, hub);
-    return { namespace, traefik, hub, gateways, pools };
+    return { namespace, traefik, hub, gateways, pools, notebooks };
 }
 
 /** A whole analysis facility: CA tree, front door, hub and a gateway per group, wired by typed outputs. */
@@ -230,6 +288,10 @@ export class AnalysisFacility extends pulumi.ComponentResource {
 
         for (const pool of plan.pools) {
             new HTCondorPool(`${name}-${pool.name}`, pool.args, { parent: this, dependsOn: allNamespaces });
+        }
+
+        for (const nb of plan.notebooks) {
+            new NotebookDask(`${name}-${nb.group}-notebook-dask`, nb, { parent: this, dependsOn: [groupNamespaces[nb.group]] });
         }
 
         const crd = new DaskClusterCrd(`${name}-daskcluster-crd`, { facility: name }, child);

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Knobs } from "./condor-config";
 import { JobqueueSettings } from "./dask-config";
 import {
-    CLIENT_CONFIG_KEYS, CONDOR_CONFIG_DIR, CONDOR_CONFIG_FILE, DASK_CONFIG_DIR, DASK_ROOT_CONFIG, TOKENS_DIR, TOKENS_SOURCE_DIR,
+    BATCH_WORKER_DIR, CLIENT_CONFIG_KEYS, CONDOR_CONFIG_DIR, CONDOR_CONFIG_FILE, DASK_CONFIG_DIR, DASK_ROOT_CONFIG, TOKENS_DIR, TOKENS_SOURCE_DIR,
 } from "./paths";
 import { TOKEN_INIT_IMAGE } from "./version";
 
@@ -28,7 +28,7 @@ export interface HTCondorClientConfig {
     pool: string;
     /** The group namespace the objects live in. */
     namespace: string;
-    /** ConfigMap with `condor_config`, `jobqueue.yaml` and `tls.yaml` (no secrets). */
+    /** ConfigMap with `condor_config`, `jobqueue.yaml`, `tls.yaml` and the batch-worker launcher (no secrets). */
     configMapName: string;
     /** Secret with the group's IDTOKEN, key = the pool name. */
     tokenSecretName: string;
@@ -77,12 +77,14 @@ export function podParts(configMapName: string, tokenSecretName: string, noteboo
                 ],
             },
         },
+        { name: "htcondor-job", configMap: { name: configMapName, items: [{ key: CLIENT_CONFIG_KEYS.batchWorker, path: CLIENT_CONFIG_KEYS.batchWorker }] } },
         { name: "htcondor-tokens-source", secret: { secretName: tokenSecretName, defaultMode: 0o440 } },
         { name: "htcondor-tokens", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
     ];
     const volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [
         { name: "htcondor-config", mountPath: CONDOR_CONFIG_DIR, readOnly: true },
         { name: "dask-config", mountPath: DASK_CONFIG_DIR, readOnly: true },
+        { name: "htcondor-job", mountPath: BATCH_WORKER_DIR, readOnly: true },
         { name: "htcondor-tokens", mountPath: TOKENS_DIR },
     ];
     const initContainers: k8s.types.input.core.v1.Container[] = [

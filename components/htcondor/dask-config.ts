@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
-import { check, requirePositiveInteger } from "../common";
-import { DASHBOARD_PORT, DASK_TLS_DIR, DASK_TLS_FILES, SCHEDULER_PORT } from "./paths";
+import { check, requireOneOf, requirePositiveInteger } from "../common";
+import { BATCH_WORKER_CONTAINER_PORTS, BATCH_WORKER_DIR, BATCH_WORKER_MODULE, DASHBOARD_PORT, DASK_TLS_DIR, DASK_TLS_FILES, SCHEDULER_PORT } from "./paths";
 
 /**
  * The Dask side of a session: dask-jobqueue's `jobqueue.yaml` for HTCondor and Dask's TLS
@@ -23,7 +23,22 @@ export interface HTCondorWorkerArgs {
     python?: string;
     /** Seconds a worker waits for its scheduler. Default 60. */
     deathTimeoutSeconds?: number;
+    /**
+     * How the session's scheduler and client reach a container-universe worker (they connect to
+     * workers for results and work stealing). `bridge` (Docker-style networking, where the
+     * container's own address is not reachable): the job asks HTCondor to map the worker's port
+     * to the node (`container_service_names`) and the worker advertises the node's address and
+     * the mapped port, read from the job's ad at start. `host`: the container shares the node's
+     * network and the worker advertises the node's own address. Only with `image` (vanilla
+     * jobs always use the node's own address). Default `bridge`.
+     */
+    network?: WorkerNetwork;
 }
+
+/** Networking of container-universe workers; see {@link HTCondorWorkerArgs.network}. */
+export const WORKER_NETWORKS = ["bridge", "host"] as const;
+/** One of {@link WORKER_NETWORKS}. */
+export type WorkerNetwork = (typeof WORKER_NETWORKS)[number];
 
 /** Typed jobqueue settings of one group (what `jobqueue.htcondor` gets). */
 export interface JobqueueSettings {
@@ -33,6 +48,10 @@ export interface JobqueueSettings {
     disk: string;
     python: string;
     "death-timeout": number;
+    /** Dask worker processes per job: always 1, so a job is a worker and limits count both alike. */
+    processes: number;
+    /** Module `python -m` starts on the batch node (the launcher, for bridge networking). Default distributed's `dask worker`. */
+    "worker-command"?: string;
     "worker-extra-args": string[];
     "job-extra-directives": Record<string, string>;
     "submit-command-extra": string[];
@@ -59,16 +78,30 @@ export function jobqueueSettings(
     if (worker.image !== undefined) {
         check(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(worker.image), `${argument}.image`, `"${worker.image}" is not a valid image reference`);
     }
+    if (worker.network !== undefined) {
+        requireOneOf(worker.network, WORKER_NETWORKS, `${argument}.network`);
+        check(worker.image !== undefined, `${argument}.network`, "applies to container-universe workers only: give the worker an image, or leave network out (vanilla jobs use the node's own address)");
+    }
+    const network = worker.image === undefined ? undefined : (worker.network ?? "bridge");
     const tls = (f: string) => `${DASK_TLS_DIR}/${f}`;
+    // The worker's TLS files travel with the job; the worker names them relative to its sandbox.
+    const inputs = [DASK_TLS_FILES.ca, DASK_TLS_FILES.cert, DASK_TLS_FILES.key].map(tls);
+    if (network === "bridge") {
+        inputs.push(`${BATCH_WORKER_DIR}/${BATCH_WORKER_MODULE}.py`);
+    }
     const directives: Record<string, string> = {
         should_transfer_files: "YES",
         when_to_transfer_output: "ON_EXIT_OR_EVICT",
-        // The worker's TLS files travel with the job; the worker names them relative to its sandbox.
-        transfer_input_files: [DASK_TLS_FILES.ca, DASK_TLS_FILES.cert, DASK_TLS_FILES.key].map(tls).join(","),
+        transfer_input_files: inputs.join(","),
     };
     if (worker.image !== undefined) {
         directives.universe = "container";
         directives.container_image = worker.image;
+    }
+    if (network === "bridge") {
+        Object.assign(directives, containerPortDirectives());
+    } else if (network === "host") {
+        directives.docker_network_type = "host";
     }
     if (opts.accountingGroup !== undefined) {
         directives.accounting_group = opts.accountingGroup;
@@ -80,6 +113,8 @@ export function jobqueueSettings(
         disk: `${diskMiB}MiB`,
         python,
         "death-timeout": deathTimeout,
+        processes: 1,
+        ...(network === "bridge" ? { "worker-command": BATCH_WORKER_MODULE } : {}),
         "worker-extra-args": [
             "--protocol", "tls",
             "--tls-ca-file", DASK_TLS_FILES.ca,
@@ -90,6 +125,19 @@ export function jobqueueSettings(
         "submit-command-extra": ["-name", opts.scheddName, "-spool"],
         "cancel-command-extra": ["-name", opts.scheddName],
         "scheduler-options": { protocol: "tls", host: "0.0.0.0", port: SCHEDULER_PORT, dashboard_address: `:${DASHBOARD_PORT}` },
+    };
+}
+
+/**
+ * What a bridge-networked container job asks HTCondor for: one service per worker port
+ * (`container_service_names`) and the port inside the container (`<service>_container_port`);
+ * HTCondor maps each to a port of the node and adds `<service>_HostPort` to the job's ad.
+ */
+export function containerPortDirectives(): Record<string, string> {
+    const services = Object.entries(BATCH_WORKER_CONTAINER_PORTS);
+    return {
+        container_service_names: services.map(([s]) => s).join(","),
+        ...Object.fromEntries(services.map(([s, port]) => [`${s}_container_port`, String(port)])),
     };
 }
 

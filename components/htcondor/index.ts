@@ -2,13 +2,13 @@
 export type {
     ExternalPoolArgs, HTCondorExecuteArgs, HTCondorGroupArgs, HTCondorPoolArgs, InClusterPoolArgs, MintedTokens, ProvidedTokens, RemoteTokens, TokenSource,
 } from "./args";
-export { HTCondorPool } from "./pool";
+export { batchWorkerSource, HTCondorPool } from "./pool";
 export type { HTCondorClientConfig } from "./client";
 export { clientKnobs, clientPodParts, DEFAULT_NOTEBOOK_UID, TOKEN_INSTALL_SCRIPT } from "./client";
 export { isKnobName, renderCondorConfig } from "./condor-config";
 export type { KnobValue, Knobs } from "./condor-config";
-export { contactAddressTemplate, daskTlsConfig, jobqueueSettings, renderDaskTlsYaml, renderJobqueueYaml } from "./dask-config";
-export type { HTCondorWorkerArgs, JobqueueSettings } from "./dask-config";
+export { containerPortDirectives, contactAddressTemplate, daskTlsConfig, jobqueueSettings, renderDaskTlsYaml, renderJobqueueYaml, WORKER_NETWORKS } from "./dask-config";
+export type { HTCondorWorkerArgs, JobqueueSettings, WorkerNetwork } from "./dask-config";
 export { DASK_SESSIONS_VALUES_KEY, daskSessionRbac, GROUP_CA_SECRET, renderDaskSessionSettings } from "./hub";
 export type { DaskSessionGroupArgs, DaskSessionSettings, DaskSessionSettingsArgs, NamespacedRules } from "./hub";
 export { ROLE_SCOPES, RUNS_AS_ROOT_ANNOTATION } from "./in-cluster";

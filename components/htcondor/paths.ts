@@ -21,7 +21,20 @@ export const DASK_TLS_DIR = "/etc/hepaf/dask-tls";
 /** File names in the TLS Secret (a `kubernetes.io/tls` Secret plus `ca.crt`). */
 export const DASK_TLS_FILES = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } as const;
 /** Keys of the group client ConfigMap. */
-export const CLIENT_CONFIG_KEYS = { condor: "condor_config", jobqueue: "jobqueue.yaml", tls: "tls.yaml" } as const;
+export const CLIENT_CONFIG_KEYS = { condor: "condor_config", jobqueue: "jobqueue.yaml", tls: "tls.yaml", batchWorker: "hepaf_batch_worker.py" } as const;
+/**
+ * Where the batch-worker launcher (`hepaf_batch_worker.py`, shipped next to this file) is
+ * mounted in a user pod; a container-universe job on bridge networking transfers it and starts
+ * its worker with it (`python -m hepaf_batch_worker`, from the job's sandbox).
+ */
+export const BATCH_WORKER_DIR = "/etc/hepaf/condor-job";
+/** The launcher's module name (its file is `<name>.py`). */
+export const BATCH_WORKER_MODULE = "hepaf_batch_worker";
+/**
+ * Ports a container-universe worker listens on inside its container; HTCondor maps each to a
+ * port of the node (`container_service_names`), which the launcher reads from the job ad.
+ */
+export const BATCH_WORKER_CONTAINER_PORTS = { dask: 8786 } as const;
 /** Port of the notebook's Dask scheduler and of its dashboard. */
 export const SCHEDULER_PORT = 8786;
 export const DASHBOARD_PORT = 8787;

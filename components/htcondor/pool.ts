@@ -1,21 +1,27 @@
+import * as fs from "fs";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { check, standardLabels } from "../common";
+import { check, shippedFile, standardLabels } from "../common";
 import { HTCondorPoolArgs } from "./args";
 import { HTCondorClientConfig, podParts } from "./client";
 import { renderDaskTlsYaml, renderJobqueueYaml } from "./dask-config";
 import { declareInCluster } from "./in-cluster";
-import { CLIENT_CONFIG_KEYS } from "./paths";
+import { BATCH_WORKER_MODULE, CLIENT_CONFIG_KEYS } from "./paths";
 import { PoolGroupPlan, planPool, PoolPlan } from "./plan";
 import { mintedToken, remoteToken, stableIssuedAt } from "./token-resources";
 import { SUBMIT_SCOPES } from "./tokens";
+
+/** The batch-worker launcher's source (a real .py file shipped next to this module). */
+export function batchWorkerSource(): string {
+    return fs.readFileSync(shippedFile("htcondor", `${BATCH_WORKER_MODULE}.py`), "utf8");
+}
 
 /**
  * An HTCondor pool the facility's sessions submit Dask workers to: an `external` pool (only
  * client config and tokens are declared) or an `in-cluster` one (central manager, access
  * point and execute nodes too). Per group it declares, in the group namespace, a ConfigMap
- * (condor_config, jobqueue.yaml, Dask TLS config; never a token) and a Secret with the
- * group's IDTOKEN.
+ * (condor_config, jobqueue.yaml, Dask TLS config, the batch-worker launcher; never a token)
+ * and a Secret with the group's IDTOKEN.
  */
 export class HTCondorPool extends pulumi.ComponentResource {
     /** `external` or `in-cluster`. */
@@ -82,6 +88,7 @@ export class HTCondorPool extends pulumi.ComponentResource {
                         [CLIENT_CONFIG_KEYS.condor]: g.condorConfig,
                         [CLIENT_CONFIG_KEYS.jobqueue]: renderJobqueueYaml(g.jobqueue),
                         [CLIENT_CONFIG_KEYS.tls]: renderDaskTlsYaml(),
+                        [CLIENT_CONFIG_KEYS.batchWorker]: batchWorkerSource(),
                     },
                 },
                 child,

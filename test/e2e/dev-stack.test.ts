@@ -89,7 +89,7 @@ test("a second up changes nothing and keeps every generated secret", async () =>
     }
 });
 
-test("a narrow config change is planned as three in-place updates in the changed group, nothing replaced", async () => {
+test("a narrow config change is planned as four in-place updates in the changed group, nothing replaced", async () => {
     await project.stack.setConfig("hepaf:groups[1].gateway.maxWorkers", { value: "30" }, true);
     const steps: { op: string; urn: string; diffs?: string[] }[] = [];
     const preview = await project.stack.preview({
@@ -103,7 +103,9 @@ test("a narrow config change is planned as three in-place updates in the changed
     expect(`${preview.stdout}${preview.stderr}`).not.toMatch(NO_ENTRY_POINT);
     // The plan, exactly: the open-data gateway's ConfigMap updated in place (the provider sets
     // enableConfigMapMutable), its two Deployments updated (the config checksum in the pod
-    // template rolls them); no replacement, no create, no delete, nothing of CMS or the hub.
+    // template rolls them), and the group's notebook settings (the gateway's maxWorkers is also
+    // its gateway sessions' worker limit); no replacement, no create, no delete, nothing of CMS
+    // or the hub.
     // A URN ends in `<parent types>$<type>::<name>`.
     const typeAndName = (urn: string) => {
         const [types, name] = urn.split("::").slice(-2);
@@ -113,8 +115,9 @@ test("a narrow config change is planned as three in-place updates in the changed
         ["kubernetes:apps/v1:Deployment", "af-opendata-gateway-api", "update", ["spec"]],
         ["kubernetes:apps/v1:Deployment", "af-opendata-gateway-controller", "update", ["spec"]],
         ["kubernetes:core/v1:ConfigMap", "af-opendata-gateway-config", "update", ["data"]],
+        ["kubernetes:core/v1:ConfigMap", "af-opendata-notebook-dask-config", "update", ["data"]],
     ]);
-    expect(preview.changeSummary).toEqual({ same: expect.any(Number), update: 3 });
+    expect(preview.changeSummary).toEqual({ same: expect.any(Number), update: 4 });
     expect(preview.stdout).toMatch(/30/);
     await project.stack.setConfig("hepaf:groups[1].gateway.maxWorkers", { value: "20" }, true);
 });

@@ -95,8 +95,35 @@ describe("stack config", () => {
         [{ ...base, htcondor: { pools: { campus: external } } }, 'hepaf:poolSigningKeys.campus (secret) is required: pool "campus" mints its tokens'],
         [{ ...base, poolSigningKeys: { campus: "k" } }, 'hepaf:poolSigningKeys.campus: "campus" is not a pool that mints tokens (declared: none)'],
         [{ ...base, hub: { ...hub, storage: { capacity: "10 GB" } } }, 'hepaf:hub.storage.capacity must be a Kubernetes quantity such as "10Gi", got "10 GB"'],
+        [{ ...base, groups: [{ name: "cms", dask: { cluster: "slurm" } }] }, 'hepaf:groups[0].dask.cluster must be one of "htcondor", "gateway", got "slurm"'],
+        [{ ...base, groups: [{ name: "cms", dask: { adaptive: { maximun: 3 } } }] }, 'hepaf:groups[0].dask.adaptive.maximun is not a known setting; did you mean "maximum"?'],
+        [{ ...base, groups: [{ name: "cms", dask: { adaptive: { maximum: 0 } } }] }, "hepaf:groups[0].dask.adaptive.maximum must be an integer >= 1, got 0"],
+        [{ ...base, groups: [{ name: "cms", dask: { cluster: "htcondor" } }] }, 'hepaf:groups[0].dask.cluster: "htcondor" needs a pool: give the group htcondor.pool, or use "gateway"'],
+        [{ ...base, groups: [{ name: "cms", dask: { adaptive: { minimum: 12 } } }] }, "hepaf:groups[0].dask.adaptive.minimum: 12 is above the worker limit (10 workers)"],
+        [{ ...base, groups: [{ name: "cms", dask: { dedicatedWorker: { cores: 1 } } }] }, "hepaf:groups[0].dask.dedicatedWorker.cores: a dedicated worker joins a scheduler in the notebook"],
+        [{ ...base, groups: [{ name: "cms", htcondor: { pool: "local", worker: { network: "bridged" } } }], htcondor: { pools: { local: { mode: "in-cluster" } } } },
+            'hepaf:groups[0].htcondor.worker.network must be one of "bridge", "host", got "bridged"; did you mean "bridge"?'],
+        [{ ...base, groups: [{ name: "cms", htcondor: { pool: "local", worker: { network: "host" } } }], htcondor: { pools: { local: { mode: "in-cluster" } } } },
+            "hepaf:groups[0].htcondor.worker.network: applies to container-universe workers only"],
+        [{ ...base, groups: [{ name: "cms", profiles: [{ name: "a", image: "i", cpu: 2, memoryGiB: 4 }], htcondor: { pool: "local" }, dask: { dedicatedWorker: { memoryGiB: 6 } } }],
+            htcondor: { pools: { local: { mode: "in-cluster" } } } },
+            "hepaf:groups[0].dask.dedicatedWorker.memoryGiB: 6 GiB exceed the notebook's memory guarantee (4 GiB, the smallest of the group's profiles)"],
     ])("%o is refused naming the key", (raw, message) => {
         expect(errorOf(() => toProgramConfig(raw as any))).toContain(message);
+    });
+
+    test("session Dask and batch worker keys become the components' arguments (GiB to MiB)", () => {
+        const cfg = toProgramConfig({
+            ...base,
+            htcondor: { pools: { local: { mode: "in-cluster" } } },
+            groups: [{
+                name: "cms", htcondor: { pool: "local", worker: { cores: 2, memoryGiB: 3, diskGiB: 0.5, image: "example/coffea:1", network: "host" } },
+                dask: { adaptive: { minimum: 1, maximum: 4, maxCores: 6, idleSeconds: 30 }, dedicatedWorker: { cores: 1, memoryGiB: 1 } },
+            }],
+        });
+        const g = cfg.facility.groups[0];
+        expect(g.htcondor).toEqual({ pool: "local", worker: { cores: 2, memoryMiB: 3072, diskMiB: 512, image: "example/coffea:1", network: "host" } });
+        expect(g.dask).toEqual({ adaptive: { minimum: 1, maximum: 4, maxCores: 6, idleSeconds: 30 }, dedicatedWorker: { cores: 1, memoryGiB: 1 } });
     });
 
     test("every problem is listed, one line each", () => {
@@ -223,6 +250,8 @@ test("component arguments are reported under their stack config keys", () => {
     const { stackKeyOfArgument } = require("../../infra/config") as typeof import("../../infra/config");
     expect(stackKeyOfArgument("af-edge.service.loadBalancerIP", "af", ["campus"])).toBe("hepaf:traefik.service.loadBalancerIP");
     expect(stackKeyOfArgument("af-campus.trustDomain", "af", ["campus"])).toBe("hepaf:htcondor.pools.campus.trustDomain");
+    // A pool's groups[k] is the k-th stack group that uses the pool.
+    expect(stackKeyOfArgument("af-campus.groups[1].accountingGroup", "af", ["campus"], { campus: [0, 2] })).toBe("hepaf:groups[2].htcondor.accountingGroup");
     expect(stackKeyOfArgument("af.groups[1].profiles[0].name", "af", [])).toBe("hepaf:groups[1].profiles[0].name");
     expect(stackKeyOfArgument("af.login.issuer", "af", [])).toBe("hepaf:hub.login.issuer");
     expect(stackKeyOfArgument("groups[0].quota.memoryGiB", "af", [])).toBe("hepaf:groups[0].quota.memoryGiB");

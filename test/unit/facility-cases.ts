@@ -32,7 +32,7 @@ export function twoGroupFacility(): AnalysisFacility {
         },
         groups: [
             { name: "cms", members: { claimValues: ["CMS"] }, gateway: { limits: { maxWorkers: 50 } }, htcondor: { pool: "campus", accountingGroup: "group_cms" } },
-            { name: "opendata", htcondor: { pool: "local" } },
+            { name: "opendata", htcondor: { pool: "local" }, dask: { cluster: "gateway", adaptive: { maximum: 8 } } },
         ],
         traefik: { crds: { source: "none" }, service: { loadBalancerIP: "203.0.113.10" } },
     });
@@ -92,6 +92,34 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
             expect(objs().filter((o) => o.kind === "Deployment" && o.metadata.namespace === "af").map((d) => d.metadata.name).sort()).toEqual(
                 expect.arrayContaining(["af-edge", "af-hub", "af-proxy"]),
             );
+        });
+
+        test("each group's notebooks get hepaf_dask and settings of the group's kind: HTCondor with a dedicated worker, gateway without", () => {
+            const hubValues = JSON.parse((objs().find((o) => o.kind === "ConfigMap" && o.metadata.name === "af-hub-config")!.data as any)["values.json"]);
+            const notebookCms = objs().filter((o) => o.kind === "ConfigMap" && o.metadata.name === "hepaf-notebook-dask");
+            expect(notebookCms.map((c) => c.metadata.namespace).sort()).toEqual(["af-cms", "af-opendata"]);
+            const settings = (ns: string) => JSON.parse((notebookCms.find((c) => c.metadata.namespace === ns)!.data as any)["hepaf_dask.json"]);
+            // CMS: its gateway's maxWorkers (50) is the per-user limit; the profile states no guarantee, so the dedicated worker gets 2 GiB.
+            expect(settings("af-cms")).toEqual({
+                group: "cms", kind: "htcondor",
+                adaptive: { minimum: 0, maximum: 50, limit: "50 workers", idleSeconds: 60, intervalSeconds: 1, waitCount: 60 },
+                dedicatedWorker: { nthreads: 1, memoryLimit: 2 * 2 ** 30 },
+            });
+            expect(settings("af-opendata")).toMatchObject({ group: "opendata", kind: "gateway", adaptive: { maximum: 8 }, dedicatedWorker: null });
+            for (const c of notebookCms) expect((c.data as any)["hepaf_dask.py"]).toMatch(/^"""The group's Dask in a notebook session/);
+            // The open-data gateway, which had no limit of its own, gets the group's.
+            const odGateway = JSON.parse((objs().find((o) => o.kind === "ConfigMap" && o.metadata.name === "dask-gateway-config" && o.metadata.namespace === "af-opendata")!.data as any)["values.json"]);
+            expect(odGateway.cluster.maxWorkers).toBe(8);
+            // Every group's pods mount the module on PYTHONPATH; the HTCondor group's also keep the pool's parts.
+            for (const name of ["cms", "opendata"]) {
+                const pod = hubValues.groups.find((g: any) => g.name === name).pod;
+                expect(pod.env.PYTHONPATH).toBe("/etc/hepaf/python");
+                expect(pod.volumes).toContainEqual({ name: "hepaf-python", configMap: { name: "hepaf-notebook-dask", items: [{ key: "hepaf_dask.py", path: "hepaf_dask.py" }, { key: "hepaf_dask.json", path: "hepaf_dask.json" }] } });
+                expect(pod.volumeMounts).toContainEqual({ name: "hepaf-python", mountPath: "/etc/hepaf/python", readOnly: true });
+            }
+            const cmsPod = hubValues.groups.find((g: any) => g.name === "cms").pod;
+            expect(cmsPod.volumes.map((v: any) => v.name)).toEqual(["htcondor-config", "dask-config", "htcondor-job", "htcondor-tokens-source", "htcondor-tokens", "hepaf-python"]);
+            expect(cmsPod.env.CONDOR_CONFIG).toMatch(/condor_config$/);
         });
 
         test("every workload names the ConfigMaps, Secrets and accounts it uses by their fixed names (known strings)", () => {
@@ -154,14 +182,20 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
                 expect((cmsKeypair.stringData as any)["tls.crt"]).toBe(cmsCa);
             });
 
-            test("the hub's Secret gives each group's servers its gateway's addresses and the dask-labextension factory", () => {
+            test("the hub's Secret gives each group's servers its gateway's addresses and the dask-labextension factory of its kind", () => {
                 const hubSecrets = JSON.parse((objs().find((o) => o.kind === "Secret" && o.metadata.name === "af-hub-secret")!.stringData as any)["secrets.json"]);
                 expect(hubSecrets.groupEnv.cms).toMatchObject({
                     DASK_GATEWAY__ADDRESS: "https://af.example.org/services/dask-gateway-cms",
                     DASK_GATEWAY__PROXY_ADDRESS: "gateway://af.example.org:8786",
                     DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
-                    DASK_LABEXTENSION__FACTORY__MODULE: "dask_gateway",
-                    DASK_LABEXTENSION__FACTORY__CLASS: "GatewayCluster",
+                    DASK_LABEXTENSION__FACTORY__MODULE: "hepaf_dask",
+                    DASK_LABEXTENSION__FACTORY__CLASS: "HTCondorSessionCluster",
+                    DASK_LABEXTENSION__FACTORY__KWARGS__ADAPT: "True",
+                });
+                expect(hubSecrets.groupEnv.opendata).toMatchObject({
+                    DASK_LABEXTENSION__FACTORY__MODULE: "hepaf_dask",
+                    DASK_LABEXTENSION__FACTORY__CLASS: "GatewaySessionCluster",
+                    DASK_LABEXTENSION__FACTORY__KWARGS__ADAPT: "True",
                 });
             });
         } else {
@@ -195,6 +229,15 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
         expect(
             errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub, groups: [{ name: "cms", gateway: { limits: { maxWorkers: 0 } } }] })),
         ).toMatch(/maxWorkers/);
+        // Session Dask: each problem names the argument.
+        const one = (g: object) => errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub, groups: [{ name: "cms", ...g }] }));
+        expect(one({ dask: { cluster: "htcondor" } })).toBe('groups[0].dask.cluster: "htcondor" needs a pool: give the group htcondor.pool, or use "gateway"');
+        expect(one({ dask: { cluster: "slurm" } })).toMatch(/^groups\[0\]\.dask\.cluster: .*"htcondor", "gateway"/);
+        expect(one({ dask: { adaptive: { minimum: 5, maximum: 3 } } })).toBe("groups[0].dask.adaptive.minimum: 5 is above the worker limit (3 workers)");
+        expect(one({ dask: { adaptive: { maximum: 30 } }, gateway: { limits: { maxWorkers: 20 } } })).toBe(
+            "groups[0].dask.adaptive.maximum: 30 is above the group's gateway limit (gateway maxWorkers 20), which its gateway sessions cannot pass",
+        );
+        expect(one({ dask: { dedicatedWorker: { cores: 1 } } })).toMatch(/^groups\[0\]\.dask\.dedicatedWorker\.cores: a dedicated worker joins a scheduler in the notebook, which only HTCondor sessions have/);
         await settled();
         expect(mocks.resources).toHaveLength(0);
     });

@@ -5,7 +5,7 @@ import { CrdValidator, k8sObjects, K8sObject, traefikCrds, validateAll } from ".
 
 const mocks = setupMocks();
 import {
-    daskSessionRbac, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jwtKey, mintToken, renderCondorConfig, renderDaskSessionSettings,
+    containerPortDirectives, daskSessionRbac, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jobqueueSettings, jwtKey, mintToken, renderCondorConfig, renderDaskSessionSettings,
 } from "../../components";
 
 const crds = new CrdValidator(traefikCrds());
@@ -76,12 +76,18 @@ describe("HTCondorPool, external, minted tokens", () => {
         expect(jq.cores).toBe(2);
         expect(jq.memory).toBe("8192MiB");
         expect(jq["submit-command-extra"]).toEqual(["-name", "ap1@ap.example.edu", "-spool"]);
+        expect(jq.processes).toBe(1);
+        // A container-universe worker on bridge networking: the port mapping asked for, the launcher transferred and run.
         expect(jq["job-extra-directives"]).toMatchObject({
             accounting_group: "group_cms",
             universe: "container",
             container_image: "example/coffea:2026.10",
-            transfer_input_files: "/etc/hepaf/dask-tls/ca.crt,/etc/hepaf/dask-tls/tls.crt,/etc/hepaf/dask-tls/tls.key",
+            container_service_names: "dask",
+            dask_container_port: "8786",
+            transfer_input_files: "/etc/hepaf/dask-tls/ca.crt,/etc/hepaf/dask-tls/tls.crt,/etc/hepaf/dask-tls/tls.key,/etc/hepaf/condor-job/hepaf_batch_worker.py",
         });
+        expect(jq["worker-command"]).toBe("hepaf_batch_worker");
+        expect(cm.data["hepaf_batch_worker.py"]).toMatch(/^"""Starts a Dask worker in an HTCondor container-universe job on bridge networking/);
         expect(jq["scheduler-options"]).toEqual({ protocol: "tls", host: "0.0.0.0", port: 8786, dashboard_address: ":8787" });
         const tls = parse(cm.data["tls.yaml"]).distributed.comm;
         expect(tls["require-encryption"]).toBe(true);
@@ -200,6 +206,10 @@ describe("bad input fails before any resource, naming the argument", () => {
             'p.mode: "cloud" is not valid; use one of "external", "in-cluster"'],
         ["provided token missing", () => new HTCondorPool("p", external({ tokens: { source: "provided" } } as any)),
             'p.groups[0].token: tokens are "provided": give group "cms"\'s IDTOKEN as a Pulumi secret'],
+        ["network for a vanilla worker", () => new HTCondorPool("p", external({ groups: [{ name: "cms", accountingGroup: "g", worker: { network: "bridge" } }] } as any)),
+            "p.groups[0].worker.network: applies to container-universe workers only: give the worker an image, or leave network out (vanilla jobs use the node's own address)"],
+        ["unknown network", () => new HTCondorPool("p", external({ groups: [{ name: "cms", accountingGroup: "g", worker: { image: "x/y:1", network: "overlay" } }] } as any)),
+            'p.groups[0].worker.network: "overlay" is not valid; use one of "bridge", "host"'],
         ["execute replicas beyond bound", () => new HTCondorPool("p", { mode: "in-cluster", facility: "af", namespace: "af", groups: [{ name: "x" }], execute: { replicas: 9, maxReplicas: 4 } }),
             "p.execute.replicas: 9 is out of bounds: use an integer from 0 to maxReplicas (4)"],
     ];
@@ -207,6 +217,34 @@ describe("bad input fails before any resource, naming the argument", () => {
         expect(errorOf(fn)).toBe(message);
         await settled();
         expect(mocks.resources).toHaveLength(0);
+    });
+});
+
+describe("jobqueue settings per universe: how the session reaches a worker", () => {
+    const settings = (worker: object) => jobqueueSettings(worker, { scheddName: "ap" }, "w");
+    const tls = "/etc/hepaf/dask-tls/ca.crt,/etc/hepaf/dask-tls/tls.crt,/etc/hepaf/dask-tls/tls.key";
+    test("vanilla: the node's own address, the plain dask worker command, nothing mapped", () => {
+        const s = settings({});
+        expect(s["job-extra-directives"]).toEqual({ should_transfer_files: "YES", when_to_transfer_output: "ON_EXIT_OR_EVICT", transfer_input_files: tls });
+        expect(s["worker-command"]).toBeUndefined();
+        expect(s.processes).toBe(1);
+    });
+    test("container on bridge networking (the default): the port mapped, the launcher transferred and started", () => {
+        const s = settings({ image: "example/coffea:1" });
+        expect(s["job-extra-directives"]).toEqual({
+            should_transfer_files: "YES", when_to_transfer_output: "ON_EXIT_OR_EVICT", transfer_input_files: `${tls},/etc/hepaf/condor-job/hepaf_batch_worker.py`,
+            universe: "container", container_image: "example/coffea:1", container_service_names: "dask", dask_container_port: "8786",
+        });
+        expect(s["worker-command"]).toBe("hepaf_batch_worker");
+        expect(containerPortDirectives()).toEqual({ container_service_names: "dask", dask_container_port: "8786" });
+    });
+    test("container on host networking: the node's own address, no mapping", () => {
+        const s = settings({ image: "example/coffea:1", network: "host" });
+        expect(s["job-extra-directives"]).toEqual({
+            should_transfer_files: "YES", when_to_transfer_output: "ON_EXIT_OR_EVICT", transfer_input_files: tls,
+            universe: "container", container_image: "example/coffea:1", docker_network_type: "host",
+        });
+        expect(s["worker-command"]).toBeUndefined();
     });
 });
 

@@ -1,7 +1,8 @@
 /**
  * A narrow config change updates in place: the dev stack, declared twice under mocks that keep
  * provider state like the engine (keys, certificates and random values stay), before and after
- * changing the open-data gateway's maxWorkers (20 -> 30), planned by the named double of the
+ * changing the open-data gateway's maxWorkers (20 -> 30; for that gateway group it is also its
+ * sessions' worker limit, so the group's notebook settings follow), planned by the named double of the
  * engine and the Kubernetes provider (test/helpers/plan-double.ts). The real engine's plan for
  * the same change is asserted by the e2e tier (test/e2e/dev-stack.test.ts).
  */
@@ -53,7 +54,7 @@ beforeAll(async () => {
     after = [...mocks.resources];
 });
 
-test("the change touches exactly the open-data gateway's ConfigMap and the checksum of its two Deployments", () => {
+test("the change touches exactly the open-data gateway's ConfigMap, the checksum of its two Deployments and the group's notebook settings", () => {
     expect(after.map((r) => r.options.urn).sort()).toEqual(before.map((r) => r.options.urn).sort());
     const old = new Map(before.map((r) => [r.options.urn, r]));
     const changed = after
@@ -64,15 +65,19 @@ test("the change touches exactly the open-data gateway's ConfigMap and the check
         .sort();
     expect(changed).toEqual([
         "ConfigMap af-opendata/dask-gateway-config: data.values.json",
+        "ConfigMap af-opendata/hepaf-notebook-dask: data.hepaf_dask.json",
         'Deployment af-opendata/dask-gateway-api: spec.template.metadata.annotations.hepaf.io/config-sha256',
         'Deployment af-opendata/dask-gateway-controller: spec.template.metadata.annotations.hepaf.io/config-sha256',
     ]);
     const values = (rs: Recorded[]) => JSON.parse(rs.find((r) => where(r) === "ConfigMap af-opendata/dask-gateway-config")!.inputs.data["values.json"]);
     expect(values(before).cluster.maxWorkers).toBe(20);
     expect(values(after).cluster.maxWorkers).toBe(30);
+    const settings = (rs: Recorded[]) => JSON.parse(rs.find((r) => where(r) === "ConfigMap af-opendata/hepaf-notebook-dask")!.inputs.data["hepaf_dask.json"]);
+    expect(settings(before).adaptive).toMatchObject({ maximum: 20, limit: "20 workers" });
+    expect(settings(after).adaptive).toMatchObject({ maximum: 30, limit: "30 workers" });
 });
 
-test("with the program's provider (ConfigMaps and Secrets mutable): three updates, nothing replaced", () => {
+test("with the program's provider (ConfigMaps and Secrets mutable): four updates, nothing replaced", () => {
     // Provider configuration travels as strings.
     expect(providerInputs).toMatchObject({ enableConfigMapMutable: "true", enableSecretMutable: "true" });
     const switches = { enableConfigMapMutable: providerInputs.enableConfigMapMutable === "true", enableSecretMutable: providerInputs.enableSecretMutable === "true" };
@@ -80,16 +85,18 @@ test("with the program's provider (ConfigMaps and Secrets mutable): three update
     const byWhere = new Map(after.map((r) => [r.options.urn, where(r)]));
     expect(Object.fromEntries([...plan].map(([urn, op]) => [byWhere.get(urn), op.op]))).toEqual({
         "ConfigMap af-opendata/dask-gateway-config": "update",
+        "ConfigMap af-opendata/hepaf-notebook-dask": "update",
         "Deployment af-opendata/dask-gateway-api": "update",
         "Deployment af-opendata/dask-gateway-controller": "update",
     });
 });
 
-test("with a site's own provider (ConfigMaps replaced): the ConfigMap is replaced delete-first, the Deployments still only update", () => {
+test("with a site's own provider (ConfigMaps replaced): the ConfigMaps are replaced delete-first, the Deployments still only update", () => {
     const plan = planChange(before.map(asPlanned), after.map(asPlanned), {});
     const byWhere = new Map(after.map((r) => [r.options.urn, where(r)]));
     expect(Object.fromEntries([...plan].map(([urn, op]) => [byWhere.get(urn), op.op === "replace" ? `replace${op.deleteFirst ? " (delete first)" : ""}` : op.op]))).toEqual({
         "ConfigMap af-opendata/dask-gateway-config": "replace (delete first)",
+        "ConfigMap af-opendata/hepaf-notebook-dask": "replace (delete first)",
         "Deployment af-opendata/dask-gateway-api": "update",
         "Deployment af-opendata/dask-gateway-controller": "update",
     });

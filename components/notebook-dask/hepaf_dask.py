@@ -1,0 +1,245 @@
+"""The group's Dask in a notebook session, configured, with no arguments.
+
+Shipped with hepaf and mounted on every group's notebook pods (on the pod's PYTHONPATH) with its
+settings, ``hepaf_dask.json``, which the facility renders per group (its kind, adaptive limits,
+dedicated worker). The rest of the configuration is what the pod already has: the group's
+jobqueue and TLS settings and the session's contact address (HTCondor), or the gateway's
+``DASK_GATEWAY__*`` environment.
+
+    import hepaf_dask
+    cluster = hepaf_dask.cluster()          # the group's kind, adaptive within its limits
+    client = cluster.get_client()
+
+- ``HTCondorSessionCluster``: dask-jobqueue's ``HTCondorCluster`` (scheduler in the notebook,
+  workers submitted as HTCondor jobs that come back through the SNI front door) plus a
+  dedicated worker in the notebook pod that joins as soon as the cluster exists. The dedicated
+  worker is not counted against the batch limit, and adaptive scaling never removes it
+  (:class:`SessionAdaptive`).
+- ``GatewaySessionCluster``: a cluster on the group's Dask Gateway.
+
+Both are dask-labextension factories (``labextension.factory``: ``await Cls(asynchronous=True,
+adapt=True)``). ``adapt()`` defaults to the group's minimum and maximum and, for HTCondor, to
+its idle time before scale-down; a larger maximum (or ``scale(n)``) is clipped to the group's
+limit with a :class:`LimitWarning`.
+"""
+import json
+import logging
+import math
+import os
+import warnings
+
+from dask.utils import parse_bytes
+from distributed import Nanny
+from distributed.deploy.adaptive import Adaptive
+from distributed.deploy.spec import SpecCluster
+
+logger = logging.getLogger("hepaf_dask")
+
+SETTINGS_FILE = "hepaf_dask.json"
+KINDS = ("htcondor", "gateway")
+
+
+class LimitWarning(UserWarning):
+    """A request above the group's limits, clipped to them."""
+
+
+def settings(path=None):
+    """The group's settings: ``path``, else ``$HEPAF_DASK_SETTINGS``, else ``hepaf_dask.json`` beside this module."""
+    path = path or os.environ.get("HEPAF_DASK_SETTINGS") or os.path.join(os.path.dirname(os.path.abspath(__file__)), SETTINGS_FILE)
+    with open(path) as f:
+        s = json.load(f)
+    if s.get("kind") not in KINDS:
+        raise ValueError(f"{path}: kind must be one of {', '.join(KINDS)}, got {s.get('kind')!r}")
+    return s
+
+
+def clip(minimum, maximum, s, call=None, name="maximum"):
+    """``(minimum, maximum)`` within the group's limits: None takes the group's default; a maximum
+    above the limit becomes the limit, a minimum above the maximum becomes the maximum, each
+    with a :class:`LimitWarning` that says why."""
+    a = s["adaptive"]
+    limit = a["maximum"]
+    if maximum is None or (isinstance(maximum, float) and math.isinf(maximum)):
+        maximum = limit if maximum is None else maximum
+    if maximum > limit:
+        warnings.warn(
+            f"{call or f'adapt(maximum={maximum})'} is above group {s['group']}'s limit of {a['limit']} per user: "
+            f"using {name}={limit}", LimitWarning, stacklevel=3)
+        maximum = limit
+    maximum = int(maximum)
+    if minimum is None:
+        minimum = min(a["minimum"], maximum)
+    if minimum > maximum:
+        warnings.warn(f"adapt(minimum={minimum}) is above the maximum ({maximum}): using minimum={maximum}", LimitWarning, stacklevel=3)
+        minimum = maximum
+    return int(minimum), maximum
+
+
+def adaptive_timing(s):
+    """Adaptive's ``interval`` and ``wait_count`` for the group's idle time before scale-down."""
+    a = s["adaptive"]
+    return {"interval": f"{a['intervalSeconds']}s", "wait_count": a["waitCount"]}
+
+
+class SessionAdaptive(Adaptive):
+    """Adaptive scaling of batch workers beside dedicated ones (the cluster's
+    ``dedicated_worker_names``). The scheduler's target counts every worker, the dedicated ones
+    too (their threads and memory are capacity the batch need not supply), so they are taken
+    off it; the workers to close are chosen among the idle batch workers only, those holding
+    the least data first, so a dedicated worker is never retired."""
+
+    def _names(self):
+        return getattr(self.cluster, "dedicated_worker_names", set())
+
+    def _dedicated_present(self):
+        return sum(1 for ws in self.cluster.scheduler.workers.values() if ws.name in self._names())
+
+    async def target(self):
+        return max(0, await super().target() - self._dedicated_present())
+
+    async def workers_to_close(self, target):
+        batch = [ws for ws in self.cluster.scheduler.workers.values() if ws.name not in self._names()]
+        idle = sorted((ws for ws in batch if not ws.processing and not ws.long_running), key=lambda ws: ws.nbytes)
+        return [ws.name for ws in idle[: max(0, len(batch) - target)]]
+
+
+def _htcondor_class():
+    from dask_jobqueue import HTCondorCluster
+
+    class HTCondorSessionCluster(_HTCondorSession, HTCondorCluster):
+        __doc__ = _HTCondorSession.__doc__
+
+    return HTCondorSessionCluster
+
+
+class _HTCondorSession:
+    """The group's HTCondor cluster: scheduler here, batch workers on the pool, a dedicated worker in this pod.
+
+    ``adapt``: start adaptive scaling with the group's defaults. ``dedicated_worker``: False for
+    none, or ``{"nthreads", "memoryLimit"}``; default the group's. Other arguments are
+    ``HTCondorCluster``'s (the rendered jobqueue settings are its defaults).
+    """
+
+    def __init__(self, *args, adapt=False, dedicated_worker=None, settings_file=None, **kwargs):
+        self.hepaf_settings = settings(settings_file)
+        spec = self.hepaf_settings["dedicatedWorker"] if dedicated_worker is None else (dedicated_worker or None)
+        self._dedicated_spec = spec
+        self._dedicated = None
+        self._adapt_on_start = adapt
+        self.dedicated_worker_names = set()
+        super().__init__(*args, **kwargs)
+
+    async def _start(self):
+        await super()._start()
+        if self._dedicated_spec:
+            name = f"{self._name}-dedicated"
+            self.dedicated_worker_names.add(name)
+            # The scheduler's own address here (not the SNI contact address the batch jobs use).
+            self._dedicated = await Nanny(
+                self.scheduler.address,
+                name=name,
+                nthreads=int(self._dedicated_spec["nthreads"]),
+                memory_limit=int(self._dedicated_spec["memoryLimit"]),
+                silence_logs=logging.WARNING,
+            )
+            logger.info("dedicated worker %s at %s", name, self._dedicated.worker_address)
+        if self._adapt_on_start:
+            self.adapt()
+
+    @property
+    def dedicated_worker(self):
+        """The dedicated worker's Nanny, or None."""
+        return self._dedicated
+
+    def adapt(self, minimum=None, maximum=None, *, minimum_jobs=None, maximum_jobs=None, minimum_cores=None, maximum_cores=None,
+              minimum_memory=None, maximum_memory=None, Adaptive=SessionAdaptive, **kwargs):
+        """Adaptive scaling of batch workers within the group's limits (the dedicated worker is extra)."""
+        per_job = self._dummy_job.worker_processes
+        if minimum_jobs is not None:
+            minimum = minimum_jobs * per_job
+        if maximum_jobs is not None:
+            maximum = maximum_jobs * per_job
+        if maximum_cores is not None:
+            maximum = min(math.inf if maximum is None else maximum, math.floor(maximum_cores / self._threads_per_worker()))
+        if maximum_memory is not None:
+            maximum = min(math.inf if maximum is None else maximum, math.floor(parse_bytes(maximum_memory) / self._memory_per_worker()))
+        if minimum_cores is not None:
+            minimum = max(minimum or 0, math.ceil(minimum_cores / self._threads_per_worker()))
+        if minimum_memory is not None:
+            minimum = max(minimum or 0, math.ceil(parse_bytes(minimum_memory) / self._memory_per_worker()))
+        minimum, maximum = clip(minimum, maximum, self.hepaf_settings)
+        for key, value in adaptive_timing(self.hepaf_settings).items():
+            kwargs.setdefault(key, value)
+        return SpecCluster.adapt(self, Adaptive=Adaptive, minimum=minimum, maximum=maximum, **kwargs)
+
+    def scale(self, n=None, jobs=0, memory=None, cores=None):
+        """``HTCondorCluster.scale``, clipped to the group's limit of batch workers."""
+        if n is None and jobs:
+            n = jobs * self._dummy_job.worker_processes
+        if n is not None:
+            _, n = clip(0, n, self.hepaf_settings, call=f"scale({n})", name="n")
+            return super().scale(n, memory=memory, cores=cores)
+        return super().scale(None, jobs=0, memory=memory, cores=cores)
+
+    async def _close(self):
+        if self._dedicated is not None:
+            await self._dedicated.close()
+            self._dedicated = None
+        await super()._close()
+
+
+def _gateway_class():
+    from dask_gateway import GatewayCluster
+
+    class GatewaySessionCluster(_GatewaySession, GatewayCluster):
+        __doc__ = _GatewaySession.__doc__
+
+    return GatewaySessionCluster
+
+
+class _GatewaySession:
+    """The group's cluster on its Dask Gateway (address, proxy and auth from the pod's environment).
+
+    ``adapt``: start adaptive scaling with the group's defaults once the cluster runs. Other
+    arguments are ``GatewayCluster``'s. The gateway enforces the same worker limit itself.
+    """
+
+    def __init__(self, *args, adapt=False, settings_file=None, **kwargs):
+        self.hepaf_settings = settings(settings_file)
+        self._adapt_on_start = adapt
+        super().__init__(*args, **kwargs)
+
+    async def _start_async(self):
+        await super()._start_async()
+        if self._adapt_on_start and self.status == "running":
+            minimum, maximum = clip(None, None, self.hepaf_settings)
+            await self.gateway._adapt_cluster(self.name, minimum=minimum, maximum=maximum)
+
+    def adapt(self, minimum=None, maximum=None, active=True, **kwargs):
+        """``GatewayCluster.adapt`` with the group's defaults, clipped to its limit."""
+        minimum, maximum = clip(minimum, maximum, self.hepaf_settings)
+        return super().adapt(minimum=minimum, maximum=maximum, active=active, **kwargs)
+
+    def scale(self, n, **kwargs):
+        """``GatewayCluster.scale``, clipped to the group's limit."""
+        _, n = clip(0, n, self.hepaf_settings, call=f"scale({n})", name="n")
+        return super().scale(n, **kwargs)
+
+
+# Each class is made on first use, so a pod needs only its kind's package (dask_jobqueue or dask_gateway).
+_FACTORIES = {"HTCondorSessionCluster": _htcondor_class, "GatewaySessionCluster": _gateway_class}
+CLASS_OF_KIND = {"htcondor": "HTCondorSessionCluster", "gateway": "GatewaySessionCluster"}
+
+
+def __getattr__(name):
+    if name in _FACTORIES:
+        cls = _FACTORIES[name]()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def cluster(adapt=True, **kwargs):
+    """The group's default cluster, adaptive within the group's limits unless ``adapt=False``."""
+    s = settings(kwargs.get("settings_file"))
+    return __getattr__(CLASS_OF_KIND[s["kind"]])(adapt=adapt, **kwargs)

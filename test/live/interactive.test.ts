@@ -1,0 +1,137 @@
+/**
+ * Interactive on batch resources, live: through the real hub, a CMS user's notebook pod gets
+ * the group's Dask from the rendered config alone (dask-labextension's factory settings and
+ * `hepaf_dask.cluster()`): an HTCondor session cluster whose dedicated worker runs in the pod,
+ * adapting under a queue of tasks. Its jobs go through the named HTCondor doubles
+ * (test/python/doubles/htcondor, put on the notebook's PATH for this test only): condor_submit
+ * in the pod sends each job to the schedd double, which runs it on the "batch node", outside
+ * the pod in the tier's own namespace, as a local process; the worker comes back through real
+ * Traefik by SNI to tls://alice.dask.af.example.org:8786.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
+import { HubSession } from "./harness/hub-client";
+import { NODE_IP } from "./harness/control-plane";
+import { Proc, startProcess, waitFor } from "./harness/processes";
+import { ROOT } from "./harness/tools";
+
+jest.setTimeout(20 * 60 * 1000);
+
+let f: LiveFacility;
+let rootCa: string;
+let schedd: Proc;
+let scheddAddress: string;
+const doubles = path.join(ROOT, "test", "python", "doubles", "htcondor");
+const py = (name: string) => path.join(ROOT, "test", "python", "live", name);
+
+const jsonLines = (p: Proc) => p.log().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+const line = (p: Proc, key: string) => jsonLines(p).find((l) => key in l);
+
+beforeAll(async () => {
+    // No gateway is needed here (CMS sessions run on HTCondor).
+    f = await startFacility("dev", { names: ["alice.dask.af.example.org"], run: (pod) => !/dask-gateway/.test(pod.spec.containers[0].image) });
+    try {
+        for (const [ns, name] of [["af", "af-hub"], ["af", "af-proxy"]]) {
+            await waitDeploymentRunning(f, ns, name);
+        }
+        await waitFrontDoor(f);
+    } catch (err) {
+        throw new Error(`${(err as Error).message}\n${deploymentLogs(f, "af-opendata", "dask-gateway-api")}`);
+    }
+    rootCa = f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"];
+    // The pool's access point: it accepts the token the facility issued to CMS.
+    const token = Buffer.from(f.cp.admin.find("secret", "htcondor-af-campus-token", "af-cms").data["af-campus"], "base64").toString();
+    schedd = startProcess(path.join(f.cp.dir, "batch"), "schedd-double", f.tools.python, [
+        path.join(doubles, "schedd_double.py"),
+        JSON.stringify({
+            listen: `${NODE_IP}:0`, scheddName: "ap.example.org", trustDomain: "example.org", acceptTokens: [token],
+            dir: path.join(f.cp.dir, "batch", "pool"), machine: NODE_IP, env: { PATH: `${f.tools.venvBin}:/usr/bin:/bin` },
+        }),
+    ]);
+    scheddAddress = (await waitFor("the schedd double", () => line(schedd, "address"), { watch: [schedd], timeoutMs: 60000 })).address;
+});
+const hubs: { user: string; hub: HubSession }[] = [];
+afterAll(async () => {
+    // Servers are stopped at the end, not between tests: the pod-network double would hand the
+    // next pod the stopped one's address at once.
+    for (const { user, hub } of hubs) {
+        await hub.api("DELETE", `/users/${user}/server`).catch(() => undefined);
+        await hub.close();
+    }
+    await schedd?.stop(10000);
+    await f?.stop();
+});
+
+/** Logs in, spawns `user`'s server with `profile` and runs the session script in its notebook pod. */
+async function session(user: string, group: string, profile: string, args: object): Promise<{ hub: HubSession; proc: Proc }> {
+    const hub = new HubSession("https://af.example.org", user, { ca: rootCa });
+    hubs.push({ user, hub });
+    await hub.login();
+    const start = await hub.api("POST", `/users/${user}/server`, { profile });
+    expect([201, 202]).toContain(start.status);
+    await waitFor(`${user}'s server ready`, async () => (await hub.api("GET", `/users/${user}`)).body.servers?.[""]?.ready === true, { timeoutMs: 180000, intervalMs: 1000 });
+    const pod = await f.kubelet.waitFor(`${user}'s notebook`, (p) => p.namespace === `af-${group}` && p.name === `jupyter-${user}`);
+    const env = pod.containers[0].env;
+    // Test-only: the HTCondor tool doubles first on PATH and where their schedd is; the facility root trusted for HTTPS.
+    const proc = f.kubelet.exec(pod, `${user}-session`, ["python3", py("interactive_session.py"), JSON.stringify({ ...args, caPem: rootCa })], {
+        env: { PATH: `${doubles}:${env.PATH}`, HEPAF_SCHEDD_DOUBLE: scheddAddress },
+    });
+    return { hub, proc };
+}
+
+const events = () => {
+    const file = path.join(f.cp.dir, "batch", "pool", "events.jsonl");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [];
+};
+
+test("a CMS session: the labextension's factory and the helper make the HTCondor cluster with its dedicated worker; batch workers adapt to the work through the front door and go after it", async () => {
+    const { hub, proc } = await session("alice", "cms", "cms-coffea", { tasks: 24, taskSeconds: 1 });
+    try {
+        const got = (key: string, timeoutMs: number) =>
+            waitFor(`the session's ${key}`, () => line(proc, key), { watch: [proc], timeoutMs }).catch((err) => {
+                throw new Error(`${err.message}\n${proc.log().slice(-4000)}\n${schedd.log().slice(-2000)}`);
+            });
+        const factory = (await got("factory", 180000)).factory;
+        // From the pod's settings alone: the module mounted on PYTHONPATH, the class of CMS's kind, adaptive within its limits.
+        expect(factory).toMatchObject({ module: "hepaf_dask", class: "HTCondorSessionCluster", kwargs: { adapt: true }, file: "/etc/hepaf/python/hepaf_dask.py" });
+        expect(factory.adaptive).toEqual({ minimum: 0, maximum: 4 });
+        expect(factory.dedicated).toHaveLength(1);
+        expect(factory.dedicated[0]).toMatch(/-dedicated$/);
+
+        const helper = (await got("helper", 180000)).helper;
+        expect(helper.class).toBe("HTCondorSessionCluster");
+        expect(helper.warnings).toEqual(["adapt(maximum=1000) is above group cms's limit of 4 workers per user: using maximum=4"]);
+        expect(helper.workers).toEqual([helper.dedicated]);
+        expect(helper.contact).toBe("tls://alice.dask.af.example.org:8786");
+
+        const done = await got("computed", 480000);
+        expect(done.computed.right).toBe(true);
+        expect(done.adapted.maxBatchWorkers).toBeGreaterThanOrEqual(1);
+        expect(done.adapted.maxBatchWorkers).toBeLessThanOrEqual(4);
+        const down = (await got("scaledDown", 240000)).scaledDown;
+        // The dedicated worker took part and stays; every batch job was removed.
+        expect(down.workers).toEqual([helper.dedicated]);
+        expect(down.ranOn).toContain(helper.dedicated);
+        const submits = events().filter((e) => e.event === "submit");
+        expect(submits.length).toBeGreaterThanOrEqual(1);
+        expect(submits.length).toBeLessThanOrEqual(4);
+        // Every job leaves the queue: its worker, retired by the scheduler, ends it (condor_rm then finds it gone), or condor_rm stops it.
+        const left = () => {
+            const gone = new Set(events().filter((e) => e.event === "rm" || e.event === "exit").map((e) => e.id));
+            return submits.filter((e) => !gone.has(e.id));
+        };
+        await waitFor("every job to leave the queue", () => left().length === 0, { timeoutMs: 60000 });
+        const ev = events();
+        // Each job ran outside the pod, dialing the session's name at the one Dask port.
+        for (const s of ev.filter((e) => e.event === "start")) {
+            expect(s.argv[2]).toMatch(/^python3 -m distributed\.cli\.dask_worker tls:\/\/alice\.dask\.af\.example\.org:8786 /);
+        }
+        console.log(`live CMS session: first batch worker ${done.adapted.firstBatchWorkerSeconds.toFixed(1)} s after adapt (through Traefik), `
+            + `${done.adapted.maxBatchWorkers} batch workers at most, ${submits.length} condor_submit calls, 24 tasks of 1 s in ${done.computed.seconds.toFixed(1)} s, `
+            + `back to the dedicated worker alone ${down.seconds.toFixed(1)} s after the work (idle time 10 s)`);
+        await waitFor("the session to close", () => line(proc, "closed"), { watch: [proc], timeoutMs: 120000 });
+    } finally {
+        void hub;
+    }
+});

@@ -1,0 +1,118 @@
+"""A group user's session as the user works in it, run in the user's notebook pod: the group's
+Dask made from the rendered config alone, through dask-labextension's factory settings (the
+pod's DASK_LABEXTENSION__FACTORY__* environment: module, class, kwargs, as the labextension's
+make_cluster reads them and awaits the class with asynchronous=True) and through the one-line
+helper `hepaf_dask.cluster()`.
+
+argv[1]: JSON {"tasks", "taskSeconds", "caPem": the facility root, trusted for HTTPS (test-only:
+the tier's directory is not in the pod's filesystem)}. Prints JSON lines as it goes:
+{"factory": ...} once the labextension's cluster exists (then closes it), {"helper": ...} once
+the helper's cluster exists; HTCondor groups then {"adapted": ...} once the batch workers
+that adaptive scaling asked for (jobs the condor_submit double sent to the batch node) joined
+through the front door, {"computed": ...} and {"scaledDown": ...}; gateway groups {"computed"}.
+Then it closes the cluster and prints {"closed": true}.
+"""
+import asyncio
+import importlib
+import json
+import sys
+import time
+import warnings
+
+
+def emit(**fields):
+    print(json.dumps(fields), flush=True)
+
+
+def work(i, seconds):
+    time.sleep(seconds)
+    return i * i
+
+
+def wait(what, pred, timeout, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    raise SystemExit(f"timed out after {timeout} s waiting for {what}")
+
+
+async def labextension_cluster():
+    """What dask-labextension's "new cluster" does with the factory settings."""
+    import dask
+
+    factory = dask.config.get("labextension.factory")
+    cls = getattr(importlib.import_module(factory["module"]), factory["class"])
+    kwargs = {k.replace("-", "_"): v for k, v in factory.get("kwargs", {}).items()}
+    cluster = await cls(*factory.get("args", []), **kwargs, asynchronous=True)
+    info = {"module": factory["module"], "class": type(cluster).__name__, "kwargs": kwargs,
+            "file": sys.modules[factory["module"]].__file__}
+    if type(cluster).__name__ == "HTCondorSessionCluster":
+        info["adaptive"] = {"minimum": cluster._adaptive.minimum, "maximum": cluster._adaptive.maximum}
+        info["dedicated"] = sorted(w["name"] for w in cluster.scheduler_info["workers"].values())
+    else:
+        info["name"] = cluster.name
+    await cluster.close()
+    return info
+
+
+def main():
+    req = json.loads(sys.argv[1])
+    if req.get("caPem"):
+        import os
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".crt", delete=False) as f:
+            f.write(req["caPem"])
+        os.environ["SSL_CERT_FILE"] = f.name
+    emit(factory=asyncio.run(labextension_cluster()))
+
+    import hepaf_dask
+    from distributed import Client
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        cluster = hepaf_dask.cluster()
+        clipped = cluster.adapt(maximum=1000)
+    limit_warnings = [str(w.message) for w in seen if issubclass(w.category, hepaf_dask.LimitWarning)]
+    client = Client(cluster)
+    kind = hepaf_dask.settings()["kind"]
+    if kind == "gateway":
+        emit(helper={"class": type(cluster).__name__, "name": cluster.name, "warnings": limit_warnings})
+        futures = client.map(work, range(req["tasks"]), seconds=req["taskSeconds"], pure=False)
+        emit(computed={"right": client.gather(futures) == [i * i for i in range(req["tasks"])],
+                       "workers": len(client.scheduler_info()["workers"])})
+    else:
+        dedicated = next(iter(cluster.dedicated_worker_names))
+        names = lambda: [w["name"] for w in cluster.scheduler_info["workers"].values()]  # noqa: E731
+        batch = lambda: [n for n in names() if n != dedicated]  # noqa: E731
+        emit(helper={"class": type(cluster).__name__, "warnings": limit_warnings, "maximum": clipped.maximum, "workers": names(),
+                     "dedicated": dedicated, "contact": cluster.scheduler.contact_address})
+        t_adapt = time.monotonic()
+        futures = client.map(work, range(req["tasks"]), seconds=req["taskSeconds"], pure=False)
+        wait("the first batch worker", batch, 240)
+        first = time.monotonic() - t_adapt
+        most = 0
+        while not all(f.done() for f in futures):
+            most = max(most, len(batch()))
+            if time.monotonic() - t_adapt > 400:
+                raise SystemExit("the computation took longer than 400 s")
+            time.sleep(0.2)
+        results = client.gather(futures)
+        t_done = time.monotonic()
+        emit(adapted={"firstBatchWorkerSeconds": first, "maxBatchWorkers": most},
+             computed={"right": results == [i * i for i in range(req["tasks"])], "seconds": t_done - t_adapt})
+        ran = client.run(lambda dask_worker: dask_worker.name)
+        wait("scale-down to the minimum", lambda: not batch(), 180)
+        emit(scaledDown={"seconds": time.monotonic() - t_done, "workers": names(), "ranOn": sorted(set(ran.values())),
+                         "batchAddresses": sorted(a for a, n in ran.items() if n != dedicated)})
+    client.close()
+    cluster.close()
+    emit(closed=True)
+
+
+# The dedicated worker's process is spawned and imports this file again: run only as a script.
+if __name__ == "__main__":
+    main()

@@ -169,6 +169,12 @@ c.KubeSpawner.automount_service_account_token = False
 c.KubeSpawner.events_enabled = True
 c.KubeSpawner.delete_pvc = False
 c.KubeSpawner.extra_labels = {"hepaf.io/facility": values["facility"]}
+# The notebook's own token ($JUPYTERHUB_API_TOKEN) also opens the services its user may open:
+# dask-gateway's JupyterHubAuth sends that token to the group's gateway, which asks the hub for
+# `access:services!service=<gateway>`. JupyterHub gives the token only the part of these scopes
+# its user holds (the group's gateway, not another group's); without `access:services` the
+# server role's scopes alone were refused by the gateway (401).
+c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", "access:services"]
 
 storage = spawner["storage"]
 if storage["type"] == "dynamic":

@@ -233,6 +233,8 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         expect(carl.settings).toMatchObject({
             enable_user_namespaces: false, uid: 1000, fs_gid: 100, default_url: "/lab", storage_pvc_ensure: true,
             storage_capacity: "20Gi", storage_class: "fast", delete_pvc: false, automount_service_account_token: false,
+            // The notebook's token may also open the services its user may (the group's gateway).
+            server_token_scopes: ["users:activity!user", "access:servers!server", "access:services"],
             // The group's pod parts come after the home volume, for cms servers only.
             volumes: [{ name: "home", persistentVolumeClaim: { claimName: "{pvc_name}" } }, ...cmsPod.volumes],
             volume_mounts: [{ name: "home", mountPath: "/home/jovyan" }, ...cmsPod.volumeMounts],

@@ -29,10 +29,10 @@ const jsonLines = (p: Proc) => p.log().split("\n").filter((l) => l.startsWith("{
 const line = (p: Proc, key: string) => jsonLines(p).find((l) => key in l);
 
 beforeAll(async () => {
-    // No gateway is needed here (CMS sessions run on HTCondor).
-    f = await startFacility("dev", { names: ["alice.dask.af.example.org"], run: (pod) => !/dask-gateway/.test(pod.spec.containers[0].image) });
+    // CMS sessions run on HTCondor; open data's on its gateway.
+    f = await startFacility("dev", { names: ["alice.dask.af.example.org"], run: (pod) => pod.metadata.namespace !== "af-cms" || !/dask-gateway/.test(pod.spec.containers[0].image) });
     try {
-        for (const [ns, name] of [["af", "af-hub"], ["af", "af-proxy"]]) {
+        for (const [ns, name] of [["af", "af-hub"], ["af", "af-proxy"], ["af-opendata", "dask-gateway-api"], ["af-opendata", "dask-gateway-controller"]]) {
             await waitDeploymentRunning(f, ns, name);
         }
         await waitFrontDoor(f);
@@ -134,4 +134,20 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
     } finally {
         void hub;
     }
+});
+
+test("an open-data session: the factory and the helper make a cluster on the group's gateway with the notebook's own token, and it computes", async () => {
+    const { proc } = await session("bob", "opendata", "opendata-default", { tasks: 8, taskSeconds: 0.2 });
+    const got = (key: string, timeoutMs: number) =>
+        waitFor(`bob's session's ${key}`, () => line(proc, key), { watch: [proc], timeoutMs }).catch((err) => {
+            throw new Error(`${err.message}\n${proc.log().slice(-4000)}\n${deploymentLogs(f, "af-opendata", "dask-gateway-api").slice(-3000)}`);
+        });
+    const factory = (await got("factory", 240000)).factory;
+    expect(factory).toMatchObject({ module: "hepaf_dask", class: "GatewaySessionCluster", kwargs: { adapt: true } });
+    expect(factory.name).toMatch(/^af-opendata\.[0-9a-f]{32}$/);
+    const helper = (await got("helper", 240000)).helper;
+    expect(helper.class).toBe("GatewaySessionCluster");
+    const done = (await got("computed", 300000)).computed;
+    expect(done.right).toBe(true);
+    await waitFor("bob's session to close", () => line(proc, "closed"), { watch: [proc], timeoutMs: 120000 });
 });

@@ -182,6 +182,7 @@ async def main(config_path, scenario_path):
             "pre_spawn_hook": getattr(spawner.pre_spawn_hook, "__name__", None),
             "post_stop_hook": getattr(spawner.post_stop_hook, "__name__", None),
             "modify_pod_hook": getattr(spawner.modify_pod_hook, "__name__", None),
+            "server_token_scopes": jsonable(spawner.server_token_scopes),
         }
         out["users"][case["name"]] = result
 

@@ -30,6 +30,8 @@ export class PodNetwork {
     attach(key: string, podIp: string): PodNet {
         const existing = this.pods.get(key);
         if (existing) return existing;
+        // kwok hands a deleted pod's address to the next pod at once: that pod's network goes first.
+        for (const [other, net] of this.pods) if (net.ip === podIp) this.detach(other);
         const n = this.next++;
         const net: PodNet = { netns: `hepaf-pod-${n}`, ip: podIp, hostIf: `hpod${n}` };
         ip(["netns", "add", net.netns]);

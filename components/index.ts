@@ -6,3 +6,4 @@ export * from "./traefik";
 export * from "./dask-gateway";
 export * from "./jupyterhub";
 export * from "./htcondor";
+export * from "./dask-sessions";

@@ -12,7 +12,8 @@ import {
     standardLabels,
 } from "../common";
 import { DaskClusterCrd, DaskGateway, DaskGatewayArgs, validateGateways } from "../dask-gateway";
-import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool, renderDaskSessionSettings } from "../htcondor";
+import { renderDaskSessionSettings } from "../dask-sessions";
+import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool } from "../htcondor";
 import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub } from "../jupyterhub";
 import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";

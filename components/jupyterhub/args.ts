@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { DaskSessionSettings } from "../htcondor";
+import type { DaskSessionSettings } from "../dask-sessions";
 
 /** Login through any OAuth2 / OpenID Connect provider (CILogon, experiment SSO, Keycloak, ...). */
 export interface GenericOAuthLogin {
@@ -188,7 +188,7 @@ export interface JupyterHubArgs {
     namedServerLimit?: number;
     /** Let the hub create and delete Services and `traefik.io` IngressRouteTCPs in group namespaces (notebook-owned Dask schedulers on HTCondor). Default false. */
     htcondorSessions?: boolean;
-    /** Notebook-owned Dask schedulers on HTCondor: settings from `renderDaskSessionSettings`; the hub runs the htcondor module's spawn/stop hooks and gets its RBAC. Implies `htcondorSessions`. Default none. */
+    /** Notebook-owned Dask schedulers on HTCondor: settings from `renderDaskSessionSettings`; the hub runs the dask-sessions hooks (spawn, stop, pod wiring) and gets its RBAC. Implies `htcondorSessions`. Default none. */
     daskSessions?: DaskSessionSettings;
     /** Allow user servers egress to any address (pip, data). Default true. */
     allowUserInternet?: boolean;

@@ -268,7 +268,7 @@ def refuse_without_group(spawner):
 c.KubeSpawner.profile_list = profiles_for
 c.KubeSpawner.pre_spawn_hook = refuse_without_group
 
-# Notebook-owned Dask schedulers on HTCondor: the htcondor component's module, mounted beside
+# Notebook-owned Dask schedulers on HTCondor: the dask-sessions component's module, mounted beside
 # the values file, issues the user's certificate and creates the Secret, Service and SNI route
 # at spawn, and removes them at stop.
 if values.get("daskSessions"):

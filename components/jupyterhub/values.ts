@@ -1,5 +1,5 @@
 import { gatewayServiceName } from "../common";
-import type { DaskSessionSettings } from "../htcondor";
+import type { DaskSessionSettings } from "../dask-sessions";
 import { HubPlan } from "./validate";
 
 
@@ -26,7 +26,7 @@ export const HUB_DATA_DIR = "/srv/jupyterhub";
 export interface ResolvedHubInputs {
     /** Whether an external database URL is given (the URL itself is in the secrets file). */
     externalDatabase: boolean;
-    /** Settings of the htcondor module's session hooks, written under `daskSessions`. Default none. */
+    /** Settings of the dask-sessions hooks, written under `daskSessions`. Default none. */
     daskSessions?: DaskSessionSettings;
 }
 

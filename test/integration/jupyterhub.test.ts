@@ -70,8 +70,8 @@ async function runHub(args: JupyterHubArgs, secrets: Omit<ResolvedHubSecrets, "s
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-hub-"));
     const valuesText = valuesFileText(renderHubValues(plan, { externalDatabase: args.databaseUrl !== undefined, daskSessions: args.daskSessions }));
     if (args.daskSessions) {
-        // The ConfigMap carries the htcondor module beside the values file.
-        fs.copyFileSync(shippedFile("htcondor", "dask_sessions.py"), path.join(dir, "dask_sessions.py"));
+        // The ConfigMap carries the dask-sessions module beside the values file.
+        fs.copyFileSync(shippedFile("dask-sessions", "dask_sessions.py"), path.join(dir, "dask_sessions.py"));
     }
     const serviceTokens = Object.fromEntries(plan.services.map((s) => [s.name, `token-${s.name}`]));
     const groupEnv = Object.fromEntries(args.groups.map((g) => [g.name, (g.env ?? {}) as Record<string, string>]));
@@ -285,7 +285,7 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         expect(out.hub.allow_named_servers).toBe(false);
         expect(out.users["gh-user"].settings).toMatchObject({ storage_pvc_ensure: false, volumes: [], volume_mounts: [] });
         expect(out.users["gh-user"].loaded).toMatchObject({ namespace: "af-cms" });
-        // HTCondor sessions: the htcondor module is imported and its hooks wrap the group check.
+        // HTCondor sessions: the dask-sessions module is imported and its hooks wrap the group check.
         expect(out.users["gh-user"].settings).toMatchObject({ pre_spawn_hook: "spawn_with_dask_session", post_stop_hook: "stop_dask_session", modify_pod_hook: "wire_dask_session" });
         expect(out.users.nobody.pre_spawn_hook).toBe("refused: user nobody is in no group of this facility; ask an admin for access");
     });

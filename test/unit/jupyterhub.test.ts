@@ -311,13 +311,13 @@ describe("JupyterHub", () => {
         expect(one(objs, "NetworkPolicy", "jh-proxy", "hubs").spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values).toEqual(["edge"]);
     });
 
-    test("HTCondor sessions with the htcondor module: its settings in the values, its file beside the config, its RBAC", async () => {
+    test("HTCondor sessions with the dask-sessions module: its settings in the values, its file beside the config, its RBAC", async () => {
         const daskSessions = renderDaskSessionSettings({ domain: "af.example.edu", entrypoint: "dask", routeLabels: traefik.routeLabels, groups: [{ name: "cms", namespace: "af-cms" }] });
         new JupyterHub("hub", { ...baseArgs(), daskSessions });
         const objs = await objects();
         validateAll(objs, crds);
         const cm = one(objs, "ConfigMap", "hub-hub-config", "af");
-        expect(cm.data["dask_sessions.py"]).toBe(fs.readFileSync(path.join(__dirname, "../../components/htcondor/dask_sessions.py"), "utf8"));
+        expect(cm.data["dask_sessions.py"]).toBe(fs.readFileSync(path.join(__dirname, "../../components/dask-sessions/dask_sessions.py"), "utf8"));
         expect(JSON.parse(cm.data["values.json"]).daskSessions).toEqual(daskSessions);
         const cmsRole = one(objs, "Role", "hub-hub-spawner", "af-cms");
         expect(cmsRole.rules).toContainEqual({ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["hepaf-group-ca-keypair"] });

@@ -1,7 +1,8 @@
 import { check, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
-import type { PolicyRule } from "../traefik";
-import { contactAddressTemplate } from "./dask-config";
-import { DASHBOARD_PORT, DASK_SESSION_DIR, DASK_SESSION_FILE, DASK_TLS_DIR, SCHEDULER_PORT } from "./paths";
+// Where the session's files sit in the user pod and the contact address: the HTCondor client's
+// layout (workers on the pool read the same TLS files), so they come from there.
+import { contactAddressTemplate } from "../htcondor/dask-config";
+import { DASHBOARD_PORT, DASK_SESSION_DIR, DASK_SESSION_FILE, DASK_TLS_DIR, SCHEDULER_PORT } from "../htcondor/paths";
 
 /**
  * Settings of the hub-side module `dask_sessions.py` (shipped next to this file), which at
@@ -89,27 +90,4 @@ export function renderDaskSessionSettings(args: DaskSessionSettingsArgs, argumen
         contactAddressTemplate: contactAddressTemplate(args.domain, daskPort),
         groups,
     };
-}
-
-/** A namespaced Role's rules. */
-export interface NamespacedRules {
-    namespace: string;
-    rules: (PolicyRule & { resourceNames?: string[] })[];
-}
-
-/**
- * What the hub's service account needs for the module, per group namespace, and nothing more:
- * create/delete/get Services and IngressRouteTCPs; create/delete Secrets (the module replaces
- * a user's Secret rather than reading it back); get the group CA Secret by name only.
- */
-export function daskSessionRbac(settings: DaskSessionSettings): NamespacedRules[] {
-    return Object.values(settings.groups).map((g) => ({
-        namespace: g.namespace,
-        rules: [
-            { apiGroups: [""], resources: ["services"], verbs: ["create", "delete", "get"] },
-            { apiGroups: ["traefik.io"], resources: ["ingressroutetcps"], verbs: ["create", "delete", "get"] },
-            { apiGroups: [""], resources: ["secrets"], verbs: ["create", "delete"] },
-            { apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [g.caSecret] },
-        ],
-    }));
 }

@@ -12,12 +12,13 @@ import {
     standardLabels,
 } from "../common";
 import { DaskClusterCrd, DaskGateway, DaskGatewayArgs, validateGateways } from "../dask-gateway";
-import { renderDaskSessionSettings } from "../dask-sessions";
+import { DaskAccess, DaskAccessArgs, daskAccessHubService, gatewayDashboards, planDaskAccess, renderDaskSessionSettings } from "../dask-sessions";
 import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool } from "../htcondor";
 import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub } from "../jupyterhub";
 import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
+import { facilityDaskAccess, gatewayAddress as gatewayApiAddress } from "./dask-access";
 import { largestProfile, limitedProfile } from "./namespace-limits";
 
 /** Per-group parts, by group name. */
@@ -37,6 +38,8 @@ export interface FacilityPlan {
     hub: JupyterHubArgs;
     gateways: Omit<DaskGatewayArgs, "hub" | "traefik">[];
     pools: { name: string; args: HTCondorPoolArgs }[];
+    /** The Dask access service (all but the hub); none when turned off. */
+    access?: Omit<DaskAccessArgs, "hub">;
 }
 
 /** The pools' args: each gets the facility, its namespace (in-cluster) and the groups that use it. */
@@ -99,6 +102,8 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const traefikPlan = planTraefik(`${name}-edge`, traefik);
     const daskPort = traefikPlan.daskPort;
     const entrypoints = traefikPlan.names;
+    const accessArgs = facilityDaskAccess(name, args, { namespace, websecure: entrypoints.websecure, routeLabels: traefikPlan.routeLabels, daskPort });
+    const access = accessArgs && planDaskAccess(accessArgs, "daskAccess");
 
     const profilesOf = (g: AnalysisFacilityArgs["groups"][number]) => (g.profiles ?? [DAY_ONE_PROFILE]).map(limitedProfile);
     const gateways = args.groups.map((g) => ({
@@ -110,6 +115,8 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         hubNamespace: namespace,
         quota: { ...DEFAULT_QUOTA, ...g.quota },
         createNamespace: false,
+        // Cluster dashboards under the access service's prefix, behind its sign-in.
+        ...(access ? { dashboards: gatewayDashboards(access, g.name) } : {}),
     }));
     const placeholderHub = { serviceName: "", apiToken: "", hubApiUrl: "" };
     const traefikRef = { namespace, entrypoints, routeLabels: traefikPlan.routeLabels, daskPort };
@@ -118,7 +125,8 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         "groups",
     );
 
-    const gatewayAddress = (group: string) => `https://${args.domain}/services/${gatewayServiceName(group)}`;
+    const gatewayAddress = (group: string) => gatewayApiAddress(args.domain, group);
+    const publicAddress = (group: string) => access?.groups.find((x) => x.name === group)?.gateway?.publicAddress ?? gatewayAddress(group);
     const hub: JupyterHubArgs = {
         ...args.hub,
         facility: name,
@@ -133,7 +141,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
             profiles: profilesOf(g),
             env: {
                 DASK_GATEWAY__ADDRESS: gatewayAddress(g.name),
-                DASK_GATEWAY__PUBLIC_ADDRESS: gatewayAddress(g.name),
+                DASK_GATEWAY__PUBLIC_ADDRESS: publicAddress(g.name),
                 DASK_GATEWAY__PROXY_ADDRESS: `gateway://${args.domain}:${daskPort}`,
                 DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
                 // dask-labextension's "new cluster" button makes a cluster on the group's gateway.
@@ -142,7 +150,10 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
                 ...g.env,
             },
         })),
-        services: args.groups.map((g) => ({ name: gatewayServiceName(g.name), url: gatewayApiUrl(name, g.name), group: g.name })),
+        services: [
+            ...args.groups.map((g) => ({ name: gatewayServiceName(g.name), url: gatewayApiUrl(name, g.name), group: g.name })),
+            ...(access ? [daskAccessHubService(access)] : []),
+        ],
     };
     const pools = poolArgs(name, args);
     const poolPlans = pools.map((p) => planPool(`${name}-${p.name}`, p.args));
@@ -154,13 +165,14 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
             entrypoint: entrypoints.dask,
             routeLabels: traefikPlan.routeLabels,
             groups: sessionGroups,
+            dashboards: access?.sessionDashboards,
         });
         // Each group's servers get its pool's client config, token and jobqueue settings.
         const clientByGroup = new Map(poolPlans.flatMap((pp) => pp.groups.map((g) => [g.name, clientPodParts(g, NOTEBOOK_UID)] as const)));
         hub.groups = hub.groups.map((g) => (clientByGroup.has(g.name) ? { ...g, pod: clientByGroup.get(g.name) } : g));
     }
     planHub(name, hub);
-    return { namespace, traefik, hub, gateways, pools };
+    return { namespace, traefik, hub, gateways, pools, access: accessArgs };
 }
 
 /** A whole analysis facility: CA tree, front door, hub and a gateway per group, wired by typed outputs. */
@@ -244,6 +256,18 @@ export class AnalysisFacility extends pulumi.ComponentResource {
             );
             this.groups[gw.group] = { namespace: groupNamespace(name, gw.group), ca: groupCas[gw.group], gateway };
             this.gatewayAddresses[gw.group] = gateway.proxyAddress;
+        }
+
+        if (plan.access) {
+            new DaskAccess(
+                `${name}-dask-access`,
+                {
+                    ...plan.access,
+                    hub: this.hub.serviceRef(planDaskAccess(plan.access).serviceName),
+                    traefik: { ...plan.access.traefik, crdResources: this.traefik.crdResources },
+                },
+                { parent: this, dependsOn: allNamespaces },
+            );
         }
 
         this.hubUrl = `https://${args.domain}`;

@@ -120,6 +120,10 @@ export interface HubServiceArgs {
     url?: string;
     /** Group whose members alone may access the service. Default none (no access role). */
     group?: string;
+    /** Groups whose members alone may access the service (with `group`, the union). Default none. */
+    groups?: string[];
+    /** Skip the hub's "authorize access" page when a user signs in to the service (a service the facility runs itself). Default false. */
+    skipConfirm?: boolean;
     /** Extra scopes the service's own token gets. Default none. */
     scopes?: string[];
     /** Show the service on the hub's services menu. Default true when `url` is set. */

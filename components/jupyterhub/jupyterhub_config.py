@@ -305,14 +305,17 @@ for service in values["services"]:
     }
     if service["url"]:
         entry["url"] = service["url"]
+    if service["skipConfirm"]:
+        # A service the facility runs itself: signing in to it needs no "authorize access" page.
+        entry["oauth_no_confirm"] = True
     services.append(entry)
-    if service["group"]:
+    if service["groups"]:
         roles.append(
             {
                 "name": f"access-{service['name']}",
-                "description": f"Members of {service['group']} may use {service['name']}",
+                "description": f"Members of {', '.join(service['groups'])} may use {service['name']}",
                 "scopes": [f"access:services!service={service['name']}"],
-                "groups": [service["group"]],
+                "groups": list(service["groups"]),
             }
         )
     if service["scopes"]:

@@ -124,8 +124,9 @@ export function renderHubValues(plan: HubPlan, inputs: ResolvedHubInputs): Recor
         services: plan.services.map((s) => ({
             name: s.name,
             url: s.url ?? null,
-            group: s.group ?? null,
+            groups: s.accessGroups,
             display: s.display,
+            skipConfirm: s.skipConfirm,
             scopes: s.scopes,
         })),
         culler: plan.culler,

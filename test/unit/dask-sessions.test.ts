@@ -21,3 +21,24 @@ describe("hub session settings and RBAC", () => {
         expect(errorOf(() => renderDaskSessionSettings({ domain: "x y", entrypoint: "dask", groups: [] }))).toBe('daskSessions.domain: "x y" is not a valid DNS name');
     });
 });
+
+describe("session dashboards through the front door", () => {
+    const dashboards = { pathPrefix: "/services/dask/sessions", entrypoint: "websecure", middlewares: ["hepaf-dask-sign-in", "hepaf-dask-session-prefix"] };
+    test("settings carry where a session's dashboard is and its link; the hub may then make HTTP routes too", () => {
+        const settings = renderDaskSessionSettings({ domain: "af.example.edu", entrypoint: "dask", groups: [{ name: "cms", namespace: "af-cms" }], dashboards });
+        expect(settings.dashboards).toEqual({ host: "af.example.edu", ...dashboards, linkTemplate: "https://af.example.edu/services/dask/sessions/{user}/status" });
+        expect(daskSessionRbac(settings)[0].rules).toContainEqual({ apiGroups: ["traefik.io"], resources: ["ingressroutetcps", "ingressroutes"], verbs: ["create", "delete", "get"] });
+        // Without dashboards: no link, and no HTTP routes for the hub.
+        const plain = renderDaskSessionSettings({ domain: "af.example.edu", entrypoint: "dask", groups: [{ name: "cms", namespace: "af-cms" }] });
+        expect(plain.dashboards).toBeNull();
+        expect(daskSessionRbac(plain)[0].rules.flatMap((r) => r.resources)).not.toContain("ingressroutes");
+    });
+
+    test.each([
+        [{ ...dashboards, pathPrefix: "services/dask" }, 'daskSessions.dashboards.pathPrefix: "services/dask" is not a path prefix such as "/services/dask/sessions" (starts with \'/\', no trailing \'/\')'],
+        [{ ...dashboards, pathPrefix: "/services/dask/" }, 'daskSessions.dashboards.pathPrefix: "/services/dask/" is not a path prefix'],
+        [{ ...dashboards, middlewares: ["Sign In"] }, 'daskSessions.dashboards.middlewares[0]: "Sign In" is not a valid DNS label'],
+    ])("refuses %o naming the key", (d, message) => {
+        expect(errorOf(() => renderDaskSessionSettings({ domain: "af.example.edu", entrypoint: "dask", groups: [{ name: "cms", namespace: "af-cms" }], dashboards: d }))).toContain(message);
+    });
+});

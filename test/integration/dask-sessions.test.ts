@@ -118,3 +118,48 @@ describe("hub module at spawn and stop, against a fake Kubernetes API", () => {
         }
     });
 });
+
+describe("with session dashboards through the front door", () => {
+    const settings = renderDaskSessionSettings({
+        domain: "af.example.edu", entrypoint: "dask", routeLabels: { "hepaf.io/traefik": "edge" },
+        groups: [{ name: "cms", namespace: "af-cms" }],
+        dashboards: { pathPrefix: "/services/dask/sessions", entrypoint: "websecure", middlewares: ["hepaf-dask-sign-in", "hepaf-dask-drop-credentials", "hepaf-dask-session-prefix"] },
+    });
+    const ca = opensslMakeCa("af cms CA");
+    let out: any;
+    beforeAll(() => {
+        out = runPy("dask_sessions_check.py", {
+            module: path.join(root, "components", "dask-sessions"),
+            values: { daskSessions: settings },
+            ca: { namespace: "af-cms", name: "hepaf-group-ca-keypair", "tls.crt": ca.certPem, "tls.key": ca.keyPem, "ca.crt": ca.certPem },
+            user: "alice", groups: ["cms"],
+        });
+    });
+
+    test("the hook routes the session's dashboard over HTTPS behind the group's middlewares, and tells Dask its link", () => {
+        const route = out.objects.find((o: any) => o.kind === "IngressRoute");
+        expect(route.metadata).toMatchObject({ name: "dask-alice", namespace: "af-cms", labels: { "hepaf.io/traefik": "edge", "hepaf.io/dask-user": "alice" } });
+        expect(route.spec).toEqual({
+            entryPoints: ["websecure"],
+            routes: [{
+                kind: "Rule",
+                match: "Host(`af.example.edu`) && PathPrefix(`/services/dask/sessions/alice/`)",
+                middlewares: ["hepaf-dask-sign-in", "hepaf-dask-drop-credentials", "hepaf-dask-session-prefix"].map((name) => ({ name, namespace: "af-cms" })),
+                services: [{ name: "dask-alice", port: 8787 }],
+            }],
+            tls: {},
+        });
+        const secret = out.objects.find((o: any) => o.kind === "Secret");
+        expect(JSON.parse(Buffer.from(secret.data["session.yaml"], "base64").toString())).toEqual({
+            jobqueue: { htcondor: { "scheduler-options": { contact_address: "tls://alice.dask.af.example.edu:8786" } } },
+            distributed: { dashboard: { link: "https://af.example.edu/services/dask/sessions/alice/status" } },
+        });
+        expect(out.afterStop).toEqual(["Secret/af-cms/hepaf-group-ca-keypair"]);
+        // Every call the hook made is one its RBAC allows.
+        const rules = daskSessionRbac(settings)[0].rules;
+        const resourceOf: Record<string, string> = { Secret: "secrets", Service: "services", IngressRouteTCP: "ingressroutetcps", IngressRoute: "ingressroutes" };
+        for (const call of out.callsSpawn.filter((c: any) => c[0] !== "read_secret")) {
+            expect(rules.some((r) => r.resources.includes(resourceOf[call[1]]) && r.verbs.includes(call[0]))).toBe(true);
+        }
+    });
+});

@@ -139,7 +139,10 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
                 admins: ["alice@example.edu"],
                 allowedUsers: ["guest@example.org"],
                 groups: groups(),
-                services: [{ name: "dask-gateway-cms", url: gatewayApiUrl("af", "cms"), group: "cms" }],
+                services: [
+                    { name: "dask-gateway-cms", url: gatewayApiUrl("af", "cms"), group: "cms" },
+                    { name: "dask", url: "http://af-dask-access.af.svc.cluster.local:8080", groups: ["cms", "atlas"], skipConfirm: true },
+                ],
                 culler: { timeoutSeconds: 1800, everySeconds: 300, maxAgeSeconds: 86400 },
                 concurrentSpawnLimit: 20,
                 namedServerLimit: 2,
@@ -204,10 +207,13 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         // Services, access roles per group, the culler.
         expect(out.hub.services).toEqual([
             { name: "dask-gateway-cms", api_token: "token-dask-gateway-cms", display: true, url: gatewayApiUrl("af", "cms") },
+            // A service of the facility's own: signing in to it skips the hub's confirmation page.
+            { name: "dask", api_token: "token-dask", display: true, url: "http://af-dask-access.af.svc.cluster.local:8080", oauth_no_confirm: true },
             { name: "idle-culler", command: [expect.stringMatching(/python/), "-m", "jupyterhub_idle_culler", "--timeout=1800", "--cull-every=300", "--max-age=86400"] },
         ]);
         expect(out.hub.load_roles).toEqual([
             expect.objectContaining({ name: "access-dask-gateway-cms", scopes: ["access:services!service=dask-gateway-cms"], groups: ["cms"] }),
+            expect.objectContaining({ name: "access-dask", scopes: ["access:services!service=dask"], groups: ["cms", "atlas"] }),
             expect.objectContaining({ name: "idle-culler", scopes: ["list:users", "read:users:activity", "read:servers", "delete:servers"], services: ["idle-culler"] }),
         ]);
 

@@ -499,8 +499,12 @@ def make_app(settings: AccessSettings, kube: Any, cookie_secret: str) -> Any:
                 try:
                     leaf, ca_pem = await minter.issue(user["name"], group)
                 except RateLimited as err:
+                    # Answered here, not raised: an error page would drop the Retry-After header.
+                    self.set_status(429, reason=f"at most {settings.mints_per_day} bundles a day; the next in {err.retry_after} s")
                     self.set_header("Retry-After", str(err.retry_after))
-                    raise web.HTTPError(429, reason=f"at most {settings.mints_per_day} bundles a day; the next in {err.retry_after} s")
+                    self.set_header("Content-Type", "text/plain; charset=utf-8")
+                    self.finish(f"429 {self._reason}\n")
+                    return
                 except RecordsFull:
                     raise web.HTTPError(503, reason=f"the {name} certificate record is full; ask an admin")
             root_ca = None
@@ -554,7 +558,12 @@ def make_app(settings: AccessSettings, kube: Any, cookie_secret: str) -> Any:
                     verifier, challenge, method = hub_auth.generate_pkce_code_challenge()
                     params.update(code_challenge=challenge, code_challenge_method=method)
                 params["state"] = hub_auth.set_state_cookie(self, next_url=urlsplit(uri).path, code_verifier=verifier)
-                self.redirect(url_concat(hub_auth.login_url, params))
+                # Absolute, on the public host: Traefik resolves a relative Location of a sign-in
+                # answer against the sign-in's own (in-cluster) address.
+                login = hub_auth.login_url
+                if login.startswith("/"):
+                    login = f"https://{settings.domain}{login}"
+                self.redirect(url_concat(login, params))
                 return
             if await self._allowed(user, target):
                 self.set_status(200)

@@ -191,6 +191,8 @@ export class AnalysisFacility extends pulumi.ComponentResource {
     readonly groups: Record<string, FacilityGroup>;
     /** Each group's gateway address for `dask_gateway.Gateway(address=...)`. */
     readonly gatewayAddresses: Record<string, pulumi.Output<string>>;
+    /** The Dask access service's page (`https://<domain>/services/dask/`: bundles, dashboard sign-in), or undefined when turned off. */
+    readonly daskAccessUrl?: string;
 
     constructor(name: string, args: AnalysisFacilityArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planFacility(name, args);
@@ -259,7 +261,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
         }
 
         if (plan.access) {
-            new DaskAccess(
+            this.daskAccessUrl = new DaskAccess(
                 `${name}-dask-access`,
                 {
                     ...plan.access,
@@ -267,11 +269,11 @@ export class AnalysisFacility extends pulumi.ComponentResource {
                     traefik: { ...plan.access.traefik, crdResources: this.traefik.crdResources },
                 },
                 { parent: this, dependsOn: allNamespaces },
-            );
+            ).url;
         }
 
         this.hubUrl = `https://${args.domain}`;
         this.daskEndpoint = `${args.domain}:${this.traefik.daskPort}`;
-        this.registerOutputs({ hubUrl: this.hubUrl, daskEndpoint: this.daskEndpoint, rootCaCertPem: this.rootCaCertPem, gatewayAddresses: this.gatewayAddresses });
+        this.registerOutputs({ hubUrl: this.hubUrl, daskEndpoint: this.daskEndpoint, rootCaCertPem: this.rootCaCertPem, gatewayAddresses: this.gatewayAddresses, daskAccessUrl: this.daskAccessUrl });
     }
 }

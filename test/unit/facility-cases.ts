@@ -58,6 +58,7 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
             expect(new Set(nsNames).size).toBe(nsNames.length);
             expect(af.hubUrl).toBe("https://af.example.org");
             expect(af.daskEndpoint).toBe("af.example.org:8786");
+            expect(af.daskAccessUrl).toBe("https://af.example.org/services/dask/");
             expect(af.traefik.watchNamespaces).toEqual(["af", "af-cms", "af-opendata"]);
 
             const bundles = objs().filter((o) => o.kind === "ConfigMap" && o.metadata.name === "hepaf-group-ca");

@@ -193,7 +193,7 @@ export class DaskAccess extends pulumi.ComponentResource {
                     },
                 },
             },
-            withDependsOn(child, sa, secret, config, ...bindings),
+            withDependsOn(child, sa, secret, config, ...bindings, ...(args.rootCaResource ? [args.rootCaResource] : [])),
         );
         new k8s.core.v1.Service(
             `${name}-service`,

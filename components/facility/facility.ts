@@ -203,7 +203,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
         const facilityNs = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: plan.namespace, labels: labels("facility") } }, child);
         const ca = new CertificateAuthority(`${name}-root`, { subject: { organization: name }, ...args.ca }, child);
         this.rootCaCertPem = ca.certPem;
-        ca.trustBundle({ namespace: plan.namespace, name: "hepaf-root-ca" }, { dependsOn: [facilityNs] });
+        const rootCaBundle = ca.trustBundle({ namespace: plan.namespace, name: "hepaf-root-ca" }, { dependsOn: [facilityNs] });
 
         const groupNamespaces: Record<string, k8s.core.v1.Namespace> = {};
         const groupCas: Record<string, CertificateAuthority> = {};
@@ -267,6 +267,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
                     ...plan.access,
                     hub: this.hub.serviceRef(planDaskAccess(plan.access).serviceName),
                     traefik: { ...plan.access.traefik, crdResources: this.traefik.crdResources },
+                    rootCaResource: rootCaBundle,
                 },
                 { parent: this, dependsOn: allNamespaces },
             ).url;

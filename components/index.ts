@@ -7,3 +7,4 @@ export * from "./dask-gateway";
 export * from "./jupyterhub";
 export * from "./htcondor";
 export * from "./notebook-dask";
+export * from "./dask-sessions";

@@ -92,6 +92,7 @@ export function toProgramConfig(raw: Record<string, any>, env: ProgramEnv = {}):
             hub: hubArgs(raw),
             htcondor: raw.htcondor ? { pools: poolsArgs(raw) } : undefined,
             groups: (raw.groups as any[]).map((g) => groupArgs(g, raw)),
+            daskAccess: raw.daskAccess,
         },
     };
     checkWithComponents(config, Object.keys(raw.htcondor?.pools ?? {}));

@@ -1,8 +1,8 @@
 /**
  * The plan of a stack without the Pulumi engine: its stack file is read and checked exactly as
  * the program checks it, then the program (infra/) runs under Pulumi's mock runtime, and the
- * plan lists the stack's outputs (hub URL, Dask endpoint, each group's gateway and pool) and
- * every resource it would declare. Nothing is created, written or signed; values that come
+ * plan lists the stack's outputs (hub URL, Dask endpoint, the Dask access page, each group's
+ * gateway and pool) and every resource it would declare. Nothing is created, written or signed; values that come
  * from a provider (keys, certificates, random tokens) stay unresolved.
  */
 import * as path from "path";
@@ -42,6 +42,7 @@ interface Declared {
 interface ProgramOutputs {
     hubUrl: pulumi.Input<string>;
     daskEndpoint: pulumi.Input<string>;
+    daskAccessUrl: string | null;
     groups: Record<string, pulumi.Input<{ namespace: string; gatewayAddress: string; pool: string | null }>>;
 }
 
@@ -116,6 +117,7 @@ export async function planStack(options: PlanOptions): Promise<string[]> {
     const lines = [`Plan of stack ${options.stack} (nothing is created or written)`, "", "Outputs:"];
     lines.push(`  hubUrl        ${await resolved(program.hubUrl)}`);
     lines.push(`  daskEndpoint  ${await resolved(program.daskEndpoint)}`);
+    lines.push(`  daskAccess    ${program.daskAccessUrl ?? "off"}`);
     lines.push("  groups:");
     const width = Math.max(...Object.keys(program.groups).map((g) => g.length));
     for (const [name, value] of Object.entries(program.groups)) {

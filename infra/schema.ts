@@ -195,6 +195,10 @@ export const stackConfigSchema = strict(
         ),
         htcondor: strict({ pools: { type: "object", propertyNames: dnsLabel, additionalProperties: pool, description: "a mapping of pool names to pools" } }),
         groups: { type: "array", minItems: 1, items: group, description: "a list of groups" },
+        daskAccess: strict({
+            enabled: bool,
+            certificateValidityDays: { type: "integer", minimum: 1, maximum: 397, description: "a number of days: an integer from 1 to 397" },
+        }),
         // Secret settings (set with `pulumi config set --secret`).
         caCertPem: text,
         caKeyPem: text,

@@ -55,6 +55,8 @@ export class DaskGateway extends pulumi.ComponentResource {
     readonly address: pulumi.Output<string>;
     /** Dask address of the clusters: `gateway://<domain>:<daskPort>`. */
     readonly proxyAddress: pulumi.Output<string>;
+    /** Root of browser links (cluster dashboards) for the client's `gateway.public-address`: `https://<domain><dashboard prefix>`. */
+    readonly publicAddress: pulumi.Output<string>;
     /** Environment for the group's user pods. */
     readonly clientEnv: pulumi.Output<GatewayClientEnv>;
     /** The service the hub registers. */
@@ -72,10 +74,11 @@ export class DaskGateway extends pulumi.ComponentResource {
         const domain = pulumi.output(args.domain);
         this.address = pulumi.interpolate`https://${domain}${plan.prefix}`;
         this.proxyAddress = pulumi.interpolate`gateway://${domain}:${args.traefik.daskPort}`;
-        this.clientEnv = pulumi.all([this.address, this.proxyAddress]).apply(([address, proxy]) => ({
+        this.publicAddress = pulumi.interpolate`https://${domain}${plan.dashboardPrefix}`;
+        this.clientEnv = pulumi.all([this.address, this.proxyAddress, this.publicAddress]).apply(([address, proxy, publicAddress]) => ({
             DASK_GATEWAY__ADDRESS: address,
             DASK_GATEWAY__PROXY_ADDRESS: proxy,
-            DASK_GATEWAY__PUBLIC_ADDRESS: address,
+            DASK_GATEWAY__PUBLIC_ADDRESS: publicAddress,
             DASK_GATEWAY__AUTH__TYPE: "jupyterhub" as const,
         }));
 
@@ -267,7 +270,7 @@ export class DaskGateway extends pulumi.ComponentResource {
                 apiVersion: "traefik.io/v1alpha1",
                 kind: "Middleware",
                 metadata: routeMeta(CLUSTERS_PREFIX_MIDDLEWARE),
-                spec: { stripPrefixRegex: { regex: [`${plan.prefix}/clusters/[a-zA-Z0-9.-]+/`] } },
+                spec: { stripPrefixRegex: { regex: [`${plan.dashboardPrefix}/clusters/[a-zA-Z0-9.-]+/`] } },
             },
             routeOpts,
         );
@@ -303,6 +306,6 @@ export class DaskGateway extends pulumi.ComponentResource {
         new k8s.networking.v1.NetworkPolicy(`${name}-clusters-policy`, { metadata: meta("dask-gateway-clusters", "network-policy"), spec: policies.clusters }, inNs);
         new k8s.networking.v1.NetworkPolicy(`${name}-api-policy`, { metadata: meta("dask-gateway-api", "network-policy"), spec: policies.api }, inNs);
 
-        this.registerOutputs({ namespace: ns, address: this.address, proxyAddress: this.proxyAddress, clientEnv: this.clientEnv, hubService: this.hubService });
+        this.registerOutputs({ namespace: ns, address: this.address, proxyAddress: this.proxyAddress, publicAddress: this.publicAddress, clientEnv: this.clientEnv, hubService: this.hubService });
     }
 }

@@ -159,4 +159,14 @@ export interface DaskGatewayArgs {
     resources?: k8s.types.input.core.v1.ResourceRequirements;
     /** Further egress of schedulers and workers (e.g. to XRootD data servers). Default none: namespace-internal and DNS only. */
     extraEgress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+    /** Where cluster dashboards are served and what stands in front of them. Default `<prefix>/clusters/<cluster>/` on the gateway's own prefix, with no sign-in (dask-gateway's own behaviour). */
+    dashboards?: DashboardRouteArgs;
+}
+
+/** The HTTPS routes of cluster dashboards (the ones the controller creates for each cluster). */
+export interface DashboardRouteArgs {
+    /** Public path prefix: a cluster's dashboard is at `<pathPrefix>/clusters/<namespace>.<cluster>/`. Required. */
+    pathPrefix: string;
+    /** Middlewares in the group namespace each dashboard route goes through first, in order (e.g. sign-in with the hub); the prefix is stripped after them. Required (may be empty). */
+    middlewares: string[];
 }

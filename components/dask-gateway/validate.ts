@@ -20,8 +20,12 @@ export interface GatewayPlan {
     serviceName: string;
     /** `gateway.dask.org/instance` of this gateway's objects. */
     instance: string;
-    /** Path under the domain where the API and dashboards are served: `/services/<serviceName>`. */
+    /** Path under the domain where the API is served: `/services/<serviceName>`. */
     prefix: string;
+    /** Path under the domain where cluster dashboards are served (`<dashboardPrefix>/clusters/<ns>.<cluster>/`). */
+    dashboardPrefix: string;
+    /** Middlewares (names in the group namespace) in front of every dashboard, before the prefix is stripped. */
+    dashboardMiddlewares: string[];
     version: string;
     image: string;
     clusterImage: string;
@@ -191,6 +195,12 @@ export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
         maxMemoryGiB: lr.maxMemoryGiB ?? Math.max(biggest.memoryGiB, admit?.memoryGiB ?? 0),
     };
 
+    const prefix = `/services/${serviceName}`;
+    const dashboards = args.dashboards;
+    if (dashboards !== undefined) {
+        check(/^(\/[A-Za-z0-9._~-]+)+$/.test(dashboards.pathPrefix), `${name}.dashboards.pathPrefix`, `"${dashboards.pathPrefix}" is not a path prefix such as "/services/dask/gateways/cms" (starts with '/', no trailing '/')`);
+        dashboards.middlewares.forEach((m, i) => requireDnsLabel(m, `${name}.dashboards.middlewares[${i}]`));
+    }
     return {
         facility: args.facility,
         group: args.group,
@@ -199,7 +209,9 @@ export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
         hubGroup,
         serviceName,
         instance: namespace,
-        prefix: `/services/${serviceName}`,
+        prefix,
+        dashboardPrefix: dashboards?.pathPrefix ?? prefix,
+        dashboardMiddlewares: [...(dashboards?.middlewares ?? [])],
         version,
         image: args.image ?? daskGatewayImage(version),
         clusterImage: cluster.image ?? options.images?.default ?? options.images?.choices[0] ?? `ghcr.io/dask/dask-gateway:${version}`,

@@ -130,10 +130,10 @@ export function renderGatewayValues(plan: GatewayPlan, inputs: RenderInputs): Ga
             : null,
         controller: {
             address: ":8000",
-            proxyPrefix: plan.prefix,
+            proxyPrefix: plan.dashboardPrefix,
             webEntrypoint: inputs.entrypoints.websecure,
             tcpEntrypoint: inputs.entrypoints.dask,
-            webMiddlewares: [{ name: CLUSTERS_PREFIX_MIDDLEWARE, namespace: plan.namespace }],
+            webMiddlewares: [...plan.dashboardMiddlewares, CLUSTERS_PREFIX_MIDDLEWARE].map((name) => ({ name, namespace: plan.namespace })),
         },
     };
 }

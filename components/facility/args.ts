@@ -60,6 +60,18 @@ export interface GroupArgs {
     dask?: GroupDaskArgs;
 }
 
+/** Users' Dask from outside the cluster: the Dask access service (bundles for laptops, dashboards signed in with the hub). */
+export interface FacilityDaskAccessArgs {
+    /** Run it. Off: no bundles, no session dashboards through the front door, gateway dashboards on dask-gateway's own prefix without sign-in. Default true. */
+    enabled?: boolean;
+    /** Validity of the client certificates in bundles, in days. Default 7. */
+    certificateValidityDays?: number;
+    /** Bundles with a certificate one user may download per group in any 24 hours. Default 10. */
+    mintsPerDay?: number;
+    /** Image of the service. Default the hub's pinned image. */
+    image?: string;
+}
+
 /** One typed description of a site. */
 export interface AnalysisFacilityArgs {
     /** Public DNS name: hub at `https://<domain>`, Dask at `<domain>:<daskPort>`. Required. */
@@ -74,4 +86,6 @@ export interface AnalysisFacilityArgs {
     hub: FacilityHubArgs;
     /** The groups; each gets a namespace, its own CA, hub profiles and a Dask Gateway. Required, at least one. */
     groups: GroupArgs[];
+    /** Users' Dask from laptops and dashboards through the front door. Default on, certificates valid 7 days. */
+    daskAccess?: FacilityDaskAccessArgs;
 }

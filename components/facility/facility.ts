@@ -13,7 +13,8 @@ import {
     standardLabels,
 } from "../common";
 import { DaskClusterCrd, DaskGateway, DaskGatewayArgs, validateGateways } from "../dask-gateway";
-import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool, renderDaskSessionSettings } from "../htcondor";
+import { DaskAccess, DaskAccessArgs, daskAccessHubService, gatewayDashboards, planDaskAccess, renderDaskSessionSettings } from "../dask-sessions";
+import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool } from "../htcondor";
 import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub, ProfileArgs } from "../jupyterhub";
 import { isQuantity, quantityValue } from "../jupyterhub/quantity";
 import {
@@ -22,6 +23,7 @@ import {
 import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
+import { facilityDaskAccess, gatewayAddress as gatewayApiAddress } from "./dask-access";
 import { largestProfile, limitedProfile } from "./namespace-limits";
 import { mergePodParts } from "./pod-parts";
 
@@ -44,6 +46,8 @@ export interface FacilityPlan {
     pools: { name: string; args: HTCondorPoolArgs }[];
     /** Each group's session Dask defaults (module settings in its namespace). */
     notebooks: NotebookDaskArgs[];
+    /** The Dask access service (all but the hub); none when turned off. */
+    access?: Omit<DaskAccessArgs, "hub">;
 }
 
 /** The smallest CPU and memory guarantees among the profiles that state one. */
@@ -126,6 +130,8 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const traefikPlan = planTraefik(`${name}-edge`, traefik);
     const daskPort = traefikPlan.daskPort;
     const entrypoints = traefikPlan.names;
+    const accessArgs = facilityDaskAccess(name, args, { namespace, websecure: entrypoints.websecure, routeLabels: traefikPlan.routeLabels, daskPort });
+    const access = accessArgs && planDaskAccess(accessArgs, "daskAccess");
 
     const profilesOf = (g: AnalysisFacilityArgs["groups"][number]) => (g.profiles ?? [DAY_ONE_PROFILE]).map(limitedProfile);
     const kinds = args.groups.map(sessionKind);
@@ -154,6 +160,8 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         hubNamespace: namespace,
         quota: { ...DEFAULT_QUOTA, ...g.quota },
         createNamespace: false,
+        // Cluster dashboards under the access service's prefix, behind its sign-in.
+        ...(access ? { dashboards: gatewayDashboards(access, g.name) } : {}),
     }));
     const placeholderHub = { serviceName: "", apiToken: "", hubApiUrl: "" };
     const traefikRef = { namespace, entrypoints, routeLabels: traefikPlan.routeLabels, daskPort };
@@ -162,7 +170,8 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         "groups",
     );
 
-    const gatewayAddress = (group: string) => `https://${args.domain}/services/${gatewayServiceName(group)}`;
+    const gatewayAddress = (group: string) => gatewayApiAddress(args.domain, group);
+    const publicAddress = (group: string) => access?.groups.find((x) => x.name === group)?.gateway?.publicAddress ?? gatewayAddress(group);
     const hub: JupyterHubArgs = {
         ...args.hub,
         facility: name,
@@ -177,7 +186,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
             profiles: profilesOf(g),
             env: {
                 DASK_GATEWAY__ADDRESS: gatewayAddress(g.name),
-                DASK_GATEWAY__PUBLIC_ADDRESS: gatewayAddress(g.name),
+                DASK_GATEWAY__PUBLIC_ADDRESS: publicAddress(g.name),
                 DASK_GATEWAY__PROXY_ADDRESS: `gateway://${args.domain}:${daskPort}`,
                 DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
                 // dask-labextension's "new cluster" button makes the group's kind of cluster, adaptive.
@@ -186,7 +195,10 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
             },
             pod: notebookDaskPodParts(),
         })),
-        services: args.groups.map((g) => ({ name: gatewayServiceName(g.name), url: gatewayApiUrl(name, g.name), group: g.name })),
+        services: [
+            ...args.groups.map((g) => ({ name: gatewayServiceName(g.name), url: gatewayApiUrl(name, g.name), group: g.name })),
+            ...(access ? [daskAccessHubService(access)] : []),
+        ],
     };
     const pools = poolArgs(name, args);
     const poolPlans = pools.map((p) => planPool(`${name}-${p.name}`, p.args));
@@ -211,13 +223,14 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
             entrypoint: entrypoints.dask,
             routeLabels: traefikPlan.routeLabels,
             groups: sessionGroups,
+            dashboards: access?.sessionDashboards,
         });
         // Each group's servers get its pool's client config, token and jobqueue settings.
         const clientByGroup = new Map(poolPlans.flatMap((pp) => pp.groups.map((g) => [g.name, clientPodParts(g, NOTEBOOK_UID)] as const)));
         hub.groups = hub.groups.map((g) => (clientByGroup.has(g.name) ? { ...g, pod: mergePodParts(clientByGroup.get(g.name), g.pod) } : g));
     }
     planHub(name, hub);
-    return { namespace, traefik, hub, gateways, pools, notebooks };
+    return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs };
 }
 
 /** A whole analysis facility: CA tree, front door, hub and a gateway per group, wired by typed outputs. */
@@ -236,6 +249,8 @@ export class AnalysisFacility extends pulumi.ComponentResource {
     readonly groups: Record<string, FacilityGroup>;
     /** Each group's gateway address for `dask_gateway.Gateway(address=...)`. */
     readonly gatewayAddresses: Record<string, pulumi.Output<string>>;
+    /** The Dask access service's page (`https://<domain>/services/dask/`: bundles, dashboard sign-in), or undefined when turned off. */
+    readonly daskAccessUrl?: string;
 
     constructor(name: string, args: AnalysisFacilityArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planFacility(name, args);
@@ -246,7 +261,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
         const facilityNs = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: plan.namespace, labels: labels("facility") } }, child);
         const ca = new CertificateAuthority(`${name}-root`, { subject: { organization: name }, ...args.ca }, child);
         this.rootCaCertPem = ca.certPem;
-        ca.trustBundle({ namespace: plan.namespace, name: "hepaf-root-ca" }, { dependsOn: [facilityNs] });
+        const rootCaBundle = ca.trustBundle({ namespace: plan.namespace, name: "hepaf-root-ca" }, { dependsOn: [facilityNs] });
 
         const groupNamespaces: Record<string, k8s.core.v1.Namespace> = {};
         const groupCas: Record<string, CertificateAuthority> = {};
@@ -307,8 +322,21 @@ export class AnalysisFacility extends pulumi.ComponentResource {
             this.gatewayAddresses[gw.group] = gateway.proxyAddress;
         }
 
+        if (plan.access) {
+            this.daskAccessUrl = new DaskAccess(
+                `${name}-dask-access`,
+                {
+                    ...plan.access,
+                    hub: this.hub.serviceRef(planDaskAccess(plan.access).serviceName),
+                    traefik: { ...plan.access.traefik, crdResources: this.traefik.crdResources },
+                    rootCaResource: rootCaBundle,
+                },
+                { parent: this, dependsOn: allNamespaces },
+            ).url;
+        }
+
         this.hubUrl = `https://${args.domain}`;
         this.daskEndpoint = `${args.domain}:${this.traefik.daskPort}`;
-        this.registerOutputs({ hubUrl: this.hubUrl, daskEndpoint: this.daskEndpoint, rootCaCertPem: this.rootCaCertPem, gatewayAddresses: this.gatewayAddresses });
+        this.registerOutputs({ hubUrl: this.hubUrl, daskEndpoint: this.daskEndpoint, rootCaCertPem: this.rootCaCertPem, gatewayAddresses: this.gatewayAddresses, daskAccessUrl: this.daskAccessUrl });
     }
 }

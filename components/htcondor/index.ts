@@ -9,8 +9,6 @@ export { isKnobName, renderCondorConfig } from "./condor-config";
 export type { KnobValue, Knobs } from "./condor-config";
 export { containerPortDirectives, contactAddressTemplate, daskTlsConfig, jobqueueSettings, renderDaskTlsYaml, renderJobqueueYaml, WORKER_NETWORKS } from "./dask-config";
 export type { HTCondorWorkerArgs, JobqueueSettings, WorkerNetwork } from "./dask-config";
-export { DASK_SESSIONS_VALUES_KEY, daskSessionRbac, GROUP_CA_SECRET, renderDaskSessionSettings } from "./hub";
-export type { DaskSessionGroupArgs, DaskSessionSettings, DaskSessionSettingsArgs, NamespacedRules } from "./hub";
 export { ROLE_SCOPES, RUNS_AS_ROOT_ANNOTATION } from "./in-cluster";
 export * as htcondorPaths from "./paths";
 export { planPool, POOL_MODES, TOKEN_SOURCES } from "./plan";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { DaskSessionSettings } from "../htcondor";
+import type { DaskSessionSettings } from "../dask-sessions";
 
 /** Login through any OAuth2 / OpenID Connect provider (CILogon, experiment SSO, Keycloak, ...). */
 export interface GenericOAuthLogin {
@@ -120,6 +120,10 @@ export interface HubServiceArgs {
     url?: string;
     /** Group whose members alone may access the service. Default none (no access role). */
     group?: string;
+    /** Groups whose members alone may access the service (with `group`, the union). Default none. */
+    groups?: string[];
+    /** Skip the hub's "authorize access" page when a user signs in to the service (a service the facility runs itself). Default false. */
+    skipConfirm?: boolean;
     /** Extra scopes the service's own token gets. Default none. */
     scopes?: string[];
     /** Show the service on the hub's services menu. Default true when `url` is set. */
@@ -188,7 +192,7 @@ export interface JupyterHubArgs {
     namedServerLimit?: number;
     /** Let the hub create and delete Services and `traefik.io` IngressRouteTCPs in group namespaces (notebook-owned Dask schedulers on HTCondor). Default false. */
     htcondorSessions?: boolean;
-    /** Notebook-owned Dask schedulers on HTCondor: settings from `renderDaskSessionSettings`; the hub runs the htcondor module's spawn/stop hooks and gets its RBAC. Implies `htcondorSessions`. Default none. */
+    /** Notebook-owned Dask schedulers on HTCondor: settings from `renderDaskSessionSettings`; the hub runs the dask-sessions hooks (spawn, stop, pod wiring) and gets its RBAC. Implies `htcondorSessions`. Default none. */
     daskSessions?: DaskSessionSettings;
     /** Allow user servers egress to any address (pip, data). Default true. */
     allowUserInternet?: boolean;

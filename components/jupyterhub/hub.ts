@@ -1,10 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { JupyterHubArgs, HUB_IMAGE } from "./args";
-import { daskSessionRbac } from "../htcondor";
-import { shippedFile, withDependsOn } from "../common";
+import { daskSessionRbac, DASK_SESSIONS_MODULE, daskSessionsModuleText } from "../dask-sessions";
+import { withDependsOn } from "../common";
 import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
-import * as fs from "fs";
 import { HubContext } from "./context";
 import { spawnerRules } from "./rbac";
 import { HubSecrets, SECRET_KEYS } from "./secrets";
@@ -19,9 +18,6 @@ const DEFAULT_RESOURCES = { requests: { cpu: "200m", memory: "512Mi" }, limits: 
 export function hubValuesText(ctx: Pick<HubContext, "plan">, args: Pick<JupyterHubArgs, "databaseUrl" | "daskSessions">): string {
     return valuesFileText(renderHubValues(ctx.plan, { externalDatabase: args.databaseUrl !== undefined, daskSessions: args.daskSessions }));
 }
-
-/** File name of the htcondor module's hub-side hooks, mounted beside the config. */
-export const DASK_SESSIONS_MODULE = "dask_sessions.py";
 
 /**
  * Declares the hub: ServiceAccount, Roles in the group namespaces, config, database, Deployment,
@@ -59,7 +55,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
     const values = hubValuesText(ctx, args);
     const configPy = hubConfigText();
     const modules: Record<string, string> = args.daskSessions
-        ? { [DASK_SESSIONS_MODULE]: fs.readFileSync(shippedFile("htcondor", DASK_SESSIONS_MODULE), "utf8") }
+        ? { [DASK_SESSIONS_MODULE]: daskSessionsModuleText() }
         : {};
     const config = new k8s.core.v1.ConfigMap(
         `${plan.name}-hub-config`,

@@ -274,7 +274,7 @@ def refuse_without_group(spawner):
 c.KubeSpawner.profile_list = profiles_for
 c.KubeSpawner.pre_spawn_hook = refuse_without_group
 
-# Notebook-owned Dask schedulers on HTCondor: the htcondor component's module, mounted beside
+# Notebook-owned Dask schedulers on HTCondor: the dask-sessions component's module, mounted beside
 # the values file, issues the user's certificate and creates the Secret, Service and SNI route
 # at spawn, and removes them at stop.
 if values.get("daskSessions"):
@@ -311,14 +311,17 @@ for service in values["services"]:
     }
     if service["url"]:
         entry["url"] = service["url"]
+    if service["skipConfirm"]:
+        # A service the facility runs itself: signing in to it needs no "authorize access" page.
+        entry["oauth_no_confirm"] = True
     services.append(entry)
-    if service["group"]:
+    if service["groups"]:
         roles.append(
             {
                 "name": f"access-{service['name']}",
-                "description": f"Members of {service['group']} may use {service['name']}",
+                "description": f"Members of {', '.join(service['groups'])} may use {service['name']}",
                 "scopes": [f"access:services!service={service['name']}"],
-                "groups": [service["group"]],
+                "groups": list(service["groups"]),
             }
         )
     if service["scopes"]:

@@ -2,12 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import { JupyterHubArgs } from "./args";
 import { HubContext, SINGLEUSER_SELECTOR } from "./context";
 
+/** Labels of pods in the hub's namespace that may call the hub's API (hub services running beside it). */
+export const HUB_API_CLIENT_LABELS = { "hepaf.io/hub-api-client": "true" } as const;
+
 /**
  * Default-deny NetworkPolicies for hub, proxy and user servers, with only the traffic the
  * facility needs:
  *   proxy  <- Traefik's namespace (public port), <- hub (API port); -> hub, -> group namespaces
- *   hub    <- proxy, <- group namespaces (user servers, gateways); -> proxy API, -> group
- *             namespaces, -> HTTPS anywhere (Kubernetes API, identity provider)
+ *   hub    <- proxy, <- group namespaces (user servers, gateways), <- its services beside it
+ *             (HUB_API_CLIENT_LABELS); -> proxy API, -> group namespaces, -> its services,
+ *             -> HTTPS anywhere (Kubernetes API, identity provider)
  *   users  <- hub and proxy, <- own namespace (Dask schedulers/workers of the group);
  *             -> hub, -> own namespace, -> anywhere if allowUserInternet
  * DNS egress is open for all three.
@@ -33,11 +37,15 @@ export function declareNetworkPolicies(ctx: HubContext, args: JupyterHubArgs): v
                 ingress: [
                     { from: [{ podSelector: { matchLabels: ctx.selector("proxy") } }], ports: [tcp(plan.hubPort)] },
                     { from: [groupNamespaces], ports: [tcp(plan.hubPort)] },
+                    // Hub services of the facility beside the hub (e.g. the Dask access service).
+                    { from: [{ podSelector: { matchLabels: HUB_API_CLIENT_LABELS } }], ports: [tcp(plan.hubPort)] },
                 ],
                 egress: [
                     dns,
                     { to: [{ podSelector: { matchLabels: ctx.selector("proxy") } }], ports: [tcp(plan.proxyApiPort)] },
                     { to: [groupNamespaces] },
+                    // Its services beside it (the hub checks that a service's URL answers).
+                    { to: [{ podSelector: { matchLabels: HUB_API_CLIENT_LABELS } }] },
                     { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(443), tcp(6443)] },
                 ],
             },

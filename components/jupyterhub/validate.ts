@@ -45,7 +45,7 @@ export interface HubNames {
 }
 
 /** A hub service with defaults applied. */
-export type ServicePlan = HubServiceArgs & { display: boolean; scopes: string[] };
+export type ServicePlan = HubServiceArgs & { display: boolean; scopes: string[]; accessGroups: string[]; skipConfirm: boolean };
 
 /** Everything decided from the args, validated, before any resource exists. */
 export interface HubPlan {
@@ -230,8 +230,10 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
             `${sa}.group`,
             `"${s.group}" is not a group; use one of ${known()}`,
         );
+        (s.groups ?? []).forEach((g, j) => check(groupNames.has(g), `${sa}.groups[${j}]`, `"${g}" is not a group; use one of ${known()}`));
         check(s.name !== "idle-culler", `${sa}.name`, `"idle-culler" is reserved for the hub's culler`);
-        return { ...s, display: s.display ?? s.url !== undefined, scopes: [...(s.scopes ?? [])] };
+        const accessGroups = [...new Set([...(s.group === undefined ? [] : [s.group]), ...(s.groups ?? [])])];
+        return { ...s, display: s.display ?? s.url !== undefined, scopes: [...(s.scopes ?? [])], accessGroups, skipConfirm: s.skipConfirm ?? false };
     });
     requireUnique(services.map((s) => s.name), `${arg}.services`, "service name");
 

@@ -1,5 +1,5 @@
 import { gatewayServiceName } from "../common";
-import type { DaskSessionSettings } from "../htcondor";
+import type { DaskSessionSettings } from "../dask-sessions";
 import { HubPlan } from "./validate";
 
 
@@ -26,7 +26,7 @@ export const HUB_DATA_DIR = "/srv/jupyterhub";
 export interface ResolvedHubInputs {
     /** Whether an external database URL is given (the URL itself is in the secrets file). */
     externalDatabase: boolean;
-    /** Settings of the htcondor module's session hooks, written under `daskSessions`. Default none. */
+    /** Settings of the dask-sessions hooks, written under `daskSessions`. Default none. */
     daskSessions?: DaskSessionSettings;
 }
 
@@ -124,8 +124,9 @@ export function renderHubValues(plan: HubPlan, inputs: ResolvedHubInputs): Recor
         services: plan.services.map((s) => ({
             name: s.name,
             url: s.url ?? null,
-            group: s.group ?? null,
+            groups: s.accessGroups,
             display: s.display,
+            skipConfirm: s.skipConfirm,
             scopes: s.scopes,
         })),
         culler: plan.culler,

@@ -70,8 +70,8 @@ async function runHub(args: JupyterHubArgs, secrets: Omit<ResolvedHubSecrets, "s
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-hub-"));
     const valuesText = valuesFileText(renderHubValues(plan, { externalDatabase: args.databaseUrl !== undefined, daskSessions: args.daskSessions }));
     if (args.daskSessions) {
-        // The ConfigMap carries the htcondor module beside the values file.
-        fs.copyFileSync(shippedFile("htcondor", "dask_sessions.py"), path.join(dir, "dask_sessions.py"));
+        // The ConfigMap carries the dask-sessions module beside the values file.
+        fs.copyFileSync(shippedFile("dask-sessions", "dask_sessions.py"), path.join(dir, "dask_sessions.py"));
     }
     const serviceTokens = Object.fromEntries(plan.services.map((s) => [s.name, `token-${s.name}`]));
     const groupEnv = Object.fromEntries(args.groups.map((g) => [g.name, (g.env ?? {}) as Record<string, string>]));
@@ -139,7 +139,10 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
                 admins: ["alice@example.edu"],
                 allowedUsers: ["guest@example.org"],
                 groups: groups(),
-                services: [{ name: "dask-gateway-cms", url: gatewayApiUrl("af", "cms"), group: "cms" }],
+                services: [
+                    { name: "dask-gateway-cms", url: gatewayApiUrl("af", "cms"), group: "cms" },
+                    { name: "dask", url: "http://af-dask-access.af.svc.cluster.local:8080", groups: ["cms", "atlas"], skipConfirm: true },
+                ],
                 culler: { timeoutSeconds: 1800, everySeconds: 300, maxAgeSeconds: 86400 },
                 concurrentSpawnLimit: 20,
                 namedServerLimit: 2,
@@ -204,10 +207,13 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         // Services, access roles per group, the culler.
         expect(out.hub.services).toEqual([
             { name: "dask-gateway-cms", api_token: "token-dask-gateway-cms", display: true, url: gatewayApiUrl("af", "cms") },
+            // A service of the facility's own: signing in to it skips the hub's confirmation page.
+            { name: "dask", api_token: "token-dask", display: true, url: "http://af-dask-access.af.svc.cluster.local:8080", oauth_no_confirm: true },
             { name: "idle-culler", command: [expect.stringMatching(/python/), "-m", "jupyterhub_idle_culler", "--timeout=1800", "--cull-every=300", "--max-age=86400"] },
         ]);
         expect(out.hub.load_roles).toEqual([
             expect.objectContaining({ name: "access-dask-gateway-cms", scopes: ["access:services!service=dask-gateway-cms"], groups: ["cms"] }),
+            expect.objectContaining({ name: "access-dask", scopes: ["access:services!service=dask"], groups: ["cms", "atlas"] }),
             expect.objectContaining({ name: "idle-culler", scopes: ["list:users", "read:users:activity", "read:servers", "delete:servers"], services: ["idle-culler"] }),
         ]);
 
@@ -287,7 +293,7 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         expect(out.hub.allow_named_servers).toBe(false);
         expect(out.users["gh-user"].settings).toMatchObject({ storage_pvc_ensure: false, volumes: [], volume_mounts: [] });
         expect(out.users["gh-user"].loaded).toMatchObject({ namespace: "af-cms" });
-        // HTCondor sessions: the htcondor module is imported and its hooks wrap the group check.
+        // HTCondor sessions: the dask-sessions module is imported and its hooks wrap the group check.
         expect(out.users["gh-user"].settings).toMatchObject({ pre_spawn_hook: "spawn_with_dask_session", post_stop_hook: "stop_dask_session", modify_pod_hook: "wire_dask_session" });
         expect(out.users.nobody.pre_spawn_hook).toBe("refused: user nobody is in no group of this facility; ask an admin for access");
     });

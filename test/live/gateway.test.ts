@@ -2,10 +2,12 @@
  * A group's Dask Gateway for real: dask-gateway-server's API server and Kubernetes controller run
  * from the dev stack's objects (kubelet double) with the rendered config and their own
  * ServiceAccount tokens; a CMS user's real dask_gateway client, authenticated by the hub's
- * service check, makes a cluster; the controller turns it into the scheduler pod, Secret,
+ * service check and configured by nothing but the Dask access service's bundle, makes a cluster; the controller turns it into the scheduler pod, Secret,
  * Service and routes in af-cms, which real Traefik serves; the user computes through
- * gateway://af.example.org:8786; shutting the cluster down removes them.
+ * gateway://af.example.org:8786; its dashboard is reachable through Traefik after signing in
+ * with the hub, for its owner only; shutting the cluster down removes them.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { rssMiB } from "./harness/control-plane";
@@ -43,19 +45,26 @@ const lines = (p: Proc) =>
         .filter((l) => l.startsWith("{"))
         .map((l) => JSON.parse(l));
 
-function gatewayClient(user: string, token: string, group: string): { proc: Proc; stopFile: string } {
+/** A user's dask_gateway client: given the gateway's addresses and the token, or (`bundle`) only the access service's bundle and the token in the environment, as its README says. */
+function gatewayClient(user: string, token: string, group: string, bundle?: string): { proc: Proc; stopFile: string } {
     const stopFile = path.join(f.cp.dir, `${user}-stop`);
-    const proc = startProcess(
-        path.join(f.cp.dir, "clients"),
-        `${user}-gateway-client`,
-        f.tools.python,
-        [
-            path.join(ROOT, "test", "python", "live", "gateway_client.py"),
-            JSON.stringify({ address: `https://af.example.org/services/dask-gateway-${group}`, proxy: "gateway://af.example.org:8786", token, stopFile }),
-        ],
-        { env: { SSL_CERT_FILE: rootCaFile } },
-    );
+    const args = bundle ? { stopFile } : { address: `https://af.example.org/services/dask-gateway-${group}`, proxy: "gateway://af.example.org:8786", token, stopFile };
+    const env = bundle
+        ? { DASK_CONFIG: bundle, JUPYTERHUB_API_TOKEN: token, SSL_CERT_FILE: path.join(bundle, "root-ca.crt"), DASK_ROOT_CONFIG: undefined }
+        : { SSL_CERT_FILE: rootCaFile };
+    const proc = startProcess(path.join(f.cp.dir, "clients"), `${user}-gateway-client`, f.tools.python, [path.join(ROOT, "test", "python", "live", "gateway_client.py"), JSON.stringify(args)], { env });
     return { proc, stopFile };
+}
+
+/** `user`'s bundle of `group` from the access service (with the hub token, as curl from a laptop would), unpacked. */
+async function bundleOf(user: HubSession, group: string): Promise<string> {
+    const res = await user.request("POST", `/services/dask/bundle/${group}`, { useToken: true });
+    if (res.status !== 200) throw new Error(`bundle of ${user.user}: HTTP ${res.status} ${await res.text()}`);
+    const dir = path.join(f.cp.dir, `${user.user}-bundle`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "bundle.zip"), await res.bytes());
+    execFileSync(f.tools.python, ["-m", "zipfile", "-e", path.join(dir, "bundle.zip"), dir], { stdio: "ignore" });
+    return path.join(dir, `af.example.org-${group}`);
 }
 
 const gatewayLogs = () => `${deploymentLogs(f, "af-cms", "dask-gateway-api").slice(-4000)}\n${deploymentLogs(f, "af-cms", "dask-gateway-controller").slice(-4000)}`;
@@ -63,7 +72,8 @@ const gatewayLogs = () => `${deploymentLogs(f, "af-cms", "dask-gateway-api").sli
 test("a CMS user's cluster: the controller makes its pods, Secret, Service and routes, Traefik routes gateway:// by SNI, shutdown removes them", async () => {
     const alice = new HubSession("https://af.example.org", "alice", { ca: fs.readFileSync(rootCaFile, "utf8") });
     await alice.login();
-    const { proc, stopFile } = gatewayClient("alice", alice.token!, "cms");
+    // From outside with the bundle alone: its gateway addresses, its root CA, the hub-token flow.
+    const { proc, stopFile } = gatewayClient("alice", alice.token!, "cms", await bundleOf(alice, "cms"));
     try {
         const { name } = await waitFor("the new cluster", () => lines(proc).find((l) => l.name || l.error), { watch: [proc], timeoutMs: 120000 }).catch((err) => {
             throw new Error(`${err.message}\n${proc.log().slice(-3000)}\n${gatewayLogs()}`);
@@ -88,12 +98,34 @@ test("a CMS user's cluster: the controller makes its pods, Secret, Service and r
         // The labels the facility's Traefik selects on (else it would not have routed the computation).
         expect(tcp.metadata.labels).toMatchObject({ "hepaf.io/traefik": "af-edge", "gateway.dask.org/instance": "af-cms" });
         const http = f.cp.admin.find("ingressroute.traefik.io", `dask-${id}`, "af-cms");
-        expect(http.spec.routes[0].match).toBe(`PathPrefix(\`/services/dask-gateway-cms/clusters/af-cms.${id}/\`)`);
+        expect(http.spec.routes[0].match).toBe(`PathPrefix(\`/services/dask/gateways/cms/clusters/af-cms.${id}/\`)`);
         const pods = f.cp.admin.json<{ items: any[] }>(["get", "pods", "-n", "af-cms", "-l", `gateway.dask.org/cluster=${id}`]).items;
         expect(pods.map((p) => p.metadata.labels["app.kubernetes.io/component"]).sort()).toEqual(["dask-scheduler", "dask-worker"]);
         // What the running facility costs, per process (MiB resident).
         const rss = Object.fromEntries(f.kubelet.running().flatMap((p) => p.containers.map((c) => [`${p.namespace}/${p.name}/${c.name}`, rssMiB(c.proc.pid)])));
         console.log(`resident MiB: control plane ${JSON.stringify(f.cp.residentMiB())}; pods ${JSON.stringify(rss)}`);
+
+        // The cluster's dashboard, as the client links it: through Traefik behind the access
+        // service's sign-in, for its owner only (dask-gateway's own routes have no sign-in).
+        const base = `/services/dask/gateways/cms/clusters/${name}`;
+        expect(done.dashboard).toBe(`https://af.example.org${base}/status`);
+        expect(http.spec.routes[0].middlewares.map((m: any) => m.name)).toEqual(["hepaf-dask-sign-in", "hepaf-dask-drop-credentials", "dask-gateway-clusters-prefix"]);
+        const anonymous = new HubSession("https://af.example.org", "nobody", { ca: fs.readFileSync(rootCaFile, "utf8") });
+        const sent = await anonymous.request("GET", `${base}/health`, { navigate: true });
+        await anonymous.close();
+        expect(sent.status).toBe(302);
+        expect(sent.location).toMatch(/^https:\/\/af\.example\.org\/hub\/api\/oauth2\/authorize\?client_id=service-dask&/);
+        const { res, visited } = await alice.navigate(`${base}/health`);
+        expect(visited).toHaveLength(4); // the dashboard, the hub's authorize, the service's callback, the dashboard
+        expect(res.status).toBe(200);
+        expect((await res.text()).trim()).toBe("ok");
+        const bob = new HubSession("https://af.example.org", "bob", { ca: fs.readFileSync(rootCaFile, "utf8") });
+        try {
+            await bob.login();
+            expect((await bob.navigate(`${base}/health`)).res.status).toBe(403);
+        } finally {
+            await bob.close();
+        }
 
         fs.writeFileSync(stopFile, "");
         await waitFor("the cluster's shutdown", () => lines(proc).find((l) => l.stopped), { watch: [proc], timeoutMs: 120000 });

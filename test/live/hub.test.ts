@@ -56,6 +56,7 @@ const sessionObjects = () => ({
     secret: f.cp.admin.find("secret", "dask-tls-alice", "af-cms"),
     service: f.cp.admin.find("service", "dask-alice", "af-cms"),
     route: f.cp.admin.find("ingressroutetcp.traefik.io", "dask-alice", "af-cms"),
+    dashboard: f.cp.admin.find("ingressroute.traefik.io", "dask-alice", "af-cms"),
 });
 
 test("a CMS user's spawn: the hooks make the session's Secret, Service and route, KubeSpawner the pod in af-cms; stop removes them", async () => {
@@ -90,20 +91,29 @@ test("a CMS user's spawn: the hooks make the session's Secret, Service and route
         expect(ls.log().trim()).toBe("600 1000 /var/run/hepaf/condor/tokens.d/af-campus");
 
         // The session objects, made by the hub's hook with the hub's own token.
-        const { secret, service, route } = sessionObjects();
+        const { secret, service, route, dashboard } = sessionObjects();
         expect(secret.type).toBe("kubernetes.io/tls");
         const cmsCa = f.cp.admin.find("configmap", "hepaf-group-ca", "af-cms").data["ca.crt"];
         const cert = b64(secret.data["tls.crt"]);
         expect(opensslVerify(cmsCa, cert, undefined, "sslclient").ok).toBe(true);
         expect(opensslVerify(f.cp.admin.find("configmap", "hepaf-group-ca", "af-opendata").data["ca.crt"], cert).ok).toBe(false);
         expect(opensslText(cert)).toMatch(/DNS:alice\.dask\.af\.example\.org/);
-        expect(JSON.parse(b64(secret.data["session.yaml"]))).toEqual({ jobqueue: { htcondor: { "scheduler-options": { contact_address: "tls://alice.dask.af.example.org:8786" } } } });
+        expect(JSON.parse(b64(secret.data["session.yaml"]))).toEqual({
+            jobqueue: { htcondor: { "scheduler-options": { contact_address: "tls://alice.dask.af.example.org:8786" } } },
+            distributed: { dashboard: { link: "https://af.example.org/services/dask/sessions/alice/status" } },
+        });
         expect(service.spec.selector).toEqual({ "hepaf.io/dask-user": "alice" });
         expect(route.metadata.labels["hepaf.io/traefik"]).toBe("af-edge");
         expect(route.spec).toEqual({
             entryPoints: ["dask"],
             routes: [{ match: "HostSNI(`alice.dask.af.example.org`)", services: [{ name: "dask-alice", port: 8786 }] }],
             tls: { passthrough: true },
+        });
+        // Its dashboard over HTTPS, behind the access service's sign-in.
+        expect(dashboard.spec.routes[0]).toMatchObject({
+            match: "Host(`af.example.org`) && PathPrefix(`/services/dask/sessions/alice/`)",
+            middlewares: ["hepaf-dask-sign-in", "hepaf-dask-drop-credentials", "hepaf-dask-session-prefix"].map((name) => ({ name, namespace: "af-cms" })),
+            services: [{ name: "dask-alice", port: 8787 }],
         });
         // The Service finds the notebook pod (the endpoints controller says so).
         await waitFor("the session Service's endpoint", () => {
@@ -113,7 +123,7 @@ test("a CMS user's spawn: the hooks make the session's Secret, Service and route
 
         await stopServer(alice);
         await waitFor("the notebook pod gone", () => f.cp.admin.find("pod", "jupyter-alice", "af-cms") === undefined, { timeoutMs: 60000 });
-        expect(sessionObjects()).toEqual({ secret: undefined, service: undefined, route: undefined });
+        expect(sessionObjects()).toEqual({ secret: undefined, service: undefined, route: undefined, dashboard: undefined });
 
         // Objects a crashed hub left behind are replaced at the next spawn.
         f.cp.admin.ok(["create", "secret", "generic", "dask-tls-alice", "-n", "af-cms", "--from-literal=tls.crt=stale"]);
@@ -158,16 +168,18 @@ test("the hooks in the hub's container, with its own token: a repeated spawn rep
     // dave's three objects exist; the user of no group got nothing anywhere.
     const labelled = (user: string) =>
         f.cp.admin
-            .json<{ items: any[] }>(["get", "pods,services,secrets,ingressroutetcps.traefik.io", "-A", "-l", `hepaf.io/dask-user=${user}`])
+            .json<{ items: any[] }>(["get", "pods,services,secrets,ingressroutetcps.traefik.io,ingressroutes.traefik.io", "-A", "-l", `hepaf.io/dask-user=${user}`])
             .items.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)
             .sort();
     expect(labelled("nobody-dave-example-org-a3145e591c")).toEqual([]);
     expect(labelled("dave-example-org-d907f26339")).toEqual([
+        "IngressRoute/af-cms/dask-dave-example-org-d907f26339",
         "IngressRouteTCP/af-cms/dask-dave-example-org-d907f26339",
         "Secret/af-cms/dask-tls-dave-example-org-d907f26339",
         "Service/af-cms/dask-dave-example-org-d907f26339",
     ]);
     expect(await run({ user: "dave@example.org", group: "cms", action: "stop" })).toEqual({ stopped: "dave-example-org-d907f26339" });
     expect(f.cp.admin.find("ingressroutetcp.traefik.io", "dask-dave-example-org-d907f26339", "af-cms")).toBeUndefined();
+    expect(f.cp.admin.find("ingressroute.traefik.io", "dask-dave-example-org-d907f26339", "af-cms")).toBeUndefined();
     expect(f.cp.admin.find("secret", "dask-tls-dave-example-org-d907f26339", "af-cms")).toBeUndefined();
 });

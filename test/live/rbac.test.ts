@@ -33,6 +33,7 @@ const ALLOWED: Record<string, Ask[]> = {
         ...all(["get", "create"], "persistentvolumeclaims", ns, "KubeSpawner: home volumes"),
         ...all(["create", "delete", "get"], "services", ns, "dask_sessions: the session's Service"),
         ...all(["create", "delete", "get"], "ingressroutetcps.traefik.io", ns, "dask_sessions: the session's SNI route"),
+        ...all(["create", "delete", "get"], "ingressroutes.traefik.io", ns, "dask_sessions: the session's dashboard route"),
         ...all(["create", "delete"], "secrets", ns, "dask_sessions: the user's TLS Secret"),
         { verb: "get", resource: "secrets", ns, name: "hepaf-group-ca-keypair", why: "dask_sessions: signs with the group CA" },
     ]),
@@ -72,6 +73,11 @@ const ALLOWED: Record<string, Ask[]> = {
             ],
         ]),
     ),
+    "af/af-dask-access": groups.flatMap((ns) => [
+        { verb: "get", resource: "secrets", ns, name: "hepaf-group-ca-keypair", why: "dask_access: signs laptop certificates with the group CA" },
+        ...all(["get", "update"], "configmaps", ns, "dask_access: the record of issued certificates").map((a) => ({ ...a, name: "hepaf-dask-access-certificates" })),
+        { verb: "get", resource: "daskclusters.gateway.dask.org", ns, why: "dask_access: whose cluster a dashboard is" },
+    ]),
     // The in-cluster HTCondor pool's daemons call no Kubernetes API.
     "af/default": [],
 };
@@ -98,7 +104,8 @@ function denied(sa: string): Ask[] {
                 { verb: "get", resource: "secrets", ns, name: "dask-tls-bob", why: "another user's key (the hook never reads back)" },
                 { verb: "create", resource: "daskclusters.gateway.dask.org", ns, why: "the gateway's business" },
                 { verb: "patch", resource: "pods", ns, why: "not called" },
-                { verb: "create", resource: "ingressroutes.traefik.io", ns, why: "HTTP routes are the program's" },
+                { verb: "create", resource: "middlewares.traefik.io", ns, why: "what stands in front of routes is the program's" },
+                { verb: "update", resource: "ingressroutes.traefik.io", ns, why: "the hook creates and deletes, never rewrites" },
             ]),
             { verb: "create", resource: "pods", ns: "af", why: "user pods live in group namespaces only" },
             { verb: "get", resource: "secrets", ns: "af", name: "af-hub", why: "no Role in its own namespace" },
@@ -115,6 +122,23 @@ function denied(sa: string): Ask[] {
             { verb: "list", resource: "services", why: "only the watched namespaces" },
             { verb: "list", resource: "nodes", why: "cluster scope is off (disableClusterScopeResources)" },
             { verb: "list", resource: "ingressroutetcps.traefik.io", ns: "default", why: "an unwatched namespace" },
+        ];
+    }
+    if (name === "af-dask-access") {
+        return [
+            ...common,
+            ...groups.flatMap((ns) => [
+                { verb: "get", resource: "secrets", ns, name: "dask-gateway-hub", why: "only the group CA Secret" },
+                { verb: "get", resource: "secrets", ns, name: "dask-tls-alice", why: "a user's session key" },
+                { verb: "create", resource: "secrets", ns, why: "reads only" },
+                { verb: "get", resource: "configmaps", ns, name: "hepaf-group-ca", why: "only its record" },
+                { verb: "create", resource: "configmaps", ns, why: "the record is declared by the program" },
+                { verb: "delete", resource: "configmaps", ns, name: "hepaf-dask-access-certificates", why: "the record is never removed by it" },
+                { verb: "list", resource: "daskclusters.gateway.dask.org", ns, why: "get by name only" },
+                { verb: "create", resource: "ingressroutes.traefik.io", ns, why: "routes are the hub's and the program's" },
+            ]),
+            { verb: "get", resource: "secrets", ns: "af", name: "af-hub-secret", why: "no Role in its own namespace" },
+            { verb: "get", resource: "configmaps", ns: "af", why: "no Role in its own namespace" },
         ];
     }
     if (name === "default") {

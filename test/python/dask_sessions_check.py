@@ -1,4 +1,4 @@
-"""Runs hepaf's hub module (components/htcondor/dask_sessions.py) against FakeKubeApi.
+"""Runs hepaf's hub module (components/dask-sessions/dask_sessions.py) against FakeKubeApi.
 
 argv[1]: JSON {"module": dir of dask_sessions.py, "values": hub values, "ca": {namespace, name,
 "tls.crt", "tls.key", "ca.crt"}, "user": name, "groups": [JupyterHub group names]}.

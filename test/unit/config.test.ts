@@ -41,6 +41,11 @@ describe("stack config", () => {
         ).toEqual({ domain: "af.example.org", groups: [{ name: "cms" }], traefik: { daskPort: 8786 } });
     });
 
+    test("the Dask access service: on by default, or as the stack says", () => {
+        expect(toProgramConfig(base).facility.daskAccess).toBeUndefined();
+        expect(toProgramConfig({ ...base, daskAccess: { enabled: false, certificateValidityDays: 3 } }).facility.daskAccess).toEqual({ enabled: false, certificateValidityDays: 3 });
+    });
+
     test("defaults and the CRD file from the scripts", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-cfg-")), "crds.yml");
         fs.writeFileSync(file, "");
@@ -108,6 +113,10 @@ describe("stack config", () => {
         [{ ...base, groups: [{ name: "cms", profiles: [{ name: "a", image: "i", cpu: 2, memoryGiB: 4 }], htcondor: { pool: "local" }, dask: { dedicatedWorker: { memoryGiB: 6 } } }],
             htcondor: { pools: { local: { mode: "in-cluster" } } } },
             "hepaf:groups[0].dask.dedicatedWorker.memoryGiB: 6 GiB exceed the notebook's memory guarantee (4 GiB, the smallest of the group's profiles)"],
+        [{ ...base, daskAccess: { certificateValidityDays: 0 } }, "hepaf:daskAccess.certificateValidityDays must be a number of days: an integer from 1 to 397, got 0"],
+        [{ ...base, daskAccess: { certificateValidityDays: 1000 } }, "hepaf:daskAccess.certificateValidityDays must be a number of days: an integer from 1 to 397, got 1000"],
+        [{ ...base, daskAccess: { enable: false } }, 'hepaf:daskAccess.enable is not a known setting; did you mean "enabled"?'],
+        [{ ...base, daskAccess: { enabled: "no" } }, 'hepaf:daskAccess.enabled must be true or false, got "no"'],
     ])("%o is refused naming the key", (raw, message) => {
         expect(errorOf(() => toProgramConfig(raw as any))).toContain(message);
     });
@@ -209,6 +218,7 @@ const mutations: fc.Arbitrary<[string, (c: any) => void]> = fc.oneof(
     fc.constant<[string, (c: any) => void]>(["hepaf:groups[0].quota.cpu", (c) => (c.groups[0].quota = { cpu: "lots" })]),
     fc.constant<[string, (c: any) => void]>(["hepaf:groups[0].quota.memoryGiB", (c) => (c.groups[0].quota = { memoryGiB: 1 })]),
     fc.constant<[string, (c: any) => void]>(["hepaf:groups[1].name: group name", (c) => (c.groups = [c.groups[0], { ...c.groups[0] }])]),
+    fc.constant<[string, (c: any) => void]>(["hepaf:daskAccess.certificateValidityDays", (c) => (c.daskAccess = { certificateValidityDays: 398 })]),
 );
 
 test("property: valid stack configs pass every check; broken ones are refused naming the key (>= 1000 each)", async () => {

@@ -201,8 +201,30 @@ describe("DaskGateway, two groups side by side", () => {
     });
 });
 
+describe("DaskGateway with cluster dashboards behind a sign-in", () => {
+    test("the controller routes dashboards under the given prefix, through the middlewares, then strips the prefix; browser links follow", async () => {
+        const gw = new DaskGateway("cms", cmsArgs({ dashboards: { pathPrefix: "/services/dask/gateways/cms", middlewares: ["hepaf-dask-sign-in", "hepaf-dask-drop-credentials"] } }));
+        const objs = await objects();
+        validateAll(objs, crds);
+        const v = JSON.parse((find(objs, "ConfigMap", "af-cms", "dask-gateway-config")[0] as any).data["values.json"]);
+        expect(v.controller.proxyPrefix).toBe("/services/dask/gateways/cms");
+        expect(v.controller.webMiddlewares).toEqual([
+            { name: "hepaf-dask-sign-in", namespace: "af-cms" },
+            { name: "hepaf-dask-drop-credentials", namespace: "af-cms" },
+            { name: "dask-gateway-clusters-prefix", namespace: "af-cms" },
+        ]);
+        expect((find(objs, "Middleware", "af-cms", "dask-gateway-clusters-prefix")[0] as any).spec.stripPrefixRegex.regex).toEqual(["/services/dask/gateways/cms/clusters/[a-zA-Z0-9.-]+/"]);
+        // The API stays where it was.
+        expect((find(objs, "IngressRoute", "af-cms")[0] as any).spec.routes[0].match).toBe("Host(`af.example.edu`) && PathPrefix(`/services/dask-gateway-cms/api/`)");
+        expect(await valueOf(gw.publicAddress)).toBe("https://af.example.edu/services/dask/gateways/cms");
+        expect((await valueOf(gw.clientEnv)).DASK_GATEWAY__PUBLIC_ADDRESS).toBe("https://af.example.edu/services/dask/gateways/cms");
+    });
+});
+
 describe("DaskGateway, bad input fails before anything is declared", () => {
     const cases: [string, Partial<DaskGatewayArgs>, string][] = [
+        ["dashboard prefix with a trailing slash", { dashboards: { pathPrefix: "/services/dask/", middlewares: [] } }, 'x.dashboards.pathPrefix: "/services/dask/" is not a path prefix such as "/services/dask/gateways/cms" (starts with \'/\', no trailing \'/\')'],
+        ["dashboard middleware not a name", { dashboards: { pathPrefix: "/d", middlewares: ["Sign In"] } }, 'x.dashboards.middlewares[0]: "Sign In" is not a valid DNS label (lower-case letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters)'],
         ["group not a DNS label", { group: "CMS_1", hub: hub("cms") }, 'x.group: "CMS_1" is not a valid DNS label (lower-case letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters)'],
         ["hub service name of another group", { hub: hub("atlas") }, 'x.hub.serviceName: "dask-gateway-atlas" must be "dask-gateway-cms", the hub service name of group "cms"'],
         ["max cores below one worker", { limits: { maxCores: 2 } }, "x.limits.maxCores: 2 is below the scheduler plus a single worker of the largest size (5 cores)"],

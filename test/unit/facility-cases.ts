@@ -58,6 +58,7 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
             expect(new Set(nsNames).size).toBe(nsNames.length);
             expect(af.hubUrl).toBe("https://af.example.org");
             expect(af.daskEndpoint).toBe("af.example.org:8786");
+            expect(af.daskAccessUrl).toBe("https://af.example.org/services/dask/");
             expect(af.traefik.watchNamespaces).toEqual(["af", "af-cms", "af-opendata"]);
 
             const bundles = objs().filter((o) => o.kind === "ConfigMap" && o.metadata.name === "hepaf-group-ca");
@@ -73,7 +74,8 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
             expect(await valueOf(af.gatewayAddresses.cms)).toBe("gateway://af.example.org:8786");
             expect(await valueOf(af.groups.opendata.gateway.clientEnv)).toEqual({
                 DASK_GATEWAY__ADDRESS: "https://af.example.org/services/dask-gateway-opendata",
-                DASK_GATEWAY__PUBLIC_ADDRESS: "https://af.example.org/services/dask-gateway-opendata",
+                // Browser links (cluster dashboards) go through the access service's sign-in.
+                DASK_GATEWAY__PUBLIC_ADDRESS: "https://af.example.org/services/dask/gateways/opendata",
                 DASK_GATEWAY__PROXY_ADDRESS: "gateway://af.example.org:8786",
                 DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
             });
@@ -120,6 +122,36 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
             const cmsPod = hubValues.groups.find((g: any) => g.name === "cms").pod;
             expect(cmsPod.volumes.map((v: any) => v.name)).toEqual(["htcondor-config", "dask-config", "htcondor-job", "htcondor-tokens-source", "htcondor-tokens", "hepaf-python"]);
             expect(cmsPod.env.CONDOR_CONFIG).toMatch(/condor_config$/);
+        });
+
+        test("the Dask access service: a hub service of every group, its sign-in in front of session and gateway dashboards", () => {
+            const hubValues = JSON.parse((objs().find((o) => o.kind === "ConfigMap" && o.metadata.name === "af-hub-config")!.data as any)["values.json"]);
+            expect(hubValues.services.find((s: any) => s.name === "dask")).toEqual({
+                name: "dask", url: "http://af-dask-access.af.svc.cluster.local:8080", groups: ["cms", "opendata"], display: true, skipConfirm: true, scopes: [],
+            });
+            // The hub routes each session's dashboard behind the sign-in (and may make those HTTP routes).
+            expect(hubValues.daskSessions.dashboards).toEqual({
+                host: "af.example.org", pathPrefix: "/services/dask/sessions", entrypoint: "websecure",
+                middlewares: ["hepaf-dask-sign-in", "hepaf-dask-drop-credentials", "hepaf-dask-session-prefix"],
+                linkTemplate: "https://af.example.org/services/dask/sessions/{user}/status",
+            });
+            const hubRole = objs().find((o) => o.kind === "Role" && o.metadata.name === "af-hub-spawner" && o.metadata.namespace === "af-cms") as any;
+            expect(hubRole.rules).toContainEqual({ apiGroups: ["traefik.io"], resources: ["ingressroutetcps", "ingressroutes"], verbs: ["create", "delete", "get"] });
+            // Each gateway's controller puts its cluster dashboards under the service's prefix, behind the same sign-in.
+            for (const g of ["cms", "opendata"]) {
+                const gw = JSON.parse((objs().find((o) => o.kind === "ConfigMap" && o.metadata.name === "dask-gateway-config" && o.metadata.namespace === `af-${g}`)!.data as any)["values.json"]);
+                expect(gw.controller.proxyPrefix).toBe(`/services/dask/gateways/${g}`);
+                expect(gw.controller.webMiddlewares.map((m: any) => m.name)).toEqual(["hepaf-dask-sign-in", "hepaf-dask-drop-credentials", "dask-gateway-clusters-prefix"]);
+                expect(objs().filter((o) => o.kind === "Middleware" && o.metadata.namespace === `af-${g}`).map((o) => o.metadata.name).sort()).toEqual(
+                    ["dask-gateway-api-prefix", "dask-gateway-clusters-prefix", "hepaf-dask-drop-credentials", "hepaf-dask-session-prefix", "hepaf-dask-sign-in"],
+                );
+            }
+            // Both groups run their own schedulers: bundles carry certificates of both CAs.
+            const values = JSON.parse((objs().find((o) => o.kind === "ConfigMap" && o.metadata.name === "af-dask-access")!.data as any)["values.json"]);
+            expect(Object.entries(values.groups).map(([g, v]: [string, any]) => [g, v.sessions, v.gateway.address])).toEqual([
+                ["cms", true, "https://af.example.org/services/dask-gateway-cms"],
+                ["opendata", true, "https://af.example.org/services/dask-gateway-opendata"],
+            ]);
         });
 
         test("every workload names the ConfigMaps, Secrets and accounts it uses by their fixed names (known strings)", () => {
@@ -210,6 +242,31 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
                 expect(unknowns.filter((u) => u.kind === "ConfigMap").map((u) => u.name).sort()).toEqual(["af-cms/hepaf-group-ca", "af-opendata/hepaf-group-ca", "af/hepaf-root-ca"]);
             });
         }
+    });
+
+    test(`the Dask access service turned off: no service, no session dashboards, gateway dashboards as dask-gateway has them (${mode})`, async () => {
+        mocks.reset();
+        new AnalysisFacility("af", {
+            domain: "af.example.org",
+            hub: { login: { type: "dummy" }, allowDummy: true },
+            htcondor: { pools: { local: { mode: "in-cluster" } } },
+            groups: [{ name: "cms", htcondor: { pool: "local" } }],
+            traefik: { crds: { source: "none" } },
+            daskAccess: { enabled: false },
+        });
+        await settled();
+        const all = k8sObjects(mocks.resources);
+        expect(all.filter((o) => /dask-access|hepaf-dask-/.test(o.metadata.name))).toEqual([]);
+        const hubValues = JSON.parse((all.find((o) => o.kind === "ConfigMap" && o.metadata.name === "af-hub-config")!.data as any)["values.json"]);
+        expect(hubValues.services.map((s: any) => s.name)).toEqual(["dask-gateway-cms"]);
+        expect(hubValues.daskSessions.dashboards).toBeNull();
+        const gw = JSON.parse((all.find((o) => o.kind === "ConfigMap" && o.metadata.name === "dask-gateway-config")!.data as any)["values.json"]);
+        expect(gw.controller.proxyPrefix).toBe("/services/dask-gateway-cms");
+        expect(gw.controller.webMiddlewares).toEqual([{ name: "dask-gateway-clusters-prefix", namespace: "af-cms" }]);
+        mocks.reset();
+        expect(errorOf(() => new AnalysisFacility("af", { domain: "af.example.org", hub: { login: { type: "dummy" }, allowDummy: true }, groups: [{ name: "cms" }], daskAccess: { certificateValidityDays: 0 } }))).toBe(
+            "daskAccess.certificateValidityDays: 0 must be an integer >= 1",
+        );
     });
 
     test(`bad facility input names the argument and declares nothing (${mode})`, async () => {

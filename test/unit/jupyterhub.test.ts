@@ -180,7 +180,7 @@ describe("JupyterHub", () => {
         ]);
         expect(values.hub).toMatchObject({ database: { type: "sqlite", path: "/srv/jupyterhub/jupyterhub.sqlite" }, concurrentSpawnLimit: 64, namedServerLimit: 0 });
         expect(values.spawner.storage).toEqual({ type: "dynamic", storageClass: null, capacity: "10Gi", mountPath: "/home/jovyan" });
-        expect(values.services).toEqual([{ name: "dask-gateway-cms", url: gatewayApiUrl("af", "cms"), group: "cms", display: true, scopes: [] }]);
+        expect(values.services).toEqual([{ name: "dask-gateway-cms", url: gatewayApiUrl("af", "cms"), groups: ["cms"], display: true, skipConfirm: false, scopes: [] }]);
         expect(values.culler).toEqual({ enabled: true, timeoutSeconds: 3600, everySeconds: 600, maxAgeSeconds: 0 });
         expect(deployment.spec.template.metadata.annotations["hepaf.io/config-sha256"]).toMatch(/^[0-9a-f]{64}$/);
 
@@ -215,6 +215,9 @@ describe("JupyterHub", () => {
         expect(hubNp.spec.ingress[0]).toEqual({ from: [{ podSelector: { matchLabels: proxy.spec.selector.matchLabels } }], ports: [{ port: 8081, protocol: "TCP" }] });
         expect(hubNp.spec.ingress[1].from[0].namespaceSelector.matchExpressions[0].values).toEqual(["af-cms", "af-atlas"]);
         expect(hubNp.spec.egress[0].ports).toEqual([{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }]);
+        // Hub services beside the hub (labelled as its API clients) reach its API, and the hub them.
+        expect(hubNp.spec.ingress[2]).toEqual({ from: [{ podSelector: { matchLabels: { "hepaf.io/hub-api-client": "true" } } }], ports: [{ port: 8081, protocol: "TCP" }] });
+        expect(hubNp.spec.egress).toContainEqual({ to: [{ podSelector: { matchLabels: { "hepaf.io/hub-api-client": "true" } } }] });
         const proxyNp = one(objs, "NetworkPolicy", "hub-proxy", "af");
         expect(proxyNp.spec.ingress[0]).toEqual({
             from: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["af"] }] } }],
@@ -311,13 +314,13 @@ describe("JupyterHub", () => {
         expect(one(objs, "NetworkPolicy", "jh-proxy", "hubs").spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values).toEqual(["edge"]);
     });
 
-    test("HTCondor sessions with the htcondor module: its settings in the values, its file beside the config, its RBAC", async () => {
+    test("HTCondor sessions with the dask-sessions module: its settings in the values, its file beside the config, its RBAC", async () => {
         const daskSessions = renderDaskSessionSettings({ domain: "af.example.edu", entrypoint: "dask", routeLabels: traefik.routeLabels, groups: [{ name: "cms", namespace: "af-cms" }] });
         new JupyterHub("hub", { ...baseArgs(), daskSessions });
         const objs = await objects();
         validateAll(objs, crds);
         const cm = one(objs, "ConfigMap", "hub-hub-config", "af");
-        expect(cm.data["dask_sessions.py"]).toBe(fs.readFileSync(path.join(__dirname, "../../components/htcondor/dask_sessions.py"), "utf8"));
+        expect(cm.data["dask_sessions.py"]).toBe(fs.readFileSync(path.join(__dirname, "../../components/dask-sessions/dask_sessions.py"), "utf8"));
         expect(JSON.parse(cm.data["values.json"]).daskSessions).toEqual(daskSessions);
         const cmsRole = one(objs, "Role", "hub-hub-spawner", "af-cms");
         expect(cmsRole.rules).toContainEqual({ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["hepaf-group-ca-keypair"] });
@@ -354,6 +357,7 @@ describe("JupyterHub", () => {
         ["a claim value mapped to two groups", (a) => ({ ...a, groups: [a.groups[0], { ...a.groups[1], members: { claimValues: ["CMS"] } }] }), 'hub.groups[1].members.claimValues[0]: "CMS" already maps to group "cms"'],
         ["a bad env name", (a) => ({ ...a, groups: [{ ...a.groups[0], env: { "BAD NAME": "x" } }] }), 'hub.groups[0].env.BAD NAME: "BAD NAME" is not a valid environment variable name'],
         ["duplicate services", (a) => ({ ...a, services: [{ name: "s" }, { name: "s" }] }), 'hub.services: duplicate service name "s"'],
+        ["a service for several groups, one unknown", (a) => ({ ...a, services: [{ name: "dask", groups: ["cms", "lhcb"] }] }), 'hub.services[0].groups[1]: "lhcb" is not a group; use one of "cms", "atlas"'],
         ["a negative GPU count", (a) => ({ ...a, groups: [{ ...a.groups[0], profiles: [{ name: "x", image: "i:1", gpus: -1 }] }] }), "hub.groups[0].profiles[0].gpus: -1 must be an integer >= 0"],
         ["bad storage size", (a) => ({ ...a, storage: { capacity: "10 GB" } }), 'hub.storage.capacity: "10 GB" is not a Kubernetes quantity (a number with an optional suffix: m, k, M, G, T, Ki, Mi, Gi, Ti, e.g. "500m", "2", "8Gi")'],
         ["dask sessions for a group the hub does not have", (a) => ({ ...a, daskSessions: renderDaskSessionSettings({ domain: "af.example.edu", entrypoint: "dask", groups: [{ name: "lhcb", namespace: "af-lhcb" }] }) }), 'hub.daskSessions.groups.lhcb: "lhcb" is not a group; use one of "cms", "atlas"'],

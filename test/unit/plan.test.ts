@@ -199,6 +199,7 @@ describe("the plan script, in its own process", () => {
         expect(r.stdout).toContain("Plan of stack dev (nothing is created or written)");
         expect(r.stdout).toMatch(/hubUrl +https:\/\/af\.example\.org\n/);
         expect(r.stdout).toMatch(/daskEndpoint +af\.example\.org:8786\n/);
+        expect(r.stdout).toMatch(/daskAccess +https:\/\/af\.example\.org\/services\/dask\/\n/);
         expect(r.stdout).toMatch(/cms +namespace af-cms, gateway gateway:\/\/af\.example\.org:8786, pool campus \(external, collector cm\.example\.org\)\n/);
         expect(r.stdout).toMatch(/opendata +namespace af-opendata, gateway gateway:\/\/af\.example\.org:8786, pool local \(in-cluster\)\n/);
         expect(r.stdout).toMatch(/\n +11 +CustomResourceDefinition \(cluster\)\n/);

@@ -194,6 +194,10 @@ export async function startControlPlane(label = "cluster"): Promise<ControlPlane
         ]);
 
         // kwok: one fake node (created here, annotated for kwok to manage), pods Running on it.
+        // It renews the node's Lease as a kubelet does: its default of 40 s is applied only to a
+        // KwokConfiguration document, which the config (Stages only) has none of, so without the
+        // flag no Lease is kept and 50 s after start the node lifecycle controller marks the node
+        // NotReady (its pods drop out of every EndpointSlice until kwok sets it Ready again).
         const stages = kwokConfig(dir, t.kwokStages);
         procs.kwok = startProcess(logs, "kwok", t.kwok, [
             `--kubeconfig=${kwokKubeconfig}`, `--config=${stages}`, "--manage-all-nodes=false",

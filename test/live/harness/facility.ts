@@ -81,7 +81,8 @@ export async function startFacility(stack: string, opts: FacilityOptions = {}): 
             stop,
         };
     } catch (err) {
-        await stop();
+        // The failure to report is this one, not one of stopping after it.
+        await stop().catch((stopErr) => console.error(`live: stopping after a failed start: ${(stopErr as Error).message}`));
         throw err;
     }
 }

@@ -1,6 +1,9 @@
 /**
  * A JupyterHub user as a browser and a script are: logs in through the login form (cookies and
- * the XSRF token), asks the hub for an API token, then uses the REST API with it.
+ * the XSRF token), asks the hub for an API token, then uses the REST API with it; signs in to a
+ * hub service through the hub's OAuth as a browser does (following the redirects). Cookies are
+ * kept as a browser keeps them: by name and path, sent only under their path, removed when the
+ * server clears them (the hub and each service set their own `_xsrf` on their own paths).
  */
 import { Agent, request as undiciRequest } from "undici";
 
@@ -10,9 +13,25 @@ export interface HubSessionOptions {
     ca?: string;
 }
 
+/** A response, its body read. */
+export interface HubResponse {
+    status: number;
+    location?: string;
+    headers: Record<string, string | string[] | undefined>;
+    text(): Promise<string>;
+    json(): Promise<any>;
+    bytes(): Promise<Buffer>;
+}
+
+interface Cookie {
+    name: string;
+    value: string;
+    path: string;
+}
+
 /** One user's session with a hub at `baseUrl` (`https://<domain>` or the proxy's Service URL). */
 export class HubSession {
-    private readonly cookies = new Map<string, string>();
+    private readonly cookies = new Map<string, Cookie>();
     private readonly dispatcher: Agent;
     /** The user's API token, once {@link HubSession.login} has run. */
     token?: string;
@@ -25,20 +44,51 @@ export class HubSession {
         this.dispatcher = new Agent({ connect: { ca: opts.ca }, connections: 4 });
     }
 
+    /** The cookies a browser sends with a request for `path`, most specific path first. */
+    private cookiesFor(path: string): Cookie[] {
+        const p = path.split("?")[0];
+        return [...this.cookies.values()]
+            .filter((c) => p === c.path || p.startsWith(c.path.endsWith("/") ? c.path : `${c.path}/`))
+            .sort((a, b) => b.path.length - a.path.length);
+    }
+
+    /** The value of cookie `name` as sent with a request for `path`, if any. */
+    cookie(name: string, path = "/"): string | undefined {
+        return this.cookiesFor(path).find((c) => c.name === name)?.value;
+    }
+
+    private keep(setCookie: string, requestPath: string): void {
+        const [pair, ...attrs] = setCookie.split(";");
+        const i = pair.indexOf("=");
+        const name = pair.slice(0, i).trim();
+        const value = pair.slice(i + 1).trim();
+        const attr = (key: string) => attrs.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1);
+        // The default path is the request's directory (RFC 6265 5.1.4).
+        const dir = requestPath.split("?")[0].replace(/\/[^/]*$/, "") || "/";
+        const path = attr("path") ?? dir;
+        const expires = attr("expires");
+        const maxAge = attr("max-age");
+        const cleared = (maxAge !== undefined && Number(maxAge) <= 0) || (expires !== undefined && Date.parse(expires) < Date.now());
+        if (cleared) this.cookies.delete(`${path}|${name}`);
+        else this.cookies.set(`${path}|${name}`, { name, value, path });
+    }
+
     /** A raw request with this session's cookies (and token when `useToken`). */
     async request(
         method: string,
         path: string,
-        opts: { body?: unknown; form?: Record<string, string>; useToken?: boolean; navigate?: boolean } = {},
-    ): Promise<{ status: number; location?: string; text(): Promise<string>; json(): Promise<any> }> {
-        const headers: Record<string, string> = {};
+        opts: { body?: unknown; form?: Record<string, string>; useToken?: boolean; navigate?: boolean; headers?: Record<string, string> } = {},
+    ): Promise<HubResponse> {
+        const headers: Record<string, string> = { ...opts.headers };
         // A page load, as a browser makes it (fetch otherwise says "cors"): the hub sets its XSRF
         // cookie only on navigations, and without it the login form's token is checked against a
         // fresh one, which matches only within the same second.
         if (opts.navigate) headers["sec-fetch-mode"] = "navigate";
-        if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-        const xsrf = this.cookies.get("_xsrf");
-        if (xsrf) headers["x-xsrftoken"] = xsrf;
+        const sent = this.cookiesFor(path);
+        if (sent.length) headers.cookie = sent.map((c) => `${c.name}=${c.value}`).join("; ");
+        // A script's request carries the XSRF token in a header; a form carries its own field only.
+        const xsrf = this.cookie("_xsrf", path);
+        if (xsrf && !opts.form) headers["x-xsrftoken"] = xsrf;
         if (opts.useToken && this.token) headers.authorization = `token ${this.token}`;
         let body: string | undefined;
         if (opts.form) {
@@ -51,37 +101,53 @@ export class HubSession {
         // undici's request, not fetch: fetch would send "Sec-Fetch-Mode: cors" whatever is asked.
         const r = await undiciRequest(`${this.baseUrl}${path}`, { method: method as any, headers, body, dispatcher: this.dispatcher });
         const setCookie = r.headers["set-cookie"];
-        for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-            const [pair] = c.split(";");
-            const i = pair.indexOf("=");
-            this.cookies.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
-        }
-        const text = await r.body.text();
+        for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) this.keep(c, path);
+        const data = Buffer.from(await r.body.arrayBuffer());
         const location = r.headers.location;
         return {
             status: r.statusCode,
             location: Array.isArray(location) ? location[0] : location,
-            text: async () => text,
-            json: async () => JSON.parse(text),
+            headers: r.headers,
+            text: async () => data.toString("utf8"),
+            json: async () => JSON.parse(data.toString("utf8")),
+            bytes: async () => data,
         };
+    }
+
+    /** GETs `path` as a browser navigates, following redirects on this host (at most `hops`); the last response and the paths visited. */
+    async navigate(path: string, hops = 10): Promise<{ res: HubResponse; visited: string[] }> {
+        const visited = [path];
+        let res = await this.request("GET", path, { navigate: true });
+        for (let hop = 0; hop < hops && res.status >= 300 && res.status < 400 && res.location; hop++) {
+            const to = new URL(res.location, `${this.baseUrl}${visited[visited.length - 1]}`);
+            if (to.origin !== new URL(this.baseUrl).origin) throw new Error(`redirect off the hub's host: ${to}`);
+            visited.push(`${to.pathname}${to.search}`);
+            res = await this.request("GET", `${to.pathname}${to.search}`, { navigate: true });
+        }
+        return { res, visited };
     }
 
     /** Logs in through the form (any password for the dummy login) and gets an API token. */
     async login(password = "live"): Promise<void> {
-        let res = await this.request("GET", "/hub/login", { navigate: true });
-        for (let hop = 0; hop < 5 && res.status >= 300 && res.status < 400; hop++) {
-            const to = new URL(res.location!, `${this.baseUrl}/hub/login`);
-            res = await this.request("GET", `${to.pathname}${to.search}`, { navigate: true });
-        }
-        const page = await res.text();
+        const { res: page } = await this.navigate("/hub/login", 5);
+        const html = await page.text();
         // As a browser submits the form: with its hidden _xsrf field.
-        const xsrf = /name="_xsrf"\s+value="([^"]*)"/.exec(page)?.[1] ?? this.cookies.get("_xsrf") ?? "";
-        if (!this.cookies.has("_xsrf")) throw new Error(`login of ${this.user}: the login page set no _xsrf cookie`);
-        res = await this.request("POST", "/hub/login", { form: { username: this.user, password, _xsrf: xsrf } });
+        const xsrf = /name="_xsrf"\s+value="([^"]*)"/.exec(html)?.[1] ?? this.cookie("_xsrf", "/hub/login") ?? "";
+        if (!this.cookie("_xsrf", "/hub/login")) throw new Error(`login of ${this.user}: the login page set no _xsrf cookie`);
+        const res = await this.request("POST", "/hub/login", { form: { username: this.user, password, _xsrf: xsrf } });
         if (res.status !== 302) throw new Error(`login of ${this.user}: HTTP ${res.status} ${pageMessage(await res.text())}`);
         const tokenRes = await this.request("POST", `/hub/api/users/${encodeURIComponent(this.user)}/tokens`, { body: { note: "live tier" } });
         if (tokenRes.status !== 201) throw new Error(`token of ${this.user}: HTTP ${tokenRes.status} ${(await tokenRes.text()).slice(0, 300)}`);
         this.token = ((await tokenRes.json()) as { token: string }).token;
+    }
+
+    /**
+     * Signs in to the hub service at `prefix` (`/services/<name>/`) as a browser does: the service
+     * sends the browser to the hub's OAuth authorize page, the hub back to the service's callback,
+     * which sets the service's cookie and returns to the page. Returns the page and the way there.
+     */
+    async signInTo(prefix: string): Promise<{ res: HubResponse; visited: string[] }> {
+        return this.navigate(prefix);
     }
 
     /** The REST API with the token: status and parsed body. */
@@ -104,7 +170,7 @@ export class HubSession {
 }
 
 /** The message of a hub error or login page (its error paragraph), for failure messages. */
-function pageMessage(html: string): string {
+export function pageMessage(html: string): string {
     const m = /<(?:p|div)[^>]*class="[^"]*(?:login_error|error)[^"]*"[^>]*>([\s\S]*?)<\/(?:p|div)>/.exec(html) ?? /<p>([\s\S]*?)<\/p>/.exec(html);
     return (m ? m[1] : html.slice(0, 300)).replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
 }

@@ -69,7 +69,13 @@ export function startProcess(logDir: string, name: string, command: string, args
         stop: async (graceMs = 5000) => {
             running.delete(proc);
             if (status) return;
-            fs.appendFileSync(path.join(logDir, "stops.log"), `${new Date().toISOString()} stop ${name} (pid ${child.pid})\n`);
+            // A note of the stop, where the log directory still exists (a test's working
+            // directory may be gone by now); stopping never fails on it.
+            try {
+                fs.appendFileSync(path.join(logDir, "stops.log"), `${new Date().toISOString()} stop ${name} (pid ${child.pid})\n`);
+            } catch {
+                // the directory was removed with its test's working directory
+            }
             signalGroup(child.pid!, "SIGTERM");
             const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
             if ((await Promise.race([done, timer])) === "timeout") {

@@ -3,9 +3,12 @@ hub token, makes a cluster on the group's gateway, scales it to one worker and c
 gateway://<domain>:<port> (SNI daskgateway-<namespace>.<cluster>); then waits until the file
 argv's "stopFile" appears (bounded) and shuts the cluster down.
 
-argv[1]: JSON {"address", "proxy", "token", "stopFile"}. The facility root CA comes in through
-SSL_CERT_FILE (the HTTPS API). Prints JSON lines: {"name"}, {"result", "dashboard"},
-{"stopped"}; or {"error"} when the gateway refuses.
+argv[1]: JSON {"address", "proxy", "token", "stopFile"}; without "address", everything comes from
+Dask's config (a bundle of the Dask access service in DASK_CONFIG: gateway.address,
+public-address, proxy-address, auth type jupyterhub) and the token from JUPYTERHUB_API_TOKEN,
+as the bundle's README says. The facility root CA comes in through SSL_CERT_FILE (the HTTPS
+API). Prints JSON lines: {"name"}, {"result", "dashboard"}, {"stopped"}; or {"error"} when the
+gateway refuses.
 """
 import json
 import os
@@ -21,7 +24,10 @@ def say(**kw):
     print(json.dumps(kw), flush=True)
 
 
-gateway = Gateway(req["address"], proxy_address=req["proxy"], auth=JupyterHubAuth(api_token=req["token"]))
+if req.get("address"):
+    gateway = Gateway(req["address"], proxy_address=req["proxy"], auth=JupyterHubAuth(api_token=req["token"]))
+else:
+    gateway = Gateway()
 try:
     cluster = gateway.new_cluster()
 except Exception as err:  # noqa: BLE001 - a refusal is an outcome the test checks

@@ -2,10 +2,11 @@
 nothing but the rendered configuration (the group's jobqueue.yaml and tls.yaml, the hub's
 session.yaml with the SNI contact address), run in the user's notebook pod.
 
-Prints JSON lines: {"jobScript", "address", "contact"} once the scheduler listens, where
+Prints JSON lines: {"jobScript", "address", "contact", "dashboard"} once the scheduler listens, where
 jobScript is the submit description of a worker job as scaling makes it (distributed's
 SpecCluster builds each job with the scheduler's contact address; `cluster.job_script()` shows a
-sample with the listening address instead); then, when argv[1] is a number N > 0,
+sample with the listening address instead) and dashboard is the link Dask shows (from the
+session's config); then, when argv[1] is a number N > 0,
 {"workers", "result"} after N workers joined and ran a computation. Then it keeps serving until
 it is stopped (at most ten minutes).
 """
@@ -20,7 +21,7 @@ want = int(sys.argv[1]) if len(sys.argv) > 1 else 0
 cluster = HTCondorCluster()
 contact = getattr(cluster.scheduler, "contact_address", None) or cluster.scheduler.address
 job = cluster.new_spec["cls"](contact, name="live-worker-1", **cluster.new_spec.get("options", {}))
-print(json.dumps({"jobScript": job.job_script(), "address": cluster.scheduler_address, "contact": contact}), flush=True)
+print(json.dumps({"jobScript": job.job_script(), "address": cluster.scheduler_address, "contact": contact, "dashboard": cluster.dashboard_link}), flush=True)
 if want:
     with Client(cluster) as client:
         client.wait_for_workers(want, timeout=240)

@@ -1,7 +1,8 @@
 import { check, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
-import type { PolicyRule } from "../traefik";
-import { contactAddressTemplate } from "./dask-config";
-import { DASHBOARD_PORT, DASK_SESSION_DIR, DASK_SESSION_FILE, DASK_TLS_DIR, SCHEDULER_PORT } from "./paths";
+// Where the session's files sit in the user pod and the contact address: the HTCondor client's
+// layout (workers on the pool read the same TLS files), so they come from there.
+import { contactAddressTemplate } from "../htcondor/dask-config";
+import { DASHBOARD_PORT, DASK_SESSION_DIR, DASK_SESSION_FILE, DASK_TLS_DIR, SCHEDULER_PORT } from "../htcondor/paths";
 
 /**
  * Settings of the hub-side module `dask_sessions.py` (shipped next to this file), which at
@@ -25,6 +26,16 @@ export interface DaskSessionGroupArgs {
     caSecretName?: string;
 }
 
+/** Session dashboards over HTTPS through Traefik, behind the group's middlewares (see `DaskAccess`). */
+export interface DaskSessionDashboardArgs {
+    /** Public path prefix: a session's dashboard is at `https://<domain><pathPrefix>/<escaped-user>/`. Required. */
+    pathPrefix: string;
+    /** The Traefik HTTPS entrypoint name (`traefik.entrypoints.websecure`). Required. */
+    entrypoint: string;
+    /** Names of the Middlewares in each group namespace the route goes through, in order (sign-in, then the prefix stripped). Required. */
+    middlewares: string[];
+}
+
 /** Inputs of {@link renderDaskSessionSettings}. */
 export interface DaskSessionSettingsArgs {
     /** The facility domain; sessions are `<escaped-user>.dask.<domain>`. Required. */
@@ -39,6 +50,18 @@ export interface DaskSessionSettingsArgs {
     groups: DaskSessionGroupArgs[];
     /** Validity of issued user certificates in days. Default 30. */
     certificateValidityDays?: number;
+    /** Route each session's dashboard through the front door (and set `distributed.dashboard.link`). Default none (not routed). */
+    dashboards?: DaskSessionDashboardArgs;
+}
+
+/** The dashboard settings as the module reads them. */
+export interface DaskSessionDashboards {
+    host: string;
+    pathPrefix: string;
+    entrypoint: string;
+    middlewares: string[];
+    /** `https://<domain><pathPrefix>/{user}/status`, the user part for the hub to fill. */
+    linkTemplate: string;
 }
 
 /** The settings as the module reads them (JSON/YAML-safe, camelCase). */
@@ -55,6 +78,7 @@ export interface DaskSessionSettings {
     sessionConfigFile: string;
     contactAddressTemplate: string;
     groups: Record<string, { namespace: string; caSecret: string }>;
+    dashboards: DaskSessionDashboards | null;
 }
 
 /** Renders (pure) the module's settings, naming the argument on bad input. */
@@ -75,6 +99,7 @@ export function renderDaskSessionSettings(args: DaskSessionSettingsArgs, argumen
         check(isDnsName(caSecret), `${argument}.groups[${i}].caSecretName`, `"${caSecret}" is not a valid Secret name`);
         groups[g.name] = { namespace: g.namespace, caSecret };
     });
+    const dashboards = args.dashboards ? sessionDashboards(args.domain, args.dashboards, `${argument}.dashboards`) : null;
     return {
         domain: args.domain,
         daskPort,
@@ -88,28 +113,16 @@ export function renderDaskSessionSettings(args: DaskSessionSettingsArgs, argumen
         sessionConfigFile: DASK_SESSION_FILE,
         contactAddressTemplate: contactAddressTemplate(args.domain, daskPort),
         groups,
+        dashboards,
     };
 }
 
-/** A namespaced Role's rules. */
-export interface NamespacedRules {
-    namespace: string;
-    rules: (PolicyRule & { resourceNames?: string[] })[];
-}
+/** A URL path prefix: starts with '/', no trailing '/', only unreserved characters between slashes. */
+const PATH_PREFIX = /^(\/[A-Za-z0-9._~-]+)+$/;
 
-/**
- * What the hub's service account needs for the module, per group namespace, and nothing more:
- * create/delete/get Services and IngressRouteTCPs; create/delete Secrets (the module replaces
- * a user's Secret rather than reading it back); get the group CA Secret by name only.
- */
-export function daskSessionRbac(settings: DaskSessionSettings): NamespacedRules[] {
-    return Object.values(settings.groups).map((g) => ({
-        namespace: g.namespace,
-        rules: [
-            { apiGroups: [""], resources: ["services"], verbs: ["create", "delete", "get"] },
-            { apiGroups: ["traefik.io"], resources: ["ingressroutetcps"], verbs: ["create", "delete", "get"] },
-            { apiGroups: [""], resources: ["secrets"], verbs: ["create", "delete"] },
-            { apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [g.caSecret] },
-        ],
-    }));
+function sessionDashboards(domain: string, d: DaskSessionDashboardArgs, argument: string): DaskSessionDashboards {
+    check(PATH_PREFIX.test(d.pathPrefix), `${argument}.pathPrefix`, `"${d.pathPrefix}" is not a path prefix such as "/services/dask/sessions" (starts with '/', no trailing '/')`);
+    requireDnsLabel(d.entrypoint, `${argument}.entrypoint`);
+    d.middlewares.forEach((m, i) => requireDnsLabel(m, `${argument}.middlewares[${i}]`));
+    return { host: domain, pathPrefix: d.pathPrefix, entrypoint: d.entrypoint, middlewares: [...d.middlewares], linkTemplate: `https://${domain}${d.pathPrefix}/{user}/status` };
 }

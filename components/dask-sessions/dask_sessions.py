@@ -28,12 +28,16 @@ first match in settings order), it
    (``traefik.io/v1alpha1``, ``HostSNI(`<escaped>.dask.<domain>`)``, TLS passthrough, on the
    shared Dask entrypoint, with the Traefik route labels);
    The Secret also holds ``session.yaml``: Dask config (JSON, which is YAML) setting
-   ``jobqueue.htcondor.scheduler-options.contact_address`` to ``tls://<escaped>.dask.<domain>:<port>``;
+   ``jobqueue.htcondor.scheduler-options.contact_address`` to ``tls://<escaped>.dask.<domain>:<port>``
+   and, with dashboards on, ``distributed.dashboard.link`` to the dashboard's public URL;
+   with dashboards on (``dashboards`` below), also the IngressRoute ``dask-<escaped>``: HTTPS
+   ``Host(`<domain>`) && PathPrefix(`<prefix>/<escaped>/`)`` to the dashboard port, through the
+   group's middlewares (sign-in with the hub, then the prefix stripped);
 4. (:func:`wire_pod`, KubeSpawner's ``modify_pod_hook``, on the pod manifest after the profile
    is applied) adds the pod label the Service selects, the Secret's volume mounted twice (TLS
    files; ``session.yaml`` alone) and ``DASK_CONFIG`` pointing at the latter.
 
-At stop it deletes the three objects. Objects left by a crashed hub are replaced at next spawn.
+At stop it deletes them. Objects left by a crashed hub are replaced at next spawn.
 
 Values keys (``values["daskSessions"]``, written by the TypeScript ``renderDaskSessionSettings``):
 
@@ -49,6 +53,8 @@ Values keys (``values["daskSessions"]``, written by the TypeScript ``renderDaskS
     sessionConfigFile        its file name (a key of the user's TLS Secret)
     contactAddressTemplate   "tls://{user}.dask.<domain>:<port>"
     groups                   {<group>: {namespace: <ns>, caSecret: <secret name>}}
+    dashboards               null, or {host, pathPrefix, entrypoint, middlewares: [names in the
+                             group namespace, in order], linkTemplate: "https://.../{user}/status"}
 
 The Kubernetes client is injected (:class:`KubeApi`), so tests pass a double; the real one,
 :class:`KubernetesAsyncioApi`, uses kubernetes_asyncio, which KubeSpawner already ships, with the
@@ -87,6 +93,17 @@ class GroupSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    """Session dashboards over HTTPS through Traefik: where, and the middlewares in front."""
+
+    host: str
+    path_prefix: str
+    entrypoint: str
+    middlewares: tuple
+    link_template: str
+
+
+@dataclass(frozen=True)
 class Settings:
     """What the module needs, from the hub values file."""
 
@@ -102,6 +119,7 @@ class Settings:
     session_config_file: str
     contact_address_template: str
     groups: Mapping[str, GroupSettings] = field(default_factory=dict)
+    dashboards: Optional[DashboardSettings] = None
 
 
 def settings_from_values(values: Mapping[str, Any]) -> Settings:
@@ -119,6 +137,11 @@ def settings_from_values(values: Mapping[str, Any]) -> Settings:
         name: GroupSettings(namespace=g["namespace"], ca_secret=g["caSecret"])
         for name, g in need("groups").items()
     }
+    d = v.get("dashboards")
+    dashboards = None if not d else DashboardSettings(
+        host=d["host"], path_prefix=d["pathPrefix"].rstrip("/"), entrypoint=d["entrypoint"],
+        middlewares=tuple(d["middlewares"]), link_template=d["linkTemplate"],
+    )
     return Settings(
         domain=need("domain"),
         dask_port=int(need("daskPort")),
@@ -132,6 +155,7 @@ def settings_from_values(values: Mapping[str, Any]) -> Settings:
         session_config_file=need("sessionConfigFile"),
         contact_address_template=need("contactAddressTemplate"),
         groups=groups,
+        dashboards=dashboards,
     )
 
 
@@ -161,7 +185,7 @@ def session_host(settings: Settings, escaped: str) -> str:
 
 def object_names(escaped: str) -> dict:
     """Names of the session's objects."""
-    return {"secret": f"dask-tls-{escaped}", "service": f"dask-{escaped}", "route": f"dask-{escaped}"}
+    return {"secret": f"dask-tls-{escaped}", "service": f"dask-{escaped}", "route": f"dask-{escaped}", "dashboard": f"dask-{escaped}"}
 
 
 class KubeApi(Protocol):
@@ -181,9 +205,23 @@ class Conflict(Exception):
     """The object already exists."""
 
 
-def issue_certificate(ca_cert_pem: str, ca_key_pem: str, common_name: str, dns_name: str, days: int,
-                      now: Optional[datetime.datetime] = None) -> tuple:
-    """Issues (cert PEM, key PEM): an ECDSA P-256 leaf for client and server use, signed by the CA."""
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """A leaf certificate and its key (PEM), with what a record of it needs."""
+
+    cert_pem: str
+    key_pem: str
+    serial: int
+    not_before: datetime.datetime
+    not_after: datetime.datetime
+
+
+def issue_leaf(ca_cert_pem: str, ca_key_pem: str, common_name: str, days: int, *, dns_name: Optional[str] = None,
+               organizational_unit: Optional[str] = None, client_only: bool = False,
+               now: Optional[datetime.datetime] = None) -> IssuedCertificate:
+    """Issues an ECDSA P-256 leaf signed by the CA: subject CN (and OU when given), valid from five
+    minutes ago for ``days`` (never past the CA's own end), for client and server use, or client
+    use only; with ``dns_name`` as its subject alternative name when given."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -196,29 +234,45 @@ def issue_certificate(ca_cert_pem: str, ca_key_pem: str, common_name: str, dns_n
     ca_not_after = getattr(ca_cert, "not_valid_after_utc", None)  # cryptography >= 42
     if ca_not_after is None:
         ca_not_after = ca_cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+    not_before = now - datetime.timedelta(minutes=5)
     not_after = min(now + datetime.timedelta(days=days), ca_not_after)
-    cert = (
+    names = [x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])]
+    if organizational_unit:
+        names.insert(0, x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, organizational_unit[:64]))
+    usages = [ExtendedKeyUsageOID.CLIENT_AUTH] if client_only else [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+    serial = x509.random_serial_number()
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])]))
+        .subject_name(x509.Name(names))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .serial_number(serial)
+        .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
                                      data_encipherment=False, key_agreement=False, key_cert_sign=False,
                                      crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
     )
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    return cert_pem, key_pem
+    if dns_name:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+    cert = builder.sign(ca_key, hashes.SHA256())
+    return IssuedCertificate(
+        cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+        key_pem=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()).decode(),
+        serial=serial, not_before=not_before, not_after=not_after,
+    )
+
+
+def issue_certificate(ca_cert_pem: str, ca_key_pem: str, common_name: str, dns_name: str, days: int,
+                      now: Optional[datetime.datetime] = None) -> tuple:
+    """Issues (cert PEM, key PEM): a session's leaf for client and server use, named ``dns_name``."""
+    leaf = issue_leaf(ca_cert_pem, ca_key_pem, common_name, days, dns_name=dns_name, now=now)
+    return leaf.cert_pem, leaf.key_pem
 
 
 def user_group(spawner: Any, settings: Settings) -> Optional[str]:
@@ -239,14 +293,24 @@ def _labels(settings: Settings, group: str, escaped: str) -> dict:
     }
 
 
+def dashboard_link(settings: Settings, escaped: str) -> Optional[str]:
+    """The public URL of a session's dashboard, or None without dashboards."""
+    return settings.dashboards.link_template.replace("{user}", escaped) if settings.dashboards else None
+
+
 def session_config(settings: Settings, escaped: str) -> str:
-    """The user's session.yaml: the scheduler's contact address, the SNI name workers dial."""
+    """The user's session.yaml: the scheduler's contact address (the SNI name workers dial) and,
+    with dashboards, the dashboard link Dask and dask-labextension show."""
     address = settings.contact_address_template.replace("{user}", escaped)
-    return json.dumps({"jobqueue": {"htcondor": {"scheduler-options": {"contact_address": address}}}}, indent=2) + "\n"
+    config: dict = {"jobqueue": {"htcondor": {"scheduler-options": {"contact_address": address}}}}
+    link = dashboard_link(settings, escaped)
+    if link:
+        config["distributed"] = {"dashboard": {"link": link}}
+    return json.dumps(config, indent=2) + "\n"
 
 
 def session_objects(settings: Settings, group: str, escaped: str, cert_pem: str, key_pem: str, ca_pem: str) -> list:
-    """The Secret, Service and IngressRouteTCP of one session."""
+    """The Secret, Service and IngressRouteTCP of one session (and its dashboard's IngressRoute)."""
     ns = settings.groups[group].namespace
     names = object_names(escaped)
     labels = _labels(settings, group, escaped)
@@ -280,7 +344,22 @@ def session_objects(settings: Settings, group: str, escaped: str, cert_pem: str,
             "tls": {"passthrough": True},
         },
     }
-    return [secret, service, route]
+    objects = [secret, service, route]
+    d = settings.dashboards
+    if d:
+        objects.append({
+            "apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute",
+            "metadata": {"name": names["dashboard"], "namespace": ns, "labels": {**labels, **settings.route_labels}},
+            "spec": {
+                "entryPoints": [d.entrypoint],
+                "routes": [{"kind": "Rule",
+                            "match": f"Host(`{d.host}`) && PathPrefix(`{d.path_prefix}/{escaped}/`)",
+                            "middlewares": [{"name": m, "namespace": ns} for m in d.middlewares],
+                            "services": [{"name": names["service"], "port": settings.dashboard_port}]}],
+                "tls": {},
+            },
+        })
+    return objects
 
 
 async def _create_or_replace(api: KubeApi, obj: Mapping[str, Any]) -> None:
@@ -345,17 +424,22 @@ def _name(entry: Any) -> Optional[str]:
 
 
 async def on_stop(spawner: Any, settings: Settings, api: KubeApi) -> Optional[str]:
-    """Deletes the session's route, Service and Secret."""
+    """Deletes the session's routes, Service and Secret."""
     group = user_group(spawner, settings)
     if group is None:
         return None
     ns = settings.groups[group].namespace
     escaped = escape_username(spawner.user.name)
     names = object_names(escaped)
+    if settings.dashboards:
+        await api.delete("traefik.io/v1alpha1", "IngressRoute", ns, names["dashboard"])
     await api.delete("traefik.io/v1alpha1", "IngressRouteTCP", ns, names["route"])
     await api.delete("v1", "Service", ns, names["service"])
     await api.delete("v1", "Secret", ns, names["secret"])
     return escaped
+
+
+_TRAEFIK_PLURALS = {"IngressRouteTCP": "ingressroutetcps", "IngressRoute": "ingressroutes"}
 
 
 class KubernetesAsyncioApi:
@@ -400,9 +484,9 @@ class KubernetesAsyncioApi:
                 await client.CoreV1Api(api).create_namespaced_secret(ns, obj)
             elif obj["kind"] == "Service":
                 await client.CoreV1Api(api).create_namespaced_service(ns, obj)
-            elif obj["kind"] == "IngressRouteTCP":
+            elif obj["kind"] in _TRAEFIK_PLURALS:
                 await client.CustomObjectsApi(api).create_namespaced_custom_object(
-                    "traefik.io", "v1alpha1", ns, "ingressroutetcps", obj)
+                    "traefik.io", "v1alpha1", ns, _TRAEFIK_PLURALS[obj["kind"]], obj)
             else:
                 raise ValueError(f"unsupported kind {obj['kind']}")
         except ApiException as err:
@@ -420,9 +504,9 @@ class KubernetesAsyncioApi:
                 await client.CoreV1Api(api).delete_namespaced_secret(name, namespace)
             elif kind == "Service":
                 await client.CoreV1Api(api).delete_namespaced_service(name, namespace)
-            elif kind == "IngressRouteTCP":
+            elif kind in _TRAEFIK_PLURALS:
                 await client.CustomObjectsApi(api).delete_namespaced_custom_object(
-                    "traefik.io", "v1alpha1", namespace, "ingressroutetcps", name)
+                    "traefik.io", "v1alpha1", namespace, _TRAEFIK_PLURALS[kind], name)
             else:
                 raise ValueError(f"unsupported kind {kind}")
         except ApiException as err:

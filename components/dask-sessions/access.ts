@@ -1,0 +1,244 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import { selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
+import { HUB_IMAGE } from "../jupyterhub/args";
+import { HUB_API_CLIENT_LABELS } from "../jupyterhub/network-policy";
+import { DaskAccessArgs } from "./access-args";
+import {
+    DASK_ACCESS_CONFIG_DIR, DASK_ACCESS_FILES, DASK_ACCESS_GROUP_OBJECTS, DASK_ACCESS_PORT, DASK_ACCESS_ROOT_CA_DIR, DASK_ACCESS_SECRET_KEYS,
+    DaskAccessPlan, planDaskAccess, renderDaskAccessValues,
+} from "./access-plan";
+import { daskAccessRbac } from "./access-rbac";
+import { DASK_SESSIONS_MODULE, daskSessionsModuleText } from "./module";
+
+/** Private address ranges: where Traefik's pods, which every request to the service comes through, live. */
+const PROXY_NETWORKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+const DEFAULT_RESOURCES = { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+
+/** The service's own text (shipped beside this file). */
+export function daskAccessServiceText(): string {
+    return fs.readFileSync(shippedFile("dask-sessions", DASK_ACCESS_FILES.service), "utf8");
+}
+
+/**
+ * The Dask access service: a small web service (`dask_access.py`, tornado with JupyterHub's
+ * `HubOAuth`) at `https://<domain>/services/<serviceName>/`, run as its own Deployment beside
+ * the hub. A member of a group signed in with the hub downloads that group's bundle (a client
+ * certificate from the group CA, valid `certificateValidityDays`, with the CA, a Dask config
+ * and the addresses); Traefik asks it before every dashboard route (`forwardAuth`) whether the
+ * browser is the dashboard's owner. Its ServiceAccount reads only the CA Secrets and records of
+ * its groups; it records every certificate it issues in the group's records ConfigMap.
+ */
+export class DaskAccess extends pulumi.ComponentResource {
+    /** The validated plan (names, paths, groups). */
+    readonly plan: DaskAccessPlan;
+    /** Public URL of the service (`https://<domain>/services/<serviceName>/`). */
+    readonly url: string;
+
+    constructor(name: string, args: DaskAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+        const plan = planDaskAccess(args, name);
+        const serviceText = daskAccessServiceText();
+        const sessionsText = daskSessionsModuleText();
+        super("hepaf:dask-sessions:DaskAccess", name, {}, opts);
+        this.plan = plan;
+        this.url = `https://${plan.domain}${plan.prefix}/`;
+        const child = { parent: this };
+        const n = plan.names.workload;
+        const labels = (component: string, group?: string) => standardLabels({ name: "dask-access", instance: name, component, facility: plan.facility, group });
+        const meta = (component: string) => ({ name: n, namespace: plan.namespace, labels: labels(component) });
+        const routeLabels = (component: string, group?: string) => ({ ...labels(component, group), ...args.traefik.routeLabels });
+        const crds = pulumi.output(args.traefik.crdResources ?? []) as pulumi.Output<pulumi.Resource[]>;
+        const routeOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: crds };
+
+        // Its account: the group Roles only (no Role in its own namespace).
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("rbac"), automountServiceAccountToken: true }, child);
+        const bindings: pulumi.Resource[] = [];
+        for (const r of daskAccessRbac(plan)) {
+            const group = plan.groups.find((g) => g.namespace === r.namespace)!.name;
+            const groupMeta = { name: n, namespace: r.namespace, labels: labels("rbac", group) };
+            const role = new k8s.rbac.v1.Role(`${name}-role-${group}`, { metadata: groupMeta, rules: r.rules }, child);
+            bindings.push(
+                new k8s.rbac.v1.RoleBinding(
+                    `${name}-rolebinding-${group}`,
+                    {
+                        metadata: groupMeta,
+                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: n },
+                        subjects: [{ kind: "ServiceAccount", name: n, namespace: plan.namespace }],
+                    },
+                    withDependsOn(child, role, sa),
+                ),
+            );
+        }
+
+        // Per group: the record of issued certificates and the middlewares of its dashboards.
+        const o = DASK_ACCESS_GROUP_OBJECTS;
+        const signInUrl = `${plan.serviceUrl}${plan.prefix}/auth`;
+        for (const g of plan.groups) {
+            if (g.sessions) {
+                // The service writes the entries; the program declares the object only, so an
+                // update never resets the record (`ignoreChanges` on its data).
+                new k8s.core.v1.ConfigMap(
+                    `${name}-records-${g.name}`,
+                    { metadata: { name: o.records, namespace: g.namespace, labels: labels("certificate-records", g.name) } },
+                    { parent: this, ignoreChanges: ["data"] },
+                );
+            }
+            const middleware = (objName: string, spec: Record<string, unknown>) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${objName}-${g.name}`,
+                    { apiVersion: "traefik.io/v1alpha1", kind: "Middleware", metadata: { name: objName, namespace: g.namespace, labels: routeLabels("route", g.name) }, spec },
+                    routeOpts,
+                );
+            if (g.sessions || g.gateway) {
+                middleware(o.signIn, {
+                    forwardAuth: {
+                        address: signInUrl,
+                        trustForwardHeader: false,
+                        // The service needs only the browser's sign-in and how the request was made.
+                        authRequestHeaders: ["Cookie", "Authorization", "Accept", "Sec-Fetch-Mode", "Sec-Fetch-Site"],
+                    },
+                });
+                // An empty value removes the header: the dashboard (user code) never sees the sign-in.
+                middleware(o.dropCredentials, { headers: { customRequestHeaders: { Cookie: "", Authorization: "" } } });
+            }
+            if (g.sessions) {
+                middleware(o.sessionPrefix, { stripPrefixRegex: { regex: [`^${plan.sessionDashboards.pathPrefix}/[a-z0-9-]+/`] } });
+            }
+        }
+
+        const cookie = new random.RandomBytes(`${name}-cookie-secret`, { length: 32 }, child);
+        const secret = new k8s.core.v1.Secret(
+            `${name}-secret`,
+            {
+                metadata: meta("credentials"),
+                type: "Opaque",
+                stringData: {
+                    [DASK_ACCESS_SECRET_KEYS.hubToken]: pulumi.secret(args.hub.apiToken),
+                    [DASK_ACCESS_SECRET_KEYS.cookieSecret]: pulumi.secret(cookie.hex),
+                },
+            },
+            child,
+        );
+        const values = `${JSON.stringify(renderDaskAccessValues(plan), null, 2)}\n`;
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            { metadata: meta("config"), data: { [DASK_ACCESS_FILES.values]: values, [DASK_ACCESS_FILES.service]: serviceText, [DASK_SESSIONS_MODULE]: sessionsText } },
+            child,
+        );
+
+        const select = selectorLabels({ name: "dask-access", instance: name, component: "service" });
+        const fromSecret = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: n, key } } });
+        const prefix = `${plan.prefix}/`;
+        const probe = { httpGet: { path: `${prefix}health`, port: "http" }, periodSeconds: 10, timeoutSeconds: 3 };
+        const volumes: k8s.types.input.core.v1.Volume[] = [
+            { name: "config", configMap: { name: n } },
+            { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+            ...(plan.rootCaConfigMap === false ? [] : [{ name: "root-ca", configMap: { name: plan.rootCaConfigMap } }]),
+        ];
+        const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+            { name: "config", mountPath: DASK_ACCESS_CONFIG_DIR, readOnly: true },
+            { name: "tmp", mountPath: "/tmp" },
+            ...(plan.rootCaConfigMap === false ? [] : [{ name: "root-ca", mountPath: DASK_ACCESS_ROOT_CA_DIR, readOnly: true }]),
+        ];
+        new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: meta("service"),
+                spec: {
+                    // One replica: the hub's OAuth sign-in keeps its state in the process.
+                    replicas: 1,
+                    strategy: { type: "Recreate" },
+                    selector: { matchLabels: select },
+                    template: {
+                        metadata: {
+                            labels: { ...labels("service"), ...HUB_API_CLIENT_LABELS },
+                            annotations: { "hepaf.io/config-sha256": createHash("sha256").update(values).update(serviceText).update(sessionsText).digest("hex") },
+                        },
+                        spec: {
+                            serviceAccountName: n,
+                            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+                            containers: [
+                                {
+                                    name: "dask-access",
+                                    image: args.image ?? HUB_IMAGE,
+                                    command: ["python3", `${DASK_ACCESS_CONFIG_DIR}/${DASK_ACCESS_FILES.service}`],
+                                    ports: [{ name: "http", containerPort: DASK_ACCESS_PORT, protocol: "TCP" }],
+                                    env: [
+                                        { name: "HEPAF_DASK_ACCESS_VALUES", value: `${DASK_ACCESS_CONFIG_DIR}/${DASK_ACCESS_FILES.values}` },
+                                        { name: "PYTHONUNBUFFERED", value: "1" },
+                                        // What the hub gives a service it runs itself (JupyterHub's HubOAuth reads these).
+                                        { name: "JUPYTERHUB_SERVICE_NAME", value: plan.serviceName },
+                                        { name: "JUPYTERHUB_CLIENT_ID", value: `service-${plan.serviceName}` },
+                                        { name: "JUPYTERHUB_API_URL", value: args.hub.hubApiUrl },
+                                        { name: "JUPYTERHUB_BASE_URL", value: "/" },
+                                        { name: "JUPYTERHUB_SERVICE_PREFIX", value: prefix },
+                                        { name: "JUPYTERHUB_OAUTH_CALLBACK_URL", value: `${prefix}oauth_callback` },
+                                        { name: "JUPYTERHUB_PUBLIC_URL", value: this.url },
+                                        { name: "JUPYTERHUB_XSRF_ANONYMOUS_IP_CIDRS", value: PROXY_NETWORKS.join(";") },
+                                        fromSecret("JUPYTERHUB_API_TOKEN", DASK_ACCESS_SECRET_KEYS.hubToken),
+                                        fromSecret("HEPAF_DASK_ACCESS_COOKIE_SECRET", DASK_ACCESS_SECRET_KEYS.cookieSecret),
+                                    ],
+                                    resources: args.resources ?? DEFAULT_RESOURCES,
+                                    readinessProbe: { ...probe, initialDelaySeconds: 2 },
+                                    livenessProbe: { ...probe, initialDelaySeconds: 20, failureThreshold: 6 },
+                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                    volumeMounts: mounts,
+                                },
+                            ],
+                            volumes,
+                        },
+                    },
+                },
+            },
+            withDependsOn(child, sa, secret, config, ...bindings, ...(args.rootCaResource ? [args.rootCaResource] : [])),
+        );
+        new k8s.core.v1.Service(
+            `${name}-service`,
+            { metadata: meta("service"), spec: { type: "ClusterIP", selector: select, ports: [{ name: "http", port: DASK_ACCESS_PORT, targetPort: "http", protocol: "TCP" }] } },
+            child,
+        );
+        new k8s.apiextensions.CustomResource(
+            `${name}-route`,
+            {
+                apiVersion: "traefik.io/v1alpha1",
+                kind: "IngressRoute",
+                metadata: { name: n, namespace: plan.namespace, labels: routeLabels("route") },
+                spec: {
+                    entryPoints: [plan.websecure],
+                    routes: [{ kind: "Rule", match: `Host(\`${plan.domain}\`) && PathPrefix(\`${prefix}\`)`, services: [{ name: n, port: DASK_ACCESS_PORT }] }],
+                    tls: {},
+                },
+            },
+            routeOpts,
+        );
+        const tcp = (port: number) => ({ port, protocol: "TCP" });
+        const nsNamed = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-policy`,
+            {
+                metadata: meta("network-policy"),
+                spec: {
+                    podSelector: { matchLabels: select },
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: [
+                        // Browsers and dashboard sign-ins come through Traefik; the hub checks the service's URL.
+                        { from: [nsNamed(args.traefik.namespace)], ports: [tcp(DASK_ACCESS_PORT)] },
+                        { from: [{ podSelector: {} }], ports: [tcp(DASK_ACCESS_PORT)] },
+                    ],
+                    egress: [
+                        { to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] },
+                        // The hub's API, beside it.
+                        { to: [{ podSelector: {} }] },
+                        // The Kubernetes API (CA Secrets, records, clusters).
+                        { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(443), tcp(6443)] },
+                    ],
+                },
+            },
+            child,
+        );
+        this.registerOutputs({ url: this.url, serviceUrl: plan.serviceUrl });
+    }
+}

@@ -1,0 +1,38 @@
+import { gatewayServiceName, groupNamespace } from "../common";
+import { DaskAccessArgs } from "../dask-sessions";
+import { AnalysisFacilityArgs } from "./args";
+
+/** A group's Dask Gateway API, as its users reach it: `https://<domain>/services/dask-gateway-<group>`. */
+export function gatewayAddress(domain: string, group: string): string {
+    return `https://${domain}/services/${gatewayServiceName(group)}`;
+}
+
+/**
+ * The Dask access service's args for a facility (all but the hub, which exists later), or
+ * undefined when `daskAccess.enabled` is false: every group, with sessions where it has an
+ * HTCondor pool (its notebooks run their own schedulers) and its gateway.
+ */
+export function facilityDaskAccess(
+    name: string,
+    args: AnalysisFacilityArgs,
+    traefik: { namespace: string; websecure: string; routeLabels: Record<string, string>; daskPort: number },
+): Omit<DaskAccessArgs, "hub"> | undefined {
+    const a = args.daskAccess ?? {};
+    if (a.enabled === false) return undefined;
+    return {
+        facility: name,
+        namespace: traefik.namespace,
+        domain: args.domain,
+        daskPort: traefik.daskPort,
+        groups: args.groups.map((g) => ({
+            name: g.name,
+            namespace: groupNamespace(name, g.name),
+            sessions: g.htcondor !== undefined,
+            gateway: { address: gatewayAddress(args.domain, g.name), proxyAddress: `gateway://${args.domain}:${traefik.daskPort}` },
+        })),
+        certificateValidityDays: a.certificateValidityDays,
+        mintsPerDay: a.mintsPerDay,
+        image: a.image,
+        traefik: { namespace: traefik.namespace, entrypoints: { websecure: traefik.websecure }, routeLabels: traefik.routeLabels },
+    };
+}

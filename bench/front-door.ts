@@ -12,6 +12,7 @@
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import { rssMiB } from "../test/live/harness/control-plane";
@@ -70,6 +71,15 @@ function backendObjects(pki: { ca: string; cert: string; key: string }): any[] {
     ];
 }
 
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (utime, stime). */
+function cpuSeconds(pid: number): number {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 /** Runs the Python client once and returns its JSON. */
 function client(f: LiveFacility, args: Record<string, unknown>): any {
     const out = execFileSync(f.tools.python, [path.join(ROOT, "bench", "python", "bench_client.py"), JSON.stringify(args)], { encoding: "utf8", timeout: 600000 });
@@ -112,7 +122,11 @@ async function main(): Promise<void> {
         const via = { host: traefik.ip, port: 8786, sni: "bench.dask.af.example.org", ...tlsFiles };
         const direct = { ...via, host: sched.ip };
         say(`bulk transfer of ${MIB} MiB x ${REPS}, through Traefik and direct`);
+        const edgeCpu = () => edge.reduce((sum, p) => sum + cpuSeconds(p.containers[0].proc.pid), 0);
+        const cpuBefore = edgeCpu();
         const bulkVia = client(f, { mode: "bulk", mib: MIB, repeat: REPS, ...via }).seconds.map((s: number) => MIB / s);
+        // What carrying the bytes costs Traefik (on a machine whose cores the client and scheduler share).
+        const cpuPerGiB = (edgeCpu() - cpuBefore) / ((MIB * REPS) / 1024);
         const bulkDirect = client(f, { mode: "bulk", mib: MIB, repeat: REPS, ...direct }).seconds.map((s: number) => MIB / s);
         say("mutual-TLS handshakes, through Traefik and direct");
         const hsReps = Math.max(200, REPS);
@@ -155,6 +169,7 @@ async function main(): Promise<void> {
             "| --- | --- | --- | --- |",
             `| bulk ${MIB} MiB client -> scheduler, through Traefik | ${b(bulkVia, "MiB/s", 0)} | >= 90 % of direct | ${(ratio * 100).toFixed(0)} % ${ratio >= 0.9 ? "yes" : "NO"} |`,
             `| bulk ${MIB} MiB client -> scheduler, direct | ${b(bulkDirect, "MiB/s", 0)} | | |`,
+            `| Traefik CPU per GiB carried (TLS passthrough), on ${os.cpus().length} cores shared with client and scheduler | ${cpuPerGiB.toFixed(2)} s | reported | |`,
             `| mutual-TLS handshake, through Traefik (${hsReps}) | ${b(hsVia, "ms", 2)} | <= 2 ms added at p50 | ${added.toFixed(2)} ms ${added <= 2 ? "yes" : "NO"} |`,
             `| mutual-TLS handshake, direct (${hsReps}) | ${b(hsDirect, "ms", 2)} | | |`,
             `| connect p99, 1 route vs ${ROUTES} routes | ${stats(hsVia).p99.toFixed(2)} ms vs ${stats(hsMany).p99.toFixed(2)} ms | <= 1.5x | ${p99ratio.toFixed(2)}x ${p99ratio <= 1.5 ? "yes" : "NO"} |`,

@@ -170,6 +170,7 @@ export const stackConfigSchema = strict(
         traefik: strict({
             mode: { enum: ["install", "existing"] },
             replicas: int(1),
+            providersThrottleMs: { type: "integer", minimum: 0, maximum: 60000, description: "a whole number of milliseconds from 0 to 60000" },
             daskPort: port,
             webPort: port,
             websecurePort: port,

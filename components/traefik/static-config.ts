@@ -13,6 +13,8 @@ export interface StaticConfigInput {
     labelSelector: string;
     /** Log level. */
     logLevel: string;
+    /** Traefik's `providers.providersThrottleDuration`, in milliseconds. */
+    providersThrottleMs: number;
 }
 
 /** The static configuration as data; `renderStaticConfig` serializes it. */
@@ -37,6 +39,9 @@ export function staticConfig(input: StaticConfigInput): Record<string, unknown> 
         global: { checkNewVersion: false, sendAnonymousUsage: false },
         entryPoints,
         providers: {
+            // After applying a change, Traefik holds later ones this long (and then applies the
+            // newest): the most a new route waits behind the previous change.
+            providersThrottleDuration: `${input.providersThrottleMs}ms`,
             kubernetesCRD: {
                 namespaces: input.watchNamespaces,
                 labelSelector: input.labelSelector,

@@ -55,6 +55,8 @@ describe("Traefik, installed", () => {
         });
         expect(config.providers.kubernetesCRD).toMatchObject({ namespaces: ["af", "af-cms", "af-atlas"], labelSelector: "hepaf.io/traefik=edge" });
         expect(config.ping).toEqual({ entryPoint: "traefik" });
+        // Route changes are held 500 ms after one is applied, not Traefik's 2 s.
+        expect(config.providers.providersThrottleDuration).toBe("500ms");
         expect(config.metrics).toEqual({ prometheus: { entryPoint: "metrics" } });
 
         // Least privilege: a Role per watched namespace, read-only, no ClusterRole.
@@ -115,6 +117,7 @@ describe("Traefik, installed", () => {
             entrypointNames: { dask: "daskwire" },
             service: { type: "NodePort", nodePorts: { dask: 30786 } },
             replicas: 1,
+            providersThrottleMs: 0,
         });
         new Traefik("cip", { namespace: "cip", crds: { source: "none" }, service: { type: "ClusterIP" }, createNamespace: false });
         const objs = await objects();
@@ -128,6 +131,7 @@ describe("Traefik, installed", () => {
         expect(config.entryPoints.daskwire.address).toBe(":8786/tcp");
         expect(np.spec.ports.find((p: any) => p.name === "daskwire").targetPort).toBe("daskwire");
         expect(config.entryPoints.web.http.redirections.entryPoint.to).toBe(":8443");
+        expect(config.providers.providersThrottleDuration).toBe("0ms");
         expect((find(objs, "PodDisruptionBudget", "np")[0] as any).spec).toMatchObject({ maxUnavailable: 1 });
         expect((find(objs, "Service", "cip")[0] as any).spec.type).toBe("ClusterIP");
         expect(find(objs, "Namespace", "cip")).toHaveLength(0);
@@ -210,6 +214,8 @@ describe("bad input names the argument", () => {
         [{ ...base, crds: { source: "file" as const, path: "/nonexistent/crds.yml" } }, 'e.crds.path: file "/nonexistent/crds.yml" does not exist'],
         [{ ...base, crds: { source: "git" as any } }, 'e.crds.source: "git" is not valid; use "url", "file" or "none"'],
         [{ ...base, entrypointNames: { dask: "web" } }, 'e.entrypointNames: entrypoint name "web" is used twice'],
+        [{ ...base, providersThrottleMs: 2.5 }, "e.providersThrottleMs: must be a whole number of milliseconds from 0 to 60000, got 2.5"],
+        [{ ...base, providersThrottleMs: -1 }, "e.providersThrottleMs: must be a whole number of milliseconds from 0 to 60000, got -1"],
     ])("%o", async (args, message) => {
         expect(errorOf(() => new Traefik("e", args as any))).toContain(message);
         const objs = await objects();

@@ -20,7 +20,8 @@ fi
 if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
   command -v python3 >/dev/null || { echo "python-env: python3 is needed to create the venv" >&2; exit 1; }
   rm -rf "$venv"
-  progress_run "python-env:" "creating the venv $venv" python3 -m venv "$venv" >&2
+  progress_run "python-env:" "creating the venv $venv" python3 -m venv "$venv" >&2 \
+    || { echo "python-env: python3 -m venv $venv failed" >&2; exit 1; }
   n="$(grep -c '^[A-Za-z0-9]' "$req")"
   progress_run "python-env:" "installing the $n pinned packages of test/python/requirements.txt (a few minutes)" \
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2 \

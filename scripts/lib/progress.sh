@@ -21,17 +21,26 @@ progress_run() {
   start=$(date +%s)
   printf '%s %s ...\n' "$prefix" "$label" >&2
   (
-    while sleep "${HEPAF_PROGRESS_SECONDS:-20}"; do
+    # Its sleep goes with it: an orphaned sleep would hold the caller's output open.
+    s=""
+    trap '[ -z "$s" ] || kill "$s" 2>/dev/null; exit 0' TERM
+    while :; do
+      sleep "${HEPAF_PROGRESS_SECONDS:-20}" &
+      s=$!
+      wait "$s" || exit 0
       printf '%s   ... still %s (%ds)\n' "$prefix" "$label" "$(($(date +%s) - start))" >&2
     done
   ) &
   beat=$!
-  # The heartbeat ends with the step, and with the script if it is stopped meanwhile.
-  trap 'kill "$beat" 2>/dev/null' EXIT
+  # The heartbeat ends with the step, and with the script if it is stopped meanwhile (its PID is
+  # written into the trap: the trap may run after this function's locals are gone).
+  # shellcheck disable=SC2064
+  trap "kill $beat 2>/dev/null" EXIT
   rc=0
   "$@" || rc=$?
-  kill "$beat" 2>/dev/null
-  wait "$beat" 2>/dev/null
+  # A killed heartbeat's wait says 143: not the step's result, and no reason for `set -e` to stop.
+  kill "$beat" 2>/dev/null || true
+  wait "$beat" 2>/dev/null || true
   trap - EXIT
   if [ "$rc" -eq 0 ]; then
     printf '%s %s: done in %ds\n' "$prefix" "$label" "$(($(date +%s) - start))" >&2

@@ -24,7 +24,12 @@ export interface NotebookDaskSettings {
         limit: string;
         idleSeconds: number;
         intervalSeconds: number;
-        /** Consecutive decisions a worker must be idle in before it is removed: ceil(idle / interval). */
+        /**
+         * Consecutive decisions a worker must be found idle in before it is removed:
+         * ceil(idle / interval) + 1. The first finds it just idle, so the last comes at least
+         * `idleSeconds` later (distributed's Adaptive closes a worker at its wait_count-th
+         * consecutive recommendation).
+         */
         waitCount: number;
     };
     /** The dedicated worker; null for none. */
@@ -57,7 +62,7 @@ export function planAdaptive(adaptive: AdaptiveArgs, workerCores: number, argume
         }
     }
     check(minimum <= limit, `${argument}.minimum`, `${minimum} is above the worker limit (${why})`);
-    return { minimum, maximum: limit, limit: why, idleSeconds, intervalSeconds, waitCount: Math.ceil(idleSeconds / intervalSeconds) };
+    return { minimum, maximum: limit, limit: why, idleSeconds, intervalSeconds, waitCount: Math.ceil(idleSeconds / intervalSeconds) + 1 };
 }
 
 /** Resolves the dedicated worker (null for none), checking it fits the notebook's guarantee. */

@@ -12,6 +12,15 @@ const root = path.join(__dirname, "..", "..");
 const python = execFileSync("bash", [path.join(root, "scripts", "python-env.sh")], { encoding: "utf8" }).trim();
 const runPy = (script: string, arg: object) =>
     JSON.parse(execFileSync(python, [path.join(root, "test", "python", script), JSON.stringify(arg)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
+/** The hub module's spawn and stop for `user`, with af-cms's CA keypair in the fake API. */
+const runHooks = (settings: object, ca: { certPem: string; keyPem: string }, user: string, groups: string[]) =>
+    runPy("dask_sessions_check.py", {
+        module: path.join(root, "components", "dask-sessions"),
+        values: { daskSessions: settings },
+        ca: { namespace: "af-cms", name: "hepaf-group-ca-keypair", "tls.crt": ca.certPem, "tls.key": ca.keyPem, "ca.crt": ca.certPem },
+        user, groups,
+    });
+
 const sessionSettings = renderDaskSessionSettings({
     domain: "af.example.edu", entrypoint: "dask", routeLabels: { "hepaf.io/traefik": "edge" },
     groups: [{ name: "cms", namespace: "af-cms" }, { name: "atlas", namespace: "af-atlas" }],
@@ -22,12 +31,7 @@ describe("hub module at spawn and stop, against a fake Kubernetes API", () => {
     const ca = opensslMakeCa("af cms intermediate CA");
     let out: any;
     beforeAll(() => {
-        out = runPy("dask_sessions_check.py", {
-            module: path.join(root, "components", "dask-sessions"),
-            values: { daskSessions: settings },
-            ca: { namespace: "af-cms", name: "hepaf-group-ca-keypair", "tls.crt": ca.certPem, "tls.key": ca.keyPem, "ca.crt": ca.certPem },
-            user: "Alice", groups: ["students", "cms"],
-        });
+        out = runHooks(settings, ca, "Alice", ["students", "cms"]);
     });
 
     test("creates exactly the Secret, Service and route expected", () => {
@@ -128,12 +132,7 @@ describe("with session dashboards through the front door", () => {
     const ca = opensslMakeCa("af cms CA");
     let out: any;
     beforeAll(() => {
-        out = runPy("dask_sessions_check.py", {
-            module: path.join(root, "components", "dask-sessions"),
-            values: { daskSessions: settings },
-            ca: { namespace: "af-cms", name: "hepaf-group-ca-keypair", "tls.crt": ca.certPem, "tls.key": ca.keyPem, "ca.crt": ca.certPem },
-            user: "alice", groups: ["cms"],
-        });
+        out = runHooks(settings, ca, "alice", ["cms"]);
     });
 
     test("the hook routes the session's dashboard over HTTPS behind the group's middlewares, and tells Dask its link", () => {

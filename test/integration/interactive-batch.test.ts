@@ -109,7 +109,7 @@ describe("a CMS session's HTCondor cluster under a queue of tasks", () => {
 
     test("a larger maximum is clipped to the group's limit with a clear warning; the idle time sets the scale-down wait", () => {
         expect(seen.clipWarnings).toEqual([`adapt(maximum=50) is above group cms's limit of ${limit} workers per user: using maximum=${limit}`]);
-        expect(seen.adaptive).toEqual({ minimum: 0, maximum: limit, waitCount: 6, interval: 0.5 });
+        expect(seen.adaptive).toEqual({ minimum: 0, maximum: limit, waitCount: 7, interval: 0.5 });
     });
 
     test("adaptive scaling submits jobs up to the limit and never beyond, and the result is right", () => {

@@ -20,9 +20,10 @@ import warnings
 
 
 def work(i, seconds):
-    """A task of `seconds`; defined here so the workers can import it by reference (no closure)."""
+    """A task of `seconds`; defined here so the workers can import it by reference (no closure).
+    Returns its result and the moment it ended (the workers are processes of this machine)."""
     time.sleep(seconds)
-    return i * i
+    return i * i, time.time()
 
 
 def main():
@@ -107,7 +108,9 @@ def main():
             time.sleep(0.2)
         results = client.gather(futures)
         t_done = time.monotonic()
-        out["computation"] = {"right": results == [i * i for i in range(req["tasks"])], "seconds": t_done - t_adapt, "samples": samples}
+        # The last task's own end: from then on every batch worker is idle.
+        last_end = max(end for _, end in results)
+        out["computation"] = {"right": [r for r, _ in results] == [i * i for i in range(req["tasks"])], "seconds": t_done - t_adapt, "samples": samples}
         out["firstBatchWorkerSeconds"] = first_join
         out["maxBatchWorkers"] = seen_batch
         out["maxJobsInQueue"] = seen_jobs
@@ -116,7 +119,7 @@ def main():
         out["workersThatRan"] = sorted(set(by_worker.values()))
         # Back to the minimum after the idle time; the dedicated worker stays.
         wait("scale-down to the minimum", lambda: len(batch()) == adaptive.minimum and len(condor_q()) == adaptive.minimum, 120, 0.2)
-        out["scaleDownSeconds"] = time.monotonic() - t_done
+        out["scaleDownSeconds"] = time.time() - last_end
         out["afterScaleDown"] = {"workers": names(), "dedicated": dedicated, "jobs": len(condor_q())}
         ev = events()
         out["submits"] = sum(1 for e in ev if e["event"] == "submit")

@@ -104,7 +104,7 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
             // CMS: its gateway's maxWorkers (50) is the per-user limit; the profile states no guarantee, so the dedicated worker gets 2 GiB.
             expect(settings("af-cms")).toEqual({
                 group: "cms", kind: "htcondor",
-                adaptive: { minimum: 0, maximum: 50, limit: "50 workers", idleSeconds: 60, intervalSeconds: 1, waitCount: 60 },
+                adaptive: { minimum: 0, maximum: 50, limit: "50 workers", idleSeconds: 60, intervalSeconds: 1, waitCount: 61 },
                 dedicatedWorker: { nthreads: 1, memoryLimit: 2 * 2 ** 30 },
             });
             expect(settings("af-opendata")).toMatchObject({ group: "opendata", kind: "gateway", adaptive: { maximum: 8 }, dedicatedWorker: null });

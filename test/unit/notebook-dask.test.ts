@@ -11,14 +11,15 @@ import { labextensionEnv, NotebookDask, notebookDaskPodParts, planAdaptive, plan
 
 describe("adaptive defaults and the worker limit", () => {
     test("defaults: 0 to 10 workers, removed after 60 one-second decisions", () => {
-        expect(planAdaptive({}, 1, "a")).toEqual({ minimum: 0, maximum: 10, limit: "10 workers", idleSeconds: 60, intervalSeconds: 1, waitCount: 60 });
+        expect(planAdaptive({}, 1, "a")).toEqual({ minimum: 0, maximum: 10, limit: "10 workers", idleSeconds: 60, intervalSeconds: 1, waitCount: 61 });
     });
     test("a core limit lowers the worker limit and says so", () => {
         expect(planAdaptive({ maximum: 20, maxCores: 24 }, 4, "a")).toMatchObject({ maximum: 6, limit: "24 cores of 4-core workers" });
         expect(planAdaptive({ maximum: 5, maxCores: 24 }, 4, "a")).toMatchObject({ maximum: 5, limit: "5 workers" });
     });
     test("the idle time becomes whole decisions, rounded up", () => {
-        expect(planAdaptive({ idleSeconds: 10, intervalSeconds: 3 }, 1, "a").waitCount).toBe(4);
+        // Found idle at 0, 3, 6, 9 and 12 s: removed at the fifth, after at least 10 s idle.
+        expect(planAdaptive({ idleSeconds: 10, intervalSeconds: 3 }, 1, "a").waitCount).toBe(5);
     });
     test.each([
         [{ maximum: 0 }, "a.maximum: 0 is not a whole number of workers >= 1"],

@@ -14,38 +14,12 @@ import sys
 
 import htcondor2
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "doubles", "htcondor"))
+from job_arguments import split_arguments  # noqa: E402
+
 req = json.loads(sys.argv[1])
 body = "\n".join(l for l in req["jobScript"].splitlines() if not l.startswith("#!") and l.strip().lower() != "queue")
 submit = htcondor2.Submit(body)
-
-
-def split_arguments(value):
-    """HTCondor's new argument syntax: the value in double quotes ("" is a double quote);
-    arguments separated by spaces; single quotes group ('' is a single quote)."""
-    value = value.strip()
-    if not (value.startswith('"') and value.endswith('"')):
-        return value.split()
-    value = value[1:-1].replace('""', '"')
-    args, cur, quoted, have, i = [], [], False, False, 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "'":
-            if quoted and value[i + 1:i + 2] == "'":
-                cur.append("'")
-                i += 2
-                continue
-            quoted, have = not quoted, True
-        elif ch.isspace() and not quoted:
-            if cur or have:
-                args.append("".join(cur))
-            cur, have = [], False
-        else:
-            cur.append(ch)
-        i += 1
-    if cur or have:
-        args.append("".join(cur))
-    return args
-
 
 os.makedirs(req["sandbox"], exist_ok=True)
 for f in filter(None, (p.strip() for p in submit.get("transfer_input_files", "").split(","))):

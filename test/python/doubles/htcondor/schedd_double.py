@@ -39,6 +39,7 @@ import jwt
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 from htcondor_token_verify import derive  # noqa: E402
+from job_arguments import split_arguments  # noqa: E402 (beside this file)
 
 IDLE, RUNNING, REMOVED, COMPLETED = 1, 2, 3, 4
 cfg = json.loads(sys.argv[1])
@@ -76,31 +77,6 @@ def check_token(token):
     return refused
 
 
-def split_arguments(value):
-    """HTCondor's new argument syntax: in double quotes ("" is a quote), split at spaces, '...' groups ('' is a quote)."""
-    value = value.strip()
-    if not (value.startswith('"') and value.endswith('"')):
-        return value.split()
-    value = value[1:-1].replace('""', '"')
-    args, cur, quoted, have, i = [], [], False, False, 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "'":
-            if quoted and value[i + 1:i + 2] == "'":
-                cur.append("'")
-                i += 2
-                continue
-            quoted, have = not quoted, True
-        elif ch.isspace() and not quoted:
-            if cur or have:
-                args.append("".join(cur))
-            cur, have = [], False
-        else:
-            cur.append(ch)
-        i += 1
-    if cur or have:
-        args.append("".join(cur))
-    return args
 
 
 def ad_value(v):

@@ -112,6 +112,9 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
         const down = (await got("scaledDown", 240000)).scaledDown;
         // The dedicated worker took part and stays; every batch job was removed.
         expect(down.workers).toEqual([helper.dedicated]);
+        // Removed only after the group's idle time, counted from each batch worker's last task.
+        expect(down.idleSeconds).toBe(10);
+        expect(down.seconds).toBeGreaterThanOrEqual(down.idleSeconds);
         expect(down.ranOn).toContain(helper.dedicated);
         const submits = events().filter((e) => e.event === "submit");
         expect(submits.length).toBeGreaterThanOrEqual(1);
@@ -129,7 +132,7 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
         }
         console.log(`live CMS session: first batch worker ${done.adapted.firstBatchWorkerSeconds.toFixed(1)} s after adapt (through Traefik), `
             + `${done.adapted.maxBatchWorkers} batch workers at most, ${submits.length} condor_submit calls, 24 tasks of 1 s in ${done.computed.seconds.toFixed(1)} s, `
-            + `back to the dedicated worker alone ${down.seconds.toFixed(1)} s after the work (idle time 10 s)`);
+            + `back to the dedicated worker alone ${down.seconds.toFixed(1)} s after the batch workers' last task (idle time ${down.idleSeconds} s)`);
         await waitFor("the session to close", () => line(proc, "closed"), { watch: [proc], timeoutMs: 120000 });
     } finally {
         void hub;

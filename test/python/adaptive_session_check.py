@@ -21,9 +21,12 @@ import warnings
 
 def work(i, seconds):
     """A task of `seconds`; defined here so the workers can import it by reference (no closure).
-    Returns its result and the moment it ended (the workers are processes of this machine)."""
+    Returns its result, the moment it ended (the workers are processes of this machine) and the
+    worker that ran it."""
+    from distributed import get_worker
+
     time.sleep(seconds)
-    return i * i, time.time()
+    return i * i, time.time(), get_worker().name
 
 
 def main():
@@ -108,9 +111,9 @@ def main():
             time.sleep(0.2)
         results = client.gather(futures)
         t_done = time.monotonic()
-        # The last task's own end: from then on every batch worker is idle.
-        last_end = max(end for _, end in results)
-        out["computation"] = {"right": [r for r, _ in results] == [i * i for i in range(req["tasks"])], "seconds": t_done - t_adapt, "samples": samples}
+        # The end of the last task a batch worker ran: from then on every batch worker is idle.
+        last_end = max(end for _, end, worker in results if worker != dedicated)
+        out["computation"] = {"right": [r for r, _, _ in results] == [i * i for i in range(req["tasks"])], "seconds": t_done - t_adapt, "samples": samples}
         out["firstBatchWorkerSeconds"] = first_join
         out["maxBatchWorkers"] = seen_batch
         out["maxJobsInQueue"] = seen_jobs
@@ -124,6 +127,9 @@ def main():
         ev = events()
         out["submits"] = sum(1 for e in ev if e["event"] == "submit")
         out["removed"] = sum(1 for e in ev if e["event"] == "rm")
+        # Each job left the queue: by condor_rm, or by its own end once its worker was retired
+        # (dask-jobqueue retires the worker first; a job already gone is "not found" to condor_rm).
+        out["left"] = len({e["id"] for e in ev if e["event"] in ("rm", "exit")})
         out["inputs"] = sorted({tuple(e["inputs"]) for e in ev if e["event"] == "submit"})
         start = next(e for e in ev if e["event"] == "start")
         out["jobArgv"] = start["argv"]

@@ -25,8 +25,12 @@ def emit(**fields):
 
 
 def work(i, seconds):
+    """A task of `seconds`: its result, the moment it ended (every worker is a process of this
+    machine) and the worker that ran it."""
+    from distributed import get_worker
+
     time.sleep(seconds)
-    return i * i
+    return i * i, time.time(), get_worker().name
 
 
 def wait(what, pred, timeout, interval=0.2):
@@ -82,7 +86,7 @@ def main():
     if kind == "gateway":
         emit(helper={"class": type(cluster).__name__, "name": cluster.name, "warnings": limit_warnings})
         futures = client.map(work, range(req["tasks"]), seconds=req["taskSeconds"], pure=False)
-        emit(computed={"right": client.gather(futures) == [i * i for i in range(req["tasks"])],
+        emit(computed={"right": [r for r, _, _ in client.gather(futures)] == [i * i for i in range(req["tasks"])],
                        "workers": len(client.scheduler_info()["workers"])})
     else:
         dedicated = next(iter(cluster.dedicated_worker_names))
@@ -102,11 +106,13 @@ def main():
             time.sleep(0.2)
         results = client.gather(futures)
         t_done = time.monotonic()
+        # The end of the last task a batch worker ran: from then on every batch worker is idle.
+        last_batch_end = max(end for _, end, worker in results if worker != dedicated)
         emit(adapted={"firstBatchWorkerSeconds": first, "maxBatchWorkers": most},
-             computed={"right": results == [i * i for i in range(req["tasks"])], "seconds": t_done - t_adapt})
+             computed={"right": [r for r, _, _ in results] == [i * i for i in range(req["tasks"])], "seconds": t_done - t_adapt})
         ran = client.run(lambda dask_worker: dask_worker.name)
         wait("scale-down to the minimum", lambda: not batch(), 180)
-        emit(scaledDown={"seconds": time.monotonic() - t_done, "workers": names(), "ranOn": sorted(set(ran.values())),
+        emit(scaledDown={"seconds": time.time() - last_batch_end, "idleSeconds": hepaf_dask.settings()["adaptive"]["idleSeconds"], "workers": names(), "ranOn": sorted(set(ran.values())),
                          "batchAddresses": sorted(a for a, n in ran.items() if n != dedicated)})
     client.close()
     cluster.close()

@@ -23,7 +23,7 @@ export interface BindMount {
 }
 
 /** Builds the root under `base` and returns its path. */
-export function makeContainerRoot(base: string, mounts: BindMount[], opts: { readOnlyRoot: boolean; hostsFile: string }): string {
+export function makeContainerRoot(base: string, mounts: BindMount[], opts: { readOnlyRoot: boolean; hostsFile: string; software?: string[] }): string {
     const upper = path.join(base, "upper");
     const work = path.join(base, "work");
     const root = path.join(base, "root");
@@ -50,6 +50,15 @@ export function makeContainerRoot(base: string, mounts: BindMount[], opts: { rea
         }
         mount(["--bind", m.source, target]);
         targets.push(target);
+    }
+    // The image's software where a volume would hide it: mounted again, read-only, on top.
+    const under = (dir: string, t: string) => dir === t || dir.startsWith(t.endsWith("/") ? t : `${t}/`);
+    for (const dir of opts.software ?? []) {
+        if (!sorted.some((m) => under(dir, resolveInside(root, m.target)))) continue;
+        const target = path.join(root, dir);
+        fs.mkdirSync(target, { recursive: true });
+        mount(["--bind", dir, target]);
+        mount(["-o", "remount,bind,ro", target]);
     }
     sorted.forEach((m, i) => m.readOnly && mount(["-o", "remount,bind,ro", targets[i]]));
     if (opts.readOnlyRoot) mount(["-o", "remount,ro", root]);

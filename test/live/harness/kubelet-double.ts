@@ -29,6 +29,12 @@ export interface ImageRule {
     entrypoint: string[];
     /** Directories put first on PATH: where the image's programs are here. */
     path: string[];
+    /**
+     * Directories of this machine that hold the image's software (its programs, libraries,
+     * interpreter). A pod volume mounted over one (an emptyDir at /tmp, with the cache under
+     * /tmp) would hide it, which an image's own files never are: these are mounted again.
+     */
+    software: string[];
     /** The image's own user (its USER), which runs it unless the pod says otherwise. */
     user: number;
 }
@@ -36,14 +42,17 @@ export interface ImageRule {
 /** The images of the facility that the double can run, and with what. */
 export function imageRules(t: Tools): ImageRule[] {
     const venv = [t.venvBin];
+    // The venv and the interpreter it was made from (its prefix, e.g. a pyenv version).
+    const python = [path.dirname(t.venvBin), path.dirname(path.dirname(fs.realpathSync(t.python)))];
+    const nodeModules = path.dirname(path.dirname(t.chp));
     return [
-        { name: "Traefik built from the Go module proxy", match: /(^|\/)traefik:v\d/, entrypoint: [t.traefik], path: [], user: 0 },
-        { name: "JupyterHub from the venv", match: /\/k8s-hub:/, entrypoint: ["jupyterhub"], path: venv, user: 1000 },
-        { name: "configurable-http-proxy from npm", match: /\/configurable-http-proxy:/, entrypoint: ["configurable-http-proxy"], path: [path.dirname(t.chp)], user: 65534 },
-        { name: "dask-gateway-server from the venv", match: /\/dask-gateway-server:/, entrypoint: ["dask-gateway-server"], path: venv, user: 1000 },
-        { name: "dask and dask-gateway from the venv", match: /\/dask-gateway:/, entrypoint: [], path: venv, user: 1000 },
-        { name: "jupyterhub-singleuser from the venv", match: /\/k8s-singleuser-sample:/, entrypoint: ["jupyterhub-singleuser"], path: venv, user: 1000 },
-        { name: "the machine's shell and coreutils", match: /(^|\/)busybox:/, entrypoint: ["sh"], path: [], user: 0 },
+        { name: "Traefik built from the Go module proxy", match: /(^|\/)traefik:v\d/, entrypoint: [t.traefik], path: [], software: [path.dirname(t.traefik)], user: 0 },
+        { name: "JupyterHub from the venv", match: /\/k8s-hub:/, entrypoint: ["jupyterhub"], path: venv, software: python, user: 1000 },
+        { name: "configurable-http-proxy from npm", match: /\/configurable-http-proxy:/, entrypoint: ["configurable-http-proxy"], path: [path.dirname(t.chp)], software: [nodeModules], user: 65534 },
+        { name: "dask-gateway-server from the venv", match: /\/dask-gateway-server:/, entrypoint: ["dask-gateway-server"], path: venv, software: python, user: 1000 },
+        { name: "dask and dask-gateway from the venv", match: /\/dask-gateway:/, entrypoint: [], path: venv, software: python, user: 1000 },
+        { name: "jupyterhub-singleuser from the venv", match: /\/k8s-singleuser-sample:/, entrypoint: ["jupyterhub-singleuser"], path: venv, software: python, user: 1000 },
+        { name: "the machine's shell and coreutils", match: /(^|\/)busybox:/, entrypoint: ["sh"], path: [], software: [], user: 0 },
     ];
 }
 
@@ -268,6 +277,7 @@ export class KubeletDouble {
             const root = makeContainerRoot(path.join(dir, index), mounts, {
                 readOnlyRoot: !!c.securityContext?.readOnlyRootFilesystem,
                 hostsFile: process.env.HEPAF_LIVE_HOSTS ?? "/etc/hosts",
+                software: rule.software,
             });
             const env = await containerEnv(this.api, pod, c, base);
             env.PATH = [...rule.path, env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"].join(":");

@@ -21,16 +21,17 @@ progress_run() {
   start=$(date +%s)
   printf '%s %s ...\n' "$prefix" "$label" >&2
   (
-    # Its sleep goes with it: an orphaned sleep would hold the caller's output open.
+    # Its sleep goes with it, and holds none of the caller's output meanwhile (a sleep left
+    # behind, holding it, kept a caller's capture of the step's output open until it ended).
     s=""
     trap '[ -z "$s" ] || kill "$s" 2>/dev/null; exit 0' TERM
     while :; do
-      sleep "${HEPAF_PROGRESS_SECONDS:-20}" &
+      sleep "${HEPAF_PROGRESS_SECONDS:-20}" </dev/null >/dev/null 2>&1 &
       s=$!
       wait "$s" || exit 0
       printf '%s   ... still %s (%ds)\n' "$prefix" "$label" "$(($(date +%s) - start))" >&2
     done
-  ) &
+  ) >/dev/null &
   beat=$!
   # The heartbeat ends with the step, and with the script if it is stopped meanwhile (its PID is
   # written into the trap: the trap may run after this function's locals are gone).

@@ -37,14 +37,12 @@ describe("progress_run", () => {
     });
 
     test("its output captured by the caller ends with the step (no heartbeat's sleep holds it open)", () => {
+        // Ten captures of a step that takes no time, racing the heartbeat's start each time.
         const started = Date.now();
-        const r = spawnSync("bash", ["-c", `set -euo pipefail\n. ${JSON.stringify(progress)}\nout="$(progress_run "[t]" step echo made 2>/dev/null)"\necho "$out"`], {
-            encoding: "utf8",
-            env: { ...process.env, HEPAF_PROGRESS_SECONDS: "60" },
-            timeout: 120000,
-        });
-        expect(r.stdout).toBe("made\n");
-        // A sleep left behind would keep the capture open for its whole 60 s.
+        const script = `set -euo pipefail\n. ${JSON.stringify(progress)}\nfor i in 1 2 3 4 5 6 7 8 9 10; do out="$(progress_run "[t]" step echo "made $i" 2>/dev/null)"; echo "$out"; done`;
+        const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, HEPAF_PROGRESS_SECONDS: "60" }, timeout: 300000 });
+        expect(r.stdout).toBe(Array.from({ length: 10 }, (_, i) => `made ${i + 1}\n`).join(""));
+        // One sleep left holding a capture would keep it open for its whole 60 s.
         expect(Date.now() - started).toBeLessThan(30000);
     });
 

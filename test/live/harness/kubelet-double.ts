@@ -16,7 +16,7 @@ import { BindMount, containerUser, makeContainerRoot, removeContainerRoot, runIn
 import { ControlPlane, NODE_NAME } from "./control-plane";
 import { PodNet, PodNetwork } from "./pod-network";
 import { Proc, startProcess, waitFor } from "./processes";
-import { Tools } from "./tools";
+import { ROOT, Tools } from "./tools";
 import { materializeVolume } from "./volumes";
 
 /** Which program on this machine stands in for an image. */
@@ -42,8 +42,9 @@ export interface ImageRule {
 /** The images of the facility that the double can run, and with what. */
 export function imageRules(t: Tools): ImageRule[] {
     const venv = [t.venvBin];
-    // The venv and the interpreter it was made from (its prefix, e.g. a pyenv version).
-    const python = [path.dirname(t.venvBin), path.dirname(path.dirname(fs.realpathSync(t.python)))];
+    // The venv, the interpreter it was made from (its prefix, e.g. a pyenv version), and the
+    // repository, whose test scripts the tests run in these containers.
+    const python = [path.dirname(t.venvBin), path.dirname(path.dirname(fs.realpathSync(t.python))), ROOT];
     const nodeModules = path.dirname(path.dirname(t.chp));
     return [
         { name: "Traefik built from the Go module proxy", match: /(^|\/)traefik:v\d/, entrypoint: [t.traefik], path: [], software: [path.dirname(t.traefik)], user: 0 },

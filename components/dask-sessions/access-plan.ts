@@ -1,4 +1,5 @@
 import { check, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
+import { contactAddressTemplate } from "../htcondor/dask-config";
 import type { DaskAccessArgs } from "./access-args";
 import type { DaskSessionDashboardArgs } from "./settings";
 import { GROUP_CA_SECRET } from "./settings";
@@ -142,7 +143,7 @@ export function renderDaskAccessValues(plan: DaskAccessPlan): Record<string, unk
         certificateValidityDays: plan.certificateValidityDays,
         mintsPerDay: plan.mintsPerDay,
         rootCaFile: plan.rootCaConfigMap === false ? null : `${DASK_ACCESS_ROOT_CA_DIR}/ca.crt`,
-        sessionAddressTemplate: `tls://{user}.dask.${plan.domain}:${plan.daskPort}`,
+        sessionAddressTemplate: contactAddressTemplate(plan.domain, plan.daskPort),
         sessionDashboardPrefix: plan.sessionDashboards.pathPrefix,
         recordsConfigMap: DASK_ACCESS_GROUP_OBJECTS.records,
         groups: Object.fromEntries(

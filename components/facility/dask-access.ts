@@ -7,6 +7,11 @@ export function gatewayAddress(domain: string, group: string): string {
     return `https://${domain}/services/${gatewayServiceName(group)}`;
 }
 
+/** Where dask-gateway clients reach the groups' schedulers: `gateway://<domain>:<daskPort>`, Traefik's one Dask port. */
+export function gatewayProxyAddress(domain: string, daskPort: number): string {
+    return `gateway://${domain}:${daskPort}`;
+}
+
 /**
  * The Dask access service's args for a facility (all but the hub, which exists later), or
  * undefined when `daskAccess.enabled` is false: every group, with sessions where it has an
@@ -28,7 +33,7 @@ export function facilityDaskAccess(
             name: g.name,
             namespace: groupNamespace(name, g.name),
             sessions: g.htcondor !== undefined,
-            gateway: { address: gatewayAddress(args.domain, g.name), proxyAddress: `gateway://${args.domain}:${traefik.daskPort}` },
+            gateway: { address: gatewayAddress(args.domain, g.name), proxyAddress: gatewayProxyAddress(args.domain, traefik.daskPort) },
         })),
         certificateValidityDays: a.certificateValidityDays,
         mintsPerDay: a.mintsPerDay,

@@ -23,7 +23,7 @@ import {
 import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
-import { facilityDaskAccess, gatewayAddress as gatewayApiAddress } from "./dask-access";
+import { facilityDaskAccess, gatewayAddress as gatewayApiAddress, gatewayProxyAddress } from "./dask-access";
 import { largestProfile, limitedProfile } from "./namespace-limits";
 import { mergePodParts } from "./pod-parts";
 
@@ -187,7 +187,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
             env: {
                 DASK_GATEWAY__ADDRESS: gatewayAddress(g.name),
                 DASK_GATEWAY__PUBLIC_ADDRESS: publicAddress(g.name),
-                DASK_GATEWAY__PROXY_ADDRESS: `gateway://${args.domain}:${daskPort}`,
+                DASK_GATEWAY__PROXY_ADDRESS: gatewayProxyAddress(args.domain, daskPort),
                 DASK_GATEWAY__AUTH__TYPE: "jupyterhub",
                 // dask-labextension's "new cluster" button makes the group's kind of cluster, adaptive.
                 ...labextensionEnv(kinds[i]),

@@ -5,6 +5,7 @@
  * pack's tsconfig). It serves the engine's Analyzer gRPC interface; this test is its client.
  */
 import { ChildProcess, spawn } from "child_process";
+import { generateKeyPairSync } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -77,7 +78,8 @@ test("the pack is a package: its name from index.ts, its version from policy/pac
 });
 
 test("it judges resources as the engine hands them over: a key in a ConfigMap is refused, a certificate is not", async () => {
-    const key = ["-----BEGIN EC PRIVATE KEY-----", "MHcCAQEEIB", "-----END EC PRIVATE KEY-----"].join("\n");
+    // A real key, made for this test and never written anywhere.
+    const key = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "sec1", format: "pem" }) as string;
     const bad = await call("analyze", resource("ConfigMap", "kubernetes:core/v1:ConfigMap", { metadata: { name: "leak" }, data: { "tls.key": key } }, "leak"));
     expect(diagnostics(bad)).toEqual([{ policy: "no-secret-data-in-configmaps", message: expect.stringContaining('ConfigMap key "tls.key" holds a PEM private key') }]);
     const cert = ["-----BEGIN CERTIFICATE-----", "MIIB", "-----END CERTIFICATE-----"].join("\n");

@@ -125,17 +125,17 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     const deadline = Date.now() + (opts.timeoutMs ?? 60000);
     let lastError = "";
     for (;;) {
-        for (const p of opts.watch ?? []) {
-            const st = p.exited();
-            if (st) {
-                throw new Error(`live: ${p.name} exited (code ${st.code}, signal ${st.signal}) while waiting for ${what}:\n${tail(p.log(), 25)}`);
-            }
-        }
+        // A watched process that had exited before this check, and the check still fails: it
+        // will not come. (One that did what was awaited and then exited counts as done.)
+        const gone = (opts.watch ?? []).map((p) => ({ p, st: p.exited() })).find((x) => x.st);
         try {
             const v = await check();
             if (v !== undefined && v !== false) return v as T;
         } catch (err) {
             lastError = (err as Error).message;
+        }
+        if (gone) {
+            throw new Error(`live: ${gone.p.name} exited (code ${gone.st!.code}, signal ${gone.st!.signal}) while waiting for ${what}:\n${tail(gone.p.log(), 25)}`);
         }
         if (Date.now() > deadline) {
             throw new Error(`live: timed out after ${opts.timeoutMs ?? 60000} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ""}`);

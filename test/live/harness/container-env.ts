@@ -51,8 +51,15 @@ export async function containerEnv(api: ApiClient, pod: any, container: any, bas
     return env;
 }
 
-/** The command line: `command` (or the image's entrypoint) + `args`, with `$(VAR)` expanded. */
-export function commandLine(container: any, entrypoint: string[], env: Record<string, string>): string[] {
-    const argv = [...(container.command ?? entrypoint), ...(container.args ?? [])];
+/**
+ * The command line as the kubelet and runtime make it from the pod and the image: `command`
+ * replaces the image's Entrypoint and, when given, drops its Cmd; `args` replaces the Cmd.
+ * `$(VAR)` references are expanded.
+ */
+export function commandLine(container: any, image: { Entrypoint?: string[] | null; Cmd?: string[] | null }, env: Record<string, string>): string[] {
+    const entrypoint = container.command ?? image.Entrypoint ?? [];
+    const args = container.args ?? (container.command ? [] : image.Cmd ?? []);
+    const argv = [...entrypoint, ...args];
+    if (!argv.length) throw new Error(`container ${container.name}: no command specified (the pod gives none and the image has no Entrypoint or Cmd)`);
     return argv.map((a: string) => expandRefs(a, env));
 }

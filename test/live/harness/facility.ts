@@ -43,7 +43,7 @@ export interface FacilityOptions {
 /** Brings a stack's facility up on a fresh control plane. */
 export async function startFacility(stack: string, opts: FacilityOptions = {}): Promise<LiveFacility> {
     const t = tools();
-    need(t, ["traefik", "chp", "python"]);
+    need(t, ["python", "runtimeDouble"]);
     const objects = stackObjects(stack);
     const cp = await startControlPlane(stack);
     const api = new ApiClient(cp.server, { ca: cp.caFile, cert: path.join(cp.dir, "pki", "admin.crt"), key: path.join(cp.dir, "pki", "admin.key") });

@@ -1,60 +1,32 @@
 /**
- * A test double of the kubelet's container side, for the pods kwok reports Running on the fake
- * node. kwok keeps pod status; this double runs what the pod specifies, where the machine has
- * the program an image would carry (see {@link imageRules}): in the pod's own network namespace
- * (its pod IP; {@link PodNetwork}), in a container root with the pod's volumes at their mount
- * paths ({@link makeContainerRoot}), as the pod's user, with the environment and command line
- * the kubelet would compute, and the ServiceAccount token mounted where in-cluster clients
- * look. Pods whose images it cannot stand in for stay as kwok left them (listed in `skipped`).
- * A pod deleted from the API is stopped (SIGTERM, then SIGKILL) and its root and network removed.
+ * A test double of the kubelet and its container runtime, for the pods kwok reports Running on
+ * the fake node. kwok keeps pod status; this double runs what the pod specifies from the pod's
+ * own images (built by scripts/images.sh; nothing of this machine's software): each container
+ * in the pod's own network namespace (its pod IP; {@link PodNetwork}), in a root that overlays
+ * its image's unpacked layers with the pod's volumes at their mount paths
+ * ({@link makeContainerRoot}), with the image's Entrypoint, Cmd, User, Env and WorkingDir
+ * applied as a runtime applies them and the pod spec's overrides over them
+ * ({@link containerEnv}, {@link commandLine}, {@link containerUser}), and the ServiceAccount
+ * token mounted where in-cluster clients look. A pod with an image that was not built is set
+ * back to Pending with the kubelet's `ErrImagePull` waiting reason, as on a cluster that cannot
+ * pull it (listed in `skipped`). A pod deleted from the API is stopped (SIGTERM, then SIGKILL)
+ * and its root and network removed.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { ApiClient } from "./api";
 import { commandLine, containerEnv } from "./container-env";
-import { BindMount, containerUser, makeContainerRoot, removeContainerRoot, runInContainer } from "./container-root";
+import { BindMount, containerUser, copyIn, imageEnv, makeContainerRoot, removeContainerRoot, runInContainer } from "./container-root";
 import { ControlPlane, NODE_NAME } from "./control-plane";
 import { PodNet, PodNetwork } from "./pod-network";
 import { Proc, startProcess, waitFor } from "./processes";
-import { ROOT, Tools } from "./tools";
+import { BuiltImage, ROOT, Tools } from "./tools";
 import { materializeVolume } from "./volumes";
 
-/** Which program on this machine stands in for an image. */
-export interface ImageRule {
-    /** What stands in (for logs and docs). */
-    name: string;
-    /** Images it stands in for. */
-    match: RegExp;
-    /** The image's entrypoint, used when a container gives no `command`. */
-    entrypoint: string[];
-    /** Directories put first on PATH: where the image's programs are here. */
-    path: string[];
-    /**
-     * Directories of this machine that hold the image's software (its programs, libraries,
-     * interpreter). A pod volume mounted over one (an emptyDir at /tmp, with the cache under
-     * /tmp) would hide it, which an image's own files never are: these are mounted again.
-     */
-    software: string[];
-    /** The image's own user (its USER), which runs it unless the pod says otherwise. */
-    user: number;
-}
-
-/** The images of the facility that the double can run, and with what. */
-export function imageRules(t: Tools): ImageRule[] {
-    const venv = [t.venvBin];
-    // The venv, the interpreter it was made from (its prefix, e.g. a pyenv version), and the
-    // repository, whose test scripts the tests run in these containers.
-    const python = [path.dirname(t.venvBin), path.dirname(path.dirname(fs.realpathSync(t.python))), ROOT];
-    const nodeModules = path.dirname(path.dirname(t.chp));
-    return [
-        { name: "Traefik built from the Go module proxy", match: /(^|\/)traefik:v\d/, entrypoint: [t.traefik], path: [], software: [path.dirname(t.traefik)], user: 0 },
-        { name: "JupyterHub from the venv", match: /\/k8s-hub:/, entrypoint: ["jupyterhub"], path: venv, software: python, user: 1000 },
-        { name: "configurable-http-proxy from npm", match: /\/configurable-http-proxy:/, entrypoint: ["configurable-http-proxy"], path: [path.dirname(t.chp)], software: [nodeModules], user: 65534 },
-        { name: "dask-gateway-server from the venv", match: /\/dask-gateway-server:/, entrypoint: ["dask-gateway-server"], path: venv, software: python, user: 1000 },
-        { name: "dask and dask-gateway from the venv", match: /\/dask-gateway:/, entrypoint: [], path: venv, software: python, user: 1000 },
-        { name: "jupyterhub-singleuser from the venv", match: /\/k8s-singleuser-sample:/, entrypoint: ["jupyterhub-singleuser"], path: venv, software: python, user: 1000 },
-        { name: "the machine's shell and coreutils", match: /(^|\/)busybox:/, entrypoint: ["sh"], path: [], software: [], user: 0 },
-    ];
+/** Why a pod's image cannot run here: the kubelet's waiting reason and message. */
+export interface ImagePullFailure {
+    reason: "ErrImagePull";
+    message: string;
 }
 
 /** A container the double runs. */
@@ -86,13 +58,15 @@ export interface RunningPod {
 
 /** Options of the double. */
 export interface KubeletDoubleOptions {
-    /** Which pods to run (default: every pod whose images all have a rule). */
+    /** Which pods to run (default: every pod; one whose image was not built gets ErrImagePull). */
     run?: (pod: any) => boolean;
     /** Poll interval. Default 300 ms. */
     intervalMs?: number;
 }
 
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+/** The test's driver scripts, copied into containers for {@link KubeletDouble.exec}. */
+const TEST_SCRIPTS = path.join(ROOT, "test", "python");
 
 export class KubeletDouble {
     /** Pods not run, with the reason. */
@@ -101,7 +75,8 @@ export class KubeletDouble {
     readonly failed = new Map<string, string>();
     private readonly pods = new Map<string, RunningPod>();
     private readonly network = new PodNetwork();
-    private readonly rules: ImageRule[];
+    private readonly images: Record<string, BuiltImage>;
+    private readonly runtime: string;
     private readonly base: string;
     private timer?: NodeJS.Timeout;
     private busy = false;
@@ -115,7 +90,8 @@ export class KubeletDouble {
         tools: Tools,
         private readonly opts: KubeletDoubleOptions = {},
     ) {
-        this.rules = imageRules(tools);
+        this.images = tools.images;
+        this.runtime = tools.runtimeDouble;
         this.base = path.join(cp.dir, "kubelet");
         fs.mkdirSync(path.join(this.base, "claims"), { recursive: true });
         const u = new URL(cp.server);
@@ -163,12 +139,18 @@ export class KubeletDouble {
         );
     }
 
-    /** Runs `argv` in a running container, as it runs (same root, user, environment plus `env`). */
+    /**
+     * Runs `argv` in a running container, as it runs (same root, user, environment plus `env`),
+     * as `kubectl exec` does. The test's own driver scripts (test/python) are first copied in,
+     * as `kubectl cp` would: bind-mounted read-only at the same path in the container's root.
+     * What runs is the image's software: its interpreter and packages.
+     */
     exec(p: RunningPod, name: string, argv: string[], opts: { container?: string; env?: Record<string, string>; workingDir?: string } = {}): Proc {
         const c = opts.container ? p.containers.find((x) => x.name === opts.container) : p.containers[0];
         if (!c) throw new Error(`pod ${p.key} has no container ${opts.container}`);
+        copyIn(c.root, TEST_SCRIPTS);
         const env = { ...c.env, ...opts.env };
-        const proc = startProcess(path.join(p.dir, "logs"), name, "ip", runInContainer(p.net.netns, c.root, c.user, env, opts.workingDir ?? c.workingDir, argv), { cleanEnv: true });
+        const proc = startProcess(path.join(p.dir, "logs"), name, "ip", runInContainer(this.runtime, p.net.netns, c.root, c.user, env, opts.workingDir ?? c.workingDir, argv), { cleanEnv: true });
         p.execs.push(proc);
         return proc;
     }
@@ -200,10 +182,16 @@ export class KubeletDouble {
         for (const [key, pod] of live) {
             if (this.pods.has(key) || this.skipped.has(key) || this.failed.has(key)) continue;
             if (pod.metadata.deletionTimestamp || pod.status?.phase !== "Running" || !pod.status?.podIP) continue;
-            const reason = this.cannotRun(pod);
-            if (reason) {
-                this.skipped.set(key, reason);
-                this.note(`skip ${key}: ${reason}`);
+            if (this.opts.run && !this.opts.run(pod)) {
+                this.skipped.set(key, "not selected by the test");
+                this.note(`skip ${key}: not selected by the test`);
+                continue;
+            }
+            const pull = this.pullFailure(pod);
+            if (pull) {
+                this.skipped.set(key, `${pull.reason}: ${pull.message}`);
+                this.note(`skip ${key}: ${pull.reason}: ${pull.message}`);
+                await this.reportPullFailure(pod, pull);
                 continue;
             }
             try {
@@ -216,14 +204,30 @@ export class KubeletDouble {
         }
     }
 
-    private cannotRun(pod: any): string | undefined {
-        if (this.opts.run && !this.opts.run(pod)) return "not selected by the test";
-        const missing = (pod.spec.containers as any[]).filter((c) => !this.rule(c.image)).map((c) => c.image);
-        return missing.length ? `no program here stands in for ${missing.join(", ")}` : undefined;
+    /** The images of the pod that were not built here, as the kubelet reports a failed pull. */
+    private pullFailure(pod: any): ImagePullFailure | undefined {
+        const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers] as any[];
+        const missing = [...new Set(all.map((c) => c.image as string).filter((image) => !this.images[image]))];
+        if (!missing.length) return undefined;
+        return { reason: "ErrImagePull", message: `image ${missing.join(", ")} not found: it is not built here (scripts/images.sh builds the project's images and the live tier's doubles) and no registry is reachable` };
     }
 
-    private rule(image: string): ImageRule | undefined {
-        return this.rules.find((r) => r.match.test(image));
+    /** The pod goes back to Pending, its containers waiting with the pull failure, as a kubelet reports it. */
+    private async reportPullFailure(pod: any, pull: ImagePullFailure): Promise<void> {
+        const waiting = (c: any) => ({ name: c.name, image: c.image, imageID: "", ready: false, restartCount: 0, started: false, state: { waiting: { reason: pull.reason, message: pull.message } } });
+        const status = {
+            phase: "Pending",
+            conditions: [
+                { type: "PodScheduled", status: "True" },
+                { type: "Initialized", status: (pod.spec.initContainers ?? []).length ? "False" : "True" },
+                { type: "ContainersReady", status: "False", reason: "ContainersNotReady" },
+                { type: "Ready", status: "False", reason: "ContainersNotReady" },
+            ],
+            initContainerStatuses: (pod.spec.initContainers ?? []).map(waiting),
+            containerStatuses: pod.spec.containers.map(waiting),
+        };
+        const r = await this.api.request("PATCH", `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`, { status }, "application/merge-patch+json");
+        if (r.status !== 200) this.note(`could not report the pull failure of ${pod.metadata.namespace}/${pod.metadata.name}: HTTP ${r.status}`);
     }
 
     private async startPod(key: string, pod: any): Promise<void> {
@@ -265,8 +269,7 @@ export class KubeletDouble {
             KUBERNETES_SERVICE_PORT_HTTPS: this.apiPort,
         };
         const prepare = async (c: any, index: string) => {
-            const rule = this.rule(c.image);
-            if (!rule) return undefined;
+            const image = this.images[c.image];
             const mounts: BindMount[] = [
                 ...(c.volumeMounts ?? []).map((m: any) => {
                     const src = volumes.get(m.name);
@@ -275,32 +278,27 @@ export class KubeletDouble {
                 }),
                 ...saMounts,
             ];
-            const root = makeContainerRoot(path.join(dir, index), mounts, {
+            const root = makeContainerRoot(path.join(dir, index), image.rootfs, mounts, {
                 readOnlyRoot: !!c.securityContext?.readOnlyRootFilesystem,
                 hostsFile: process.env.HEPAF_LIVE_HOSTS ?? "/etc/hosts",
-                software: rule.software,
             });
-            const env = await containerEnv(this.api, pod, c, base);
-            env.PATH = [...rule.path, env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"].join(":");
-            const user = containerUser(pod, c, rule.user);
-            env.HOME = env.HOME ?? (user.uid === 0 ? "/root" : "/tmp");
-            const argv = commandLine(c, rule.entrypoint, env);
-            return { name: c.name, root, env, argv, user, workingDir: c.workingDir ?? "/" };
+            const user = containerUser(pod, c, image.config.User, image.rootfs);
+            const env = await containerEnv(this.api, pod, c, { ...imageEnv(image), ...base });
+            // As a runtime does: HOME from the user's entry in the image's /etc/passwd when unset.
+            env.HOME = env.HOME ?? user.home;
+            const argv = commandLine(c, image.config, env);
+            return { name: c.name, root, env, argv, user, workingDir: c.workingDir ?? (image.config.WorkingDir || "/") };
         };
         for (const [i, c] of (pod.spec.initContainers ?? []).entries()) {
             const prepared = await prepare(c, `init-${i}`);
-            if (!prepared) {
-                running.initContainers.push({ name: c.name, code: null });
-                continue;
-            }
-            const proc = startProcess(path.join(dir, "logs"), `${pod.metadata.name}.init.${c.name}`, "ip", runInContainer(net.netns, prepared.root, prepared.user, prepared.env, prepared.workingDir, prepared.argv), { cleanEnv: true });
+            const proc = startProcess(path.join(dir, "logs"), `${pod.metadata.name}.init.${c.name}`, "ip", runInContainer(this.runtime, net.netns, prepared.root, prepared.user, prepared.env, prepared.workingDir, prepared.argv), { cleanEnv: true });
             const st = await waitFor(`init container ${c.name} of ${key}`, () => proc.exited(), { timeoutMs: 60000 });
             running.initContainers.push({ name: c.name, code: st.code });
             if (st.code !== 0) throw new Error(`init container ${c.name} exited ${st.code}:\n${proc.log().slice(-2000)}`);
         }
         for (const [i, c] of (pod.spec.containers as any[]).entries()) {
-            const prepared = (await prepare(c, `c-${i}`))!;
-            const proc = startProcess(path.join(dir, "logs"), `${pod.metadata.name}.${c.name}`, "ip", runInContainer(net.netns, prepared.root, prepared.user, prepared.env, prepared.workingDir, prepared.argv), { cleanEnv: true });
+            const prepared = await prepare(c, `c-${i}`);
+            const proc = startProcess(path.join(dir, "logs"), `${pod.metadata.name}.${c.name}`, "ip", runInContainer(this.runtime, net.netns, prepared.root, prepared.user, prepared.env, prepared.workingDir, prepared.argv), { cleanEnv: true });
             running.containers.push({ ...prepared, proc });
         }
     }

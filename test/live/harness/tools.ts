@@ -1,11 +1,15 @@
 /**
  * Where the live tier's programs are: the binaries scripts/live-tools.sh built (cached outside
- * the repository, keyed by version), the project's Python venv, and configurable-http-proxy
- * from node_modules. A missing one is one line naming it and the command that makes it.
+ * the repository, keyed by version), the project's Python venv (for what runs outside pods:
+ * the HTCondor doubles, batch nodes, laptops), the images scripts/images.sh built (every pod's
+ * software), and the kubelet double's container-start step (test/live/runtime, built by `go`
+ * on first use, cached by the hash of its source). A missing one is one line naming it and the
+ * command that makes it.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { createHash } from "crypto";
 
 /** The repository root. */
 export const ROOT = path.join(__dirname, "..", "..", "..");
@@ -21,11 +25,38 @@ export interface Tools {
     /** kwok's Stage definitions (kustomize/stage of its module). */
     kwokStages: string;
     traefik: string;
-    /** The venv's bin directory (jupyterhub, dask-gateway-server, dask, python). */
+    /** The venv's bin directory (python, dask, the htcondor2 bindings): software outside pods. */
     venvBin: string;
     python: string;
-    /** configurable-http-proxy (npm). */
-    chp: string;
+    /** The container-start step of the kubelet double (test/live/runtime). */
+    runtimeDouble: string;
+    /** The built images, by reference (scripts/images.sh --print-index). */
+    images: Record<string, BuiltImage>;
+}
+
+/** An image scripts/images.sh built: its unpacked root filesystem and its config. */
+export interface BuiltImage {
+    rootfs: string;
+    /** The OCI image config's `config`: Entrypoint, Cmd, User, Env, WorkingDir, ... */
+    config: { Entrypoint?: string[] | null; Cmd?: string[] | null; User?: string; Env?: string[]; WorkingDir?: string; Labels?: Record<string, string> };
+    key: string;
+    layersBytes: number;
+}
+
+/** Builds (once, cached by the hash of its source) the kubelet double's container-start step. */
+function runtimeDouble(): string {
+    const src = path.join(ROOT, "test", "live", "runtime");
+    const hash = createHash("sha256");
+    for (const f of ["go.mod", "main.go"]) hash.update(fs.readFileSync(path.join(src, f)));
+    const cache = process.env.HEPAF_CACHE ?? path.join(process.env.HOME ?? "/root", ".cache", "hepaf");
+    const bin = path.join(cache, "bin", `runtime-double-${hash.digest("hex").slice(0, 12)}`);
+    if (!fs.existsSync(bin)) {
+        fs.mkdirSync(path.dirname(bin), { recursive: true });
+        const env = { ...process.env, CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-buildvcs=false", GOCACHE: process.env.HEPAF_GOCACHE ?? path.join(cache, "go", "build") };
+        execFileSync("go", ["build", "-o", `${bin}.partial`, "."], { cwd: src, env, stdio: ["ignore", "ignore", "pipe"] });
+        fs.renameSync(`${bin}.partial`, bin);
+    }
+    return bin;
 }
 
 let cached: Tools | undefined;
@@ -52,18 +83,19 @@ export function tools(): Tools {
         traefik: bin.traefik,
         venvBin: path.dirname(python),
         python,
-        chp: path.join(ROOT, "node_modules", ".bin", "configurable-http-proxy"),
+        runtimeDouble: runtimeDouble(),
+        images: JSON.parse(execFileSync("bash", [path.join(ROOT, "scripts", "images.sh"), "--doubles", "--print-index", "--no-build"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })),
     };
     cached = t;
     return t;
 }
 
 /** Checks that the named programs exist; throws one line naming the first one missing. */
-export function need(t: Tools, names: (keyof Tools)[]): void {
+export function need(t: Tools, names: Exclude<keyof Tools, "images">[]): void {
     for (const name of names) {
         const p = t[name];
         if (!p || !fs.existsSync(p)) {
-            throw new Error(`live: ${name} is missing (${p || "no path"}); run scripts/live-tools.sh (Go programs), scripts/python-env.sh (venv) or npm ci`);
+            throw new Error(`live: ${name} is missing (${p || "no path"}); run scripts/live-tools.sh (Go programs) or scripts/python-env.sh (venv)`);
         }
     }
 }

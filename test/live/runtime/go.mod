@@ -1,0 +1,3 @@
+module hepaf.test/runtime-double
+
+go 1.25

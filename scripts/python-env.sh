@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Creates (once) the project's Python venv with the real software the integration tier uses
-# (test/python/requirements.txt) and prints its python path. The venv lives outside the
+# (test/python/requirements.txt: a hashed lock that scripts/images-lock.sh makes under the same
+# constraints as the images' locks, so the tiers run the versions the images hold) and prints
+# its python path. The venv lives outside the
 # repository, keyed by the hash of the requirements, so a change of pins makes a new one.
 # Creating it takes minutes: progress goes to stderr, the path alone to stdout.
 set -euo pipefail
@@ -8,7 +10,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/progress.sh
 . "$root/scripts/lib/progress.sh"
 req="$root/test/python/requirements.txt"
-key="$(sha256sum "$req" | cut -c1-12)"
+# Keyed by the pins and hashes only: a comment of the lock (uv's "# via" lines) makes no new venv.
+key="$(grep -v '^[[:space:]]*#' "$req" | sha256sum | cut -c1-12)"
 venv="${HEPAF_CACHE:-$HOME/.cache/hepaf}/venv-$key"
 mkdir -p "$(dirname "$venv")"
 # One creator at a time: a second caller waits for the first to finish.
@@ -24,7 +27,7 @@ if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
     || { echo "python-env: python3 -m venv $venv failed" >&2; exit 1; }
   n="$(grep -c '^[A-Za-z0-9]' "$req")"
   progress_run "python-env:" "installing the $n pinned packages of test/python/requirements.txt (a few minutes)" \
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2 \
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes -r "$req" >&2 \
     || { echo "python-env: pip install of $req failed" >&2; exit 1; }
   touch "$venv/.complete"
 fi

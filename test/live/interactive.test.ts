@@ -15,6 +15,16 @@ import { HubSession } from "./harness/hub-client";
 import { NODE_IP } from "./harness/control-plane";
 import { Proc, startProcess, waitFor } from "./harness/processes";
 import { ROOT } from "./harness/tools";
+import { DASK_VERSIONS } from "../../components/images";
+
+/** Every side of a session's Dask (client, scheduler, each worker) runs the facility's one Dask. */
+function expectOneDask(versions: { client: any; scheduler: any; workers: Record<string, any> }): void {
+    const sides = { client: versions.client, scheduler: versions.scheduler, ...versions.workers };
+    for (const [who, v] of Object.entries<any>(sides)) {
+        expect({ who, python: v.python.split(".").slice(0, 2).join(".") }).toEqual({ who, python: DASK_VERSIONS.python });
+        for (const [p, want] of Object.entries(DASK_VERSIONS.packages)) expect({ who, [p]: v[p] }).toEqual({ who, [p]: want });
+    }
+}
 
 jest.setTimeout(20 * 60 * 1000);
 
@@ -107,6 +117,10 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
 
         const done = await got("computed", 480000);
         expect(done.computed.right).toBe(true);
+        // distributed's own check passed with the dedicated worker (the notebook image) and the
+        // batch workers (the execute node's software) joined; each runs the facility's Dask.
+        expectOneDask(done.computed.versions);
+        expect(Object.keys(done.computed.versions.workers).filter((n) => /-dedicated$/.test(n))).toHaveLength(1);
         expect(done.adapted.maxBatchWorkers).toBeGreaterThanOrEqual(1);
         expect(done.adapted.maxBatchWorkers).toBeLessThanOrEqual(4);
         const down = (await got("scaledDown", 240000)).scaledDown;
@@ -152,5 +166,8 @@ test("an open-data session: the factory and the helper make a cluster on the gro
     expect(helper.class).toBe("GatewaySessionCluster");
     const done = (await got("computed", 300000)).computed;
     expect(done.right).toBe(true);
+    // The gateway cluster's scheduler and workers (the worker image) and the notebook (the notebook image): one Dask.
+    expectOneDask(done.versions);
+    expect(Object.keys(done.versions.workers)).toHaveLength(done.workers);
     await waitFor("bob's session to close", () => line(proc, "closed"), { watch: [proc], timeoutMs: 120000 });
 });

@@ -1,8 +1,7 @@
 """A group user's session as the user works in it, run in the user's notebook pod: the group's
-Dask made from the rendered config alone, through dask-labextension's factory settings (the
-pod's DASK_LABEXTENSION__FACTORY__* environment: module, class, kwargs, as the labextension's
-make_cluster reads them and awaits the class with asynchronous=True) and through the one-line
-helper `hepaf_dask.cluster()`.
+Dask made from the rendered config alone, through dask-labextension's own "new cluster" (its
+make_cluster, from the notebook image, reading the pod's DASK_LABEXTENSION__FACTORY__*
+environment) and through the one-line helper `hepaf_dask.cluster()`.
 
 argv[1]: JSON {"tasks", "taskSeconds", "caPem": the facility root, trusted for HTTPS (test-only:
 the tier's directory is not in the pod's filesystem)}. Prints JSON lines as it goes:
@@ -13,7 +12,6 @@ through the front door, {"computed": ...} and {"scaledDown": ...}; gateway group
 Then it closes the cluster and prints {"closed": true}.
 """
 import asyncio
-import importlib
 import json
 import sys
 import time
@@ -44,13 +42,14 @@ def wait(what, pred, timeout, interval=0.2):
 
 
 async def labextension_cluster():
-    """What dask-labextension's "new cluster" does with the factory settings."""
+    """dask-labextension's own "new cluster" (its manager's make_cluster, from the notebook
+    image) with the pod's factory settings."""
     import dask
+    from dask_labextension.manager import make_cluster
 
     factory = dask.config.get("labextension.factory")
-    cls = getattr(importlib.import_module(factory["module"]), factory["class"])
     kwargs = {k.replace("-", "_"): v for k, v in factory.get("kwargs", {}).items()}
-    cluster = await cls(*factory.get("args", []), **kwargs, asynchronous=True)
+    cluster, _ = await make_cluster({})
     info = {"module": factory["module"], "class": type(cluster).__name__, "kwargs": kwargs,
             "file": sys.modules[factory["module"]].__file__}
     if type(cluster).__name__ == "HTCondorSessionCluster":
@@ -60,6 +59,21 @@ async def labextension_cluster():
         info["name"] = cluster.name
     await cluster.close()
     return info
+
+
+DASK_PACKAGES = ("dask", "distributed", "cloudpickle", "msgpack", "tornado", "toolz")
+
+
+def versions(client):
+    """distributed's own check across client, scheduler and every worker (it raises on a
+    mismatch it deems fatal), and what each side runs: Python and the Dask packages."""
+    got = client.get_versions(check=True)
+
+    def side(v):
+        return {"python": v["host"]["python"], **{p: v["packages"].get(p) for p in DASK_PACKAGES}}
+
+    return {"client": side(got["client"]), "scheduler": side(got["scheduler"]),
+            "workers": {name: side(v) for name, v in got["workers"].items()}}
 
 
 def main():
@@ -87,7 +101,7 @@ def main():
         emit(helper={"class": type(cluster).__name__, "name": cluster.name, "warnings": limit_warnings})
         futures = client.map(work, range(req["tasks"]), seconds=req["taskSeconds"], pure=False)
         emit(computed={"right": [r for r, _, _ in client.gather(futures)] == [i * i for i in range(req["tasks"])],
-                       "workers": len(client.scheduler_info()["workers"])})
+                       "workers": len(client.scheduler_info()["workers"]), "versions": versions(client)})
     else:
         dedicated = next(iter(cluster.dedicated_worker_names))
         names = lambda: [w["name"] for w in cluster.scheduler_info["workers"].values()]  # noqa: E731
@@ -108,8 +122,11 @@ def main():
         t_done = time.monotonic()
         # The end of the last task a batch worker ran: from then on every batch worker is idle.
         last_batch_end = max(end for _, end, worker in results if worker != dedicated)
+        # Checked while the batch workers are still there: the dedicated worker and every batch worker.
+        checked = versions(client)
         emit(adapted={"firstBatchWorkerSeconds": first, "maxBatchWorkers": most},
-             computed={"right": [r for r, _, _ in results] == [i * i for i in range(req["tasks"])], "seconds": t_done - t_adapt})
+             computed={"right": [r for r, _, _ in results] == [i * i for i in range(req["tasks"])], "seconds": t_done - t_adapt,
+                       "versions": checked})
         ran = client.run(lambda dask_worker: dask_worker.name)
         wait("scale-down to the minimum", lambda: not batch(), 180)
         emit(scaledDown={"seconds": time.time() - last_batch_end, "idleSeconds": hepaf_dask.settings()["adaptive"]["idleSeconds"], "workers": names(), "ranOn": sorted(set(ran.values())),

@@ -10,6 +10,7 @@ import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning } fr
 import { HubSession } from "./harness/hub-client";
 import { waitFor } from "./harness/processes";
 import { ROOT } from "./harness/tools";
+import { builtImage } from "../../components/images";
 import { opensslText, opensslVerify } from "../helpers/openssl";
 
 jest.setTimeout(15 * 60 * 1000);
@@ -69,7 +70,12 @@ test("a CMS user's spawn: the hooks make the session's Secret, Service and route
         const pod = f.cp.admin.find("pod", "jupyter-alice", "af-cms");
         expect(pod.status.phase).toBe("Running");
         const nb = pod.spec.containers[0];
-        expect(nb.image).toBe("quay.io/jupyterhub/k8s-singleuser-sample:4.4.0");
+        // The project's notebook image (the profile names none), started as a hub server: KubeSpawner's
+        // cmd in args, after the image's entrypoint (tini), as the kubelet double ran it.
+        expect(nb.image).toBe(builtImage("notebook"));
+        expect(nb.command).toBeUndefined();
+        expect(nb.args[0]).toBe("jupyterhub-singleuser");
+        expect(f.kubelet.pod("af-cms", "jupyter-alice")!.containers[0].argv.slice(0, 4)).toEqual(["tini", "-g", "--", "jupyterhub-singleuser"]);
         // memoryGiB 2 and memoryLimitGiB 4 of the stack: binary gigabytes, in bytes.
         expect(nb.resources).toEqual({ requests: { cpu: "1", memory: String(2 * 2 ** 30) }, limits: { cpu: "2", memory: String(4 * 2 ** 30) } });
         expect(pod.metadata.labels).toMatchObject({ "hepaf.io/group": "cms", "hepaf.io/dask-user": "alice", "hepaf.io/facility": "af" });
@@ -182,4 +188,28 @@ test("the hooks in the hub's container, with its own token: a repeated spawn rep
     expect(f.cp.admin.find("ingressroutetcp.traefik.io", "dask-dave-example-org-d907f26339", "af-cms")).toBeUndefined();
     expect(f.cp.admin.find("ingressroute.traefik.io", "dask-dave-example-org-d907f26339", "af-cms")).toBeUndefined();
     expect(f.cp.admin.find("secret", "dask-tls-dave-example-org-d907f26339", "af-cms")).toBeUndefined();
+});
+
+test("the in-cluster pool's HTCondor daemons, whose upstream images cannot be had here, stay Pending with the kubelet's ErrImagePull, naming the image", async () => {
+    const daemons = f.objects.filter((o) => o.kind === "Deployment" && /\/htcondor\//.test(o.spec.template.spec.containers[0].image));
+    expect(daemons.length).toBeGreaterThan(0);
+    for (const d of daemons) {
+        const selector = Object.entries<string>(d.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",");
+        const pod = await waitFor(
+            `a pod of ${d.metadata.namespace}/${d.metadata.name} Pending with ErrImagePull`,
+            async () => {
+                const pods = (await f.api.get(`/api/v1/namespaces/${d.metadata.namespace}/pods?labelSelector=${encodeURIComponent(selector)}`)).items;
+                return pods.find((p: any) => p.status.phase === "Pending" && p.status.containerStatuses?.[0]?.state?.waiting?.reason === "ErrImagePull");
+            },
+            { timeoutMs: 60000, intervalMs: 500 },
+        );
+        const image = d.spec.template.spec.containers[0].image;
+        expect(pod.status.containerStatuses[0].state.waiting.message).toContain(image);
+        expect(pod.status.conditions.find((c: any) => c.type === "Ready").status).toBe("False");
+        // And it stays so: kwok does not make it Ready again, the double runs nothing of it.
+        await new Promise((r) => setTimeout(r, 3000));
+        const again = (await f.api.get(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`)) as any;
+        expect(again.status.phase).toBe("Pending");
+        expect(f.kubelet.pod(pod.metadata.namespace, pod.metadata.name)).toBeUndefined();
+    }
 });

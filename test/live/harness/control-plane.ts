@@ -11,7 +11,7 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { stringify } from "yaml";
+import { parse as parseYaml, stringify } from "yaml";
 import { Kubectl, writeKubeconfig } from "./kubectl";
 import { issue, makeCa, serviceAccountKeys } from "./pki";
 import { Proc, startProcess, waitFor } from "./processes";
@@ -250,7 +250,13 @@ export async function startControlPlane(label = "cluster"): Promise<ControlPlane
     }
 }
 
-/** kwok's configuration: the Stage objects of its own module (node, pod and volume lifecycles). */
+/**
+ * kwok's configuration: the Stage objects of its own module (node, pod and volume lifecycles).
+ * kwok plays the kubelet's status side and the kubelet double its container side; a pod the
+ * double set back to Pending because its image was not built (`ErrImagePull`) is left so, as a
+ * kubelet that cannot pull leaves it: kwok's pod-ready Stage skips pods whose first container
+ * waits with that reason.
+ */
 function kwokConfig(dir: string, stagesDir: string): string {
     const files = [
         "node/fast/node-initialize.yaml",
@@ -264,7 +270,15 @@ function kwokConfig(dir: string, stagesDir: string): string {
         "volume/fast/pvc-delete.yaml",
     ];
     const out = path.join(dir, "kwok.yaml");
-    const docs = files.filter((f) => fs.existsSync(path.join(stagesDir, f))).map((f) => fs.readFileSync(path.join(stagesDir, f), "utf8").trim());
+    const docs = files
+        .filter((f) => fs.existsSync(path.join(stagesDir, f)))
+        .map((f) => {
+            const text = fs.readFileSync(path.join(stagesDir, f), "utf8").trim();
+            if (f !== "pod/fast/pod-ready.yaml") return text;
+            const stage = parseYaml(text);
+            stage.spec.selector.matchExpressions.push({ key: ".status.containerStatuses.[0].state.waiting.reason", operator: "NotIn", values: ["ErrImagePull"] });
+            return stringify(stage).trim();
+        });
     fs.writeFileSync(out, `${docs.join("\n---\n")}\n`);
     return out;
 }

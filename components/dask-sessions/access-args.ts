@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DaskVersions } from "../common";
 
 /** One group the Dask access service serves. */
 export interface DaskAccessGroupArgs {
@@ -73,6 +74,12 @@ export interface DaskAccessArgs {
     hub: DaskAccessHubRef;
     /** The facility's Traefik. Required. */
     traefik: DaskAccessTraefikRef;
+    /**
+     * The Dask a laptop's client needs (Python minor and the packages Dask compares), which each
+     * bundle's README names with a `pip install` line. Default the facility's images'
+     * `DASK_VERSIONS` (`components/images`), which its schedulers and workers run.
+     */
+    daskVersions?: DaskVersions;
     /** Image of the service: one with JupyterHub (its service auth), kubernetes_asyncio, cryptography and PyYAML. Default the hub's pinned image. */
     image?: string;
     /** Container resources. Default requests 50m/128Mi, limits 500m/256Mi. */

@@ -1,4 +1,4 @@
-import { check, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
+import { check, DaskVersions, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique, resolveDaskVersions } from "../common";
 import { contactAddressTemplate } from "../htcondor/dask-config";
 import type { DaskAccessArgs } from "./access-args";
 import type { DaskSessionDashboardArgs } from "./settings";
@@ -54,6 +54,8 @@ export interface DaskAccessPlan {
     mintsPerDay: number;
     rootCaConfigMap: string | false;
     websecure: string;
+    /** The Dask a laptop's client needs (the bundle's README names it). */
+    dask: DaskVersions;
     /** How the hub routes each session's dashboard (for `renderDaskSessionSettings`). */
     sessionDashboards: DaskSessionDashboardArgs;
 }
@@ -115,6 +117,7 @@ export function planDaskAccess(args: Omit<DaskAccessArgs, "hub">, argument = "da
         mintsPerDay,
         rootCaConfigMap,
         websecure: args.traefik.entrypoints.websecure,
+        dask: resolveDaskVersions(args.daskVersions, `${argument}.daskVersions`),
         sessionDashboards: { pathPrefix: `${prefix}/sessions`, entrypoint: args.traefik.entrypoints.websecure, middlewares: [o.signIn, o.dropCredentials, o.sessionPrefix] },
     };
 }
@@ -146,6 +149,7 @@ export function renderDaskAccessValues(plan: DaskAccessPlan): Record<string, unk
         sessionAddressTemplate: contactAddressTemplate(plan.domain, plan.daskPort),
         sessionDashboardPrefix: plan.sessionDashboards.pathPrefix,
         recordsConfigMap: DASK_ACCESS_GROUP_OBJECTS.records,
+        dask: plan.dask,
         groups: Object.fromEntries(
             plan.groups.map((g) => [g.name, { namespace: g.namespace, sessions: g.sessions, caSecret: g.caSecret, gateway: g.gateway }]),
         ),

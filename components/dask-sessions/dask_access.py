@@ -34,6 +34,8 @@ Values (``$HEPAF_DASK_ACCESS_VALUES``, written by the TypeScript ``renderDaskAcc
     sessionAddressTemplate   "tls://{user}.dask.<domain>:<port>"
     sessionDashboardPrefix   "/services/<name>/sessions" (a session's dashboard: <prefix>/<user>/)
     recordsConfigMap         name of the records ConfigMap in each group namespace
+    dask                     {"python": "3.11", "packages": {name: version}}: the Dask a laptop's
+                             client needs (the README names it)
     groups                   {<group>: {namespace, sessions, caSecret,
                               gateway: null or {address, proxyAddress, publicAddress, dashboardPrefix}}}
 
@@ -105,6 +107,7 @@ class AccessSettings:
     session_address_template: str
     session_dashboard_prefix: str
     records_config_map: str
+    dask: Mapping[str, Any] = field(default_factory=dict)
     groups: Mapping[str, GroupRef] = field(default_factory=dict)
 
 
@@ -123,13 +126,16 @@ def settings_from_values(v: Mapping[str, Any]) -> AccessSettings:
             gateway=GatewayRef(gw["address"], gw["proxyAddress"], gw["publicAddress"], gw["dashboardPrefix"].rstrip("/")) if gw else None,
         )
     prefix = need("prefix")
+    dask = need("dask")
+    if not isinstance(dask, Mapping) or not isinstance(dask.get("python"), str) or not isinstance(dask.get("packages"), Mapping):
+        raise ValueError(f"dask in the Dask access values must be {{\"python\": \"3.x\", \"packages\": {{name: version}}}}, got {dask!r}")
     return AccessSettings(
         domain=need("domain"), dask_port=int(need("daskPort")), prefix=prefix if prefix.endswith("/") else prefix + "/",
         port=int(need("port")), certificate_validity_days=int(need("certificateValidityDays")),
         mints_per_day=int(need("mintsPerDay")), root_ca_file=v.get("rootCaFile"),
         session_address_template=need("sessionAddressTemplate"),
         session_dashboard_prefix=need("sessionDashboardPrefix").rstrip("/"),
-        records_config_map=need("recordsConfigMap"), groups=groups,
+        records_config_map=need("recordsConfigMap"), dask={"python": dask["python"], "packages": dict(dask["packages"])}, groups=groups,
     )
 
 
@@ -175,6 +181,10 @@ def bundle_config(settings: AccessSettings, group: GroupRef, user: str, tls: Opt
 def bundle_readme(settings: AccessSettings, group: GroupRef, user: str, folder: str, not_after: Optional[datetime.datetime], root_ca: bool) -> str:
     """A few lines on how to use the bundle."""
     lines = [f"Dask at {settings.domain} for {user}, group {group.name}.", ""]
+    pins = " ".join(f"{name}=={version}" for name, version in sorted(settings.dask["packages"].items()))
+    lines += [f"Your client needs the Dask the facility's schedulers and workers run: Python {settings.dask['python']} and",
+              f"    pip install {pins}",
+              "(with other versions Dask warns, and a computation may fail).", ""]
     lines += [f"Unpack this folder ({folder}) and point Dask at it before Python imports dask:",
               f"    export DASK_CONFIG=$PWD/{folder}", ""]
     if group.sessions:

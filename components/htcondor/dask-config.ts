@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { check, requireOneOf, requirePositiveInteger } from "../common";
+import { check, DaskVersions, requireOneOf, requirePositiveInteger, resolveDaskVersions } from "../common";
 import { BATCH_WORKER_CONTAINER_PORTS, BATCH_WORKER_DIR, BATCH_WORKER_MODULE, DASHBOARD_PORT, DASK_TLS_DIR, DASK_TLS_FILES, SCHEDULER_PORT } from "./paths";
 
 /**
@@ -33,7 +33,27 @@ export interface HTCondorWorkerArgs {
      * jobs always use the node's own address). Default `bridge`.
      */
     network?: WorkerNetwork;
+    /**
+     * The Dask the worker must have (Python minor and the packages Dask compares): the job's
+     * launcher compares it with the worker's Python at start, and a worker with another exits
+     * before joining, naming each difference. Default the facility's images' `DASK_VERSIONS`
+     * (`components/images`), which its notebooks and schedulers run.
+     */
+    daskVersions?: DaskVersions;
 }
+
+/**
+ * The launcher's settings (`HEPAF_BATCH_WORKER` in the job's environment, JSON): how the
+ * worker advertises itself (`node`: its own address; `mapped-port`: the node's address and the
+ * port HTCondor mapped) and the Dask it must have.
+ */
+export interface BatchWorkerSettings {
+    advertise: "node" | "mapped-port";
+    dask: DaskVersions;
+}
+
+/** The job environment variable the launcher reads its settings from. */
+export const BATCH_WORKER_SETTINGS_ENV = "HEPAF_BATCH_WORKER";
 
 /** Networking of container-universe workers; see {@link HTCondorWorkerArgs.network}. */
 export const WORKER_NETWORKS = ["bridge", "host"] as const;
@@ -50,8 +70,8 @@ export interface JobqueueSettings {
     "death-timeout": number;
     /** Dask worker processes per job: always 1, so a job is a worker and limits count both alike. */
     processes: number;
-    /** Module `python -m` starts on the batch node (the launcher, for bridge networking). Default distributed's `dask worker`. */
-    "worker-command"?: string;
+    /** Module `python -m` starts on the batch node: the launcher, which checks the worker's Dask and then starts `dask worker`. */
+    "worker-command": string;
     "worker-extra-args": string[];
     "job-extra-directives": Record<string, string>;
     "submit-command-extra": string[];
@@ -85,14 +105,17 @@ export function jobqueueSettings(
     const network = worker.image === undefined ? undefined : (worker.network ?? "bridge");
     const tls = (f: string) => `${DASK_TLS_DIR}/${f}`;
     // The worker's TLS files travel with the job; the worker names them relative to its sandbox.
-    const inputs = [DASK_TLS_FILES.ca, DASK_TLS_FILES.cert, DASK_TLS_FILES.key].map(tls);
-    if (network === "bridge") {
-        inputs.push(`${BATCH_WORKER_DIR}/${BATCH_WORKER_MODULE}.py`);
-    }
+    // Every job starts its worker through the launcher, which travels with it too.
+    const inputs = [...[DASK_TLS_FILES.ca, DASK_TLS_FILES.cert, DASK_TLS_FILES.key].map(tls), `${BATCH_WORKER_DIR}/${BATCH_WORKER_MODULE}.py`];
+    const launcher: BatchWorkerSettings = {
+        advertise: network === "bridge" ? "mapped-port" : "node",
+        dask: resolveDaskVersions(worker.daskVersions, `${argument}.daskVersions`),
+    };
     const directives: Record<string, string> = {
         should_transfer_files: "YES",
         when_to_transfer_output: "ON_EXIT_OR_EVICT",
         transfer_input_files: inputs.join(","),
+        environment: condorEnvironment({ [BATCH_WORKER_SETTINGS_ENV]: JSON.stringify(launcher) }),
     };
     if (worker.image !== undefined) {
         directives.universe = "container";
@@ -114,7 +137,7 @@ export function jobqueueSettings(
         python,
         "death-timeout": deathTimeout,
         processes: 1,
-        ...(network === "bridge" ? { "worker-command": BATCH_WORKER_MODULE } : {}),
+        "worker-command": BATCH_WORKER_MODULE,
         "worker-extra-args": [
             "--protocol", "tls",
             "--tls-ca-file", DASK_TLS_FILES.ca,
@@ -126,6 +149,22 @@ export function jobqueueSettings(
         "cancel-command-extra": ["-name", opts.scheddName],
         "scheduler-options": { protocol: "tls", host: "0.0.0.0", port: SCHEDULER_PORT, dashboard_address: `:${DASHBOARD_PORT}` },
     };
+}
+
+/**
+ * A submit description's `environment` value in HTCondor's "new" syntax: the whole in double
+ * quotes, `name=value` entries separated by spaces, a value with a space or a single quote in
+ * single quotes (a single quote doubled), a double quote doubled.
+ */
+export function condorEnvironment(env: Record<string, string>): string {
+    const entries = Object.entries(env).map(([name, value]) => {
+        check(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), "environment", `"${name}" is not an environment variable name`);
+        check(!/[\r\n]/.test(value), `environment.${name}`, "a value cannot span lines in a submit description");
+        let v = value.replace(/"/g, '""');
+        if (/[\s']/.test(v)) v = `'${v.replace(/'/g, "''")}'`;
+        return `${name}=${v}`;
+    });
+    return `"${entries.join(" ")}"`;
 }
 
 /**

@@ -24,8 +24,8 @@ export const DASK_TLS_FILES = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } 
 export const CLIENT_CONFIG_KEYS = { condor: "condor_config", jobqueue: "jobqueue.yaml", tls: "tls.yaml", batchWorker: "hepaf_batch_worker.py" } as const;
 /**
  * Where the batch-worker launcher (`hepaf_batch_worker.py`, shipped next to this file) is
- * mounted in a user pod; a container-universe job on bridge networking transfers it and starts
- * its worker with it (`python -m hepaf_batch_worker`, from the job's sandbox).
+ * mounted in a user pod; every worker job transfers it and starts its worker with it
+ * (`python -m hepaf_batch_worker`, from the job's sandbox), which first checks the worker's Dask.
  */
 export const BATCH_WORKER_DIR = "/etc/hepaf/condor-job";
 /** The launcher's module name (its file is `<name>.py`). */

@@ -33,6 +33,8 @@ export interface NotebookGuarantee {
     memoryGiB?: number;
 }
 
+import type { DaskVersions } from "../common";
+
 /** Arguments of {@link NotebookDask}: one group's session Dask defaults. */
 export interface NotebookDaskArgs {
     /** Group name (a DNS label). Required. */
@@ -49,6 +51,12 @@ export interface NotebookDaskArgs {
     workerCores?: number;
     /** The notebooks' guarantees. Default none stated. */
     notebook?: NotebookGuarantee;
+    /**
+     * The Dask the group's batch and gateway workers run (Python minor and the packages Dask
+     * compares). `hepaf_dask` warns (`VersionWarning`) when a notebook's own differs. Default
+     * the facility's images' `DASK_VERSIONS` (`components/images`).
+     */
+    daskVersions?: DaskVersions;
     /** Labels of the facility (`app.kubernetes.io/instance`, `hepaf.io/facility`). Required. */
     facility: string;
 }

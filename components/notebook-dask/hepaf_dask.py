@@ -21,12 +21,20 @@ Both are dask-labextension factories (``labextension.factory``: ``await Cls(asyn
 adapt=True)``). ``adapt()`` defaults to the group's minimum and maximum and, for HTCondor, to
 its idle time before scale-down; a larger maximum (or ``scale(n)``) is clipped to the group's
 limit with a :class:`LimitWarning`.
+
+The settings also name the Dask the facility's batch and gateway workers run (``dask``: the
+Python minor and the packages Dask compares between client, scheduler and workers). Making a
+cluster compares them with this interpreter's and, where they differ (a site's own notebook
+image), warns once with a :class:`VersionWarning` naming each difference; the cluster is made
+all the same.
 """
 import json
 import logging
 import math
 import os
+import sys
 import warnings
+from importlib import metadata
 
 from dask.utils import parse_bytes
 from distributed import Nanny
@@ -43,6 +51,10 @@ class LimitWarning(UserWarning):
     """A request above the group's limits, clipped to them."""
 
 
+class VersionWarning(UserWarning):
+    """This notebook's Dask differs from the one the facility's workers run."""
+
+
 def settings(path=None):
     """The group's settings: ``path``, else ``$HEPAF_DASK_SETTINGS``, else ``hepaf_dask.json`` beside this module."""
     path = path or os.environ.get("HEPAF_DASK_SETTINGS") or os.path.join(os.path.dirname(os.path.abspath(__file__)), SETTINGS_FILE)
@@ -50,7 +62,52 @@ def settings(path=None):
         s = json.load(f)
     if s.get("kind") not in KINDS:
         raise ValueError(f"{path}: kind must be one of {', '.join(KINDS)}, got {s.get('kind')!r}")
+    dask = s.get("dask")
+    if not isinstance(dask, dict) or not isinstance(dask.get("python"), str) or not isinstance(dask.get("packages"), dict):
+        raise ValueError(f"{path}: dask must be {{\"python\": \"3.x\", \"packages\": {{name: version}}}}, got {dask!r}")
     return s
+
+
+def installed_version(package):
+    """The version of ``package`` this interpreter has, or None when it is not installed."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def version_differences(expected):
+    """``[(name, here, expected)]`` for the Python minor and each package where this interpreter
+    differs from ``expected`` (``{"python", "packages"}``); ``here`` is None for a package not installed."""
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    out = [] if python == expected["python"] else [("Python", python, expected["python"])]
+    for name, version in sorted(expected["packages"].items()):
+        here = installed_version(name)
+        if here != version:
+            out.append((name, here, version))
+    return out
+
+
+def version_message(differences, expected):
+    """The warning's text: each difference with both versions, what it means, and the fix."""
+    each = "; ".join(f"{name} {here or 'not installed'} here, {version} on the workers" for name, here, version in differences)
+    pins = " ".join(f"{name}=={version}" for name, version in sorted(expected["packages"].items()))
+    return (f"this notebook's Dask differs from the facility's: {each}. The batch and gateway workers run the facility's "
+            f"versions (Python {expected['python']}), and Dask needs client, scheduler and workers to agree, so the "
+            f"computation may fail. Use the facility's notebook image, or Python {expected['python']} with: pip install {pins}")
+
+
+def check_versions(s):
+    """Warns with a :class:`VersionWarning` when this interpreter's Dask differs from the settings'
+    ``dask``, pointing at the first caller outside this module; returns the differences (empty
+    when they agree)."""
+    differences = version_differences(s["dask"])
+    if differences:
+        frame, level = sys._getframe(1), 2
+        while frame is not None and frame.f_globals.get("__name__") == __name__:
+            frame, level = frame.f_back, level + 1
+        warnings.warn(version_message(differences, s["dask"]), VersionWarning, stacklevel=level)
+    return differences
 
 
 def clip(minimum, maximum, s, call=None, name="maximum"):
@@ -122,6 +179,7 @@ class _HTCondorSession:
 
     def __init__(self, *args, adapt=False, dedicated_worker=None, settings_file=None, **kwargs):
         self.hepaf_settings = settings(settings_file)
+        check_versions(self.hepaf_settings)
         spec = self.hepaf_settings["dedicatedWorker"] if dedicated_worker is None else (dedicated_worker or None)
         self._dedicated_spec = spec
         self._dedicated = None
@@ -206,6 +264,7 @@ class _GatewaySession:
 
     def __init__(self, *args, adapt=False, settings_file=None, **kwargs):
         self.hepaf_settings = settings(settings_file)
+        check_versions(self.hepaf_settings)
         self._adapt_on_start = adapt
         super().__init__(*args, **kwargs)
 

@@ -1,4 +1,4 @@
-import { check, requireDnsLabel, requireOneOf } from "../common";
+import { check, DaskVersions, requireDnsLabel, requireOneOf, resolveDaskVersions } from "../common";
 import { AdaptiveArgs, DedicatedWorkerArgs, NotebookGuarantee, SESSION_CLUSTER_KINDS, SessionClusterKind } from "./args";
 
 /** Default most workers of one user's cluster. */
@@ -34,6 +34,8 @@ export interface NotebookDaskSettings {
     };
     /** The dedicated worker; null for none. */
     dedicatedWorker: { nthreads: number; memoryLimit: number } | null;
+    /** The Dask the facility's workers run; a notebook with another gets a `VersionWarning`. */
+    dask: DaskVersions;
 }
 
 const isPositive = (n: unknown) => typeof n === "number" && Number.isFinite(n) && n > 0;
@@ -101,6 +103,7 @@ export interface NotebookDaskPlanArgs {
     dedicatedWorker?: DedicatedWorkerArgs;
     workerCores?: number;
     notebook?: NotebookGuarantee;
+    daskVersions?: DaskVersions;
 }
 
 /** Validates one group's session defaults and renders the module's settings (pure). `argument` names the group's `dask` args. */
@@ -114,5 +117,6 @@ export function planNotebookDask(args: NotebookDaskPlanArgs, argument: string): 
         kind: args.kind,
         adaptive: planAdaptive(args.adaptive ?? {}, workerCores, `${argument}.adaptive`),
         dedicatedWorker: planDedicatedWorker(args.dedicatedWorker, args.kind, args.notebook ?? {}, `${argument}.dedicatedWorker`),
+        dask: resolveDaskVersions(args.daskVersions, `${argument}.daskVersions`),
     };
 }

@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { planDaskAccess, renderDaskAccessValues } from "../../components/dask-sessions";
+import { DASK_VERSIONS } from "../../components/images";
 import { opensslMakeCa, opensslText, opensslVerify } from "../helpers/openssl";
 
 const root = path.join(__dirname, "..", "..");
@@ -98,6 +99,19 @@ describe("a bundle, as the service makes it", () => {
         expect(readme).toContain(`client = Client("tls://${escaped}.dask.af.example.edu:8786")`);
         expect(readme).toContain("export DASK_CONFIG=$PWD/af.example.edu-cms");
         expect(readme).toContain(`valid until ${out.notAfter.slice(0, 10)}`);
+    });
+
+    test("the README names the Dask a laptop's client needs, from the rendered values: the Python minor and a pip line of every package Dask compares", () => {
+        const pins = Object.entries(DASK_VERSIONS.packages).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => `${n}==${v}`).join(" ");
+        for (const readme of [file("README.txt"), fs.readFileSync(path.join(out.gatewayOnly.dir, "README.txt"), "utf8")]) {
+            expect(readme).toContain(`Your client needs the Dask the facility's schedulers and workers run: Python ${DASK_VERSIONS.python} and\n    pip install ${pins}\n`);
+        }
+        // What that line installs is what this venv's client has, the client that reached the scheduler with only a bundle (below).
+        const line = /pip install (.+)\n/.exec(file("README.txt"))![1];
+        const here = JSON.parse(execFileSync(python, ["-c", "import json, sys; from importlib import metadata; "
+            + "print(json.dumps({'python': '%d.%d' % sys.version_info[:2], 'pins': ' '.join(f'{n}=={metadata.version(n)}' for n in sys.argv[1:])}))",
+        ...line.split(" ").map((pin) => pin.split("==")[0])], { encoding: "utf8" }));
+        expect(here).toEqual({ python: DASK_VERSIONS.python, pins: line });
     });
 
     test("a group without its own schedulers: the gateway's config, no certificate", () => {

@@ -10,7 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { renderDaskSessionSettings } from "../../components/dask-sessions";
-import { planPool, renderDaskTlsYaml, renderJobqueueYaml } from "../../components/htcondor";
+import { condorEnvironment, planPool, renderDaskTlsYaml, renderJobqueueYaml } from "../../components/htcondor";
+import { DASK_VERSIONS } from "../../components/images";
 import { opensslMakeCa } from "../helpers/openssl";
 
 const root = path.join(__dirname, "..", "..");
@@ -72,16 +73,18 @@ describe("rendered client files, read by the real software", () => {
         expect(seen.cancelCommand.trim()).toBe("condor_rm -name ap1@ap.example.edu");
     });
 
-    test("htcondor2.Submit parses dask-jobqueue's submit description: TLS files travel, worker dials the SNI address", () => {
+    test("htcondor2.Submit parses dask-jobqueue's submit description: TLS files and the launcher travel, worker dials the SNI address", () => {
         const s = seen.submit;
-        expect(s.transfer_input_files).toBe("/etc/hepaf/dask-tls/ca.crt,/etc/hepaf/dask-tls/tls.crt,/etc/hepaf/dask-tls/tls.key");
+        expect(s.transfer_input_files).toBe("/etc/hepaf/dask-tls/ca.crt,/etc/hepaf/dask-tls/tls.crt,/etc/hepaf/dask-tls/tls.key,/etc/hepaf/condor-job/hepaf_batch_worker.py");
         expect(s.should_transfer_files).toBe("YES");
         expect(s.accounting_group).toBe("group_cms");
         expect(s["MY.DaskWorkerCores"]).toBe("2");
         expect(s["MY.DaskWorkerMemory"]).toBe(String(8192 * 1024 * 1024));
         expect(s["MY.DaskWorkerDisk"]).toBe(String(2048 * 1024 * 1024));
         const args: string = s.Arguments;
-        expect(args).toContain(`python3 -m distributed.cli.dask_worker ${contact} `);
+        expect(args).toContain(`python3 -m hepaf_batch_worker ${contact} `);
+        // The launcher's settings, the facility's Dask among them, in the job's environment.
+        expect(s.environment).toBe(condorEnvironment({ HEPAF_BATCH_WORKER: JSON.stringify({ advertise: "node", dask: DASK_VERSIONS }) }));
         expect(args).toContain("--protocol tls --tls-ca-file ca.crt --tls-cert tls.crt --tls-key tls.key");
         // Each file the worker names is transferred (by base name) into its sandbox.
         for (const f of ["ca.crt", "tls.crt", "tls.key"]) {

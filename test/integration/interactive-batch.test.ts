@@ -12,7 +12,7 @@
  * front door in this tier, so the contact address is the scheduler's own address (the live tier
  * goes through Traefik by SNI).
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -20,6 +20,7 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { mintToken, planNotebookDask, planPool, renderDaskTlsYaml, renderJobqueueYaml, SUBMIT_SCOPES } from "../../components";
+import { DASK_VERSIONS } from "../../components/images";
 import { opensslIssue, opensslMakeCa } from "../helpers/openssl";
 
 const root = path.join(__dirname, "..", "..");
@@ -122,10 +123,10 @@ describe("a CMS session's HTCondor cluster under a queue of tasks", () => {
         expect(seen.workersThatRan).toContain(seen.afterScaleDown.dedicated);
     });
 
-    test("each job is the worker dask-jobqueue wrote: its TLS files transferred, dialing the session's contact address", () => {
-        expect(seen.inputs).toEqual([["ca.crt", "tls.crt", "tls.key"]]);
+    test("each job is the worker dask-jobqueue wrote: its TLS files and the launcher transferred, dialing the session's contact address", () => {
+        expect(seen.inputs).toEqual([["ca.crt", "hepaf_batch_worker.py", "tls.crt", "tls.key"]]);
         expect(seen.jobArgv.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
-        expect(seen.jobArgv[2]).toMatch(/^python3 -m distributed\.cli\.dask_worker tls:\/\/127\.0\.0\.1:\d+ --name \S+ --nthreads 1 --memory-limit 4\.00GiB --nanny --death-timeout 60 --protocol tls --tls-ca-file ca\.crt --tls-cert tls\.crt --tls-key tls\.key$/);
+        expect(seen.jobArgv[2]).toMatch(/^python3 -m hepaf_batch_worker tls:\/\/127\.0\.0\.1:\d+ --name \S+ --nthreads 1 --memory-limit 4\.00GiB --death-timeout 60 --protocol tls --tls-ca-file ca\.crt --tls-cert tls\.crt --tls-key tls\.key$/);
     });
 
     test("when the tasks finish, the jobs are removed back to the minimum after the idle time; the dedicated worker stays", () => {
@@ -184,13 +185,68 @@ describe("a worker job per universe: how the session reaches it", () => {
         const { seen } = await run({});
         expect(seen.submit.universe).toBeUndefined();
         expect(seen.submit.container_service_names).toBeUndefined();
-        expect(seen.inputs).toEqual(["ca.crt", "tls.crt", "tls.key"]);
-        expect(seen.argv[2]).toMatch(/^python3 -m distributed\.cli\.dask_worker tls:\/\/127\.0\.0\.1:\d+ /);
+        expect(seen.inputs).toEqual(["ca.crt", "hepaf_batch_worker.py", "tls.crt", "tls.key"]);
+        expect(seen.argv[2]).toMatch(/^python3 -m hepaf_batch_worker tls:\/\/127\.0\.0\.1:\d+ /);
+        // The launcher checked the worker's Dask (this venv's, the facility's) and ran dask worker with the job's arguments as they are.
+        expect(seen.jobLog).toMatch(/hepaf_batch_worker: -m distributed\.cli\.dask_worker tls:\/\/127\.0\.0\.1:\d+ --name \S+ .*--tls-key tls\.key\n/);
         expect(seen.hostPorts).toEqual([]);
         expect(seen.workerAddresses).toHaveLength(1);
         expect(Object.keys(seen.run)).toEqual(seen.workerAddresses);
         expect(Object.values(seen.run)).toEqual(seen.workerAddresses);
         expect(seen.result).toBe(4950);
+    });
+});
+
+describe("a batch worker checks its Dask before it joins", () => {
+    const run = async (worker: object, containerPort?: number) => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-versions-"));
+        try {
+            const files = await groupFiles(dir, worker, { group: "cms", kind: "htcondor" }, containerPort);
+            return runPy("batch_worker_version_check.py", { dir, doubles, venvBin, poolKeyFile: keyFile.toString("base64"), trustDomain, scheddName: files.scheddName }, 180000);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    };
+    // This venv has the facility's Dask (DASK_VERSIONS); the expectation rendered for the job differs from it.
+    const p = DASK_VERSIONS.packages;
+    const other = { python: "3.13", packages: { ...DASK_VERSIONS.packages, distributed: "2026.3.0", tornado: "6.5.2" } };
+    const message = `hepaf_batch_worker: this worker's Dask differs from the facility's: Python ${DASK_VERSIONS.python} here, 3.13 expected; `
+        + `distributed ${DASK_VERSIONS.packages.distributed} here, 2026.3.0 expected; tornado ${DASK_VERSIONS.packages.tornado} here, 6.5.2 expected. `
+        + "The session's client and scheduler run the facility's versions, and Dask needs client, scheduler and workers to agree, so a computation on this worker may fail: it does not start. "
+        + `Run the job in the facility's worker image, or with Python 3.13 and: pip install cloudpickle==${DASK_VERSIONS.packages.cloudpickle} dask==${DASK_VERSIONS.packages.dask} `
+        + `distributed==2026.3.0 msgpack==${DASK_VERSIONS.packages.msgpack} toolz==${DASK_VERSIONS.packages.toolz} tornado==6.5.2\n`;
+
+    test("vanilla universe, another Dask expected: the job exits 1 with each difference on stderr, and never connects to its scheduler", async () => {
+        const seen = await run({ daskVersions: other });
+        expect(seen.argv[2]).toMatch(/^python3 -m hepaf_batch_worker tls:\/\/127\.0\.0\.1:\d+ /);
+        expect(seen.exitCode).toBe(1);
+        // Its whole output: the message, no worker started.
+        expect(seen.log).toBe(message);
+        expect(seen).toMatchObject({ connections: 0, registrations: 0, workers: [] });
+    });
+
+    test("container universe on bridge networking, another Dask expected: the same, before it waits for its mapped port", async () => {
+        const seen = await run({ image: "example/coffea:2026.10", daskVersions: other }, await freePort());
+        expect(seen.exitCode).toBe(1);
+        expect(seen.log).toBe(message);
+        expect(seen).toMatchObject({ connections: 0, registrations: 0, workers: [] });
+    });
+
+    test("a Python without Dask at all (this venv's, without its site-packages): each package named as not installed, exit 1", () => {
+        const env = { PATH: process.env.PATH ?? "", HEPAF_BATCH_WORKER: JSON.stringify({ advertise: "node", dask: DASK_VERSIONS }) };
+        const r = spawnSync(python, ["-S", "-m", "hepaf_batch_worker", "tls://127.0.0.1:1", "--name", "w"], { cwd: path.join(root, "components", "htcondor"), env, encoding: "utf8", timeout: 60000 });
+        expect(r.status).toBe(1);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toMatch(new RegExp(`^hepaf_batch_worker: this worker's Dask differs from the facility's: cloudpickle not installed here, ${p.cloudpickle.replace(/\./g, "\\.")} expected; dask not installed here, `));
+    });
+
+    test("the facility's Dask expected (the default): the same job starts its worker, which registers with the scheduler", async () => {
+        const seen = await run({});
+        expect(seen.exitCode).toBeNull();
+        expect(seen.registrations).toBeGreaterThanOrEqual(1);
+        expect(seen.connections).toBeGreaterThanOrEqual(1);
+        expect(seen.workers).toHaveLength(1);
+        expect(seen.log).not.toContain("differs");
     });
 });
 

@@ -109,7 +109,7 @@ describe("every Dask connection through the one Traefik port, by SNI, still encr
         ]);
         const argv: string[] = (await waitFor("the job's argv", () => jsonLines(worker)[0], { watch: [worker] })).argv;
         expect(argv.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
-        expect(argv[2]).toMatch(/^python3 -m distributed\.cli\.dask_worker tls:\/\/alice\.dask\.af\.example\.org:8786 .*--tls-ca-file ca\.crt --tls-cert tls\.crt --tls-key tls\.key/);
+        expect(argv[2]).toMatch(/^python3 -m hepaf_batch_worker tls:\/\/alice\.dask\.af\.example\.org:8786 .*--tls-ca-file ca\.crt --tls-cert tls\.crt --tls-key tls\.key/);
         const done = await waitFor("the session's computation", () => jsonLines(alice().scheduler)[1], { watch: [alice().scheduler, worker], timeoutMs: 300000 });
         expect(done).toEqual({ workers: 1, result: 499500 });
         // A client outside the cluster, with the user's certificate, through the same port.

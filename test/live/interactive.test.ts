@@ -142,7 +142,7 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
         const ev = events();
         // Each job ran outside the pod, dialing the session's name at the one Dask port.
         for (const s of ev.filter((e) => e.event === "start")) {
-            expect(s.argv[2]).toMatch(/^python3 -m distributed\.cli\.dask_worker tls:\/\/alice\.dask\.af\.example\.org:8786 /);
+            expect(s.argv[2]).toMatch(/^python3 -m hepaf_batch_worker tls:\/\/alice\.dask\.af\.example\.org:8786 /);
         }
         console.log(`live CMS session: first batch worker ${done.adapted.firstBatchWorkerSeconds.toFixed(1)} s after adapt (through Traefik), `
             + `${done.adapted.maxBatchWorkers} batch workers at most, ${submits.length} condor_submit calls, 24 tasks of 1 s in ${done.computed.seconds.toFixed(1)} s, `

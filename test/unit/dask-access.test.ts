@@ -14,6 +14,7 @@ import {
     DASK_ACCESS_GROUP_OBJECTS, DaskAccess, DaskAccessArgs, daskAccessHubService, daskAccessRbac, gatewayDashboards, HUB_API_CLIENT_LABELS, HUB_IMAGE,
     planDaskAccess, renderDaskAccessValues,
 } from "../../components";
+import { DASK_VERSIONS } from "../../components/images";
 import { limitsAndNonRoot, secretsInConfigMap } from "../../policy/rules";
 
 const crds = new CrdValidator(traefikCrds());
@@ -151,6 +152,10 @@ describe("DaskAccess", () => {
             gateway: { address: "https://af.example.org/services/dask-gateway-cms", proxyAddress: "gateway://af.example.org:8786", publicAddress: "https://af.example.org/services/dask/gateways/cms", dashboardPrefix: "/services/dask/gateways/cms" },
         });
         expect(values.groups.outreach.gateway).toBeNull();
+        // The Dask a laptop's client needs, for the bundle's README: the facility's, unless given.
+        expect(values.dask).toEqual(DASK_VERSIONS);
+        const other = { python: "3.12", packages: { ...DASK_VERSIONS.packages, dask: "2026.3.0" } };
+        expect(renderDaskAccessValues(planDaskAccess(args({ daskVersions: other }))).dask).toEqual(other);
         expect(renderDaskAccessValues(planDaskAccess(args({ rootCaConfigMap: false }))).rootCaFile).toBeNull();
         expect(planDaskAccess(args()).certificateValidityDays).toBe(7);
         expect(planDaskAccess(args()).mintsPerDay).toBe(10);
@@ -164,6 +169,7 @@ describe("DaskAccess", () => {
         ["a group twice", { groups: [{ name: "cms", namespace: "af-cms" }, { name: "cms", namespace: "af-cms2" }] }, 'af-dask-access.groups: duplicate group name "cms"'],
         ["a gateway address that is not HTTPS", { groups: [{ name: "cms", namespace: "af-cms", gateway: { address: "http://x", proxyAddress: "gateway://x:1" } }] }, 'af-dask-access.groups[0].gateway.address: "http://x" is not an https:// URL'],
         ["a bad service name", { serviceName: "Dask" }, 'af-dask-access.serviceName: "Dask" is not a valid DNS label'],
+        ["a Dask version that pip cannot pin", { daskVersions: { python: "3.11", packages: { ...DASK_VERSIONS.packages, distributed: "latest" } } }, 'af-dask-access.daskVersions.packages.distributed: "latest" is not a release version such as "2026.8.0"'],
     ])("refuses %s, declaring nothing", async (_what, over, message) => {
         expect(errorOf(() => new DaskAccess("af-dask-access", args(over)))).toContain(message);
         await settled();

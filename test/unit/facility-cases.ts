@@ -11,6 +11,7 @@ import { errorOf, knownPart, Recorder, settled, unknownPaths, valueOf } from "..
 import { CrdValidator, k8sObjects, traefikCrds, validateAll } from "../helpers/k8s-schema";
 import { opensslIssue, opensslText, opensslVerify } from "../helpers/openssl";
 import { AnalysisFacility, daskClusterCrdDocument } from "../../components";
+import { DASK_VERSIONS } from "../../components/images";
 import { groupNamespacesGuarded, limitsAndNonRoot, onlyTraefikLoadBalancer, secretsInConfigMap, daskRoutesPassthrough } from "../../policy/rules";
 
 /** Two groups, an external and an in-cluster pool, a fixed IP. */
@@ -106,8 +107,9 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
                 group: "cms", kind: "htcondor",
                 adaptive: { minimum: 0, maximum: 50, limit: "50 workers", idleSeconds: 60, intervalSeconds: 1, waitCount: 61 },
                 dedicatedWorker: { nthreads: 1, memoryLimit: 2 * 2 ** 30 },
+                dask: DASK_VERSIONS,
             });
-            expect(settings("af-opendata")).toMatchObject({ group: "opendata", kind: "gateway", adaptive: { maximum: 8 }, dedicatedWorker: null });
+            expect(settings("af-opendata")).toMatchObject({ group: "opendata", kind: "gateway", adaptive: { maximum: 8 }, dedicatedWorker: null, dask: DASK_VERSIONS });
             for (const c of notebookCms) expect((c.data as any)["hepaf_dask.py"]).toMatch(/^"""The group's Dask in a notebook session/);
             // The open-data gateway, which had no limit of its own, gets the group's.
             const odGateway = JSON.parse((objs().find((o) => o.kind === "ConfigMap" && o.metadata.name === "dask-gateway-config" && o.metadata.namespace === "af-opendata")!.data as any)["values.json"]);

@@ -4,8 +4,9 @@ import { errorOf, isSecretValue, Recorded, setupMocks, settled, valueOf } from "
 import { CrdValidator, k8sObjects, K8sObject, traefikCrds, validateAll } from "../helpers/k8s-schema";
 
 const mocks = setupMocks();
+import { DASK_VERSIONS } from "../../components/images";
 import {
-    containerPortDirectives, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jobqueueSettings, jwtKey, mintToken, renderCondorConfig,
+    condorEnvironment, containerPortDirectives, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jobqueueSettings, jwtKey, mintToken, renderCondorConfig,
 } from "../../components";
 
 const crds = new CrdValidator(traefikCrds());
@@ -87,7 +88,7 @@ describe("HTCondorPool, external, minted tokens", () => {
             transfer_input_files: "/etc/hepaf/dask-tls/ca.crt,/etc/hepaf/dask-tls/tls.crt,/etc/hepaf/dask-tls/tls.key,/etc/hepaf/condor-job/hepaf_batch_worker.py",
         });
         expect(jq["worker-command"]).toBe("hepaf_batch_worker");
-        expect(cm.data["hepaf_batch_worker.py"]).toMatch(/^"""Starts a Dask worker in an HTCondor container-universe job on bridge networking/);
+        expect(cm.data["hepaf_batch_worker.py"]).toMatch(/^"""Starts the Dask worker of an HTCondor job, once it has checked the worker has the facility's Dask/);
         expect(jq["scheduler-options"]).toEqual({ protocol: "tls", host: "0.0.0.0", port: 8786, dashboard_address: ":8787" });
         const tls = parse(cm.data["tls.yaml"]).distributed.comm;
         expect(tls["require-encryption"]).toBe(true);
@@ -220,31 +221,53 @@ describe("bad input fails before any resource, naming the argument", () => {
     });
 });
 
-describe("jobqueue settings per universe: how the session reaches a worker", () => {
+describe("jobqueue settings per universe: how the session reaches a worker, and the Dask it must have", () => {
     const settings = (worker: object) => jobqueueSettings(worker, { scheddName: "ap" }, "w");
-    const tls = "/etc/hepaf/dask-tls/ca.crt,/etc/hepaf/dask-tls/tls.crt,/etc/hepaf/dask-tls/tls.key";
-    test("vanilla: the node's own address, the plain dask worker command, nothing mapped", () => {
+    const inputs = "/etc/hepaf/dask-tls/ca.crt,/etc/hepaf/dask-tls/tls.crt,/etc/hepaf/dask-tls/tls.key,/etc/hepaf/condor-job/hepaf_batch_worker.py";
+    /** The launcher's settings as HTCondor hands them to the job (the environment's one entry, "" a double quote). */
+    const launcher = (s: ReturnType<typeof settings>) => {
+        const m = /^"HEPAF_BATCH_WORKER=(\S+)"$/.exec(s["job-extra-directives"].environment);
+        expect(m).not.toBeNull();
+        return JSON.parse(m![1].replace(/""/g, '"'));
+    };
+    const environment = (advertise: string) => condorEnvironment({ HEPAF_BATCH_WORKER: JSON.stringify({ advertise, dask: DASK_VERSIONS }) });
+    test("vanilla: the launcher checks the facility's Dask, then the worker advertises the node's own address; nothing mapped", () => {
         const s = settings({});
-        expect(s["job-extra-directives"]).toEqual({ should_transfer_files: "YES", when_to_transfer_output: "ON_EXIT_OR_EVICT", transfer_input_files: tls });
-        expect(s["worker-command"]).toBeUndefined();
+        expect(s["job-extra-directives"]).toEqual({
+            should_transfer_files: "YES", when_to_transfer_output: "ON_EXIT_OR_EVICT", transfer_input_files: inputs, environment: environment("node"),
+        });
+        expect(launcher(s)).toEqual({ advertise: "node", dask: DASK_VERSIONS });
+        expect(s["worker-command"]).toBe("hepaf_batch_worker");
         expect(s.processes).toBe(1);
     });
-    test("container on bridge networking (the default): the port mapped, the launcher transferred and started", () => {
+    test("container on bridge networking (the default): the port mapped, the launcher transferred and started with the mapped port", () => {
         const s = settings({ image: "example/coffea:1" });
         expect(s["job-extra-directives"]).toEqual({
-            should_transfer_files: "YES", when_to_transfer_output: "ON_EXIT_OR_EVICT", transfer_input_files: `${tls},/etc/hepaf/condor-job/hepaf_batch_worker.py`,
+            should_transfer_files: "YES", when_to_transfer_output: "ON_EXIT_OR_EVICT", transfer_input_files: inputs, environment: environment("mapped-port"),
             universe: "container", container_image: "example/coffea:1", container_service_names: "dask", dask_container_port: "8786",
         });
+        expect(launcher(s)).toEqual({ advertise: "mapped-port", dask: DASK_VERSIONS });
         expect(s["worker-command"]).toBe("hepaf_batch_worker");
         expect(containerPortDirectives()).toEqual({ container_service_names: "dask", dask_container_port: "8786" });
     });
     test("container on host networking: the node's own address, no mapping", () => {
         const s = settings({ image: "example/coffea:1", network: "host" });
         expect(s["job-extra-directives"]).toEqual({
-            should_transfer_files: "YES", when_to_transfer_output: "ON_EXIT_OR_EVICT", transfer_input_files: tls,
+            should_transfer_files: "YES", when_to_transfer_output: "ON_EXIT_OR_EVICT", transfer_input_files: inputs, environment: environment("node"),
             universe: "container", container_image: "example/coffea:1", docker_network_type: "host",
         });
-        expect(s["worker-command"]).toBeUndefined();
+        expect(s["worker-command"]).toBe("hepaf_batch_worker");
+    });
+    test("another expected Dask is rendered as given; a bad one is refused naming the argument", () => {
+        const other = { python: "3.13", packages: { ...DASK_VERSIONS.packages, distributed: "2026.3.0" } };
+        expect(launcher(settings({ daskVersions: other })).dask).toEqual(other);
+        expect(errorOf(() => settings({ daskVersions: { python: "3.11", packages: { dask: "2026.8.0" } } })))
+            .toBe("w.daskVersions.packages.cloudpickle: is missing: give the version of each of cloudpickle, dask, distributed, msgpack, toolz, tornado");
+    });
+    test("the environment in HTCondor's new syntax: double quotes doubled, a value with a space or a single quote in single quotes", () => {
+        expect(condorEnvironment({ A: '{"x":1}', B: "two words", C: "it's" })).toBe(`"A={""x"":1} B='two words' C='it''s'"`);
+        expect(errorOf(() => condorEnvironment({ "A-B": "x" }))).toBe('environment: "A-B" is not an environment variable name');
+        expect(errorOf(() => condorEnvironment({ A: "x\ny" }))).toBe("environment.A: a value cannot span lines in a submit description");
     });
 });
 

@@ -8,6 +8,7 @@ import { CrdValidator, k8sObjects, validateAll } from "../helpers/k8s-schema";
 
 const mocks = setupMocks();
 import { labextensionEnv, NotebookDask, notebookDaskPodParts, planAdaptive, planDedicatedWorker, planNotebookDask } from "../../components";
+import { DASK_VERSIONS } from "../../components/images";
 
 describe("adaptive defaults and the worker limit", () => {
     test("defaults: 0 to 10 workers, removed after 60 one-second decisions", () => {
@@ -79,9 +80,31 @@ test("NotebookDask declares one valid ConfigMap with the module and its settings
     const data = objs[0].data as Record<string, string>;
     expect(Object.keys(data).sort()).toEqual(["hepaf_dask.json", "hepaf_dask.py"]);
     expect(JSON.parse(data["hepaf_dask.json"])).toEqual(nb.settings);
+    // The Dask the facility's workers run, which the module compares with the notebook's own.
+    expect(JSON.parse(data["hepaf_dask.json"]).dask).toEqual(DASK_VERSIONS);
     expect(nb.settings).toEqual(planNotebookDask({ group: "cms", kind: "htcondor", adaptive: { maximum: 4 }, workerCores: 2 }, "x"));
     mocks.reset();
     expect(errorOf(() => new NotebookDask("nb", { facility: "af", group: "cms", namespace: "af-cms", kind: "slurm" as any }))).toBe('nb.cluster: "slurm" is not valid; use one of "htcondor", "gateway"');
     await settled();
     expect(mocks.resources).toHaveLength(0);
+});
+
+describe("the expected Dask in the settings", () => {
+    const plan = (daskVersions?: any) => planNotebookDask({ group: "cms", kind: "gateway", daskVersions }, "cms.dask");
+    test("default: the facility's images' DASK_VERSIONS, every package Dask compares", () => {
+        expect(plan().dask).toEqual(DASK_VERSIONS);
+        expect(Object.keys(plan().dask.packages)).toEqual(["cloudpickle", "dask", "distributed", "msgpack", "toolz", "tornado"]);
+    });
+    test("given: rendered as given", () => {
+        const other = { python: "3.12", packages: { ...DASK_VERSIONS.packages, dask: "2026.3.0" } };
+        expect(plan(other).dask).toEqual(other);
+    });
+    test.each([
+        [{ python: "3", packages: DASK_VERSIONS.packages }, 'cms.dask.daskVersions.python: "3" is not a Python minor such as "3.11"'],
+        [{ python: "3.11", packages: { ...DASK_VERSIONS.packages, tornado: undefined } }, "cms.dask.daskVersions.packages.tornado: is missing: give the version of each of cloudpickle, dask, distributed, msgpack, toolz, tornado"],
+        [{ python: "3.11", packages: { ...DASK_VERSIONS.packages, dask: ">=2026" } }, 'cms.dask.daskVersions.packages.dask: ">=2026" is not a release version such as "2026.8.0"'],
+        [{ python: "3.11", packages: { ...DASK_VERSIONS.packages, numpy: "2.3.0" } }, 'cms.dask.daskVersions.packages: "numpy" is not one of the packages Dask compares (cloudpickle, dask, distributed, msgpack, toolz, tornado)'],
+    ])("refuses %j", (daskVersions, message) => {
+        expect(errorOf(() => plan(daskVersions))).toBe(message);
+    });
 });

@@ -1,6 +1,7 @@
 """HTCondor's "new" argument syntax, as the starter splits a job's Arguments: the value in double
 quotes ("" is a double quote), arguments separated by spaces, single quotes group ('' is a single
-quote). Shared by the doubles that run jobs (the schedd double and the live tier's batch node).
+quote); a job's Environment in the same syntax is ``name=value`` entries. Shared by the doubles
+that run jobs (the schedd double and the live tier's batch node).
 """
 
 
@@ -29,3 +30,14 @@ def split_arguments(value):
     if cur or have:
         args.append("".join(cur))
     return args
+
+
+def split_environment(value):
+    """A submit description's ``environment`` in the new syntax as a dict (``name=value`` entries)."""
+    env = {}
+    for entry in split_arguments(value) if value and value.strip() else []:
+        name, sep, v = entry.partition("=")
+        if not sep or not name:
+            raise ValueError(f"environment entry {entry!r} is not name=value")
+        env[name] = v
+    return env

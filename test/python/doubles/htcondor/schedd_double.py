@@ -7,11 +7,12 @@ It serves HTTP on its address (loopback, or the live tier's own namespace) and k
   the pool issued); `-spool` input files arrive with it, as condor_submit -spool sends them.
   Each job then runs on the "batch node", this double's own namespace, as a local process: a
   sandbox with the spooled files (by base name), `.job.ad` and `.machine.ad` written as the
-  starter writes them (_CONDOR_JOB_AD, _CONDOR_MACHINE_AD, _CONDOR_SCRATCH_DIR), and the job's
-  Executable with its Arguments (HTCondor's "new" argument syntax). A container-universe job
-  runs as a local process too (no container runtime here); its `container_service_names`
-  ports are published as Docker's bridge networking would: a port of the node forwards to the
-  job's port, and `<service>_HostPort` is added to the job ad a moment after the job starts.
+  starter writes them (_CONDOR_JOB_AD, _CONDOR_MACHINE_AD, _CONDOR_SCRATCH_DIR), the job's
+  `environment`, and its Executable with its Arguments (HTCondor's "new" syntax for both).
+  A container-universe job runs as a local process too (no container runtime here); its
+  `container_service_names` ports are published as Docker's bridge networking would: a port of
+  the node forwards to the job's port, and `<service>_HostPort` is added to the job ad a moment
+  after the job starts.
 - rm: stops each job's process group by its PID (SIGTERM, then SIGKILL after 10 s).
 - q: the queue as ads (ClusterId, ProcId, JobStatus, ...).
 Every event goes to `events.jsonl` in its directory, with a time stamp.
@@ -39,7 +40,7 @@ import jwt
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 from htcondor_token_verify import derive  # noqa: E402
-from job_arguments import split_arguments  # noqa: E402 (beside this file)
+from job_arguments import split_arguments, split_environment  # noqa: E402 (beside this file)
 
 IDLE, RUNNING, REMOVED, COMPLETED = 1, 2, 3, 4
 cfg = json.loads(sys.argv[1])
@@ -139,7 +140,7 @@ def start_job(job):
     machine_ad = os.path.join(sandbox, ".machine.ad")
     write_ad(job_ad, ad)
     write_ad(machine_ad, {"Machine": "batch-node.double", "StartdIpAddr": f"<{cfg['machine']}:9618?addrs={cfg['machine']}-9618>"})
-    env = {**os.environ, **cfg.get("env", {}), "_CONDOR_JOB_AD": job_ad, "_CONDOR_MACHINE_AD": machine_ad,
+    env = {**os.environ, **cfg.get("env", {}), **split_environment(sub.get("environment", "")), "_CONDOR_JOB_AD": job_ad, "_CONDOR_MACHINE_AD": machine_ad,
            "_CONDOR_SCRATCH_DIR": sandbox, "_CONDOR_JOB_IWD": sandbox}
     argv = [sub["Executable"]] + split_arguments(sub.expand("Arguments"))
     out = open(os.path.join(cfg["dir"], f"job-{job['id']}.log"), "w")

@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { check, requireOneOf, requirePositiveInteger } from "../common";
+import { requireImageReference } from "../images";
 import { BATCH_WORKER_CONTAINER_PORTS, BATCH_WORKER_DIR, BATCH_WORKER_MODULE, DASHBOARD_PORT, DASK_TLS_DIR, DASK_TLS_FILES, SCHEDULER_PORT } from "./paths";
 
 /**
@@ -17,7 +18,11 @@ export interface HTCondorWorkerArgs {
     memoryMiB?: number;
     /** Disk per job in MiB. Default 4096. */
     diskMiB?: number;
-    /** Container image of the worker (container universe). Default: none (vanilla universe, `python` on the batch node). */
+    /**
+     * Container image of the worker: with one, jobs run in the container universe (the project's
+     * worker image, `builtImage("worker")`, is made for it). Default: none, which means the vanilla
+     * universe (`python` on the batch node), not a default image.
+     */
     image?: string;
     /** Python on the batch node. Default `python3`. */
     python?: string;
@@ -76,7 +81,7 @@ export function jobqueueSettings(
     const python = worker.python ?? "python3";
     check(/^[A-Za-z0-9_./+-]+$/.test(python), `${argument}.python`, `"${python}" is not a plain executable name or path`);
     if (worker.image !== undefined) {
-        check(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(worker.image), `${argument}.image`, `"${worker.image}" is not a valid image reference`);
+        requireImageReference(worker.image, `${argument}.image`);
     }
     if (worker.network !== undefined) {
         requireOneOf(worker.network, WORKER_NETWORKS, `${argument}.network`);

@@ -5,7 +5,7 @@ import { CrdValidator, k8sObjects, K8sObject, traefikCrds, validateAll } from ".
 
 const mocks = setupMocks();
 import {
-    containerPortDirectives, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jobqueueSettings, jwtKey, mintToken, renderCondorConfig,
+    UPSTREAM_IMAGES, containerPortDirectives, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jobqueueSettings, jwtKey, mintToken, renderCondorConfig,
 } from "../../components";
 
 const crds = new CrdValidator(traefikCrds());
@@ -166,8 +166,8 @@ describe("HTCondorPool, in-cluster", () => {
         expect(pool.trustDomain).toBe("local-cm.af.svc.cluster.local");
         expect(find(objs, "Deployment").map((d) => d.metadata.name).sort()).toEqual(["local-cm", "local-execute", "local-submit"]);
         const image = (n: string) => (find(objs, "Deployment", n)[0] as any).spec.template.spec.containers[0].image;
-        expect(image("local-cm")).toBe("docker.io/htcondor/cm:25.0.1-el9");
-        expect(image("local-execute")).toBe("docker.io/htcondor/execute:25.0.1-el9");
+        expect(image("local-cm")).toBe(UPSTREAM_IMAGES.htcondorCm);
+        expect(image("local-execute")).toBe(UPSTREAM_IMAGES.htcondorExecute);
         const execute = find(objs, "Deployment", "local-execute")[0] as any;
         expect(execute.spec.replicas).toBe(2);
         // The daemons call no Kubernetes API: no token is mounted in their pods.

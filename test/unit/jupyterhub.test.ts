@@ -3,7 +3,7 @@ import { errorOf, isSecretValue, setupMocks, settled, valueOf } from "../helpers
 import { CrdValidator, k8sObjects, traefikCrds, validateAll, K8sObject } from "../helpers/k8s-schema";
 
 const mocks = setupMocks();
-import { gatewayApiUrl, HUB_IMAGE, JupyterHub, JupyterHubArgs, PROXY_IMAGE, renderDaskSessionSettings, Traefik } from "../../components";
+import { builtImage, gatewayApiUrl, HUB_IMAGE, JupyterHub, JupyterHubArgs, PROXY_IMAGE, renderDaskSessionSettings, Traefik } from "../../components";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -95,7 +95,7 @@ describe("JupyterHub", () => {
         const pod = deployment.spec.template.spec;
         const c = pod.containers[0];
         expect(c.image).toBe(HUB_IMAGE);
-        expect(HUB_IMAGE).toBe("quay.io/jupyterhub/k8s-hub:4.4.0");
+        expect(HUB_IMAGE).toBe(builtImage("hub"));
         expect(c.command).toEqual(["jupyterhub", "--config", "/usr/local/etc/jupyterhub/jupyterhub_config.py", "--upgrade-db"]);
         expect(pod.serviceAccountName).toBe("hub-hub");
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
@@ -175,11 +175,13 @@ describe("JupyterHub", () => {
         });
         expect(values.groups.map((g: any) => [g.name, g.namespace, g.claimValues])).toEqual([["cms", "af-cms", ["CMS"]], ["atlas", "af-atlas", ["ATLAS"]]]);
         expect(values.groups[0].profiles).toEqual([
-            { slug: "cms-coffea", displayName: "cms: coffea", description: null, image: "example/coffea:2026.10", cpuGuarantee: 0.5, cpuLimit: 2, memoryGuarantee: 2147483648, memoryLimit: 8589934592, gpus: 0, nodeSelector: {}, default: false },
-            { slug: "cms-gpu", displayName: "cms: gpu", description: null, image: "example/coffea-gpu:2026.10", cpuGuarantee: null, cpuLimit: null, memoryGuarantee: null, memoryLimit: null, gpus: 1, nodeSelector: { "nvidia.com/gpu.present": "true" }, default: true },
+            { slug: "cms-coffea", displayName: "cms: coffea", description: null, image: "example/coffea:2026.10", cmd: null, cpuGuarantee: 0.5, cpuLimit: 2, memoryGuarantee: 2147483648, memoryLimit: 8589934592, gpus: 0, nodeSelector: {}, default: false },
+            { slug: "cms-gpu", displayName: "cms: gpu", description: null, image: "example/coffea-gpu:2026.10", cmd: null, cpuGuarantee: null, cpuLimit: null, memoryGuarantee: null, memoryLimit: null, gpus: 1, nodeSelector: { "nvidia.com/gpu.present": "true" }, default: true },
         ]);
         expect(values.hub).toMatchObject({ database: { type: "sqlite", path: "/srv/jupyterhub/jupyterhub.sqlite" }, concurrentSpawnLimit: 64, namedServerLimit: 0 });
         expect(values.spawner.storage).toEqual({ type: "dynamic", storageClass: null, capacity: "10Gi", mountPath: "/home/jovyan" });
+        // User servers start the single-user server, not the image's own CMD.
+        expect(values.spawner.cmd).toEqual(["jupyterhub-singleuser"]);
         expect(values.services).toEqual([{ name: "dask-gateway-cms", url: gatewayApiUrl("af", "cms"), groups: ["cms"], display: true, skipConfirm: false, scopes: [] }]);
         expect(values.culler).toEqual({ enabled: true, timeoutSeconds: 3600, everySeconds: 600, maxAgeSeconds: 0 });
         expect(deployment.spec.template.metadata.annotations["hepaf.io/config-sha256"]).toMatch(/^[0-9a-f]{64}$/);

@@ -246,6 +246,13 @@ describe("jobqueue settings per universe: how the session reaches a worker", () 
         });
         expect(s["worker-command"]).toBeUndefined();
     });
+    test("a container image as HTCondor takes it (docker:// or an Apptainer file); no image is no default image but the vanilla universe", () => {
+        for (const image of ["docker://registry.example.edu/hepaf/worker:0.1.0", "worker.sif"]) {
+            expect(settings({ image })["job-extra-directives"]).toMatchObject({ universe: "container", container_image: image });
+        }
+        expect(settings({})["job-extra-directives"]).not.toHaveProperty("universe");
+        expect(settings({})["job-extra-directives"]).not.toHaveProperty("container_image");
+    });
 });
 
 describe("condor_config serializer", () => {

@@ -8,3 +8,4 @@ export * from "./jupyterhub";
 export * from "./htcondor";
 export * from "./notebook-dask";
 export * from "./dask-sessions";
+export * from "./images";

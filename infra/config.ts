@@ -93,6 +93,7 @@ export function toProgramConfig(raw: Record<string, any>, env: ProgramEnv = {}):
             htcondor: raw.htcondor ? { pools: poolsArgs(raw) } : undefined,
             groups: (raw.groups as any[]).map((g) => groupArgs(g, raw)),
             daskAccess: raw.daskAccess,
+            ...(raw.images ? { images: raw.images } : {}),
         },
     };
     checkWithComponents(config, Object.keys(raw.htcondor?.pools ?? {}));

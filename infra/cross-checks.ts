@@ -51,6 +51,9 @@ export function crossCheck(raw: Record<string, any>): string[] {
     if (loginType === "dummy" && raw.hubClientSecret) {
         problems.push('hepaf:hubClientSecret is set, but hepaf:hub.login.type "dummy" uses no client secret');
     }
+    if (raw.hub?.image !== undefined && raw.images?.hub !== undefined) {
+        problems.push("hepaf:hub.image and hepaf:images.hub both name the hub's image: keep one (hepaf:images.hub names every image in one place)");
+    }
     if (raw.ca?.import && (!raw.caCertPem || !raw.caKeyPem)) {
         problems.push("hepaf:ca.import is true, so hepaf:caCertPem and hepaf:caKeyPem (secret) are required");
     }

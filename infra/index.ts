@@ -10,6 +10,8 @@ export const daskEndpoint = facility.daskEndpoint;
 export const rootCaCertPem = facility.rootCaCertPem;
 /** Where users get bundles for Dask from their laptops (null: the Dask access service is off). */
 export const daskAccessUrl = facility.daskAccessUrl ?? null;
+/** The image of every role, as resolved from `hepaf:images` and the catalogue. */
+export const images = facility.images;
 export const groupNamespaces = Object.fromEntries(Object.entries(facility.groups).map(([g, v]) => [g, v.namespace]));
 /** Per group: its namespace, the address of its Dask Gateway and the HTCondor pool its notebooks submit to (null: none). */
 export const groups = Object.fromEntries(

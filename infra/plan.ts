@@ -2,7 +2,7 @@
  * The plan of a stack without the Pulumi engine: its stack file is read and checked exactly as
  * the program checks it, then the program (infra/) runs under Pulumi's mock runtime, and the
  * plan lists the stack's outputs (hub URL, Dask endpoint, the Dask access page, each group's
- * gateway and pool) and every resource it would declare. Nothing is created, written or signed; values that come
+ * gateway and pool, the image of every role) and every resource it would declare. Nothing is created, written or signed; values that come
  * from a provider (keys, certificates, random tokens) stay unresolved.
  */
 import * as path from "path";
@@ -43,6 +43,7 @@ interface ProgramOutputs {
     hubUrl: pulumi.Input<string>;
     daskEndpoint: pulumi.Input<string>;
     daskAccessUrl: string | null;
+    images: Record<string, string>;
     groups: Record<string, pulumi.Input<{ namespace: string; gatewayAddress: string; pool: string | null }>>;
 }
 
@@ -124,6 +125,9 @@ export async function planStack(options: PlanOptions): Promise<string[]> {
         const g = await resolved(value);
         lines.push(`    ${name.padEnd(width)}  namespace ${g?.namespace}, gateway ${g?.gatewayAddress}, pool ${poolText(g?.pool ?? null, config)}`);
     }
+    lines.push("  images:");
+    const roleWidth = Math.max(...Object.keys(program.images).map((r) => r.length));
+    for (const [role, ref] of Object.entries(program.images)) lines.push(`    ${role.padEnd(roleWidth)}  ${ref}`);
     lines.push(config.renderDir ? `  renderDir     ${config.renderDir} (manifests are written there by pulumi up)` : "  cluster       the kubeconfig's current context");
 
     const byType = new Map<string, number>();

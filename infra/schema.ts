@@ -71,8 +71,26 @@ const profile = strict(
         gpus: int(0),
         nodeSelector: stringMap,
     },
-    ["name", "image"],
+    ["name"],
 );
+
+/** An image reference; the grammar is checked by the components (`components/images`), which name the key. */
+const image = { type: "string", minLength: 1, description: "an image reference such as \"registry.example.edu/hepaf/notebook:0.1.0\"" } as const;
+
+/** `hepaf:images`: the built images' registry, and one full reference per role. */
+const images = strict({
+    registry: { type: "string", minLength: 1, description: "a registry and path prefix such as \"registry.example.edu/hepaf\"" },
+    hub: image,
+    notebook: image,
+    worker: image,
+    proxy: image,
+    traefik: image,
+    gatewayServer: image,
+    htcondorCm: image,
+    htcondorSubmit: image,
+    htcondorExecute: image,
+    busybox: image,
+});
 
 const group = strict(
     {
@@ -200,6 +218,7 @@ export const stackConfigSchema = strict(
             enabled: bool,
             certificateValidityDays: { type: "integer", minimum: 1, maximum: 397, description: "a number of days: an integer from 1 to 397" },
         }),
+        images,
         // Secret settings (set with `pulumi config set --secret`).
         caCertPem: text,
         caKeyPem: text,

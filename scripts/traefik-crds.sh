@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Prints the path of the official Traefik CRD definitions of the pinned Traefik version
-# (components/traefik/version.ts), downloading that Traefik release once through the Go
+# (components/images/catalog.ts), downloading that Traefik release once through the Go
 # module proxy into a cache outside the repository. A refused download is remembered
 # ($HEPAF_CACHE/failed/, by version) and not asked for again unless HEPAF_RETRY=1.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/progress.sh
 . "$here/scripts/lib/progress.sh"
-version="$(sed -n 's/^export const TRAEFIK_VERSION = "\(v[^"]*\)";/\1/p' "$here/components/traefik/version.ts")"
-[ -n "$version" ] || { echo "traefik-crds: cannot read TRAEFIK_VERSION from components/traefik/version.ts" >&2; exit 1; }
+version="$(sed -n 's/^export const TRAEFIK_VERSION = "\(v[^"]*\)";/\1/p' "$here/components/images/catalog.ts")"
+[ -n "$version" ] || { echo "traefik-crds: cannot read TRAEFIK_VERSION from components/images/catalog.ts" >&2; exit 1; }
 # The module cache scripts/live-tools.sh builds from (one download of the release for both).
 cache="${HEPAF_GOMODCACHE:-${HEPAF_CACHE:-$HOME/.cache/hepaf}/go/mod}"
 rel="docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml"

@@ -19,6 +19,9 @@ export const FACILITY_LABEL = "hepaf.io/facility";
 /** Label key for the group an object serves. */
 export const GROUP_LABEL = "hepaf.io/group";
 
+/** Labels of pods in the hub's namespace that may call the hub's API (hub services running beside it, such as the Dask access service). */
+export const HUB_API_CLIENT_LABELS = { "hepaf.io/hub-api-client": "true" } as const;
+
 /** Builds the full label set for an object. */
 export function standardLabels(args: LabelArgs): Record<string, string> {
     const labels: Record<string, string> = {

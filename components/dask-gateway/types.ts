@@ -41,7 +41,7 @@ export interface ProcessSize {
 
 /** How the gateway's Dask clusters run (KubeClusterConfig). */
 export interface ClusterArgs {
-    /** Image of schedulers and workers. Default `ghcr.io/dask/dask-gateway:<version>`. */
+    /** Image of schedulers and workers. Default `options.images.default` (or its first choice) when images are offered, else the project's worker image, `builtImage("worker")` (`<DEFAULT_REGISTRY>/worker:<HEPAF_VERSION>`). */
     image?: string;
     /** Image pull policy. Default: Kubernetes' default. */
     imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
@@ -137,9 +137,9 @@ export interface DaskGatewayArgs {
     hubGroup?: string | false;
     /** The facility's Traefik. Required. */
     traefik: TraefikRef;
-    /** dask-gateway version (image tags). Default the pinned 2026.3.0. */
+    /** dask-gateway version (the server image's tag). Default the pinned `DASK_GATEWAY_VERSION` of the image catalogue. */
     version?: string;
-    /** Image of the API server and controller. Default `ghcr.io/dask/dask-gateway-server:<version>`. */
+    /** Image of the API server and controller. Default the catalogue's pinned dask-gateway-server image (`UPSTREAM_IMAGES.gatewayServer`), tagged `version` when one is given. */
     image?: string;
     /** How clusters run. Default: see {@link ClusterArgs}. */
     cluster?: ClusterArgs;

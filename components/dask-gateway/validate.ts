@@ -1,5 +1,6 @@
 import { check, facilityNamespace, gatewayServiceName, groupNamespace, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
 import { DaskGatewayArgs, GatewayOptions, ProcessSize, RangeOption } from "./types";
+import { builtImage, requireImageReference } from "../images";
 import { DASK_GATEWAY_VERSION, daskGatewayImage } from "./version";
 
 /** A process size with every default filled in. */
@@ -97,7 +98,9 @@ export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
 
     const version = args.version ?? DASK_GATEWAY_VERSION;
     check(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(version), `${name}.version`, `"${version}" is not a valid image tag`);
+    if (args.image !== undefined) requireImageReference(args.image, `${name}.image`);
     const cluster = args.cluster ?? {};
+    if (cluster.image !== undefined) requireImageReference(cluster.image, `${name}.cluster.image`);
     const scheduler = resolveSize(cluster.scheduler, { cores: 1, memoryGiB: 2 }, `${name}.cluster.scheduler`);
     const worker = resolveSize(cluster.worker, { cores: 1, memoryGiB: 4 }, `${name}.cluster.worker`);
     for (const [key, value] of Object.entries(cluster.environment ?? {})) {
@@ -111,7 +114,7 @@ export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
     if (options.images !== undefined) {
         const choices = options.images.choices ?? [];
         check(choices.length > 0, `${name}.options.images.choices`, `is empty; offer at least one image or leave options.images out`);
-        choices.forEach((c, i) => check(typeof c === "string" && c.length > 0 && !/\s/.test(c), `${name}.options.images.choices[${i}]`, `"${c}" is not an image reference`));
+        choices.forEach((c, i) => requireImageReference(c, `${name}.options.images.choices[${i}]`));
         requireUnique(choices, `${name}.options.images.choices`, "image");
         check(
             options.images.default === undefined || choices.includes(options.images.default),
@@ -214,7 +217,7 @@ export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
         dashboardMiddlewares: [...(dashboards?.middlewares ?? [])],
         version,
         image: args.image ?? daskGatewayImage(version),
-        clusterImage: cluster.image ?? options.images?.default ?? options.images?.choices[0] ?? `ghcr.io/dask/dask-gateway:${version}`,
+        clusterImage: cluster.image ?? options.images?.default ?? options.images?.choices[0] ?? builtImage("worker"),
         scheduler,
         worker,
         largestWorker,

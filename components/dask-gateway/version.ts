@@ -1,11 +1,11 @@
-/** The dask-gateway release this project pins (server image and the Python package the integration tier tests). */
+/** The dask-gateway release this project pins (from the image catalogue: server image and the Python package the integration tier tests). */
+import { DASK_GATEWAY_VERSION, UPSTREAM_IMAGES, withTag } from "../images";
 
-/** Pinned dask-gateway-server version. */
-export const DASK_GATEWAY_VERSION = "2026.3.0";
+export { DASK_GATEWAY_VERSION };
 
-/** Official image of a dask-gateway-server version. */
-export function daskGatewayImage(version: string): string {
-    return `ghcr.io/dask/dask-gateway-server:${version}`;
+/** Official image of a dask-gateway-server version: the catalogue's server image with `version` as its tag (`argument` names it in the error of a bad tag). */
+export function daskGatewayImage(version: string, argument = "version"): string {
+    return withTag(UPSTREAM_IMAGES.gatewayServer, version, argument);
 }
 
 /** The user id the official image runs as (its `dask` user). */

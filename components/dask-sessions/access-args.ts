@@ -80,7 +80,7 @@ export interface DaskAccessArgs {
      * `DASK_VERSIONS` (`components/images`), which its schedulers and workers run.
      */
     daskVersions?: DaskVersions;
-    /** Image of the service: one with JupyterHub (its service auth), kubernetes_asyncio, cryptography and PyYAML. Default the hub's pinned image. */
+    /** Image of the service: one with JupyterHub (its service auth), kubernetes_asyncio, cryptography and PyYAML. Default the project's hub image, `builtImage("hub")` (`<DEFAULT_REGISTRY>/hub:<HEPAF_VERSION>`). */
     image?: string;
     /** Container resources. Default requests 50m/128Mi, limits 500m/256Mi. */
     resources?: k8s.types.input.core.v1.ResourceRequirements;

@@ -1,5 +1,6 @@
 import { check, DaskVersions, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique, resolveDaskVersions } from "../common";
 import { contactAddressTemplate } from "../htcondor/dask-config";
+import { requireImageReference } from "../images";
 import type { DaskAccessArgs } from "./access-args";
 import type { DaskSessionDashboardArgs } from "./settings";
 import { GROUP_CA_SECRET } from "./settings";
@@ -69,6 +70,7 @@ export function planDaskAccess(args: Omit<DaskAccessArgs, "hub">, argument = "da
     requirePort(daskPort, `${argument}.daskPort`);
     const serviceName = args.serviceName ?? DASK_ACCESS_SERVICE;
     requireDnsLabel(serviceName, `${argument}.serviceName`);
+    if (args.image !== undefined) requireImageReference(args.image, `${argument}.image`);
     const days = args.certificateValidityDays ?? 7;
     requirePositiveInteger(days, `${argument}.certificateValidityDays`);
     check(days <= 397, `${argument}.certificateValidityDays`, `${days} is more than 397 days; bundles are meant to be short-lived (default 7)`);

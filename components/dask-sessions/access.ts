@@ -3,9 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import { selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
-import { HUB_IMAGE } from "../jupyterhub/args";
-import { HUB_API_CLIENT_LABELS } from "../jupyterhub/network-policy";
+import { HUB_API_CLIENT_LABELS, selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
+import { builtImage } from "../images";
 import { DaskAccessArgs } from "./access-args";
 import {
     DASK_ACCESS_CONFIG_DIR, DASK_ACCESS_FILES, DASK_ACCESS_GROUP_OBJECTS, DASK_ACCESS_PORT, DASK_ACCESS_ROOT_CA_DIR, DASK_ACCESS_SECRET_KEYS,
@@ -163,7 +162,7 @@ export class DaskAccess extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "dask-access",
-                                    image: args.image ?? HUB_IMAGE,
+                                    image: args.image ?? builtImage("hub"),
                                     command: ["python3", `${DASK_ACCESS_CONFIG_DIR}/${DASK_ACCESS_FILES.service}`],
                                     ports: [{ name: "http", containerPort: DASK_ACCESS_PORT, protocol: "TCP" }],
                                     env: [

@@ -3,13 +3,18 @@ import { DaskGatewayArgs } from "../dask-gateway";
 import { ExternalPoolArgs, HTCondorWorkerArgs, InClusterPoolArgs } from "../htcondor";
 import { HubGroupArgs, JupyterHubArgs } from "../jupyterhub";
 import { AdaptiveArgs, DedicatedWorkerArgs, SessionClusterKind } from "../notebook-dask";
+import type { FacilityImagesArgs } from "../images";
 import { CertificateAuthorityArgs } from "../pki";
 import { TraefikArgs } from "../traefik";
 
-/** The hub settings a site chooses; the facility fills in namespace, domain, Traefik, groups and services. */
+/**
+ * The hub settings a site chooses; the facility fills in namespace, domain, Traefik, groups and
+ * services, and the notebook image from `images.notebook`. `hubImage` and `proxyImage`, when
+ * given, win over `images.hub` and `images.proxy`.
+ */
 export type FacilityHubArgs = Omit<
     JupyterHubArgs,
-    "facility" | "namespace" | "createNamespace" | "createGroupNamespaces" | "domain" | "traefik" | "groups" | "services" | "daskSessions" | "htcondorSessions"
+    "facility" | "namespace" | "createNamespace" | "createGroupNamespaces" | "domain" | "traefik" | "groups" | "services" | "daskSessions" | "htcondorSessions" | "notebookImage"
 >;
 
 /** The gateway settings of a group; the facility fills in hub, Traefik, namespace and domain. */
@@ -46,7 +51,7 @@ export interface GroupArgs {
     name: string;
     /** Who belongs: values of the identity provider's groups claim, and/or usernames. Default: nobody but admins. */
     members?: HubGroupArgs["members"];
-    /** Notebook profiles offered to members. Default one profile with the hub's default image. */
+    /** Notebook profiles offered to members; a profile without `image` gets `images.notebook`. Default one profile, "default", with that image. */
     profiles?: HubGroupArgs["profiles"];
     /** Extra environment for members' servers. Default none. */
     env?: HubGroupArgs["env"];
@@ -68,7 +73,7 @@ export interface FacilityDaskAccessArgs {
     certificateValidityDays?: number;
     /** Bundles with a certificate one user may download per group in any 24 hours. Default 10. */
     mintsPerDay?: number;
-    /** Image of the service. Default the hub's pinned image. */
+    /** Image of the service. Default the facility's hub image (`images.hub`: the project's hub image unless overridden). */
     image?: string;
 }
 
@@ -88,4 +93,6 @@ export interface AnalysisFacilityArgs {
     groups: GroupArgs[];
     /** Users' Dask from laptops and dashboards through the front door. Default on, certificates valid 7 days. */
     daskAccess?: FacilityDaskAccessArgs;
+    /** Images of every part: a registry for the three built images, and a full reference per role. An image a part's own args name (a profile's, a gateway's, `hub.hubImage`, `traefik.image`, a pool's) wins. Default the image catalogue: the built images under `DEFAULT_REGISTRY`, the pinned upstream ones. */
+    images?: FacilityImagesArgs;
 }

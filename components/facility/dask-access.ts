@@ -15,12 +15,14 @@ export function gatewayProxyAddress(domain: string, daskPort: number): string {
 /**
  * The Dask access service's args for a facility (all but the hub, which exists later), or
  * undefined when `daskAccess.enabled` is false: every group, with sessions where it has an
- * HTCondor pool (its notebooks run their own schedulers) and its gateway.
+ * HTCondor pool (its notebooks run their own schedulers) and its gateway. The service runs
+ * `daskAccess.image`, else `hubImage` (the facility's hub image).
  */
 export function facilityDaskAccess(
     name: string,
     args: AnalysisFacilityArgs,
     traefik: { namespace: string; websecure: string; routeLabels: Record<string, string>; daskPort: number },
+    hubImage?: string,
 ): Omit<DaskAccessArgs, "hub"> | undefined {
     const a = args.daskAccess ?? {};
     if (a.enabled === false) return undefined;
@@ -37,7 +39,7 @@ export function facilityDaskAccess(
         })),
         certificateValidityDays: a.certificateValidityDays,
         mintsPerDay: a.mintsPerDay,
-        image: a.image,
+        image: a.image ?? hubImage,
         traefik: { namespace: traefik.namespace, entrypoints: { websecure: traefik.websecure }, routeLabels: traefik.routeLabels },
     };
 }

@@ -20,6 +20,7 @@ import { isQuantity, quantityValue } from "../jupyterhub/quantity";
 import {
     DEFAULT_MAX_WORKERS, labextensionEnv, NotebookDask, NotebookDaskArgs, NotebookGuarantee, notebookDaskPodParts, planNotebookDask, SESSION_CLUSTER_KINDS, SessionClusterKind,
 } from "../notebook-dask";
+import { resolveImages, ResolvedImages } from "../images";
 import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
@@ -48,6 +49,8 @@ export interface FacilityPlan {
     notebooks: NotebookDaskArgs[];
     /** The Dask access service (all but the hub); none when turned off. */
     access?: Omit<DaskAccessArgs, "hub">;
+    /** Every role's image as the facility resolved it (`images`, else the catalogue). */
+    images: ResolvedImages;
 }
 
 /** The smallest CPU and memory guarantees among the profiles that state one. */
@@ -70,8 +73,18 @@ export function sessionKind(group: AnalysisFacilityArgs["groups"][number], index
     return kind;
 }
 
-/** The pools' args: each gets the facility, its namespace (in-cluster) and the groups that use it. */
-function poolArgs(name: string, args: AnalysisFacilityArgs): { name: string; args: HTCondorPoolArgs }[] {
+/**
+ * The image a part gets: its own (`own`) where given; else the facility's, unless the part
+ * names a version of its own (`versioned`) and the site did not override the role in `images`
+ * (then the part tags its pinned image with that version).
+ */
+function partImage(own: string | undefined, role: keyof ResolvedImages, images: ResolvedImages, args: AnalysisFacilityArgs, versioned: boolean): string | undefined {
+    if (own !== undefined) return own;
+    return versioned && args.images?.[role] === undefined ? undefined : images[role];
+}
+
+/** The pools' args: each gets the facility, its namespace (in-cluster), the groups that use it and the facility's images. */
+function poolArgs(name: string, args: AnalysisFacilityArgs, images: ResolvedImages): { name: string; args: HTCondorPoolArgs }[] {
     const pools = args.htcondor?.pools ?? {};
     Object.keys(pools).forEach((p) => requireDnsLabel(p, `htcondor.pools.${p}`));
     args.groups.forEach((g, i) => {
@@ -88,15 +101,26 @@ function poolArgs(name: string, args: AnalysisFacilityArgs): { name: string; arg
             const groups = args.groups
                 .filter((g) => g.htcondor?.pool === pool)
                 .map((g) => ({ name: g.name, accountingGroup: g.htcondor!.accountingGroup, token: g.htcondor!.token, worker: g.htcondor!.worker }));
-            const common = { facility: name, groups };
-            const full = (spec.mode === "in-cluster" ? { ...spec, ...common, namespace: facilityNamespace(name) } : { ...spec, ...common }) as HTCondorPoolArgs;
+            const common = { facility: name, groups, tokenInitImage: spec.tokenInitImage ?? images.busybox };
+            const full = (spec.mode === "in-cluster"
+                ? {
+                      ...spec,
+                      ...common,
+                      namespace: facilityNamespace(name),
+                      images: {
+                          cm: partImage(spec.images?.cm, "htcondorCm", images, args, spec.imageTag !== undefined),
+                          submit: partImage(spec.images?.submit, "htcondorSubmit", images, args, spec.imageTag !== undefined),
+                          execute: partImage(spec.images?.execute, "htcondorExecute", images, args, spec.imageTag !== undefined),
+                      },
+                  }
+                : { ...spec, ...common }) as HTCondorPoolArgs;
             return { name: pool, args: full };
         })
         .filter((p) => p.args.groups.length > 0);
 }
 
-/** The profile a group gets when it names none: the JupyterHub-on-Kubernetes sample user image of the pinned hub release. */
-const DAY_ONE_PROFILE = { name: "default", displayName: "Default environment", image: "quay.io/jupyterhub/k8s-singleuser-sample:4.4.0" };
+/** The profile a group gets when it names none; with no image of its own it runs the facility's notebook image (`images.notebook`). */
+const DAY_ONE_PROFILE = { name: "default", displayName: "Default environment" };
 
 /** Every group namespace has a quota (the policy pack insists); this is the default. */
 const DEFAULT_QUOTA = { cpu: 200, memoryGiB: 800, pods: 500 };
@@ -120,9 +144,12 @@ export function checkFacilityArgs(name: string, args: AnalysisFacilityArgs): voi
  */
 export function planFacility(name: string, args: AnalysisFacilityArgs): FacilityPlan {
     checkFacilityArgs(name, args);
+    const images = resolveImages(args.images, "images");
     const namespace = facilityNamespace(name);
+    const traefikImage = partImage(args.traefik?.image, "traefik", images, args, args.traefik?.version !== undefined);
     const traefik: TraefikArgs = {
         ...args.traefik,
+        ...(traefikImage !== undefined ? { image: traefikImage } : {}),
         namespace,
         createNamespace: false,
         watchNamespaces: args.groups.map((g) => groupNamespace(name, g.name)),
@@ -130,7 +157,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const traefikPlan = planTraefik(`${name}-edge`, traefik);
     const daskPort = traefikPlan.daskPort;
     const entrypoints = traefikPlan.names;
-    const accessArgs = facilityDaskAccess(name, args, { namespace, websecure: entrypoints.websecure, routeLabels: traefikPlan.routeLabels, daskPort });
+    const accessArgs = facilityDaskAccess(name, args, { namespace, websecure: entrypoints.websecure, routeLabels: traefikPlan.routeLabels, daskPort }, images.hub);
     const access = accessArgs && planDaskAccess(accessArgs, "daskAccess");
 
     const profilesOf = (g: AnalysisFacilityArgs["groups"][number]) => (g.profiles ?? [DAY_ONE_PROFILE]).map(limitedProfile);
@@ -152,6 +179,9 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     };
     const gateways = args.groups.map((g) => ({
         ...g.gateway,
+        image: partImage(g.gateway?.image, "gatewayServer", images, args, g.gateway?.version !== undefined),
+        // Schedulers and workers: the gateway's own image, else the images it offers, else the facility's worker image.
+        cluster: { ...g.gateway?.cluster, image: g.gateway?.cluster?.image ?? (g.gateway?.options?.images === undefined ? images.worker : undefined) },
         limits: gatewayLimits(g),
         admit: largestProfile(profilesOf(g)),
         facility: name,
@@ -174,6 +204,9 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const publicAddress = (group: string) => access?.groups.find((x) => x.name === group)?.gateway?.publicAddress ?? gatewayAddress(group);
     const hub: JupyterHubArgs = {
         ...args.hub,
+        hubImage: args.hub.hubImage ?? images.hub,
+        proxyImage: args.hub.proxyImage ?? images.proxy,
+        notebookImage: images.notebook,
         facility: name,
         namespace,
         createNamespace: false,
@@ -200,7 +233,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
             ...(access ? [daskAccessHubService(access)] : []),
         ],
     };
-    const pools = poolArgs(name, args);
+    const pools = poolArgs(name, args, images);
     const poolPlans = pools.map((p) => planPool(`${name}-${p.name}`, p.args));
     const jobqueueOf = new Map(poolPlans.flatMap((pp) => pp.groups.map((g) => [g.name, g.jobqueue] as const)));
     const notebooks: NotebookDaskArgs[] = args.groups.map((g, i) => {
@@ -230,7 +263,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         hub.groups = hub.groups.map((g) => (clientByGroup.has(g.name) ? { ...g, pod: mergePodParts(clientByGroup.get(g.name), g.pod) } : g));
     }
     planHub(name, hub);
-    return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs };
+    return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs, images };
 }
 
 /** A whole analysis facility: CA tree, front door, hub and a gateway per group, wired by typed outputs. */
@@ -251,11 +284,14 @@ export class AnalysisFacility extends pulumi.ComponentResource {
     readonly gatewayAddresses: Record<string, pulumi.Output<string>>;
     /** The Dask access service's page (`https://<domain>/services/dask/`: bundles, dashboard sign-in), or undefined when turned off. */
     readonly daskAccessUrl?: string;
+    /** Every role's image as resolved from `images` and the catalogue (what each part runs unless its own args name another). */
+    readonly images: ResolvedImages;
 
     constructor(name: string, args: AnalysisFacilityArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planFacility(name, args);
         super("hepaf:facility:AnalysisFacility", name, {}, opts);
         const child = { parent: this };
+        this.images = plan.images;
         const labels = (component: string, group?: string) => standardLabels({ name: "hepaf", instance: name, component, facility: name, group });
 
         const facilityNs = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: plan.namespace, labels: labels("facility") } }, child);

@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { HTCondorWorkerArgs } from "./dask-config";
+import type { TOKEN_INIT_IMAGE } from "./version";
 
 /** One group that submits to the pool. */
 export interface HTCondorGroupArgs {
@@ -56,6 +57,8 @@ interface PoolCommonArgs {
     groups: HTCondorGroupArgs[];
     /** Refuse groups without an accounting group. Default false. */
     requireAccountingGroup?: boolean;
+    /** Image of the notebooks' init step that installs the group's tokens (needs `sh` and `install`). Default the catalogue's pinned busybox, {@link TOKEN_INIT_IMAGE}. */
+    tokenInitImage?: string;
 }
 
 /** A pool run elsewhere; the facility only submits to it. */
@@ -94,7 +97,7 @@ export interface InClusterPoolArgs extends PoolCommonArgs {
     trustDomain?: string;
     /** Image tag of the official images. Default the pinned {@link HTCONDOR_IMAGE_TAG}. */
     imageTag?: string;
-    /** Images per role. Default `htcondor/<role>:<imageTag>`. */
+    /** Images per role. Default the catalogue's pinned images (`UPSTREAM_IMAGES.htcondorCm`, `.htcondorSubmit`, `.htcondorExecute`), tagged `imageTag` when one is given. */
     images?: { cm?: string; submit?: string; execute?: string };
     /** Execute nodes. Default 1 replica of 1 CPU, 4096 MiB. */
     execute?: HTCondorExecuteArgs;

@@ -63,8 +63,10 @@ export const TOKEN_INSTALL_SCRIPT = [
 /** The user of JupyterHub's user images (jovyan), whom KubeSpawner runs notebooks as by default. */
 export const DEFAULT_NOTEBOOK_UID = 1000;
 
-/** Volumes, mounts, init container and env for a group's user pods; `notebookUid` is the user the notebook runs as. */
-export function podParts(configMapName: string, tokenSecretName: string, notebookUid = DEFAULT_NOTEBOOK_UID): Pick<HTCondorClientConfig, "volumes" | "volumeMounts" | "initContainers" | "env"> {
+/** Volumes, mounts, init container and env for a group's user pods; `notebookUid` is the user the notebook runs as, `initImage` the init step's image. */
+export function podParts(
+    configMapName: string, tokenSecretName: string, notebookUid = DEFAULT_NOTEBOOK_UID, initImage: string = TOKEN_INIT_IMAGE,
+): Pick<HTCondorClientConfig, "volumes" | "volumeMounts" | "initContainers" | "env"> {
     const volumes: k8s.types.input.core.v1.Volume[] = [
         { name: "htcondor-config", configMap: { name: configMapName, items: [{ key: CLIENT_CONFIG_KEYS.condor, path: "condor_config" }] } },
         {
@@ -90,7 +92,7 @@ export function podParts(configMapName: string, tokenSecretName: string, noteboo
     const initContainers: k8s.types.input.core.v1.Container[] = [
         {
             name: "htcondor-tokens",
-            image: TOKEN_INIT_IMAGE,
+            image: initImage,
             command: ["sh", "-c", TOKEN_INSTALL_SCRIPT],
             env: [
                 { name: "SRC", value: TOKENS_SOURCE_DIR },
@@ -111,8 +113,8 @@ export function podParts(configMapName: string, tokenSecretName: string, noteboo
     return { volumes, volumeMounts, initContainers, env };
 }
 
-/** A group's pod parts in the shape the hub adds to its servers (plain env as a map); `notebookUid` as for {@link podParts}. */
-export function clientPodParts(group: { configMapName: string; tokenSecretName: string }, notebookUid = DEFAULT_NOTEBOOK_UID) {
-    const parts = podParts(group.configMapName, group.tokenSecretName, notebookUid);
+/** A group's pod parts in the shape the hub adds to its servers (plain env as a map); `notebookUid` as for {@link podParts}, the init image the group's pool's. */
+export function clientPodParts(group: { configMapName: string; tokenSecretName: string; tokenInitImage?: string }, notebookUid = DEFAULT_NOTEBOOK_UID) {
+    const parts = podParts(group.configMapName, group.tokenSecretName, notebookUid, group.tokenInitImage);
     return { ...parts, env: Object.fromEntries(parts.env.map((e) => [e.name, e.value])) as Record<string, string> };
 }

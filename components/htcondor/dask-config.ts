@@ -17,7 +17,12 @@ export interface HTCondorWorkerArgs {
     memoryMiB?: number;
     /** Disk per job in MiB. Default 4096. */
     diskMiB?: number;
-    /** Container image of the worker (container universe). Default: none (vanilla universe, `python` on the batch node). */
+    /**
+     * Container image of the worker, as HTCondor's `container_image` takes it (a registry
+     * reference, `docker://...`, an Apptainer image file): with one, jobs run in the container
+     * universe (the project's worker image, `builtImage("worker")`, is made for it). Default:
+     * none, which means the vanilla universe (`python` on the batch node), not a default image.
+     */
     image?: string;
     /** Python on the batch node. Default `python3`. */
     python?: string;
@@ -96,6 +101,8 @@ export function jobqueueSettings(
     const python = worker.python ?? "python3";
     check(/^[A-Za-z0-9_./+-]+$/.test(python), `${argument}.python`, `"${python}" is not a plain executable name or path`);
     if (worker.image !== undefined) {
+        // HTCondor's container_image, not only a registry reference: also `docker://...` or an
+        // Apptainer image file, so the OCI grammar of components/images does not apply here.
         check(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(worker.image), `${argument}.image`, `"${worker.image}" is not a valid image reference`);
     }
     if (worker.network !== undefined) {

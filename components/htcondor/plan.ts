@@ -5,7 +5,8 @@ import { renderCondorConfig } from "./condor-config";
 import { clientKnobs } from "./client";
 import { JobqueueSettings, jobqueueSettings } from "./dask-config";
 import { POOL_KEY_ID } from "./tokens";
-import { HTCONDOR_IMAGE_TAG, HTCONDOR_PORT, htcondorImage } from "./version";
+import { requireImageReference } from "../images";
+import { HTCONDOR_IMAGE_TAG, HTCONDOR_PORT, htcondorImage, TOKEN_INIT_IMAGE } from "./version";
 
 /** Pool modes. */
 export const POOL_MODES = ["external", "in-cluster"] as const;
@@ -23,6 +24,8 @@ export interface PoolGroupPlan {
     tokenSecretName: string;
     condorConfig: string;
     token?: pulumi.Input<string>;
+    /** Image of the notebooks' token init step (the pool's `tokenInitImage`, else the pinned busybox). */
+    tokenInitImage: string;
 }
 
 /** How tokens are obtained, resolved. */
@@ -142,6 +145,9 @@ export function planPool(name: string, args: HTCondorPoolArgs): PoolPlan {
         tokens = { source: "mint", keyId: POOL_KEY_ID, lifetimeDays: args.tokenLifetimeDays, issuedAt: args.issuedAt };
         const tag = args.imageTag ?? HTCONDOR_IMAGE_TAG;
         check(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag), `${name}.imageTag`, `"${tag}" is not a valid image tag`);
+        for (const role of ["cm", "submit", "execute"] as const) {
+            if (args.images?.[role] !== undefined) requireImageReference(args.images[role], `${name}.images.${role}`);
+        }
         const execute = args.execute ?? {};
         const replicas = execute.replicas ?? 1;
         const maxReplicas = execute.maxReplicas ?? 16;
@@ -165,6 +171,8 @@ export function planPool(name: string, args: HTCondorPoolArgs): PoolPlan {
         };
     }
 
+    if (args.tokenInitImage !== undefined) requireImageReference(args.tokenInitImage, `${name}.tokenInitImage`);
+    const tokenInitImage = args.tokenInitImage ?? TOKEN_INIT_IMAGE;
     const groups = args.groups.map((g, i): PoolGroupPlan => {
         const arg = `${name}.groups[${i}]`;
         requireDnsLabel(g.name, `${arg}.name`);
@@ -190,6 +198,7 @@ export function planPool(name: string, args: HTCondorPoolArgs): PoolPlan {
             tokenSecretName: `htcondor-${name}-token`,
             condorConfig,
             token: g.token,
+            tokenInitImage,
         };
     });
     return { mode: args.mode, collector, scheddName, trustDomain, uidDomain, tokens, groups, inCluster };

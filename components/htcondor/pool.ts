@@ -106,7 +106,7 @@ export class HTCondorPool extends pulumi.ComponentResource {
             namespace: g.namespace,
             configMapName: g.configMapName,
             tokenSecretName: g.tokenSecretName,
-            ...podParts(g.configMapName, g.tokenSecretName),
+            ...podParts(g.configMapName, g.tokenSecretName, undefined, g.tokenInitImage),
             jobqueue: g.jobqueue,
         };
     }

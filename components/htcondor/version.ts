@@ -1,15 +1,17 @@
-/** The HTCondor release this project pins for the in-cluster pool, and helper images. */
+/** The HTCondor release this project pins for the in-cluster pool, and helper images (all from the image catalogue). */
+import { HTCONDOR_IMAGE_TAG, UPSTREAM_IMAGES, withTag } from "../images";
 
-/** Pinned tag of the official HTCondor images (`htcondor/cm`, `htcondor/submit`, `htcondor/execute`). */
-export const HTCONDOR_IMAGE_TAG = "25.0.1-el9";
+export { HTCONDOR_IMAGE_TAG };
 
-/** Official image of one HTCondor role at `tag`. */
+const ROLE_IMAGES = { cm: UPSTREAM_IMAGES.htcondorCm, submit: UPSTREAM_IMAGES.htcondorSubmit, execute: UPSTREAM_IMAGES.htcondorExecute } as const;
+
+/** Official image of one HTCondor role at `tag`: the catalogue's image of that role with `tag` as its tag. */
 export function htcondorImage(role: "cm" | "submit" | "execute", tag: string = HTCONDOR_IMAGE_TAG): string {
-    return `docker.io/htcondor/${role}:${tag}`;
+    return tag === HTCONDOR_IMAGE_TAG ? ROLE_IMAGES[role] : withTag(ROLE_IMAGES[role], tag, "imageTag");
 }
 
-/** Small pinned image for the init step that installs tokens with mode 0600 (needs `sh` and `install`). */
-export const TOKEN_INIT_IMAGE = "docker.io/library/busybox:1.37.0";
+/** Small pinned image for the init step that installs tokens with mode 0600 (needs `sh` and `install`): the catalogue's busybox. */
+export const TOKEN_INIT_IMAGE = UPSTREAM_IMAGES.busybox;
 
 /** The HTCondor port (shared port daemon) of every role. */
 export const HTCONDOR_PORT = 9618;

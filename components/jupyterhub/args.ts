@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { DaskSessionSettings } from "../dask-sessions";
+import { builtImage, UPSTREAM_IMAGES } from "../images";
 
 /** Login through any OAuth2 / OpenID Connect provider (CILogon, experiment SSO, Keycloak, ...). */
 export interface GenericOAuthLogin {
@@ -56,8 +57,10 @@ export interface ProfileArgs {
     displayName?: string;
     /** Description shown on the spawn page. Default none. */
     description?: string;
-    /** Container image of the user server. Required. */
-    image: string;
+    /** Container image of the user server. Default the hub's `notebookImage` (the project's notebook image unless the hub says otherwise). */
+    image?: string;
+    /** Command of the user server (KubeSpawner's `cmd`), e.g. `["start-singleuser.sh"]`. Default the hub's `notebookCmd`. */
+    cmd?: string[];
     /** CPU guarantee, a Kubernetes quantity such as `500m` or `2`. Default none. */
     cpuGuarantee?: string;
     /** CPU limit, a Kubernetes quantity. Default none. */
@@ -196,10 +199,14 @@ export interface JupyterHubArgs {
     daskSessions?: DaskSessionSettings;
     /** Allow user servers egress to any address (pip, data). Default true. */
     allowUserInternet?: boolean;
-    /** Hub image. Default the pinned {@link HUB_IMAGE}. */
+    /** Hub image. Default the project's hub image, {@link HUB_IMAGE} (`builtImage("hub")`: `<DEFAULT_REGISTRY>/hub:<HEPAF_VERSION>`). */
     hubImage?: string;
-    /** configurable-http-proxy image. Default the pinned {@link PROXY_IMAGE}. */
+    /** configurable-http-proxy image. Default the catalogue's pinned {@link PROXY_IMAGE}. */
     proxyImage?: string;
+    /** Image of user servers whose profile names none. Default the project's notebook image, {@link NOTEBOOK_IMAGE} (`builtImage("notebook")`). */
+    notebookImage?: string;
+    /** Command user servers start with (KubeSpawner's `cmd`; a profile's `cmd` wins). Default {@link NOTEBOOK_CMD}, `["jupyterhub-singleuser"]`, as zero-to-jupyterhub sets it. */
+    notebookCmd?: string[];
     /** External database URL (e.g. `postgresql://...`); kept in a Secret. Default: sqlite on a PVC. */
     databaseUrl?: pulumi.Input<string>;
     /** Size of the sqlite PVC. Default `1Gi`. */
@@ -216,7 +223,11 @@ export interface JupyterHubArgs {
     defaultUrl?: string;
 }
 
-/** Pinned hub image (the JupyterHub-on-Kubernetes hub image, chart 4.4.0). */
-export const HUB_IMAGE = "quay.io/jupyterhub/k8s-hub:4.4.0";
-/** Pinned configurable-http-proxy image. */
-export const PROXY_IMAGE = "quay.io/jupyterhub/configurable-http-proxy:5.3.0";
+/** The hub's default image: the project's own hub image from the image catalogue. */
+export const HUB_IMAGE = builtImage("hub");
+/** The proxy's default image: the catalogue's pinned configurable-http-proxy. */
+export const PROXY_IMAGE = UPSTREAM_IMAGES.proxy;
+/** The default image of user servers: the project's own notebook image from the image catalogue. */
+export const NOTEBOOK_IMAGE = builtImage("notebook");
+/** The default command of user servers (KubeSpawner's `cmd`): the single-user server, not the image's own CMD. */
+export const NOTEBOOK_CMD: readonly string[] = ["jupyterhub-singleuser"];

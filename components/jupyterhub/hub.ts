@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
-import { JupyterHubArgs, HUB_IMAGE } from "./args";
+import { JupyterHubArgs } from "./args";
 import { daskSessionRbac, DASK_SESSIONS_MODULE, daskSessionsModuleText } from "../dask-sessions";
 import { withDependsOn } from "../common";
 import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
@@ -100,7 +100,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                         containers: [
                             {
                                 name: "hub",
-                                image: args.hubImage ?? HUB_IMAGE,
+                                image: plan.images.hub,
                                 command: ["jupyterhub", "--config", `${HUB_CONFIG_DIR}/${HUB_CONFIG_FILE}`, "--upgrade-db"],
                                 ports: [{ name: "http", containerPort: plan.hubPort, protocol: "TCP" }],
                                 env: [

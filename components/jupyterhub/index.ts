@@ -3,4 +3,3 @@ export * from "./config-file";
 export * from "./jupyterhub";
 export * from "./validate";
 export * from "./values";
-export { HUB_API_CLIENT_LABELS } from "./network-policy";

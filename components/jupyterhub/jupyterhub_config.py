@@ -165,6 +165,9 @@ c.KubeSpawner.fs_gid = spawner["fsGid"]
 c.KubeSpawner.start_timeout = spawner["startTimeout"]
 c.KubeSpawner.http_timeout = 120
 c.KubeSpawner.default_url = spawner["defaultUrl"]
+# The single-user server, not whatever the image's CMD is (as zero-to-jupyterhub sets it);
+# a profile may name its own.
+c.KubeSpawner.cmd = list(spawner["cmd"])
 c.KubeSpawner.automount_service_account_token = False
 c.KubeSpawner.events_enabled = True
 c.KubeSpawner.delete_pvc = False
@@ -231,6 +234,8 @@ def group_profile(group, profile):
     ):
         if profile[key] is not None:
             override[trait] = profile[key]
+    if profile.get("cmd"):
+        override["cmd"] = list(profile["cmd"])
     group_pod(group, override)
     if profile["gpus"]:
         override["extra_resource_limits"] = {"nvidia.com/gpu": str(profile["gpus"])}

@@ -1,9 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
+import { HUB_API_CLIENT_LABELS } from "../common";
 import { JupyterHubArgs } from "./args";
 import { HubContext, SINGLEUSER_SELECTOR } from "./context";
-
-/** Labels of pods in the hub's namespace that may call the hub's API (hub services running beside it). */
-export const HUB_API_CLIENT_LABELS = { "hepaf.io/hub-api-client": "true" } as const;
 
 /**
  * Default-deny NetworkPolicies for hub, proxy and user servers, with only the traffic the

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { withDependsOn } from "../common";
-import { JupyterHubArgs, PROXY_IMAGE } from "./args";
+import { JupyterHubArgs } from "./args";
 import { HubContext } from "./context";
 import { HubSecrets, SECRET_KEYS } from "./secrets";
 
@@ -31,7 +31,7 @@ export function declareProxy(ctx: HubContext, args: JupyterHubArgs, secrets: Hub
                         containers: [
                             {
                                 name: "chp",
-                                image: args.proxyImage ?? PROXY_IMAGE,
+                                image: plan.images.proxy,
                                 command: [
                                     "configurable-http-proxy",
                                     "--ip=",

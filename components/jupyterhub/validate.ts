@@ -1,5 +1,6 @@
 import { check, groupNamespace, InvalidArgumentError, isDnsName, requireDnsLabel, requireDnsName, requireOneOf, requireUnique } from "../common";
-import { CullerArgs, GroupPodArgs, HubServiceArgs, JupyterHubArgs, LoginArgs, ProfileArgs } from "./args";
+import { requireImageReference } from "../images";
+import { CullerArgs, GroupPodArgs, HUB_IMAGE, HubServiceArgs, JupyterHubArgs, LoginArgs, NOTEBOOK_CMD, NOTEBOOK_IMAGE, ProfileArgs, PROXY_IMAGE } from "./args";
 import { isQuantity, quantityBytes, quantityValue } from "./quantity";
 
 /** Login types the component knows. */
@@ -11,6 +12,8 @@ export interface ProfilePlan {
     displayName: string;
     description?: string;
     image: string;
+    /** The profile's own command; none: the hub's `notebookCmd`. */
+    cmd?: string[];
     cpuGuarantee?: number;
     cpuLimit?: number;
     memoryGuarantee?: number;
@@ -65,6 +68,10 @@ export interface HubPlan {
     admins: string[];
     allowedUsers: string[];
     names: HubNames;
+    /** Images of the hub, the proxy and of user servers whose profile names none. */
+    images: { hub: string; proxy: string; notebook: string };
+    /** Command of user servers (KubeSpawner's `cmd`) whose profile names none. */
+    notebookCmd: string[];
     hubPort: number;
     proxyPort: number;
     proxyApiPort: number;
@@ -84,9 +91,19 @@ function requireNonNegativeInteger(value: number, argument: string): void {
     check(Number.isInteger(value) && value >= 0, argument, `${value} must be an integer >= 0`);
 }
 
-function planProfile(group: string, profile: ProfileArgs, argument: string): ProfilePlan {
+/** Asserts `cmd` is a command: a non-empty list of non-empty strings. */
+function requireCommand(cmd: unknown, argument: string): asserts cmd is string[] {
+    check(
+        Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === "string" && c.length > 0),
+        argument,
+        `${JSON.stringify(cmd)} is not a command: give a non-empty list of non-empty strings, e.g. ["jupyterhub-singleuser"]`,
+    );
+}
+
+function planProfile(group: string, profile: ProfileArgs, argument: string, notebookImage: string): ProfilePlan {
     requireDnsLabel(profile.name, `${argument}.name`);
-    check(typeof profile.image === "string" && profile.image.length > 0 && !/\s/.test(profile.image), `${argument}.image`, `${JSON.stringify(profile.image)} is not a container image reference`);
+    if (profile.image !== undefined) requireImageReference(profile.image, `${argument}.image`);
+    if (profile.cmd !== undefined) requireCommand(profile.cmd, `${argument}.cmd`);
     requireQuantity(profile.cpuGuarantee, `${argument}.cpuGuarantee`);
     requireQuantity(profile.cpuLimit, `${argument}.cpuLimit`);
     requireQuantity(profile.memoryGuarantee, `${argument}.memoryGuarantee`);
@@ -97,7 +114,8 @@ function planProfile(group: string, profile: ProfileArgs, argument: string): Pro
         slug: `${group}-${profile.name}`,
         displayName: profile.displayName ?? `${group}: ${profile.name}`,
         description: profile.description,
-        image: profile.image,
+        image: profile.image ?? notebookImage,
+        ...(profile.cmd !== undefined ? { cmd: [...profile.cmd] } : {}),
         cpuGuarantee: cpu(profile.cpuGuarantee),
         cpuLimit: cpu(profile.cpuLimit),
         memoryGuarantee: mem(profile.memoryGuarantee),
@@ -173,6 +191,12 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
     check(args.traefik !== undefined && typeof args.traefik.entrypoints?.websecure === "string", `${arg}.traefik`, "is required (a Traefik instance or { entrypoints, routeLabels, namespace })");
     requireDnsLabel(args.traefik.namespace, `${arg}.traefik.namespace`);
     validateLogin(args, arg);
+    const images = { hub: args.hubImage ?? HUB_IMAGE, proxy: args.proxyImage ?? PROXY_IMAGE, notebook: args.notebookImage ?? NOTEBOOK_IMAGE };
+    if (args.hubImage !== undefined) requireImageReference(args.hubImage, `${arg}.hubImage`);
+    if (args.proxyImage !== undefined) requireImageReference(args.proxyImage, `${arg}.proxyImage`);
+    if (args.notebookImage !== undefined) requireImageReference(args.notebookImage, `${arg}.notebookImage`);
+    const notebookCmd = args.notebookCmd ?? [...NOTEBOOK_CMD];
+    requireCommand(notebookCmd, `${arg}.notebookCmd`);
 
     check(Array.isArray(args.groups) && args.groups.length > 0, `${arg}.groups`, "at least one group is required");
     args.groups.forEach((g, i) => requireDnsLabel(g.name, `${arg}.groups[${i}].name`));
@@ -196,8 +220,8 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
         check(Array.isArray(g.profiles) && (g.profiles.length > 0 || (args.sharedProfiles ?? []).some((p) => p.groups.includes(g.name))), `${ga}.profiles`, `group "${g.name}" needs at least one profile`);
         const shared = (args.sharedProfiles ?? []).flatMap((p, j) => (p.groups.includes(g.name) ? [{ p, a: `${arg}.sharedProfiles[${j}]` }] : []));
         const profiles = [
-            ...g.profiles.map((p, j) => planProfile(g.name, p, `${ga}.profiles[${j}]`)),
-            ...shared.map(({ p, a }) => planProfile(g.name, p, a)),
+            ...g.profiles.map((p, j) => planProfile(g.name, p, `${ga}.profiles[${j}]`, images.notebook)),
+            ...shared.map(({ p, a }) => planProfile(g.name, p, a, images.notebook)),
         ];
         requireUnique([...g.profiles, ...shared.map((s) => s.p)].map((p) => p.name), `${ga}.profiles`, "profile name");
         check(profiles.filter((p) => p.default).length <= 1, `${ga}.profiles`, "at most one profile may be the default");
@@ -317,6 +341,8 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
         admins: [...(args.admins ?? [])],
         allowedUsers: [...(args.allowedUsers ?? [])],
         names,
+        images,
+        notebookCmd: [...notebookCmd],
         hubPort: 8081,
         proxyPort: 8000,
         proxyApiPort: 8001,

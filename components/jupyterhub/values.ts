@@ -98,6 +98,7 @@ export function renderHubValues(plan: HubPlan, inputs: ResolvedHubInputs): Recor
                 displayName: p.displayName,
                 description: p.description ?? null,
                 image: p.image,
+                cmd: p.cmd ?? null,
                 cpuGuarantee: p.cpuGuarantee ?? null,
                 cpuLimit: p.cpuLimit ?? null,
                 memoryGuarantee: p.memoryGuarantee ?? null,
@@ -110,6 +111,7 @@ export function renderHubValues(plan: HubPlan, inputs: ResolvedHubInputs): Recor
         spawner: {
             startTimeout: plan.startTimeoutSeconds,
             defaultUrl: plan.defaultUrl,
+            cmd: plan.notebookCmd,
             uid: NOTEBOOK_UID,
             fsGid: 100,
             storage: plan.storage.type === "none"

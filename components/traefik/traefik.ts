@@ -9,6 +9,7 @@ import { DEFAULT_ENTRYPOINTS, EntrypointNames, EntrypointSpec, PING_ENTRYPOINT, 
 import { providerRules } from "./rbac";
 import { SniRoute, SniRouteArgs } from "./sni-route";
 import { renderStaticConfig } from "./static-config";
+import { requireImageReference } from "../images";
 import { crdReleaseUrl, TRAEFIK_VERSION, traefikImage } from "./version";
 
 /** Service types Traefik can be exposed with. */
@@ -64,7 +65,7 @@ export interface TraefikArgs extends PortArgs {
     labelSelector?: { key: string; value: string };
     /** Traefik version (image tag and CRDs). Default the pinned {@link TRAEFIK_VERSION}. */
     version?: string;
-    /** Image; default the official image of `version`. */
+    /** Image. Default the catalogue's pinned Traefik image (`UPSTREAM_IMAGES.traefik`), tagged `version` when one is given. */
     image?: string;
     /** Where the CRD definitions come from. Default the release URL of `version`. */
     crds?: CrdSource;
@@ -109,6 +110,7 @@ export type TraefikPlan =
           serviceType: (typeof SERVICE_TYPES)[number];
           replicas: number;
           version: string;
+          image: string;
           crds: CrdSource;
           providersThrottleMs: number;
       };
@@ -156,6 +158,8 @@ export function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
     const replicas = args.replicas ?? 2;
     requirePositiveInteger(replicas, `${name}.replicas`);
     const version = args.version ?? TRAEFIK_VERSION;
+    if (args.image !== undefined) requireImageReference(args.image, `${name}.image`);
+    const image = args.image ?? traefikImage(version, `${name}.version`);
     const crds = args.crds ?? { source: "url" };
     checkCrdSource(crds, `${name}.crds`);
     const providersThrottleMs = args.providersThrottleMs ?? DEFAULT_PROVIDERS_THROTTLE_MS;
@@ -166,7 +170,7 @@ export function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
     );
     return {
         mode, names, daskPort: args.daskPort ?? 8786, routeLabels: { [selector.key]: selector.value },
-        entrypoints, watch, selector, service, serviceType, replicas, version, crds, providersThrottleMs,
+        entrypoints, watch, selector, service, serviceType, replicas, version, image, crds, providersThrottleMs,
     };
 }
 
@@ -206,7 +210,7 @@ export class Traefik extends pulumi.ComponentResource {
             this.registerOutputs({ entrypoints: this.entrypoints });
             return;
         }
-        const { entrypoints, watch, selector, service, serviceType, replicas, version } = plan;
+        const { entrypoints, watch, selector, service, serviceType, replicas } = plan;
         this.watchNamespaces = watch;
 
         const labels = (component: string) => standardLabels({ name: "traefik", instance: name, component });
@@ -318,7 +322,7 @@ export class Traefik extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "traefik",
-                                    image: args.image ?? traefikImage(version),
+                                    image: plan.image,
                                     args: ["--configFile=/etc/traefik/traefik.yml"],
                                     ports: entrypoints.map((ep) => ({ name: ep.name, containerPort: ep.containerPort, protocol: "TCP" })),
                                     resources: args.resources ?? DEFAULT_RESOURCES,

@@ -1,11 +1,11 @@
-/** The Traefik release this project pins, and where its official CRD definitions live. */
+/** The Traefik release this project pins (from the image catalogue), and where its official CRD definitions live. */
+import { TRAEFIK_VERSION, UPSTREAM_IMAGES, withTag } from "../images";
 
-/** Pinned Traefik version (image tag and CRD release). */
-export const TRAEFIK_VERSION = "v3.6.12";
+export { TRAEFIK_VERSION };
 
-/** Official image of a Traefik version. */
-export function traefikImage(version: string): string {
-    return `docker.io/library/traefik:${version}`;
+/** Official image of a Traefik version: the catalogue's Traefik image with `version` as its tag (`argument` names it in the error of a bad tag). */
+export function traefikImage(version: string, argument = "version"): string {
+    return withTag(UPSTREAM_IMAGES.traefik, version, argument);
 }
 
 /** Release URL of the official CRD definitions of a Traefik version. */

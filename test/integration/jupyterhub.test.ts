@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { shippedFile, gatewayApiUrl, hubConfigPath, JupyterHubArgs, planHub, renderDaskSessionSettings, renderHubSecrets, renderHubValues, ResolvedHubSecrets, valuesFileText } from "../../components";
+import { builtImage, shippedFile, gatewayApiUrl, hubConfigPath, JupyterHubArgs, planHub, renderDaskSessionSettings, renderHubSecrets, renderHubValues, ResolvedHubSecrets, valuesFileText } from "../../components";
 
 const root = path.join(__dirname, "..", "..");
 const python = execFileSync("bash", [path.join(root, "scripts", "python-env.sh")], { encoding: "utf8" }).trim();
@@ -54,7 +54,7 @@ function groups(): JupyterHubArgs["groups"] {
             env: cmsEnv,
             pod: cmsPod,
         },
-        { name: "atlas", members: { claimValues: ["ATLAS"] }, profiles: [{ name: "default", image: "example/atlas:1", memoryLimit: "4G" }] },
+        { name: "atlas", members: { claimValues: ["ATLAS"] }, profiles: [{ name: "default", image: "example/atlas:1", memoryLimit: "4G", cmd: ["start-singleuser.sh", "--debug"] }] },
     ];
 }
 
@@ -233,11 +233,14 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
             extra_labels: { "hepaf.io/facility": "af", "hepaf.io/group": "cms" },
             environment: expect.any(Object),
             expanded_env: { HEPAF_GROUP: "cms", ...cmsEnv, ...cmsPod.env },
+            // The single-user server, whatever the image's own CMD: KubeSpawner's pod runs it.
+            cmd: ["jupyterhub-singleuser"],
+            container: { command: null, args: ["jupyterhub-singleuser"] },
         });
         const carl = out.users["carl@cms.org"];
         expect(carl.loaded).toMatchObject({ namespace: "af-cms", image: "example/coffea:2026.10", cpu_guarantee: 0.5, cpu_limit: 2, mem_guarantee: 2 * 2 ** 30, mem_limit: 8 * 2 ** 30 });
         expect(carl.settings).toMatchObject({
-            enable_user_namespaces: false, uid: 1000, fs_gid: 100, default_url: "/lab", storage_pvc_ensure: true,
+            enable_user_namespaces: false, uid: 1000, fs_gid: 100, default_url: "/lab", cmd: ["jupyterhub-singleuser"], storage_pvc_ensure: true,
             storage_capacity: "20Gi", storage_class: "fast", delete_pvc: false, automount_service_account_token: false,
             // The notebook's token may also open the services its user may (the group's gateway).
             server_token_scopes: ["users:activity!user", "access:servers!server", "access:services"],
@@ -250,6 +253,8 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         const dave = out.users["dave@atlas.org"];
         expect(dave.profiles.map((p: any) => p.slug)).toEqual(["atlas-default"]);
         expect(dave.loaded).toMatchObject({ namespace: "af-atlas", image: "example/atlas:1", mem_limit: 4e9, expanded_env: { HEPAF_GROUP: "atlas" } });
+        // A profile's own command wins over the hub's.
+        expect(dave.loaded).toMatchObject({ cmd: ["start-singleuser.sh", "--debug"], container: { args: ["start-singleuser.sh", "--debug"] } });
         expect(out.users["dave2@atlas.org"].loaded).toMatch(/^error: ValueError: .*cms-coffea/);
         // No group: no profiles, and the pre-spawn hook refuses.
         const eve = out.users["eve@example.org"];
@@ -303,11 +308,11 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
             {
                 facility: "dev", domain: "dev.example.edu", traefik, allowDummy: true,
                 login: { type: "dummy", password: "devpass" },
-                groups: [{ name: "opendata", members: { users: ["u1", "u2"] }, profiles: [{ name: "default", image: "example/od:1" }] }],
+                groups: [{ name: "opendata", members: { users: ["u1", "u2"] }, profiles: [{ name: "default", image: "example/od:1" }, { name: "plain" }] }],
                 admins: ["root-user"],
             },
             { dummyPassword: "devpass" },
-            { users: [{ name: "u1", groups: ["opendata"], profile: null }] },
+            { users: [{ name: "u1", groups: ["opendata"], profile: null }, { name: "u2", groups: ["opendata"], profile: "opendata-plain" }] },
         );
         expect(out.authenticator).toMatchObject({
             class: "jupyterhub.auth.DummyAuthenticator",
@@ -317,5 +322,7 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         });
         expect(out.hub.load_groups).toEqual({ opendata: { users: ["u1", "u2"] } });
         expect(out.users.u1.loaded).toMatchObject({ namespace: "dev-opendata", image: "example/od:1" });
+        // A profile without an image runs the project's notebook image, with the single-user server.
+        expect(out.users.u2.loaded).toMatchObject({ namespace: "dev-opendata", image: builtImage("notebook"), cmd: ["jupyterhub-singleuser"] });
     });
 });

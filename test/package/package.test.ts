@@ -6,6 +6,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { HEPAF_VERSION, resolveImages } from "../../components/images";
 
 const root = path.join(__dirname, "..", "..");
 function run(cmd: string, args: string[], cwd: string): string {
@@ -24,6 +25,8 @@ test("another project installs the packed package and type-checks against it", (
         const tarball = run("npm", ["pack", "--silent", "--pack-destination", dir], root).trim().split("\n").pop()!;
         const listing = run("tar", ["-tzf", path.join(dir, tarball)], dir);
         expect(listing).toContain("package/dist/components/index.d.ts");
+        // The image catalogue ships with the Dask versions file it reads.
+        expect(listing).toContain("package/dist/components/images/dask-versions.json");
         expect(listing).not.toMatch(/package\/test\//);
         expect(listing).not.toMatch(/package\/dist\/test\//);
 
@@ -39,6 +42,9 @@ test("another project installs the packed package and type-checks against it", (
                 'const traefik = new Traefik("edge", { namespace: "af", watchNamespaces: ["af-cms"], daskPort: 8786, defaultCertificate: cert });',
                 'new SniRoute("alice", { namespace: "af-cms", host: "alice.dask.af.example.edu", service: { name: "dask-alice", port: 8786 }, entrypoint: traefik.entrypoints.dask, labels: traefik.routeLabels });',
                 "export const dask: string = traefik.entrypoints.dask;",
+                'import { FacilityImagesArgs, resolveImages } from "hepaf";',
+                'const site: FacilityImagesArgs = { registry: "registry.example.edu/hepaf" };',
+                "export const hubImage: string = resolveImages(site).hub;",
                 "",
             ].join("\n"),
         );
@@ -47,6 +53,10 @@ test("another project installs the packed package and type-checks against it", (
             JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", target: "ES2022", esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ["node"] }, files: ["index.ts"] }),
         );
         run(path.join(dir, "node_modules", ".bin", "tsc"), ["-p", "."], dir);
+        // The installed package resolves images at run time as the repository does.
+        const resolved = JSON.parse(run(process.execPath, ["-e", 'console.log(JSON.stringify(require("hepaf").resolveImages({ registry: "registry.example.edu/hepaf" })))'], dir));
+        expect(resolved).toEqual(resolveImages({ registry: "registry.example.edu/hepaf" }));
+        expect(resolved.notebook).toBe(`registry.example.edu/hepaf/notebook:${HEPAF_VERSION}`);
 
         // A type error in the consumer is caught: the types really come from the package.
         fs.writeFileSync(path.join(dir, "bad.ts"), 'import { Traefik } from "hepaf";\nnew Traefik("x", { namespace: 42 });\n');

@@ -161,7 +161,12 @@ async def main(config_path, scenario_path):
                     "extra_labels": jsonable(spawner.extra_labels),
                     "environment": jsonable(spawner.environment),
                     "expanded_env": jsonable(spawner._expand_env(spawner.environment)),
+                    "cmd": jsonable(spawner.cmd),
                 }
+                # What the notebook container runs: KubeSpawner's own pod manifest.
+                pod = await spawner.get_pod_manifest()
+                container = pod.spec.containers[0]
+                result["loaded"]["container"] = {"command": jsonable(container.command), "args": jsonable(container.args)}
             except Exception as e:
                 result["loaded"] = f"error: {type(e).__name__}: {e}"
         result["settings"] = {
@@ -170,6 +175,7 @@ async def main(config_path, scenario_path):
             "fs_gid": spawner.fs_gid,
             "start_timeout": spawner.start_timeout,
             "default_url": spawner.default_url,
+            "cmd": jsonable(spawner.cmd),
             "storage_pvc_ensure": spawner.storage_pvc_ensure,
             "storage_capacity": spawner.storage_capacity,
             "storage_class": spawner.storage_class,

@@ -4,6 +4,7 @@ import { CrdValidator, k8sObjects, traefikCrds, validateAll, K8sObject } from ".
 
 const mocks = setupMocks();
 import {
+    UPSTREAM_IMAGES,
     DaskClusterCrd,
     DaskGateway,
     DaskGatewayArgs,
@@ -156,7 +157,7 @@ describe("DaskGateway, two groups side by side", () => {
             const c = pod.containers[0];
             expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
             expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-            expect(c.image).toBe("ghcr.io/dask/dask-gateway-server:2026.3.0");
+            expect(c.image).toBe(UPSTREAM_IMAGES.gatewayServer);
             expect(c.resources.limits).toEqual({ cpu: "1", memory: "1Gi" });
             expect(c.readinessProbe).toBeDefined();
             expect(c.livenessProbe).toBeDefined();

@@ -6,7 +6,7 @@ import { CrdValidator, k8sObjects, K8sObject, traefikCrds, validateAll } from ".
 const mocks = setupMocks();
 import { DASK_VERSIONS } from "../../components/images";
 import {
-    condorEnvironment, containerPortDirectives, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jobqueueSettings, jwtKey, mintToken, renderCondorConfig,
+    UPSTREAM_IMAGES, condorEnvironment, containerPortDirectives, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jobqueueSettings, jwtKey, mintToken, renderCondorConfig,
 } from "../../components";
 
 const crds = new CrdValidator(traefikCrds());
@@ -167,8 +167,8 @@ describe("HTCondorPool, in-cluster", () => {
         expect(pool.trustDomain).toBe("local-cm.af.svc.cluster.local");
         expect(find(objs, "Deployment").map((d) => d.metadata.name).sort()).toEqual(["local-cm", "local-execute", "local-submit"]);
         const image = (n: string) => (find(objs, "Deployment", n)[0] as any).spec.template.spec.containers[0].image;
-        expect(image("local-cm")).toBe("docker.io/htcondor/cm:25.0.1-el9");
-        expect(image("local-execute")).toBe("docker.io/htcondor/execute:25.0.1-el9");
+        expect(image("local-cm")).toBe(UPSTREAM_IMAGES.htcondorCm);
+        expect(image("local-execute")).toBe(UPSTREAM_IMAGES.htcondorExecute);
         const execute = find(objs, "Deployment", "local-execute")[0] as any;
         expect(execute.spec.replicas).toBe(2);
         // The daemons call no Kubernetes API: no token is mounted in their pods.
@@ -268,6 +268,13 @@ describe("jobqueue settings per universe: how the session reaches a worker, and 
         expect(condorEnvironment({ A: '{"x":1}', B: "two words", C: "it's" })).toBe(`"A={""x"":1} B='two words' C='it''s'"`);
         expect(errorOf(() => condorEnvironment({ "A-B": "x" }))).toBe('environment: "A-B" is not an environment variable name');
         expect(errorOf(() => condorEnvironment({ A: "x\ny" }))).toBe("environment.A: a value cannot span lines in a submit description");
+    });
+    test("a container image as HTCondor takes it (docker:// or an Apptainer file); no image is no default image but the vanilla universe", () => {
+        for (const image of ["docker://registry.example.edu/hepaf/worker:0.1.0", "worker.sif"]) {
+            expect(settings({ image })["job-extra-directives"]).toMatchObject({ universe: "container", container_image: image });
+        }
+        expect(settings({})["job-extra-directives"]).not.toHaveProperty("universe");
+        expect(settings({})["job-extra-directives"]).not.toHaveProperty("container_image");
     });
 });
 

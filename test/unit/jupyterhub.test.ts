@@ -3,7 +3,7 @@ import { errorOf, isSecretValue, setupMocks, settled, valueOf } from "../helpers
 import { CrdValidator, k8sObjects, traefikCrds, validateAll, K8sObject } from "../helpers/k8s-schema";
 
 const mocks = setupMocks();
-import { gatewayApiUrl, HUB_IMAGE, JupyterHub, JupyterHubArgs, PROXY_IMAGE, renderDaskSessionSettings, Traefik } from "../../components";
+import { builtImage, gatewayApiUrl, HUB_IMAGE, IMAGE_REFERENCE_RULE, NOTEBOOK_IMAGE, JupyterHub, JupyterHubArgs, PROXY_IMAGE, renderDaskSessionSettings, Traefik } from "../../components";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -95,7 +95,7 @@ describe("JupyterHub", () => {
         const pod = deployment.spec.template.spec;
         const c = pod.containers[0];
         expect(c.image).toBe(HUB_IMAGE);
-        expect(HUB_IMAGE).toBe("quay.io/jupyterhub/k8s-hub:4.4.0");
+        expect(HUB_IMAGE).toBe(builtImage("hub"));
         expect(c.command).toEqual(["jupyterhub", "--config", "/usr/local/etc/jupyterhub/jupyterhub_config.py", "--upgrade-db"]);
         expect(pod.serviceAccountName).toBe("hub-hub");
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
@@ -175,11 +175,13 @@ describe("JupyterHub", () => {
         });
         expect(values.groups.map((g: any) => [g.name, g.namespace, g.claimValues])).toEqual([["cms", "af-cms", ["CMS"]], ["atlas", "af-atlas", ["ATLAS"]]]);
         expect(values.groups[0].profiles).toEqual([
-            { slug: "cms-coffea", displayName: "cms: coffea", description: null, image: "example/coffea:2026.10", cpuGuarantee: 0.5, cpuLimit: 2, memoryGuarantee: 2147483648, memoryLimit: 8589934592, gpus: 0, nodeSelector: {}, default: false },
-            { slug: "cms-gpu", displayName: "cms: gpu", description: null, image: "example/coffea-gpu:2026.10", cpuGuarantee: null, cpuLimit: null, memoryGuarantee: null, memoryLimit: null, gpus: 1, nodeSelector: { "nvidia.com/gpu.present": "true" }, default: true },
+            { slug: "cms-coffea", displayName: "cms: coffea", description: null, image: "example/coffea:2026.10", cmd: null, cpuGuarantee: 0.5, cpuLimit: 2, memoryGuarantee: 2147483648, memoryLimit: 8589934592, gpus: 0, nodeSelector: {}, default: false },
+            { slug: "cms-gpu", displayName: "cms: gpu", description: null, image: "example/coffea-gpu:2026.10", cmd: null, cpuGuarantee: null, cpuLimit: null, memoryGuarantee: null, memoryLimit: null, gpus: 1, nodeSelector: { "nvidia.com/gpu.present": "true" }, default: true },
         ]);
         expect(values.hub).toMatchObject({ database: { type: "sqlite", path: "/srv/jupyterhub/jupyterhub.sqlite" }, concurrentSpawnLimit: 64, namedServerLimit: 0 });
         expect(values.spawner.storage).toEqual({ type: "dynamic", storageClass: null, capacity: "10Gi", mountPath: "/home/jovyan" });
+        // User servers start the single-user server, not the image's own CMD.
+        expect(values.spawner.cmd).toEqual(["jupyterhub-singleuser"]);
         expect(values.services).toEqual([{ name: "dask-gateway-cms", url: gatewayApiUrl("af", "cms"), groups: ["cms"], display: true, skipConfirm: false, scopes: [] }]);
         expect(values.culler).toEqual({ enabled: true, timeoutSeconds: 3600, everySeconds: 600, maxAgeSeconds: 0 });
         expect(deployment.spec.template.metadata.annotations["hepaf.io/config-sha256"]).toMatch(/^[0-9a-f]{64}$/);
@@ -329,6 +331,20 @@ describe("JupyterHub", () => {
         expect(one(objs, "NetworkPolicy", "hub-singleuser", "af-cms").spec.ingress).toHaveLength(3);
     });
 
+    test("a profile without an image runs the project's notebook image and the single-user server; notebookImage and notebookCmd change both", async () => {
+        const groups = [{ name: "cms", profiles: [{ name: "plain" }, { name: "own", image: "example/own:1", cmd: ["start-notebook.sh"] }] }];
+        new JupyterHub("hub", { ...baseArgs(), groups });
+        new JupyterHub("alt", { ...baseArgs(), groups, notebookImage: "site/notebook:2", notebookCmd: ["jupyterhub-singleuser", "--debug"] });
+        const objs = await objects();
+        const values = (name: string) => JSON.parse(one(objs, "ConfigMap", `${name}-hub-config`, "af").data["values.json"]);
+        const profiles = (name: string) => values(name).groups[0].profiles.map((p: any) => [p.slug, p.image, p.cmd]);
+        expect(profiles("hub")).toEqual([["cms-plain", NOTEBOOK_IMAGE, null], ["cms-own", "example/own:1", ["start-notebook.sh"]]]);
+        expect(NOTEBOOK_IMAGE).toBe(builtImage("notebook"));
+        expect(values("hub").spawner.cmd).toEqual(["jupyterhub-singleuser"]);
+        expect(profiles("alt")).toEqual([["cms-plain", "site/notebook:2", null], ["cms-own", "example/own:1", ["start-notebook.sh"]]]);
+        expect(values("alt").spawner.cmd).toEqual(["jupyterhub-singleuser", "--debug"]);
+    });
+
     test("dummy login only with the explicit allow; its password stays in the Secret", async () => {
         new JupyterHub("dev", { ...baseArgs(), allowDummy: true, login: { type: "dummy", password: pulumi.secret("devpass") } });
         const objs = await objects();
@@ -361,6 +377,12 @@ describe("JupyterHub", () => {
         ["a negative GPU count", (a) => ({ ...a, groups: [{ ...a.groups[0], profiles: [{ name: "x", image: "i:1", gpus: -1 }] }] }), "hub.groups[0].profiles[0].gpus: -1 must be an integer >= 0"],
         ["bad storage size", (a) => ({ ...a, storage: { capacity: "10 GB" } }), 'hub.storage.capacity: "10 GB" is not a Kubernetes quantity (a number with an optional suffix: m, k, M, G, T, Ki, Mi, Gi, Ti, e.g. "500m", "2", "8Gi")'],
         ["dask sessions for a group the hub does not have", (a) => ({ ...a, daskSessions: renderDaskSessionSettings({ domain: "af.example.edu", entrypoint: "dask", groups: [{ name: "lhcb", namespace: "af-lhcb" }] }) }), 'hub.daskSessions.groups.lhcb: "lhcb" is not a group; use one of "cms", "atlas"'],
+        ["a profile image that is no image reference", (a) => ({ ...a, groups: [{ ...a.groups[0], profiles: [{ name: "x", image: "Example/Coffea:1" }] }] }), `hub.groups[0].profiles[0].image: "Example/Coffea:1" is not valid: use ${IMAGE_REFERENCE_RULE}`],
+        ["a notebook image with a space", (a) => ({ ...a, notebookImage: "example/nb :1" }), `hub.notebookImage: "example/nb :1" is not valid: use ${IMAGE_REFERENCE_RULE}`],
+        ["a hub image with a bad digest", (a) => ({ ...a, hubImage: "example/hub@sha256:00" }), `hub.hubImage: "example/hub@sha256:00" is not valid: use ${IMAGE_REFERENCE_RULE}`],
+        ["a proxy image with two tags", (a) => ({ ...a, proxyImage: "example/chp:1:2" }), `hub.proxyImage: "example/chp:1:2" is not valid: use ${IMAGE_REFERENCE_RULE}`],
+        ["an empty notebook command", (a) => ({ ...a, notebookCmd: [] }), 'hub.notebookCmd: [] is not a command: give a non-empty list of non-empty strings, e.g. ["jupyterhub-singleuser"]'],
+        ["a profile command that is a string", (a) => ({ ...a, groups: [{ ...a.groups[0], profiles: [{ name: "x", cmd: "jupyterhub-singleuser" as any }] }] }), 'hub.groups[0].profiles[0].cmd: "jupyterhub-singleuser" is not a command: give a non-empty list of non-empty strings, e.g. ["jupyterhub-singleuser"]'],
         ["bad domain", (a) => ({ ...a, domain: "https://af.example.edu" }), 'hub.domain: "https://af.example.edu" is not a valid DNS name (dot-separated lower-case labels of letters, digits and \'-\', at most 253 characters)'],
     ];
     test.each(bad)("refuses %s before registering anything", async (_what, change, message) => {

@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { builtImage, UPSTREAM_IMAGES } from "../../components/images";
 
 // Anything the plan declares would land here: a refused stack declares nothing.
 let declared = 0;
@@ -202,6 +203,12 @@ describe("the plan script, in its own process", () => {
         expect(r.stdout).toMatch(/daskAccess +https:\/\/af\.example\.org\/services\/dask\/\n/);
         expect(r.stdout).toMatch(/cms +namespace af-cms, gateway gateway:\/\/af\.example\.org:8786, pool campus \(external, collector cm\.example\.org\)\n/);
         expect(r.stdout).toMatch(/opendata +namespace af-opendata, gateway gateway:\/\/af\.example\.org:8786, pool local \(in-cluster\)\n/);
+        // The image of every role: the dev stack names none, so the catalogue's.
+        const images = r.stdout.slice(r.stdout.indexOf("  images:\n"), r.stdout.indexOf("  renderDir"));
+        expect(images.split("\n").slice(1, -1).map((l) => l.trim().split(/ +/))).toEqual([
+            ["hub", builtImage("hub")], ["notebook", builtImage("notebook")], ["worker", builtImage("worker")],
+            ...Object.entries(UPSTREAM_IMAGES),
+        ]);
         expect(r.stdout).toMatch(/\n +11 +CustomResourceDefinition \(cluster\)\n/);
         expect(r.stdout).toMatch(/\n +\d+ resources, \d+ Kubernetes objects\n$/);
         expect(fs.existsSync(outDir)).toBe(existedBefore);

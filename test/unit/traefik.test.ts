@@ -5,7 +5,7 @@ import { errorOf, setupMocks, settled } from "../helpers/pulumi";
 import { CrdValidator, k8sObjects, traefikCrds, validateAll, K8sObject } from "../helpers/k8s-schema";
 
 const mocks = setupMocks();
-import { CertificateAuthority, SniRoute, Traefik, TRAEFIK_CRD_RESOURCES } from "../../components";
+import { CertificateAuthority, SniRoute, Traefik, TRAEFIK_CRD_RESOURCES, UPSTREAM_IMAGES } from "../../components";
 import { execFileSync } from "child_process";
 import * as path from "path";
 
@@ -78,7 +78,7 @@ describe("Traefik, installed", () => {
         expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
         expect(container.resources.limits).toEqual({ cpu: "1", memory: "512Mi" });
         expect(container.readinessProbe.httpGet).toEqual({ path: "/ping", port: 9000 });
-        expect(container.image).toBe("docker.io/library/traefik:v3.6.12");
+        expect(container.image).toBe(UPSTREAM_IMAGES.traefik);
         expect(deployment.spec.replicas).toBe(2);
 
         // One Service, one IP, the three public ports.

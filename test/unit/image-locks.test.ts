@@ -1,0 +1,117 @@
+/**
+ * The images the project builds, held offline to their locks: every lock satisfies its
+ * requirements.in and hashes every pin; a package shared by two images (or by an image and the
+ * tests' venv) has one version everywhere, so notebooks, their batch workers and gateway
+ * clusters run one Dask and the hub and notebooks one JupyterHub; the Dask the components
+ * render (DASK_VERSIONS) is the locks' own; each Containerfile installs exactly its lock.
+ * `scripts/images-lock.sh` regenerates the locks.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { BUILT_ROLES, DASK_VERSIONS, HEPAF_VERSION } from "../../components/images";
+
+const ROOT = path.join(__dirname, "..", "..");
+const read = (p: string) => fs.readFileSync(path.join(ROOT, p), "utf8");
+/** PEP 503 normalised name. */
+const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+
+interface Requirement {
+    name: string;
+    /** The exact version of a `==` pin, if it is one. */
+    pinned?: string;
+    line: string;
+}
+
+/** Requirements of a requirements.in, following `-r` includes (comments and `-c` skipped). */
+function parseIn(file: string): Requirement[] {
+    const out: Requirement[] = [];
+    for (const raw of read(file).split("\n")) {
+        const line = raw.replace(/#.*/, "").trim();
+        if (!line || line.startsWith("-c")) continue;
+        const include = /^-r\s+(\S+)$/.exec(line);
+        if (include) {
+            out.push(...parseIn(path.join(path.dirname(file), include[1])));
+            continue;
+        }
+        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(==\s*([^\s;]+))?/.exec(line);
+        if (!m) throw new Error(`${file}: cannot read "${line}"`);
+        out.push({ name: norm(m[1]), pinned: m[4], line });
+    }
+    return out;
+}
+
+/** The pins of a lock (name -> version) and the pins without a hash. */
+function parseLock(file: string): { pins: Map<string, string>; unhashed: string[] } {
+    const pins = new Map<string, string>();
+    const unhashed: string[] = [];
+    const entries = read(file).split(/\n(?=[A-Za-z0-9])/);
+    for (const entry of entries) {
+        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s\\;]+)/.exec(entry);
+        if (!m) continue;
+        pins.set(norm(m[1]), m[3]);
+        if (!/--hash=sha256:[0-9a-f]{64}/.test(entry)) unhashed.push(m[1]);
+    }
+    return { pins, unhashed };
+}
+
+const LOCKS: Record<string, { in: string; lock: string }> = {
+    ...Object.fromEntries(BUILT_ROLES.map((r) => [r, { in: `images/${r}/requirements.in`, lock: `images/${r}/requirements.txt` }])),
+    "tests' venv": { in: "test/python/requirements.in", lock: "test/python/requirements.txt" },
+    "gateway-server double": { in: "test/live/images/gateway-server/requirements.in", lock: "test/live/images/gateway-server/requirements.txt" },
+};
+
+describe("image locks", () => {
+    test.each(Object.entries(LOCKS))("%s: the lock satisfies its requirements.in and hashes every pin", (_, f) => {
+        const { pins, unhashed } = parseLock(f.lock);
+        expect(pins.size).toBeGreaterThan(0);
+        expect(unhashed).toEqual([]);
+        const problems = parseIn(f.in).flatMap((r) => {
+            const got = pins.get(r.name);
+            if (got === undefined) return [`${r.line}: not in ${f.lock}`];
+            if (r.pinned && got !== r.pinned) return [`${r.line}: ${f.lock} pins ${got}`];
+            return [];
+        });
+        expect(problems).toEqual([]);
+    });
+
+    test("a package in several locks has one version in all of them, the constraints' (one Dask, one JupyterHub)", () => {
+        const constraints = parseLock("images/constraints.txt").pins;
+        const differ: string[] = [];
+        for (const [who, f] of Object.entries(LOCKS)) {
+            for (const [name, version] of parseLock(f.lock).pins) {
+                const want = constraints.get(name);
+                if (want !== version) differ.push(`${who}: ${name}==${version}, constraints: ${want ?? "none"}`);
+            }
+        }
+        expect(differ).toEqual([]);
+        // What that means where it matters.
+        const hub = parseLock("images/hub/requirements.txt").pins;
+        const notebook = parseLock("images/notebook/requirements.txt").pins;
+        expect(notebook.get("jupyterhub")).toBe(hub.get("jupyterhub"));
+    });
+
+    test("the Dask the components render is the notebook's and the worker's locked Dask", () => {
+        const notebook = parseLock("images/notebook/requirements.txt").pins;
+        const worker = parseLock("images/worker/requirements.txt").pins;
+        expect(Object.keys(DASK_VERSIONS.packages).sort()).toEqual(["cloudpickle", "dask", "distributed", "msgpack", "toolz", "tornado"]);
+        for (const [name, version] of Object.entries(DASK_VERSIONS.packages)) {
+            expect({ name, version: worker.get(name) }).toEqual({ name, version });
+            expect({ name, version: notebook.get(name) }).toEqual({ name, version });
+        }
+        // Debian bookworm's python3, which every Containerfile installs, is 3.11.
+        expect(DASK_VERSIONS.python).toBe("3.11");
+    });
+
+    test.each(BUILT_ROLES)("images/%s/Containerfile: Debian bookworm's Python, installs exactly its hashed lock, runs as a non-root user", (role) => {
+        const text = read(`images/${role}/Containerfile`);
+        expect(text).toMatch(/^FROM docker\.io\/library\/debian:bookworm-slim$/m);
+        expect(text).toMatch(/apt-get install [^\n]*python3 /);
+        expect(text).toMatch(/COPY requirements\.txt /);
+        expect(text).toMatch(/pip install [^\n]*--no-deps --require-hashes/);
+        expect(text).toMatch(/^USER 1000$/m);
+    });
+
+    test("the images' tag is the package's version", () => {
+        expect(HEPAF_VERSION).toBe(JSON.parse(read("package.json")).version);
+    });
+});

@@ -25,7 +25,7 @@ export interface BindMount {
 }
 
 /** Builds the root of a container of image `rootfs` under `base` and returns its path. */
-export function makeContainerRoot(base: string, rootfs: string, mounts: BindMount[], opts: { readOnlyRoot: boolean; hostsFile: string }): string {
+export function makeContainerRoot(base: string, rootfs: string, mounts: BindMount[], opts: { readOnlyRoot: boolean; hostsFile: string; copyInPoints?: string[] }): string {
     const upper = path.join(base, "upper");
     const work = path.join(base, "work");
     const root = path.join(base, "root");
@@ -56,22 +56,20 @@ export function makeContainerRoot(base: string, rootfs: string, mounts: BindMoun
         targets.push(target);
     }
     sorted.forEach((m, i) => m.readOnly && mount(["-o", "remount,bind,ro", targets[i]]));
+    // Where {@link copyIn} may later put the test's files: made now, while the root is writable.
+    for (const d of opts.copyInPoints ?? []) fs.mkdirSync(path.join(root, resolveInside(root, d)), { recursive: true });
     if (opts.readOnlyRoot) mount(["-o", "remount,ro", root]);
     return root;
 }
 
 /**
  * Copies a directory of the test into a running container, as `kubectl cp` does: bind-mounted
- * read-only at the same path inside its root (once; later calls find it there).
+ * read-only at the same path inside its root (once; later calls find it there), on the mount
+ * point {@link makeContainerRoot} made for it (`copyInPoints`), also in a read-only root.
  */
 export function copyIn(root: string, dir: string): void {
     const target = path.join(root, dir);
     if (copied.has(target)) return;
-    try {
-        fs.mkdirSync(target, { recursive: true });
-    } catch {
-        // a read-only root: the mount point must exist in the image or a volume
-    }
     mount(["--bind", dir, target]);
     mount(["-o", "remount,bind,ro", target]);
     copied.add(target);

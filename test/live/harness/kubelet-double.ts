@@ -281,6 +281,7 @@ export class KubeletDouble {
             const root = makeContainerRoot(path.join(dir, index), image.rootfs, mounts, {
                 readOnlyRoot: !!c.securityContext?.readOnlyRootFilesystem,
                 hostsFile: process.env.HEPAF_LIVE_HOSTS ?? "/etc/hosts",
+                copyInPoints: [TEST_SCRIPTS],
             });
             const user = containerUser(pod, c, image.config.User, image.rootfs);
             const env = await containerEnv(this.api, pod, c, { ...imageEnv(image), ...base });

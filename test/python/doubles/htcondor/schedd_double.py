@@ -9,7 +9,12 @@ It serves HTTP on its address (loopback, or the live tier's own namespace) and k
   sandbox with the spooled files (by base name), `.job.ad` and `.machine.ad` written as the
   starter writes them (_CONDOR_JOB_AD, _CONDOR_MACHINE_AD, _CONDOR_SCRATCH_DIR), the job's
   `environment`, and its Executable with its Arguments (HTCondor's "new" syntax for both).
-  A container-universe job runs as a local process too (no container runtime here); its
+  A container-universe job runs in its `container_image`'s own root filesystem when the double
+  is given the built images ("images", "runtime": the live tier, which runs it in a mount
+  namespace of its own: an overlay on the image's unpacked layers, the sandbox mounted at its
+  own path as HTCondor mounts it, the image's Env and User, started by the live tier's
+  container-start double); an image that was not built puts the job on hold, as a failed pull
+  does. Without images (the integration tier) it runs as a local process. Its
   `container_service_names` ports are published as Docker's bridge networking would: a port of
   the node forwards to the job's port, and `<service>_HostPort` is added to the job ad a moment
   after the job starts.
@@ -20,13 +25,15 @@ Every event goes to `events.jsonl` in its directory, with a time stamp.
 argv[1]: JSON {"listen": "host:port" (port 0: any), "scheddName", "trustDomain",
 "poolKeyFile": base64 of the pool's signing key file (optional), "acceptTokens": [...]
 (optional), "dir": working directory, "machine": node address for the machine ad,
-"env": environment of jobs, "hostPortDelaySeconds": 1}.
+"env": environment of jobs, "hostPortDelaySeconds": 1, "images": {reference: {"rootfs", "config"}}
+and "runtime": the container-start double (optional, both)}.
 Prints {"address": "http://host:port"} once it listens; stops (its jobs too) on SIGTERM.
 """
 import base64
 import json
 import os
 import shutil
+import shlex
 import signal
 import socket
 import subprocess
@@ -42,7 +49,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from htcondor_token_verify import derive  # noqa: E402
 from job_arguments import split_arguments, split_environment  # noqa: E402 (beside this file)
 
-IDLE, RUNNING, REMOVED, COMPLETED = 1, 2, 3, 4
+IDLE, RUNNING, REMOVED, COMPLETED, HELD = 1, 2, 3, 4, 5
 cfg = json.loads(sys.argv[1])
 os.makedirs(cfg["dir"], exist_ok=True)
 lock = threading.Lock()
@@ -121,6 +128,34 @@ def forward(listener, target_port):
         threading.Thread(target=pipe, args=(upstream, conn), daemon=True).start()
 
 
+def in_container(job, image, sandbox, argv, job_env):
+    """The command that runs `argv` in `image`'s root as HTCondor's container universe does: a
+    mount namespace of its own (gone with the job), an overlay on the image's unpacked layers,
+    /proc, /dev, the node's /etc/hosts and the sandbox at its own path; the image's Env under
+    the job's environment, the image's user (the sandbox is made theirs, as the starter does)."""
+    config = image["config"]
+    user = (config.get("User") or "0").split(":")[0]
+    uid = int(user) if user.isdigit() else 0
+    for d, _, files in os.walk(sandbox):
+        for name in [d] + [os.path.join(d, f) for f in files]:
+            os.chown(name, uid, uid)
+    base = os.path.join(cfg["dir"], "containers", job["id"])
+    upper, work, root = (os.path.join(base, d) for d in ("upper", "work", "root"))
+    for d in (upper, work, root):
+        os.makedirs(d)
+    env = {**dict(kv.split("=", 1) for kv in config.get("Env") or []), **job_env}
+    q = shlex.quote
+    script = " && ".join([
+        f"mount -t overlay overlay -o lowerdir={q(image['rootfs'])},upperdir={q(upper)},workdir={q(work)} {q(root)}",
+        f"mkdir -p {q(root)}/proc {q(root)}/dev {q(root)}/etc {q(root + sandbox)} && touch {q(root)}/etc/hosts",
+        f"mount -t proc proc {q(root)}/proc && mount --rbind /dev {q(root)}/dev && mount --bind /etc/hosts {q(root)}/etc/hosts",
+        f"mount --bind {q(sandbox)} {q(root + sandbox)}",
+        "exec " + " ".join(q(a) for a in [cfg["runtime"], "--root", root, "--uid", str(uid), "--gid", str(uid), "--cwd", sandbox,
+                                             *[x for k, v in env.items() for x in ("--env", f"{k}={v}")], "--", *argv]),
+    ])
+    return ["unshare", "--mount", "--propagation", "private", "--", "bash", "-c", script], {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+
+
 def start_job(job):
     sub = job["submit"]
     sandbox = os.path.join(cfg["dir"], "execute", f"dir_{job['id']}")
@@ -140,9 +175,18 @@ def start_job(job):
     machine_ad = os.path.join(sandbox, ".machine.ad")
     write_ad(job_ad, ad)
     write_ad(machine_ad, {"Machine": "batch-node.double", "StartdIpAddr": f"<{cfg['machine']}:9618?addrs={cfg['machine']}-9618>"})
-    env = {**os.environ, **cfg.get("env", {}), **split_environment(sub.get("environment", "")), "_CONDOR_JOB_AD": job_ad, "_CONDOR_MACHINE_AD": machine_ad,
-           "_CONDOR_SCRATCH_DIR": sandbox, "_CONDOR_JOB_IWD": sandbox}
+    condor = {"_CONDOR_JOB_AD": job_ad, "_CONDOR_MACHINE_AD": machine_ad, "_CONDOR_SCRATCH_DIR": sandbox, "_CONDOR_JOB_IWD": sandbox}
+    env = {**os.environ, **cfg.get("env", {}), **split_environment(sub.get("environment", "")), **condor}
     argv = [sub["Executable"]] + split_arguments(sub.expand("Arguments"))
+    if sub.get("universe", "vanilla").lower() == "container" and "images" in cfg:
+        image = sub.get("container_image", "").strip('"')
+        found = cfg["images"].get(image)
+        if found is None:
+            with lock:
+                job.update(status=HELD, sandbox=sandbox)
+            event("hold", id=job["id"], reason=f"Error from starter: Cannot pull image {image}: not built here")
+            return
+        argv, env = in_container(job, found, sandbox, argv, {**split_environment(sub.get("environment", "")), **condor})
     out = open(os.path.join(cfg["dir"], f"job-{job['id']}.log"), "w")
     proc = subprocess.Popen(argv, cwd=sandbox, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     job.update(proc=proc, pid=proc.pid, status=RUNNING, sandbox=sandbox)

@@ -100,7 +100,7 @@ describe.each(["dev", "example-university"])("stack %s on a real API server", (s
 
 test("a missing program is one line naming it and the command that makes it", () => {
     expect(() => need({ ...tools(), kubeApiserver: "/nonexistent/kube-apiserver" }, ["etcd", "kubeApiserver"])).toThrow(
-        /^live: kubeApiserver is missing \(\/nonexistent\/kube-apiserver\); run scripts\/live-tools\.sh \(Go programs\), scripts\/python-env\.sh \(venv\) or npm ci$/,
+        /^live: kubeApiserver is missing \(\/nonexistent\/kube-apiserver\); run scripts\/live-tools\.sh \(Go programs\) or scripts\/python-env\.sh \(venv\)$/,
     );
 });
 

@@ -72,8 +72,9 @@ def versions(client):
     def side(v):
         return {"python": v["host"]["python"], **{p: v["packages"].get(p) for p in DASK_PACKAGES}}
 
+    names = {addr: w["name"] for addr, w in client.scheduler_info()["workers"].items()}
     return {"client": side(got["client"]), "scheduler": side(got["scheduler"]),
-            "workers": {name: side(v) for name, v in got["workers"].items()}}
+            "workers": {str(names.get(addr, addr)): side(v) for addr, v in got["workers"].items()}}
 
 
 def main():

@@ -114,7 +114,14 @@ const group = strict(
             {
                 pool: dnsLabel,
                 accountingGroup: text,
-                worker: strict({ cores: int(1), memoryGiB: positive, diskGiB: positive, image: text, network: { enum: ["bridge", "host"] } }),
+                worker: strict({
+                    cores: int(1),
+                    memoryGiB: positive,
+                    diskGiB: positive,
+                    universe: { enum: ["vanilla", "container"] },
+                    image: text,
+                    network: { enum: ["bridge", "host"] },
+                }),
             },
             ["pool"],
         ),

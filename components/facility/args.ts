@@ -20,8 +20,8 @@ export type FacilityHubArgs = Omit<
 /** The gateway settings of a group; the facility fills in hub, Traefik, namespace and domain. */
 export type FacilityGatewayArgs = Pick<DaskGatewayArgs, "image" | "version" | "cluster" | "limits" | "options" | "limitRange" | "resources" | "extraEgress">;
 
-/** An HTCondor pool the facility submits to: external (a site's pool) or in-cluster (deployed in the facility namespace). */
-export type FacilityPoolArgs = Omit<ExternalPoolArgs, "facility" | "groups"> | Omit<InClusterPoolArgs, "facility" | "groups" | "namespace">;
+/** An HTCondor pool the facility submits to: external (a site's pool) or in-cluster (deployed in the facility namespace). The facility gives it its groups and, for container-universe workers without an image, `images.worker`. */
+export type FacilityPoolArgs = Omit<ExternalPoolArgs, "facility" | "groups" | "workerImage"> | Omit<InClusterPoolArgs, "facility" | "groups" | "namespace" | "workerImage">;
 
 /** A group's use of an HTCondor pool: its users submit Dask workers there from their notebooks. */
 export interface GroupHTCondorArgs {
@@ -31,7 +31,7 @@ export interface GroupHTCondorArgs {
     accountingGroup?: string;
     /** The group's IDTOKEN when the pool's tokens are `provided` (a Pulumi secret). Default none. */
     token?: pulumi.Input<string>;
-    /** What each Dask worker job asks for. Default 1 core, 4096 MiB memory and disk. */
+    /** What each Dask worker job asks for and where it runs (`universe: container` without an `image`: the facility's `images.worker`). Default 1 core, 4096 MiB memory and disk, the vanilla universe. */
     worker?: HTCondorWorkerArgs;
 }
 

@@ -83,7 +83,7 @@ function partImage(own: string | undefined, role: keyof ResolvedImages, images: 
     return versioned && args.images?.[role] === undefined ? undefined : images[role];
 }
 
-/** The pools' args: each gets the facility, its namespace (in-cluster), the groups that use it and the facility's images. */
+/** The pools' args: each gets the facility, its namespace (in-cluster), the groups that use it and the facility's images (busybox, the worker image). */
 function poolArgs(name: string, args: AnalysisFacilityArgs, images: ResolvedImages): { name: string; args: HTCondorPoolArgs }[] {
     const pools = args.htcondor?.pools ?? {};
     Object.keys(pools).forEach((p) => requireDnsLabel(p, `htcondor.pools.${p}`));
@@ -101,7 +101,8 @@ function poolArgs(name: string, args: AnalysisFacilityArgs, images: ResolvedImag
             const groups = args.groups
                 .filter((g) => g.htcondor?.pool === pool)
                 .map((g) => ({ name: g.name, accountingGroup: g.htcondor!.accountingGroup, token: g.htcondor!.token, worker: g.htcondor!.worker }));
-            const common = { facility: name, groups, tokenInitImage: spec.tokenInitImage ?? images.busybox };
+            // Container-universe workers that name no image run the facility's worker image.
+            const common = { facility: name, groups, tokenInitImage: spec.tokenInitImage ?? images.busybox, workerImage: images.worker };
             const full = (spec.mode === "in-cluster"
                 ? {
                       ...spec,

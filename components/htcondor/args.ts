@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { HTCondorWorkerArgs } from "./dask-config";
-import type { TOKEN_INIT_IMAGE } from "./version";
+import type { DEFAULT_WORKER_IMAGE, TOKEN_INIT_IMAGE } from "./version";
 
 /** One group that submits to the pool. */
 export interface HTCondorGroupArgs {
@@ -13,7 +13,7 @@ export interface HTCondorGroupArgs {
     identity?: string;
     /** The group's IDTOKEN when tokens are `provided` (a Pulumi secret). Default none. */
     token?: pulumi.Input<string>;
-    /** What each Dask worker job asks for. Default 1 core, 4096 MiB memory and disk, `python3`. */
+    /** What each Dask worker job asks for and where it runs. Default 1 core, 4096 MiB memory and disk, `python3` in the vanilla universe. */
     worker?: HTCondorWorkerArgs;
 }
 
@@ -59,6 +59,8 @@ interface PoolCommonArgs {
     requireAccountingGroup?: boolean;
     /** Image of the notebooks' init step that installs the group's tokens (needs `sh` and `install`). Default the catalogue's pinned busybox, {@link TOKEN_INIT_IMAGE}. */
     tokenInitImage?: string;
+    /** Image of the groups' container-universe workers that name no `image` of their own (`worker.universe: container`). Default the catalogue's worker image, {@link DEFAULT_WORKER_IMAGE}; a facility passes its `images.worker`. */
+    workerImage?: string;
 }
 
 /** A pool run elsewhere; the facility only submits to it. */

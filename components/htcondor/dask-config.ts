@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { check, DaskVersions, requireOneOf, requirePositiveInteger, resolveDaskVersions } from "../common";
+import { DEFAULT_WORKER_IMAGE } from "./version";
 import { BATCH_WORKER_CONTAINER_PORTS, BATCH_WORKER_DIR, BATCH_WORKER_MODULE, DASHBOARD_PORT, DASK_TLS_DIR, DASK_TLS_FILES, SCHEDULER_PORT } from "./paths";
 
 /**
@@ -18,10 +19,19 @@ export interface HTCondorWorkerArgs {
     /** Disk per job in MiB. Default 4096. */
     diskMiB?: number;
     /**
+     * Where each job runs. `vanilla`: `python` on the batch node, with the node's own software.
+     * `container`: HTCondor's container universe, in `image` when given, else the facility's
+     * worker image (the facility's resolved `images.worker`, so a site's `images.registry`
+     * applies; a pool used on its own takes its `workerImage`, default `builtImage("worker")`),
+     * which holds the facility's one Dask. Default `container` when `image` is given, else
+     * `vanilla`.
+     */
+    universe?: WorkerUniverse;
+    /**
      * Container image of the worker, as HTCondor's `container_image` takes it (a registry
      * reference, `docker://...`, an Apptainer image file): with one, jobs run in the container
-     * universe (the project's worker image, `builtImage("worker")`, is made for it). Default:
-     * none, which means the vanilla universe (`python` on the batch node), not a default image.
+     * universe. Not with `universe: vanilla`. Default: none (with `universe: container`, the
+     * facility's worker image; without a universe, the vanilla universe).
      */
     image?: string;
     /** Python on the batch node. Default `python3`. */
@@ -34,8 +44,8 @@ export interface HTCondorWorkerArgs {
      * container's own address is not reachable): the job asks HTCondor to map the worker's port
      * to the node (`container_service_names`) and the worker advertises the node's address and
      * the mapped port, read from the job's ad at start. `host`: the container shares the node's
-     * network and the worker advertises the node's own address. Only with `image` (vanilla
-     * jobs always use the node's own address). Default `bridge`.
+     * network and the worker advertises the node's own address. Container-universe workers only
+     * (vanilla jobs always use the node's own address). Default `bridge`.
      */
     network?: WorkerNetwork;
     /**
@@ -59,6 +69,11 @@ export interface BatchWorkerSettings {
 
 /** The job environment variable the launcher reads its settings from. */
 export const BATCH_WORKER_SETTINGS_ENV = "HEPAF_BATCH_WORKER";
+
+/** HTCondor universes a worker job runs in; see {@link HTCondorWorkerArgs.universe}. */
+export const WORKER_UNIVERSES = ["vanilla", "container"] as const;
+/** One of {@link WORKER_UNIVERSES}. */
+export type WorkerUniverse = (typeof WORKER_UNIVERSES)[number];
 
 /** Networking of container-universe workers; see {@link HTCondorWorkerArgs.network}. */
 export const WORKER_NETWORKS = ["bridge", "host"] as const;
@@ -84,10 +99,14 @@ export interface JobqueueSettings {
     "scheduler-options": { protocol: "tls"; host: string; port: number; dashboard_address: string };
 }
 
-/** Resolves worker args into jobqueue settings, naming `argument` on bad input. */
+/**
+ * Resolves worker args into jobqueue settings, naming `argument` on bad input. `workerImage` is
+ * the image of container-universe workers that name none (default the catalogue's worker image,
+ * {@link DEFAULT_WORKER_IMAGE}).
+ */
 export function jobqueueSettings(
     worker: HTCondorWorkerArgs,
-    opts: { scheddName: string; accountingGroup?: string },
+    opts: { scheddName: string; accountingGroup?: string; workerImage?: string },
     argument: string,
 ): JobqueueSettings {
     const cores = worker.cores ?? 1;
@@ -100,16 +119,22 @@ export function jobqueueSettings(
     requirePositiveInteger(deathTimeout, `${argument}.deathTimeoutSeconds`);
     const python = worker.python ?? "python3";
     check(/^[A-Za-z0-9_./+-]+$/.test(python), `${argument}.python`, `"${python}" is not a plain executable name or path`);
+    if (worker.universe !== undefined) requireOneOf(worker.universe, WORKER_UNIVERSES, `${argument}.universe`);
+    const universe: WorkerUniverse = worker.universe ?? (worker.image !== undefined ? "container" : "vanilla");
     if (worker.image !== undefined) {
+        check(universe === "container", `${argument}.image`,
+            'applies to container-universe workers only: with universe "vanilla" the job runs on the batch node\'s own Python; leave image out, or use universe "container"');
         // HTCondor's container_image, not only a registry reference: also `docker://...` or an
         // Apptainer image file, so the OCI grammar of components/images does not apply here.
         check(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(worker.image), `${argument}.image`, `"${worker.image}" is not a valid image reference`);
     }
     if (worker.network !== undefined) {
         requireOneOf(worker.network, WORKER_NETWORKS, `${argument}.network`);
-        check(worker.image !== undefined, `${argument}.network`, "applies to container-universe workers only: give the worker an image, or leave network out (vanilla jobs use the node's own address)");
+        check(universe === "container", `${argument}.network`,
+            `applies to container-universe workers only: give the worker universe "container" or an image, or leave network out (vanilla jobs use the node's own address)`);
     }
-    const network = worker.image === undefined ? undefined : (worker.network ?? "bridge");
+    const image = universe === "container" ? (worker.image ?? opts.workerImage ?? DEFAULT_WORKER_IMAGE) : undefined;
+    const network = image === undefined ? undefined : (worker.network ?? "bridge");
     const tls = (f: string) => `${DASK_TLS_DIR}/${f}`;
     // The worker's TLS files travel with the job; the worker names them relative to its sandbox.
     // Every job starts its worker through the launcher, which travels with it too.
@@ -124,9 +149,9 @@ export function jobqueueSettings(
         transfer_input_files: inputs.join(","),
         environment: condorEnvironment({ [BATCH_WORKER_SETTINGS_ENV]: JSON.stringify(launcher) }),
     };
-    if (worker.image !== undefined) {
+    if (image !== undefined) {
         directives.universe = "container";
-        directives.container_image = worker.image;
+        directives.container_image = image;
     }
     if (network === "bridge") {
         Object.assign(directives, containerPortDirectives());

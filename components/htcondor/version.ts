@@ -1,5 +1,5 @@
 /** The HTCondor release this project pins for the in-cluster pool, and helper images (all from the image catalogue). */
-import { HTCONDOR_IMAGE_TAG, UPSTREAM_IMAGES, withTag } from "../images";
+import { builtImage, HTCONDOR_IMAGE_TAG, UPSTREAM_IMAGES, withTag } from "../images";
 
 export { HTCONDOR_IMAGE_TAG };
 
@@ -12,6 +12,9 @@ export function htcondorImage(role: "cm" | "submit" | "execute", tag: string = H
 
 /** Small pinned image for the init step that installs tokens with mode 0600 (needs `sh` and `install`): the catalogue's busybox. */
 export const TOKEN_INIT_IMAGE = UPSTREAM_IMAGES.busybox;
+
+/** Image of container-universe batch workers that name none, outside a facility: the catalogue's worker image (the facility passes its resolved `images.worker`). */
+export const DEFAULT_WORKER_IMAGE = builtImage("worker");
 
 /** The HTCondor port (shared port daemon) of every role. */
 export const HTCONDOR_PORT = 9618;

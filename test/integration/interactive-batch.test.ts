@@ -19,8 +19,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { mintToken, planNotebookDask, planPool, renderDaskTlsYaml, renderJobqueueYaml, SUBMIT_SCOPES } from "../../components";
-import { DASK_VERSIONS } from "../../components/images";
+import { containerPortDirectives, mintToken, planNotebookDask, planPool, renderDaskTlsYaml, renderJobqueueYaml, SUBMIT_SCOPES } from "../../components";
+import { builtImage, DASK_VERSIONS } from "../../components/images";
 import { opensslIssue, opensslMakeCa } from "../helpers/openssl";
 
 const root = path.join(__dirname, "..", "..");
@@ -178,6 +178,17 @@ describe("a worker job per universe: how the session reaches it", () => {
         expect(seen.workerAddresses).toEqual([`tls://127.0.0.1:${mapped}`]);
         // client.run reached the worker at its advertised address; the worker itself listens on the port inside.
         expect(seen.run).toEqual({ [`tls://127.0.0.1:${mapped}`]: `tls://127.0.0.1:${inside}` });
+        expect(seen.result).toBe(4950);
+    });
+
+    test("container universe without an image: the job asks for the facility's worker image, and its worker is reached at the mapped port", async () => {
+        const inside = await freePort();
+        const { seen, rendered } = await run({ universe: "container" }, inside);
+        expect(rendered["job-extra-directives"]).toMatchObject({ universe: "container", container_image: builtImage("worker"), ...containerPortDirectives() });
+        // As the real bindings parsed what dask-jobqueue wrote.
+        expect(seen.submit).toMatchObject({ universe: "container", container_image: builtImage("worker"), container_service_names: "dask", dask_container_port: String(inside) });
+        expect(seen.hostPorts).toHaveLength(1);
+        expect(seen.workerAddresses).toEqual([`tls://127.0.0.1:${seen.hostPorts[0]}`]);
         expect(seen.result).toBe(4950);
     });
 

@@ -112,6 +112,14 @@ describe("stack config", () => {
             'hepaf:groups[0].htcondor.worker.network must be one of "bridge", "host", got "bridged"; did you mean "bridge"?'],
         [{ ...base, groups: [{ name: "cms", htcondor: { pool: "local", worker: { network: "host" } } }], htcondor: { pools: { local: { mode: "in-cluster" } } } },
             "hepaf:groups[0].htcondor.worker.network: applies to container-universe workers only"],
+        [{ ...base, groups: [{ name: "cms", htcondor: { pool: "local", worker: { universe: "containr" } } }], htcondor: { pools: { local: { mode: "in-cluster" } } } },
+            'hepaf:groups[0].htcondor.worker.universe must be one of "vanilla", "container", got "containr"; did you mean "container"?'],
+        [{ ...base, groups: [{ name: "cms", htcondor: { pool: "local", worker: { universe: "docker" } } }], htcondor: { pools: { local: { mode: "in-cluster" } } } },
+            'hepaf:groups[0].htcondor.worker.universe must be one of "vanilla", "container", got "docker"'],
+        [{ ...base, groups: [{ name: "cms", htcondor: { pool: "local", worker: { universe: "vanilla", image: "example/coffea:1" } } }], htcondor: { pools: { local: { mode: "in-cluster" } } } },
+            'hepaf:groups[0].htcondor.worker.image: applies to container-universe workers only: with universe "vanilla" the job runs on the batch node\'s own Python; leave image out, or use universe "container"'],
+        [{ ...base, groups: [{ name: "cms", htcondor: { pool: "local", worker: { universe: "vanilla", network: "bridge" } } }], htcondor: { pools: { local: { mode: "in-cluster" } } } },
+            'hepaf:groups[0].htcondor.worker.network: applies to container-universe workers only: give the worker universe "container" or an image'],
         [{ ...base, groups: [{ name: "cms", profiles: [{ name: "a", image: "i", cpu: 2, memoryGiB: 4 }], htcondor: { pool: "local" }, dask: { dedicatedWorker: { memoryGiB: 6 } } }],
             htcondor: { pools: { local: { mode: "in-cluster" } } } },
             "hepaf:groups[0].dask.dedicatedWorker.memoryGiB: 6 GiB exceed the notebook's memory guarantee (4 GiB, the smallest of the group's profiles)"],
@@ -135,6 +143,11 @@ describe("stack config", () => {
         const g = cfg.facility.groups[0];
         expect(g.htcondor).toEqual({ pool: "local", worker: { cores: 2, memoryMiB: 3072, diskMiB: 512, image: "example/coffea:1", network: "host" } });
         expect(g.dask).toEqual({ adaptive: { minimum: 1, maximum: 4, maxCores: 6, idleSeconds: 30 }, dedicatedWorker: { cores: 1, memoryGiB: 1 } });
+        const universe = (worker: object) => toProgramConfig({ ...base, htcondor: { pools: { local: { mode: "in-cluster" } } }, groups: [{ name: "cms", htcondor: { pool: "local", worker } }] })
+            .facility.groups[0].htcondor!.worker!.universe;
+        expect(universe({ universe: "container", network: "bridge" })).toBe("container");
+        expect(universe({ universe: "vanilla" })).toBe("vanilla");
+        expect(universe({ cores: 1 })).toBeUndefined();
     });
 
     test("every problem is listed, one line each", () => {
@@ -283,6 +296,10 @@ describe("the committed stacks", () => {
         expect(cfg.facility.groups.map((g) => [g.name, g.htcondor?.pool])).toEqual([["cms", "campus"], ["opendata", "local"]]);
         expect(cfg.facility.hub.allowDummy).toBe(true);
         expect(Object.values(cfg.facility.htcondor!.pools).map((p) => p.mode).sort()).toEqual(["external", "in-cluster"]);
+        // CMS's batch workers: the container universe in the facility's worker image (no image named); open data's: none given.
+        expect(cfg.facility.groups[0].htcondor!.worker).toEqual({ universe: "container" });
+        expect(cfg.facility.groups[0].htcondor!.worker!.image).toBeUndefined();
+        expect(cfg.facility.groups[1].htcondor!.worker).toBeUndefined();
         // The signing key is committed only encrypted.
         expect(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.dev.yaml"), "utf8")).toMatch(/secure: v1:/);
     });

@@ -4,9 +4,10 @@ import { errorOf, isSecretValue, Recorded, setupMocks, settled, valueOf } from "
 import { CrdValidator, k8sObjects, K8sObject, traefikCrds, validateAll } from "../helpers/k8s-schema";
 
 const mocks = setupMocks();
-import { DASK_VERSIONS } from "../../components/images";
+import { builtImage, DASK_VERSIONS } from "../../components/images";
 import {
-    UPSTREAM_IMAGES, condorEnvironment, containerPortDirectives, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jobqueueSettings, jwtKey, mintToken, renderCondorConfig,
+    UPSTREAM_IMAGES, condorEnvironment, containerPortDirectives, DEFAULT_WORKER_IMAGE, HTCondorPool, HTCondorPoolArgs, htcondorPaths, jobqueueSettings, jwtKey, mintToken, planPool,
+    renderCondorConfig,
 } from "../../components";
 
 const crds = new CrdValidator(traefikCrds());
@@ -208,7 +209,16 @@ describe("bad input fails before any resource, naming the argument", () => {
         ["provided token missing", () => new HTCondorPool("p", external({ tokens: { source: "provided" } } as any)),
             'p.groups[0].token: tokens are "provided": give group "cms"\'s IDTOKEN as a Pulumi secret'],
         ["network for a vanilla worker", () => new HTCondorPool("p", external({ groups: [{ name: "cms", accountingGroup: "g", worker: { network: "bridge" } }] } as any)),
-            "p.groups[0].worker.network: applies to container-universe workers only: give the worker an image, or leave network out (vanilla jobs use the node's own address)"],
+            "p.groups[0].worker.network: applies to container-universe workers only: give the worker universe \"container\" or an image, or leave network out (vanilla jobs use the node's own address)"],
+        ["network for an explicitly vanilla worker", () => new HTCondorPool("p", external({ groups: [{ name: "cms", accountingGroup: "g", worker: { universe: "vanilla", network: "host" } }] })),
+            "p.groups[0].worker.network: applies to container-universe workers only: give the worker universe \"container\" or an image, or leave network out (vanilla jobs use the node's own address)"],
+        ["an image for a vanilla worker", () => new HTCondorPool("p", external({ groups: [{ name: "cms", accountingGroup: "g", worker: { universe: "vanilla", image: "x/y:1" } }] })),
+            'p.groups[0].worker.image: applies to container-universe workers only: with universe "vanilla" the job runs on the batch node\'s own Python; leave image out, or use universe "container"'],
+        ["unknown universe", () => new HTCondorPool("p", external({ groups: [{ name: "cms", accountingGroup: "g", worker: { universe: "docker" } }] } as any)),
+            'p.groups[0].worker.universe: "docker" is not valid; use one of "vanilla", "container"'],
+        ["a malformed worker image of the pool", () => new HTCondorPool("p", external({ workerImage: "Registry.example.edu/Worker" })),
+            'p.workerImage: "Registry.example.edu/Worker" is not valid: use an image reference [domain/]path[:tag][@sha256:<64 hex digits>]: path components of lower-case letters and digits joined by \'.\', \'_\', \'__\' or \'-\', ' +
+            'a tag of letters, digits, \'_\', \'.\' and \'-\' (at most 128, not starting with \'.\' or \'-\'), e.g. "registry.example.edu/hepaf/notebook:0.1.0"'],
         ["unknown network", () => new HTCondorPool("p", external({ groups: [{ name: "cms", accountingGroup: "g", worker: { image: "x/y:1", network: "overlay" } }] } as any)),
             'p.groups[0].worker.network: "overlay" is not valid; use one of "bridge", "host"'],
         ["execute replicas beyond bound", () => new HTCondorPool("p", { mode: "in-cluster", facility: "af", namespace: "af", groups: [{ name: "x" }], execute: { replicas: 9, maxReplicas: 4 } }),
@@ -268,6 +278,46 @@ describe("jobqueue settings per universe: how the session reaches a worker, and 
         expect(condorEnvironment({ A: '{"x":1}', B: "two words", C: "it's" })).toBe(`"A={""x"":1} B='two words' C='it''s'"`);
         expect(errorOf(() => condorEnvironment({ "A-B": "x" }))).toBe('environment: "A-B" is not an environment variable name');
         expect(errorOf(() => condorEnvironment({ A: "x\ny" }))).toBe("environment.A: a value cannot span lines in a submit description");
+    });
+    test("the universe by default: vanilla without an image, container with one; an explicit universe as given", () => {
+        expect(settings({})["job-extra-directives"]).not.toHaveProperty("universe");
+        expect(settings({ universe: "vanilla" })["job-extra-directives"]).toEqual(settings({})["job-extra-directives"]);
+        expect(settings({ image: "example/coffea:1" })["job-extra-directives"]).toMatchObject({ universe: "container", container_image: "example/coffea:1" });
+        expect(settings({ universe: "container", image: "example/coffea:1" })["job-extra-directives"]).toEqual(settings({ image: "example/coffea:1" })["job-extra-directives"]);
+    });
+    test("container universe without an image: the worker image of the catalogue, or the one given, on bridge networking by default", () => {
+        const s = settings({ universe: "container" });
+        expect(s["job-extra-directives"]).toEqual({
+            should_transfer_files: "YES", when_to_transfer_output: "ON_EXIT_OR_EVICT", transfer_input_files: inputs, environment: environment("mapped-port"),
+            universe: "container", container_image: builtImage("worker"), ...containerPortDirectives(),
+        });
+        expect(DEFAULT_WORKER_IMAGE).toBe(builtImage("worker"));
+        const site = builtImage("worker", "registry.example.edu/hepaf");
+        expect(jobqueueSettings({ universe: "container" }, { scheddName: "ap", workerImage: site }, "w")["job-extra-directives"]).toMatchObject({ container_image: site });
+        // The worker's own image wins over the facility's.
+        expect(jobqueueSettings({ universe: "container", image: "example/coffea:1" }, { scheddName: "ap", workerImage: site }, "w")["job-extra-directives"].container_image).toBe("example/coffea:1");
+        // A vanilla worker ignores it.
+        expect(jobqueueSettings({}, { scheddName: "ap", workerImage: site }, "w")["job-extra-directives"]).not.toHaveProperty("container_image");
+        expect(settings({ universe: "container", network: "host" })["job-extra-directives"]).toMatchObject({
+            universe: "container", container_image: builtImage("worker"), docker_network_type: "host",
+        });
+        expect(settings({ universe: "container", network: "host" })["job-extra-directives"]).not.toHaveProperty("container_service_names");
+    });
+    test("a pool's groups: container-universe workers without an image run its workerImage, else the catalogue's worker image", async () => {
+        const site = builtImage("worker", "registry.example.edu/hepaf");
+        const groups = [
+            { name: "cms", accountingGroup: "group_cms", worker: { universe: "container" as const } },
+            { name: "atlas", accountingGroup: "group_atlas" },
+        ];
+        const jobOf = (args: HTCondorPoolArgs, group: string) => planPool("p", args).groups.find((g) => g.name === group)!.jobqueue["job-extra-directives"];
+        expect(jobOf(external({ groups }), "cms")).toMatchObject({ universe: "container", container_image: builtImage("worker"), ...containerPortDirectives() });
+        expect(jobOf(external({ groups, workerImage: site }), "cms")).toMatchObject({ universe: "container", container_image: site });
+        expect(jobOf(external({ groups, workerImage: site }), "atlas")).not.toHaveProperty("universe");
+        // What the pool declares carries the same job.
+        new HTCondorPool("campus", external({ groups, workerImage: site }));
+        await settled();
+        const cm = find(k8sObjects(mocks.resources), "ConfigMap").find((c) => c.metadata.namespace === "af-cms")! as any;
+        expect(parse(cm.data["jobqueue.yaml"]).jobqueue.htcondor["job-extra-directives"]).toMatchObject({ universe: "container", container_image: site, ...containerPortDirectives() });
     });
     test("a container image as HTCondor takes it (docker:// or an Apptainer file); no image is no default image but the vanilla universe", () => {
         for (const image of ["docker://registry.example.edu/hepaf/worker:0.1.0", "worker.sif"]) {

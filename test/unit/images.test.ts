@@ -6,12 +6,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
 import { errorOf, setupMocks, settled } from "../helpers/pulumi";
 import { k8sObjects, K8sObject } from "../helpers/k8s-schema";
 
 const mocks = setupMocks();
 import {
-    AnalysisFacility, AnalysisFacilityArgs, BUILT_ROLES, builtImage, DEFAULT_REGISTRY, defaultImages, HEPAF_VERSION, IMAGE_ROLES, isImageReference,
+    AnalysisFacility, AnalysisFacilityArgs, BUILT_ROLES, builtImage, containerPortDirectives, DEFAULT_REGISTRY, defaultImages, HEPAF_VERSION, IMAGE_ROLES, isImageReference,
     isRegistryPrefix, parseImageReference, resolveImages, UPSTREAM_IMAGES, withTag,
 } from "../../components";
 import { rawStackConfig, toProgramConfig } from "../../infra/config";
@@ -257,6 +258,46 @@ describe("a facility's images", () => {
             // The images a gateway offers decide its default, not the facility's worker image.
             clusters: { cms: "site/cluster:1", opendata: "site/od:1" },
         });
+    });
+
+    test("a group's container-universe batch workers without an image of their own run the facility's worker image", async () => {
+        /** The job description each group's sessions submit (the jobqueue settings in its pool's client ConfigMap). */
+        const jobs = async (over: Partial<AnalysisFacilityArgs>) => {
+            mocks.reset();
+            new AnalysisFacility("af", facilityArgs(over));
+            await settled();
+            const cms = k8sObjects(mocks.resources).find((o) => o.kind === "ConfigMap" && o.metadata.namespace === "af-cms" && o.metadata.name === "htcondor-af-local-client") as any;
+            const od = k8sObjects(mocks.resources).find((o) => o.kind === "ConfigMap" && o.metadata.namespace === "af-opendata" && o.metadata.name === "htcondor-af-local-client") as any;
+            const directives = (cm: any) => parse(cm.data["jobqueue.yaml"]).jobqueue.htcondor["job-extra-directives"];
+            return { cms: directives(cms), opendata: directives(od) };
+        };
+        const groups = (worker: object): AnalysisFacilityArgs["groups"] => [
+            { name: "cms", htcondor: { pool: "local", worker } },
+            { name: "opendata", htcondor: { pool: "local" } },
+        ];
+        const byDefault = await jobs({ groups: groups({ universe: "container" }) });
+        expect(byDefault.cms).toMatchObject({ universe: "container", container_image: builtImage("worker"), ...containerPortDirectives() });
+        // A group that says nothing stays in the vanilla universe.
+        expect(byDefault.opendata).not.toHaveProperty("universe");
+        expect(byDefault.opendata).not.toHaveProperty("container_image");
+        // A site's registry moves it with the other built images; an override of the role wins.
+        const site = builtImage("worker", "registry.example.edu/hepaf");
+        expect((await jobs({ images: { registry: "registry.example.edu/hepaf" }, groups: groups({ universe: "container" }) })).cms).toMatchObject({ universe: "container", container_image: site });
+        expect((await jobs({ images: { registry: "registry.example.edu/hepaf", worker: "mirror.example.edu/worker:7" }, groups: groups({ universe: "container", network: "host" }) })).cms)
+            .toMatchObject({ universe: "container", container_image: "mirror.example.edu/worker:7", docker_network_type: "host" });
+        // The group's own image wins over the facility's.
+        expect((await jobs({ images: { registry: "registry.example.edu/hepaf" }, groups: groups({ image: "site/coffea:1" }) })).cms).toMatchObject({ universe: "container", container_image: "site/coffea:1" });
+    });
+
+    test("a vanilla worker with an image or a network is refused naming the group's worker, and nothing is declared", async () => {
+        mocks.reset();
+        const one = (worker: object) => errorOf(() => new AnalysisFacility("af", facilityArgs({ groups: [{ name: "cms", htcondor: { pool: "local", worker } }] })));
+        expect(one({ universe: "vanilla", image: "site/coffea:1" })).toBe(
+            'af-local.groups[0].worker.image: applies to container-universe workers only: with universe "vanilla" the job runs on the batch node\'s own Python; leave image out, or use universe "container"');
+        expect(one({ universe: "vanilla", network: "bridge" })).toMatch(/^af-local\.groups\[0\]\.worker\.network: applies to container-universe workers only: give the worker universe "container" or an image/);
+        expect(one({ universe: "singularity" })).toBe('af-local.groups[0].worker.universe: "singularity" is not valid; use one of "vanilla", "container"');
+        await settled();
+        expect(mocks.resources).toHaveLength(0);
     });
 
     test("a part's own version tags its pinned image, unless the facility overrides that role", async () => {

@@ -14,6 +14,8 @@ import { rawStackConfig, toProgramConfig } from "../../infra/config";
 import { declareProgram } from "../../infra/program";
 import { findProjectRoot, resolveRenderDir } from "../../infra/project-root";
 import { readStackFile } from "../../infra/stack-file";
+import { BATCH_WORKER_SETTINGS_ENV, containerPortDirectives } from "../../components";
+import { builtImage } from "../../components/images";
 
 const root = path.join(__dirname, "..", "..");
 /** The dev stack's config as the program reads it (encrypted values become placeholders), with the CRD file the scripts provide. */
@@ -74,6 +76,25 @@ test("the dev stack renders into <project>/out/dev whatever the working director
         fs.rmSync(elsewhere, { recursive: true, force: true });
     }
     expect(seen).toEqual([path.join(root, "out", "dev"), path.join(root, "out", "dev")]);
+});
+
+test("the dev stack's CMS batch workers are container-universe jobs in the facility's worker image on bridge networking; open data's stay vanilla", async () => {
+    declareProgram(devConfig());
+    await settled();
+    const jobOf = (namespace: string) => {
+        const cm = mocks.ofType("kubernetes:core/v1:ConfigMap").find((r) => r.inputs.metadata.namespace === namespace && /^htcondor-.*-client$/.test(r.inputs.metadata.name))!;
+        return parse(cm.inputs.data["jobqueue.yaml"]).jobqueue.htcondor["job-extra-directives"];
+    };
+    const cms = jobOf("af-cms");
+    expect(cms).toMatchObject({ universe: "container", container_image: builtImage("worker"), ...containerPortDirectives(), accounting_group: "group_cms" });
+    expect(cms).not.toHaveProperty("docker_network_type");
+    // The launcher advertises the node's address and the port HTCondor mapped.
+    expect(cms.environment).toContain(`${BATCH_WORKER_SETTINGS_ENV}=`);
+    expect(cms.environment).toContain('""advertise"":""mapped-port""');
+    const opendata = jobOf("af-opendata");
+    expect(opendata).not.toHaveProperty("universe");
+    expect(opendata).not.toHaveProperty("container_image");
+    expect(opendata.environment).toContain('""advertise"":""node""');
 });
 
 test("Pulumi.yaml names the program's file, so the engine never looks for it in package.json", () => {

@@ -296,8 +296,8 @@ describe("the committed stacks", () => {
         expect(cfg.facility.groups.map((g) => [g.name, g.htcondor?.pool])).toEqual([["cms", "campus"], ["opendata", "local"]]);
         expect(cfg.facility.hub.allowDummy).toBe(true);
         expect(Object.values(cfg.facility.htcondor!.pools).map((p) => p.mode).sort()).toEqual(["external", "in-cluster"]);
-        // CMS's batch workers: the container universe in the facility's worker image (no image named); open data's: none given.
-        expect(cfg.facility.groups[0].htcondor!.worker).toEqual({ universe: "container" });
+        // CMS's batch workers: the container universe in the facility's worker image (no image named), on the node's network; open data's: none given.
+        expect(cfg.facility.groups[0].htcondor!.worker).toEqual({ universe: "container", network: "host" });
         expect(cfg.facility.groups[0].htcondor!.worker!.image).toBeUndefined();
         expect(cfg.facility.groups[1].htcondor!.worker).toBeUndefined();
         // The signing key is committed only encrypted.

@@ -78,7 +78,7 @@ test("the dev stack renders into <project>/out/dev whatever the working director
     expect(seen).toEqual([path.join(root, "out", "dev"), path.join(root, "out", "dev")]);
 });
 
-test("the dev stack's CMS batch workers are container-universe jobs in the facility's worker image on bridge networking; open data's stay vanilla", async () => {
+test("the dev stack's CMS batch workers are container-universe jobs in the facility's worker image on the node's network; open data's stay vanilla", async () => {
     declareProgram(devConfig());
     await settled();
     const jobOf = (namespace: string) => {
@@ -86,11 +86,11 @@ test("the dev stack's CMS batch workers are container-universe jobs in the facil
         return parse(cm.inputs.data["jobqueue.yaml"]).jobqueue.htcondor["job-extra-directives"];
     };
     const cms = jobOf("af-cms");
-    expect(cms).toMatchObject({ universe: "container", container_image: builtImage("worker"), ...containerPortDirectives(), accounting_group: "group_cms" });
-    expect(cms).not.toHaveProperty("docker_network_type");
-    // The launcher advertises the node's address and the port HTCondor mapped.
+    expect(cms).toMatchObject({ universe: "container", container_image: builtImage("worker"), docker_network_type: "host", accounting_group: "group_cms" });
+    for (const k of Object.keys(containerPortDirectives())) expect(cms).not.toHaveProperty(k);
+    // The launcher advertises the node's own address (the container shares its network).
     expect(cms.environment).toContain(`${BATCH_WORKER_SETTINGS_ENV}=`);
-    expect(cms.environment).toContain('""advertise"":""mapped-port""');
+    expect(cms.environment).toContain('""advertise"":""node""');
     const opendata = jobOf("af-opendata");
     expect(opendata).not.toHaveProperty("universe");
     expect(opendata).not.toHaveProperty("container_image");

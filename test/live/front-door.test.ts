@@ -14,6 +14,7 @@ import { HubSession } from "./harness/hub-client";
 import { RunningPod } from "./harness/kubelet-double";
 import { Proc, startProcess, waitFor } from "./harness/processes";
 import { ROOT } from "./harness/tools";
+import { builtImage } from "../../components/images";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -105,9 +106,12 @@ describe("every Dask connection through the one Traefik port, by SNI, still encr
         // The batch node: the job exactly as dask-jobqueue wrote it, its TLS files transferred.
         const worker = startProcess(path.join(f.cp.dir, "batch"), "alice-worker-job", f.tools.python, [
             py("batch_node.py"),
-            JSON.stringify({ jobScript: alice().jobScript, submitRoot: alice().pod.containers[0].root, sandbox: path.join(f.cp.dir, "batch", "job-1"), env: { PATH: `${f.tools.venvBin}:/usr/bin:/bin` } }),
+            JSON.stringify({ jobScript: alice().jobScript, submitRoot: alice().pod.containers[0].root, sandbox: path.join(f.cp.dir, "batch", "job-1"), env: { PATH: `${f.tools.venvBin}:/usr/bin:/bin` }, images: f.tools.images, runtime: f.tools.runtimeDouble }),
         ]);
-        const argv: string[] = (await waitFor("the job's argv", () => jsonLines(worker)[0], { watch: [worker] })).argv;
+        const job = await waitFor("the job's argv", () => jsonLines(worker)[0], { watch: [worker] });
+        const argv: string[] = job.argv;
+        // A container-universe job in the project's worker image, run from that image's own root.
+        expect(job.image).toBe(builtImage("worker"));
         expect(argv.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
         expect(argv[2]).toMatch(/^python3 -m hepaf_batch_worker tls:\/\/alice\.dask\.af\.example\.org:8786 .*--tls-ca-file ca\.crt --tls-cert tls\.crt --tls-key tls\.key/);
         const done = await waitFor("the session's computation", () => jsonLines(alice().scheduler)[1], { watch: [alice().scheduler, worker], timeoutMs: 300000 });

@@ -15,7 +15,7 @@ import { HubSession } from "./harness/hub-client";
 import { NODE_IP } from "./harness/control-plane";
 import { Proc, startProcess, waitFor } from "./harness/processes";
 import { ROOT } from "./harness/tools";
-import { DASK_VERSIONS } from "../../components/images";
+import { builtImage, DASK_VERSIONS } from "../../components/images";
 
 /** Every side of a session's Dask (client, scheduler, each worker) runs the facility's one Dask. */
 function expectOneDask(versions: { client: any; scheduler: any; workers: Record<string, any> }): void {
@@ -57,6 +57,8 @@ beforeAll(async () => {
         JSON.stringify({
             listen: `${NODE_IP}:0`, scheddName: "ap.example.org", trustDomain: "example.org", acceptTokens: [token],
             dir: path.join(f.cp.dir, "batch", "pool"), machine: NODE_IP, env: { PATH: `${f.tools.venvBin}:/usr/bin:/bin` },
+            // Container-universe jobs (CMS's) run in their image's own root.
+            images: f.tools.images, runtime: f.tools.runtimeDouble,
         }),
     ]);
     scheddAddress = (await waitFor("the schedd double", () => line(schedd, "address"), { watch: [schedd], timeoutMs: 60000 })).address;
@@ -118,7 +120,7 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
         const done = await got("computed", 480000);
         expect(done.computed.right).toBe(true);
         // distributed's own check passed with the dedicated worker (the notebook image) and the
-        // batch workers (the execute node's software) joined; each runs the facility's Dask.
+        // batch workers (container jobs in the worker image) joined; each runs the facility's Dask.
         expectOneDask(done.computed.versions);
         expect(Object.keys(done.computed.versions.workers).filter((n) => /-dedicated$/.test(n))).toHaveLength(1);
         expect(done.adapted.maxBatchWorkers).toBeGreaterThanOrEqual(1);
@@ -143,6 +145,8 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
         // Each job ran outside the pod, dialing the session's name at the one Dask port.
         for (const s of ev.filter((e) => e.event === "start")) {
             expect(s.argv[2]).toMatch(/^python3 -m hepaf_batch_worker tls:\/\/alice\.dask\.af\.example\.org:8786 /);
+            // In the project's worker image, run from its own root.
+            expect({ image: s.image, inImage: s.inImage }).toEqual({ image: builtImage("worker"), inImage: true });
         }
         console.log(`live CMS session: first batch worker ${done.adapted.firstBatchWorkerSeconds.toFixed(1)} s after adapt (through Traefik), `
             + `${done.adapted.maxBatchWorkers} batch workers at most, ${submits.length} condor_submit calls, 24 tasks of 1 s in ${done.computed.seconds.toFixed(1)} s, `

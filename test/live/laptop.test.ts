@@ -178,7 +178,7 @@ test("from a laptop that reaches only the front door, with the bundle alone: ali
     const alice = sessions.alice;
     const worker = startProcess(path.join(f.cp.dir, "batch"), "alice-worker-job", f.tools.python, [
         py("live/batch_node.py"),
-        JSON.stringify({ jobScript: alice.first.jobScript, submitRoot: alice.pod.containers[0].root, sandbox: path.join(f.cp.dir, "batch", "job-1"), env: { PATH: `${f.tools.venvBin}:/usr/bin:/bin` } }),
+        JSON.stringify({ jobScript: alice.first.jobScript, submitRoot: alice.pod.containers[0].root, sandbox: path.join(f.cp.dir, "batch", "job-1"), env: { PATH: `${f.tools.venvBin}:/usr/bin:/bin` }, images: f.tools.images, runtime: f.tools.runtimeDouble }),
     ], { netns: batch.netns });
     const done = await waitFor("the session's computation", () => jsonLines(alice.scheduler)[1], { watch: [alice.scheduler, worker], timeoutMs: 300000 });
     expect(done).toEqual({ workers: 1, result: 499500 });

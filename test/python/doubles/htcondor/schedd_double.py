@@ -33,7 +33,6 @@ import base64
 import json
 import os
 import shutil
-import shlex
 import signal
 import socket
 import subprocess
@@ -47,6 +46,7 @@ import jwt
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 from htcondor_token_verify import derive  # noqa: E402
+from container_job import container_image, in_container  # noqa: E402 (beside this file)
 from job_arguments import split_arguments, split_environment  # noqa: E402 (beside this file)
 
 IDLE, RUNNING, REMOVED, COMPLETED, HELD = 1, 2, 3, 4, 5
@@ -128,34 +128,6 @@ def forward(listener, target_port):
         threading.Thread(target=pipe, args=(upstream, conn), daemon=True).start()
 
 
-def in_container(job, image, sandbox, argv, job_env):
-    """The command that runs `argv` in `image`'s root as HTCondor's container universe does: a
-    mount namespace of its own (gone with the job), an overlay on the image's unpacked layers,
-    /proc, /dev, the node's /etc/hosts and the sandbox at its own path; the image's Env under
-    the job's environment, the image's user (the sandbox is made theirs, as the starter does)."""
-    config = image["config"]
-    user = (config.get("User") or "0").split(":")[0]
-    uid = int(user) if user.isdigit() else 0
-    for d, _, files in os.walk(sandbox):
-        for name in [d] + [os.path.join(d, f) for f in files]:
-            os.chown(name, uid, uid)
-    base = os.path.join(cfg["dir"], "containers", job["id"])
-    upper, work, root = (os.path.join(base, d) for d in ("upper", "work", "root"))
-    for d in (upper, work, root):
-        os.makedirs(d)
-    env = {**dict(kv.split("=", 1) for kv in config.get("Env") or []), **job_env}
-    q = shlex.quote
-    script = " && ".join([
-        f"mount -t overlay overlay -o lowerdir={q(image['rootfs'])},upperdir={q(upper)},workdir={q(work)} {q(root)}",
-        f"mkdir -p {q(root)}/proc {q(root)}/dev {q(root)}/etc {q(root + sandbox)} && touch {q(root)}/etc/hosts",
-        f"mount -t proc proc {q(root)}/proc && mount --rbind /dev {q(root)}/dev && mount --bind /etc/hosts {q(root)}/etc/hosts",
-        f"mount --bind {q(sandbox)} {q(root + sandbox)}",
-        "exec " + " ".join(q(a) for a in [cfg["runtime"], "--root", root, "--uid", str(uid), "--gid", str(uid), "--cwd", sandbox,
-                                             *[x for k, v in env.items() for x in ("--env", f"{k}={v}")], "--", *argv]),
-    ])
-    return ["unshare", "--mount", "--propagation", "private", "--", "bash", "-c", script], {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-
-
 def start_job(job):
     sub = job["submit"]
     sandbox = os.path.join(cfg["dir"], "execute", f"dir_{job['id']}")
@@ -178,19 +150,22 @@ def start_job(job):
     condor = {"_CONDOR_JOB_AD": job_ad, "_CONDOR_MACHINE_AD": machine_ad, "_CONDOR_SCRATCH_DIR": sandbox, "_CONDOR_JOB_IWD": sandbox}
     env = {**os.environ, **cfg.get("env", {}), **split_environment(sub.get("environment", "")), **condor}
     argv = [sub["Executable"]] + split_arguments(sub.expand("Arguments"))
-    if sub.get("universe", "vanilla").lower() == "container" and "images" in cfg:
-        image = sub.get("container_image", "").strip('"')
+    command = argv
+    image = container_image(sub)
+    if image is not None and "images" in cfg:
         found = cfg["images"].get(image)
         if found is None:
             with lock:
                 job.update(status=HELD, sandbox=sandbox)
             event("hold", id=job["id"], reason=f"Error from starter: Cannot pull image {image}: not built here")
             return
-        argv, env = in_container(job, found, sandbox, argv, {**split_environment(sub.get("environment", "")), **condor})
+        command, env = in_container(found, cfg["runtime"], os.path.join(cfg["dir"], "containers", job["id"]), sandbox, argv,
+                                    {**split_environment(sub.get("environment", "")), **condor})
     out = open(os.path.join(cfg["dir"], f"job-{job['id']}.log"), "w")
-    proc = subprocess.Popen(argv, cwd=sandbox, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(command, cwd=sandbox, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     job.update(proc=proc, pid=proc.pid, status=RUNNING, sandbox=sandbox)
-    event("start", id=job["id"], pid=proc.pid, argv=argv, universe=sub.get("universe", "vanilla"))
+    event("start", id=job["id"], pid=proc.pid, argv=argv, universe=sub.get("universe", "vanilla"),
+          **({"image": image, "inImage": "images" in cfg} if image is not None else {}))
     for s in services:
         listener = socket.create_server((cfg["machine"], 0))
         job.setdefault("listeners", []).append(listener)

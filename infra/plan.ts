@@ -143,6 +143,10 @@ export async function planStack(options: PlanOptions): Promise<string[]> {
     for (const [type, n] of [...byType].sort()) lines.push(`  ${String(n).padStart(4)}  ${type}`);
     lines.push("", "Kubernetes objects by kind and namespace:");
     for (const [kind, n] of [...byKind].sort()) lines.push(`  ${String(n).padStart(4)}  ${kind}`);
-    lines.push("", `  ${declared.length} resources, ${[...byKind.values()].reduce((a, b) => a + b, 0)} Kubernetes objects`);
+    // Counted as `pulumi up` counts them ("+ N created"): what the program declares (components
+    // and the explicit provider included) and the stack itself; the engine's default providers,
+    // which it keeps in the state, it does not count.
+    const objects = [...byKind.values()].reduce((a, b) => a + b, 0);
+    lines.push("", `  ${declared.length + 1} resources as pulumi up counts them (the stack and the ${declared.length} the program declares), ${objects} Kubernetes objects`);
     return lines;
 }

@@ -78,10 +78,12 @@ pulumi stack select --create "$stack" --non-interactive >/dev/null
 step "pulumi up (stack $stack)"
 pulumi up --yes --non-interactive --skip-preview --stack "$stack" "$@" || finish 1 "FAILED: pulumi up of stack $stack failed (above)"
 
-resources="$(pulumi stack --stack "$stack" 2>/dev/null | sed -n 's/^Current stack resources (\([0-9]*\)).*/\1/p')"
+# Counted as the engine counts them in its summary above (the stack included, its default
+# providers not), naming the default providers the state also holds (scripts/stack-count.js).
+resources="$(pulumi stack export --stack "$stack" 2>/dev/null | node scripts/stack-count.js 2>/dev/null || true)"
 render_dir="$(pulumi config get hepaf:renderDir --stack "$stack" 2>/dev/null || true)"
 if [ -n "$render_dir" ]; then
   node scripts/manifest-summary.js "$render_dir"
-  finish 0 "done: stack $stack is up (${resources:-?} resources); its manifests are in $render_dir"
+  finish 0 "done: stack $stack is up (${resources:-resources not counted: pulumi stack export failed}); its manifests are in $render_dir"
 fi
-finish 0 "done: stack $stack is up (${resources:-?} resources) on the kubeconfig's current context"
+finish 0 "done: stack $stack is up (${resources:-resources not counted: pulumi stack export failed}) on the kubeconfig's current context"

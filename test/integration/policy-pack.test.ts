@@ -87,6 +87,23 @@ test("it judges resources as the engine hands them over: a key in a ConfigMap is
     expect(diagnostics(good)).toEqual([]);
 });
 
+test("during a preview a trust bundle whose certificate is not known yet gets neither a violation nor an advisory", async () => {
+    // The engine sends a value it cannot know yet as Pulumi's unknown sentinel (the tls
+    // provider has not made the certificate during a preview).
+    const unknown = fromPack("@pulumi/pulumi").runtime.unknownValue;
+    const bundle = await call("analyze", resource("ConfigMap", "kubernetes:core/v1:ConfigMap", { metadata: { name: "hepaf-root-ca" }, data: { "ca.crt": unknown } }, "hepaf-root-ca"));
+    expect(diagnostics(bundle)).toEqual([]);
+    const key = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "sec1", format: "pem" }) as string;
+    const leak = await call("analyze", resource("ConfigMap", "kubernetes:core/v1:ConfigMap", { metadata: { name: "leak" }, data: { "ca.crt": unknown, "tls.key": key } }, "leak"));
+    expect(diagnostics(leak)).toEqual([{ policy: "no-secret-data-in-configmaps", message: expect.stringContaining('ConfigMap key "tls.key" holds a PEM private key') }]);
+    const limits = { limits: { cpu: "1", memory: "1Gi" } };
+    const workload = await call(
+        "analyze",
+        resource("Deployment", "kubernetes:apps/v1:Deployment", { metadata: { name: "w", annotations: { x: unknown } }, spec: { template: { spec: { containers: [{ name: "app", image: unknown, resources: limits, securityContext: { runAsUser: unknown } }] } } } }, "w"),
+    );
+    expect(diagnostics(workload)).toEqual([]);
+});
+
 test("and the stack as a whole: a group namespace without its NetworkPolicy and ResourceQuota is refused", async () => {
     const ns = new analyzerPb.AnalyzerResource();
     ns.setType("kubernetes:core/v1:Namespace");

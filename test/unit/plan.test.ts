@@ -210,7 +210,12 @@ describe("the plan script, in its own process", () => {
             ...Object.entries(UPSTREAM_IMAGES),
         ]);
         expect(r.stdout).toMatch(/\n +11 +CustomResourceDefinition \(cluster\)\n/);
-        expect(r.stdout).toMatch(/\n +\d+ resources, \d+ Kubernetes objects\n$/);
+        // The count pulumi up prints: every declared resource (the lines by type) and the stack.
+        const byType = r.stdout.slice(r.stdout.indexOf("Resources by type:\n"), r.stdout.indexOf("Kubernetes objects by kind"));
+        const declared = byType.split("\n").slice(1).filter((l) => l.trim()).reduce((n, l) => n + Number(l.trim().split(/ +/)[0]), 0);
+        expect(byType).toMatch(/\n +1 +pulumi:providers:kubernetes\n/);
+        expect(byType).not.toMatch(/pulumi:pulumi:Stack/);
+        expect(r.stdout).toMatch(new RegExp(`\\n +${declared + 1} resources as pulumi up counts them \\(the stack and the ${declared} the program declares\\), \\d+ Kubernetes objects\\n$`));
         expect(fs.existsSync(outDir)).toBe(existedBefore);
     });
 

@@ -1,7 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { daskRoutesPassthrough, groupNamespacesGuarded, limitsAndNonRoot, onlyTraefikLoadBalancer, secretsInConfigMap } from "../../policy/rules";
+import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
+import * as pulumi from "@pulumi/pulumi";
+import { knownProps, knownResource } from "../../policy/known";
+import { daskRoutesPassthrough, groupNamespacesGuarded, limitsAndNonRoot, onlyTraefikLoadBalancer, secretsInConfigMap, UNKNOWN } from "../../policy/rules";
 
 const cm = (data: Record<string, string>) => ({ type: "kubernetes:core/v1:ConfigMap", props: { kind: "ConfigMap", metadata: { name: "c" }, data } });
 const deployment = (container: any, podSecurity: any = {}) => ({
@@ -69,6 +72,60 @@ test("group namespaces have a NetworkPolicy and a ResourceQuota", () => {
     expect(groupNamespacesGuarded([ns, np, quota])).toEqual([]);
     expect(groupNamespacesGuarded([ns, np])).toEqual(['group namespace "af-cms" has no ResourceQuota']);
     expect(groupNamespacesGuarded([ns])).toEqual(['group namespace "af-cms" has no NetworkPolicy', 'group namespace "af-cms" has no ResourceQuota']);
+});
+
+describe("values not known during preview", () => {
+    // What a policy gets from the SDK during a preview: the engine's unknown sentinel (the one
+    // Pulumi's runtime sends for a value it cannot know yet) behind the SDK's own proxy.
+    const unknown = pulumi.runtime.unknownValue;
+    const asPreviewed = (r: { type: string; props: Record<string, any> }) => ({ type: r.type, props: unknownCheckingProxy(r.props) });
+    const pem = ["-----BEGIN EC", "PRIVATE KEY-----\nMHcC\n-----END EC", "PRIVATE KEY-----"].join(" ");
+
+    test("read directly, an unknown value throws inside the SDK's proxy (what the SDK turns into a \"can't run policy\" advisory)", () => {
+        expect(() => secretsInConfigMap(asPreviewed(cm({ "ca.crt": unknown })))).toThrow(UnknownValueError);
+        expect(() => secretsInConfigMap(asPreviewed(cm({ "ca.crt": unknown })))).toThrow("string value at .data.ca.crt can't be known during preview");
+    });
+
+    test("read through knownResource, unknown values become UNKNOWN and everything known is kept", () => {
+        const props = knownProps(unknownCheckingProxy({ data: { "ca.crt": unknown, n: 1 }, list: [unknown, "x", { y: unknown }], none: null }));
+        expect(props).toEqual({ data: { "ca.crt": UNKNOWN, n: 1 }, list: [UNKNOWN, "x", { y: UNKNOWN }], none: null });
+        expect(Array.isArray(props.list)).toBe(true);
+    });
+
+    test("a trust bundle whose certificate is not known yet is no violation; a known key beside it still is", () => {
+        expect(secretsInConfigMap(knownResource(asPreviewed(cm({ "ca.crt": unknown }))))).toEqual([]);
+        expect(secretsInConfigMap(knownResource(asPreviewed({ type: "kubernetes:core/v1:ConfigMap", props: { data: unknown } })))).toEqual([]);
+        expect(secretsInConfigMap(knownResource(asPreviewed(cm({ "ca.crt": unknown, "tls.key": pem }))))).toEqual([
+            'ConfigMap key "tls.key" holds a PEM private key; put it in a Secret',
+        ]);
+        // Once known (pulumi up), the same bundle is judged on its value.
+        expect(secretsInConfigMap(knownResource(asPreviewed(cm({ "ca.crt": pem }))))).toHaveLength(1);
+    });
+
+    test("the other rules decide on what is known and never throw on an unknown value", () => {
+        const limited = { name: "app", resources: { limits: { cpu: "1", memory: "1Gi" } } };
+        const previewed = (r: any) => knownResource(asPreviewed(r));
+        // Not known whether it runs as root: no violation; known to lack limits: still one.
+        expect(limitsAndNonRoot(previewed(deployment({ ...limited, securityContext: { runAsUser: unknown } })))).toEqual([]);
+        expect(limitsAndNonRoot(previewed(deployment({ ...limited, securityContext: {} }, { runAsUser: unknown })))).toEqual([]);
+        expect(limitsAndNonRoot(previewed(deployment({ name: "app", resources: { limits: unknown }, securityContext: { runAsNonRoot: true } })))).toEqual([]);
+        expect(limitsAndNonRoot(previewed(deployment({ name: "app", securityContext: { runAsUser: unknown } })))).toEqual(['container "app" has no CPU and memory limits']);
+        expect(limitsAndNonRoot(previewed(deployment({ ...limited, securityContext: {} })))).toHaveLength(1);
+        expect(daskRoutesPassthrough(previewed(route(["dask"], { passthrough: unknown })), "dask")).toEqual([]);
+        expect(daskRoutesPassthrough(previewed(route(["dask"], unknown)), "dask")).toEqual([]);
+        expect(daskRoutesPassthrough(previewed(route(["dask"], { passthrough: false })), "dask")).toHaveLength(1);
+        const lb = service("LoadBalancer", "hub");
+        lb.props.metadata.labels["app.kubernetes.io/name"] = unknown;
+        expect(onlyTraefikLoadBalancer(previewed(lb))).toEqual([]);
+        const namedLater = service("LoadBalancer", "hub");
+        (namedLater.props.metadata as any).name = unknown;
+        expect(onlyTraefikLoadBalancer(previewed(namedLater))).toEqual(['Service "(not known yet)" is a LoadBalancer; only Traefik\'s Service may be (route through it instead)']);
+        const ns = { type: "kubernetes:core/v1:Namespace", props: { metadata: { name: "af-cms", labels: { "hepaf.io/group": "cms" } } } };
+        const np = { type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", props: { metadata: { name: "p", namespace: unknown } } };
+        expect(groupNamespacesGuarded([ns, np].map(previewed))).toEqual(['group namespace "af-cms" has no ResourceQuota']);
+        const unlabelled = { type: "kubernetes:core/v1:Namespace", props: { metadata: { name: "af-x", labels: unknown } } };
+        expect(groupNamespacesGuarded([unlabelled].map(previewed))).toEqual([]);
+    });
 });
 
 describe("the pack is a package of its own", () => {

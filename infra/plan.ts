@@ -51,8 +51,9 @@ let planned = false;
 
 /**
  * An error raised while declaring, as one line under its stack config key where it has one:
- * `error serializing property "outputs": af-edge.crds.url: cannot download ...` becomes
- * `hepaf:traefik.crds.url: cannot download ...`.
+ * `af-edge.crds.url: cannot download ...` becomes `hepaf:traefik.crds.url: cannot download ...`
+ * (the prefix the SDK puts on other errors that reject a resource's input,
+ * `error serializing property "<name>": `, is dropped).
  */
 function declarationError(err: unknown, config: ProgramConfig, stack: string): Error {
     const message = (err instanceof Error ? err.message : String(err)).replace(/^error serializing property "[^"]*": /, "");

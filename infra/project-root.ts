@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 
 /**
  * The project root: the nearest directory at or above `start` that holds Pulumi.yaml. The real
@@ -11,7 +12,8 @@ export function findProjectRoot(start: string): string {
     for (;;) {
         if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
         const parent = path.dirname(dir);
-        if (parent === dir) throw new Error(`no Pulumi.yaml at or above ${path.resolve(start)}: the program must run inside its project`);
+        // A refusal of where the program runs, not a fault of the program: no stack trace.
+        if (parent === dir) throw new pulumi.RunError(`no Pulumi.yaml at or above ${path.resolve(start)}: the program must run inside its project`);
         dir = parent;
     }
 }

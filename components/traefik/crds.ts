@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import { parseAllDocuments } from "yaml";
-import { check } from "../common";
+import { check, InvalidArgumentError } from "../common";
 
 /** Where the Traefik CRD definitions come from. */
 export type CrdSource =
@@ -74,9 +74,11 @@ async function download(url: string, argument: string): Promise<CrdDocument[]> {
     try {
         response = await fetch(url);
     } catch (err) {
-        throw new Error(
-            `${argument}: cannot download Traefik CRDs from ${url} (${(err as Error).message}); ` +
-                `use crds: { source: "file", path } with a local copy, or { source: "none" }`,
+        // Bad input like any other (the site must point elsewhere): one line, no frames.
+        throw new InvalidArgumentError(
+            argument,
+            `cannot download Traefik CRDs from ${url} (${(err as Error).message}); ` +
+                `fetch that file where it can be reached and use crds: { source: "file", path } with the local copy, or { source: "none" }`,
         );
     }
     check(response.ok, argument, `download of ${url} answered HTTP ${response.status}`);

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { check, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
+import { check, InvalidArgumentError, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
 import { withDependsOn } from "../common/options";
 import { tlsSecret } from "../pki/publish";
 import { checkCrdSource, CrdSource, loadCrds } from "./crds";
@@ -230,8 +230,13 @@ export class Traefik extends pulumi.ComponentResource {
                         child,
                     ),
             );
+        // A failed download is this component's refusal: the engine shows it under the component.
+        const onThis = (err: unknown): never => {
+            if (err instanceof InvalidArgumentError) err.resource ??= this;
+            throw err;
+        };
         this.crdResources = pulumi.output(
-            Array.isArray(crdDocs) ? declareCrds(crdDocs) : crdDocs.then(declareCrds),
+            Array.isArray(crdDocs) ? declareCrds(crdDocs) : crdDocs.then(declareCrds, onThis),
         ) as pulumi.Output<pulumi.Resource[]>;
 
         const namespace =

@@ -14,7 +14,8 @@
 #
 # Each image is cached outside the repository under $HEPAF_CACHE/images/<name>-<key>, keyed by
 # the hash of its Containerfile and build context (its lock, or the programs copied into it),
-# so an unchanged image is found in a second and a changed lock makes a new one.
+# so an unchanged image is found in a second and a changed lock makes a new one (replacing the
+# old build of that image).
 #
 # Usage: scripts/images.sh [--doubles] [--print-index] [--no-build] [NAME...]
 #   --doubles      also the image doubles (traefik, proxy, gateway-server, busybox)
@@ -188,6 +189,8 @@ JS
   buildah rmi -f "$ref" >/dev/null 2>&1 || true
   rm -rf "$stage"
   touch "$dir/.complete"
+  # Older builds of this image (another lock, another Containerfile) go: one per name is kept.
+  find "$cache" -mindepth 1 -maxdepth 1 -type d -name "$name-*" ! -name "$name-$key" -exec rm -rf {} + 2>/dev/null || true
   say "$name: $ref built in $((SECONDS - t)) s ($(du -sh "$dir/rootfs" | cut -f1) unpacked, key $key)"
 }
 

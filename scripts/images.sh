@@ -123,17 +123,18 @@ BASE_REF=docker.io/library/debian:bookworm-slim
 BASE_KEY=bookworm-minbase-1
 ensure_base() {
   if buildah inspect --type image "$BASE_REF" 2>/dev/null | grep -q "\"hepaf.base\": \"$BASE_KEY\""; then return; fi
-  local tar="$cache/base-$BASE_KEY.tar"
-  if [ ! -s "$tar" ]; then
+  local base="$cache/base-$BASE_KEY"
+  if [ ! -d "$base" ]; then
+    rm -rf "$base.partial"
     progress_run "[images]" "making $BASE_REF from Debian's archive (mmdebstrap, minbase)" \
-      mmdebstrap --variant=minbase --quiet --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
-      --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' bookworm "$tar.partial" \
+      mmdebstrap --variant=minbase --format=directory --quiet --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+      --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' bookworm "$base.partial" \
       >"$cache/logs/base.log" 2>&1 || fail "base: mmdebstrap (log $cache/logs/base.log)"
-    mv "$tar.partial" "$tar"
+    mv "$base.partial" "$base"
   fi
   local ctr
   ctr="$(buildah from scratch)"
-  buildah add "$ctr" "$tar" / >/dev/null
+  buildah add "$ctr" "$base" / >/dev/null
   buildah config --cmd bash --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --label "hepaf.base=$BASE_KEY" "$ctr"
   buildah commit -q "$ctr" "$BASE_REF" >/dev/null
   buildah rm "$ctr" >/dev/null

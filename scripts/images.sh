@@ -123,14 +123,15 @@ BASE_REF=docker.io/library/debian:bookworm-slim
 BASE_KEY=bookworm-minbase-1
 ensure_base() {
   if buildah inspect --type image "$BASE_REF" 2>/dev/null | grep -q "\"hepaf.base\": \"$BASE_KEY\""; then return; fi
-  local base="$cache/base-$BASE_KEY"
-  if [ ! -d "$base" ]; then
-    rm -rf "$base.partial"
+  # A tar archive keeps every file's owner and mode as Debian's packages set them.
+  local base="$cache/base-$BASE_KEY.tar"
+  if [ ! -s "$base" ]; then
+    rm -f "$base.partial.tar"
     progress_run "[images]" "making $BASE_REF from Debian's archive (mmdebstrap, minbase)" \
-      mmdebstrap --variant=minbase --format=directory --quiet --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
-      --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' bookworm "$base.partial" \
+      mmdebstrap --variant=minbase --format=tar --quiet --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+      --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' bookworm "$base.partial.tar" \
       >"$cache/logs/base.log" 2>&1 || fail "base: mmdebstrap (log $cache/logs/base.log)"
-    mv "$base.partial" "$base"
+    mv "$base.partial.tar" "$base"
   fi
   local ctr
   ctr="$(buildah from scratch)"

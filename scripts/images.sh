@@ -120,7 +120,7 @@ install_packages() {
 
 # --- the base the Containerfiles name ---------------------------------------------------------
 BASE_REF=docker.io/library/debian:bookworm-slim
-BASE_KEY=bookworm-minbase-1
+BASE_KEY=bookworm-minbase-2
 ensure_base() {
   if buildah inspect --type image "$BASE_REF" 2>/dev/null | grep -q "\"hepaf.base\": \"$BASE_KEY\""; then return; fi
   # A tar archive keeps every file's owner and mode as Debian's packages set them.

@@ -171,11 +171,14 @@ build_one() { # NAME
   rm -rf "$dir"
   mkdir -p "$dir"
   local t=$SECONDS
+  # Built under a tag of its own (its key and this run), so builds of other checkouts or caches
+  # in the same buildah storage never meet; the reference is what image.json records.
+  local tag="localhost/hepaf-build/$name:$key-$$"
   progress_run "[images]" "$name: building $ref" \
     buildah bud --isolation=chroot --pull=never --layers=false \
     -v "${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}:/run/build-ca.pem:ro" --build-arg PIP_CERT=/run/build-ca.pem \
-    -f "$stage/Containerfile" -t "$ref" "$stage" >"$log" 2>&1 || { rm -rf "$stage"; fail "$name: buildah bud (log $log)"; }
-  buildah push -q "$ref" "oci:$dir/oci:image" >>"$log" 2>&1 || fail "$name: buildah push to an OCI layout (log $log)"
+    -f "$stage/Containerfile" -t "$tag" "$stage" >"$log" 2>&1 || { rm -rf "$stage"; fail "$name: buildah bud (log $log)"; }
+  buildah push -q "$tag" "oci:$dir/oci:image" >>"$log" 2>&1 || fail "$name: buildah push to an OCI layout (log $log)"
   umoci raw unpack --image "$dir/oci:image" "$dir/rootfs" >>"$log" 2>&1 || fail "$name: umoci unpack (log $log)"
   node - "$dir" "$ref" "$key" <<'JS' || fail "$name: reading the image config"
 const fs = require("fs");
@@ -188,7 +191,7 @@ const config = JSON.parse(fs.readFileSync(blob(manifest.config.digest), "utf8"))
 const bytes = manifest.layers.reduce((n, l) => n + l.size, 0);
 fs.writeFileSync(path.join(dir, "image.json"), JSON.stringify({ ref, key, digest: manifest.config.digest, layersBytes: bytes, config: config.config ?? {} }, null, 2));
 JS
-  buildah rmi -f "$ref" >/dev/null 2>&1 || true
+  buildah rmi -f "$tag" >/dev/null 2>&1 || true
   rm -rf "$stage"
   touch "$dir/.complete"
   # Older builds of this image (another lock, another Containerfile) go: one per name is kept.

@@ -22,7 +22,7 @@ export interface FacilityImagesArgs {
     hub?: string;
     /** User servers of profiles that name no image. Default the project's notebook image, `<registry>/notebook:<version>`. */
     notebook?: string;
-    /** Dask Gateway clusters' schedulers and workers (a gateway's `cluster.image` wins). Default the project's worker image, `<registry>/worker:<version>`. */
+    /** Dask Gateway clusters' schedulers and workers (a gateway's `cluster.image` wins), and container-universe HTCondor batch workers that name no image (`universe: container`). Default the project's worker image, `<registry>/worker:<version>`. */
     worker?: string;
     /** configurable-http-proxy. Default the pinned `UPSTREAM_IMAGES.proxy`. */
     proxy?: string;

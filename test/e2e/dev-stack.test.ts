@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { CrdValidator, isBuiltin, traefikCrds, validateBuiltin } from "../helpers/k8s-schema";
 import { opensslSignLeaf, opensslText, opensslVerify } from "../helpers/openssl";
-import { EngineStep, judgeUpdates, policyFinding } from "./steps";
-import { E2eProject, e2eProject, renderedObjects, secretValue, yamlFiles } from "./workspace";
+import { EngineStep, judgeUpdates } from "./steps";
+import { E2eProject, e2eProject, previewWithPack, renderedObjects, secretValue, yamlFiles } from "./workspace";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -128,12 +128,7 @@ test("a narrow config change is planned as four in-place updates in the changed 
 });
 
 test("the policy pack (a package of its own) starts and passes on the dev stack, with no advisory", async () => {
-    const findings: string[] = [];
-    const preview = await project.stack.preview({
-        policyPacks: [path.join(project.dir, "policy")],
-        onOutput: () => undefined,
-        onEvent: (e) => e.policyEvent && findings.push(policyFinding(e.policyEvent)),
-    });
+    const { preview, findings } = await previewWithPack(project);
     // A violation or an advisory (the engine's "warning") of any policy, with its resource.
     expect(findings).toEqual([]);
     expect(preview.stdout).not.toMatch(/advisory|can't run policy/);

@@ -3,9 +3,7 @@
  * provider previews what it would create) and the policy pack finds nothing, not even an advisory.
  */
 import * as crypto from "crypto";
-import * as path from "path";
-import { policyFinding } from "./steps";
-import { E2eProject, e2eProject } from "./workspace";
+import { E2eProject, e2eProject, previewWithPack } from "./workspace";
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -21,12 +19,7 @@ beforeAll(async () => {
 afterAll(() => project?.dispose());
 
 test("previews cleanly with the policy pack: no violation and no advisory", async () => {
-    const findings: string[] = [];
-    const preview = await project.stack.preview({
-        policyPacks: [path.join(project.dir, "policy")],
-        onOutput: () => undefined,
-        onEvent: (e) => e.policyEvent && findings.push(policyFinding(e.policyEvent)),
-    });
+    const { preview, findings } = await previewWithPack(project);
     // Nothing from any policy: the trust bundles' certificates, not known during a preview, are
     // judged when they are (no "can't run policy ... during preview" advisory on every pull request).
     expect(findings).toEqual([]);

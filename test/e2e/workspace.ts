@@ -3,6 +3,7 @@
  * in the repository is written), a temp file backend, and the Automation API.
  */
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { policyFinding } from "./steps";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -85,4 +86,18 @@ export function secretValue(secret: any, key: string): string {
     if (secret.stringData?.[key] !== undefined) return secret.stringData[key];
     if (secret.data?.[key] !== undefined) return Buffer.from(secret.data[key], "base64").toString("utf8");
     throw new Error(`secret ${secret.metadata.namespace}/${secret.metadata.name} has no key ${key}`);
+}
+
+/**
+ * A preview of the project's stack with its policy pack, and every finding of any policy (a
+ * violation or an advisory, the engine's "warning"), with its resource, as the engine reports it.
+ */
+export async function previewWithPack(project: E2eProject): Promise<{ preview: Awaited<ReturnType<Stack["preview"]>>; findings: string[] }> {
+    const findings: string[] = [];
+    const preview = await project.stack.preview({
+        policyPacks: [path.join(project.dir, "policy")],
+        onOutput: () => undefined,
+        onEvent: (e) => e.policyEvent && findings.push(policyFinding(e.policyEvent)),
+    });
+    return { preview, findings };
 }

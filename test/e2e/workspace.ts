@@ -3,11 +3,11 @@
  * in the repository is written), a temp file backend, and the Automation API.
  */
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { policyFinding } from "./steps";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
+import { policyFinding } from "./steps";
 
 export const repoRoot = path.join(__dirname, "..", "..");
 

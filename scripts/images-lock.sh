@@ -63,12 +63,14 @@ for d in "${doubles[@]}"; do
 done
 echo "images-lock: test/python/requirements.txt" >&2
 compile test/python/requirements.txt test/python/requirements.in -c images/constraints.txt --generate-hashes
-node - "$PYTHON_MINOR" <<'JS'
+# The packages Dask compares come from the components' own list (DASK_PACKAGES).
+node -r ts-node/register/transpile-only - "$PYTHON_MINOR" <<'JS'
 const fs = require("fs");
+const { DASK_PACKAGES } = require("./components/images/dask");
 const lock = fs.readFileSync("images/worker/requirements.txt", "utf8");
 const pins = Object.fromEntries([...lock.matchAll(/^([A-Za-z0-9_.-]+)==([^\s\\]+)/gm)].map((m) => [m[1].toLowerCase(), m[2]]));
 const packages = {};
-for (const p of ["cloudpickle", "dask", "distributed", "msgpack", "toolz", "tornado"]) {
+for (const p of DASK_PACKAGES) {
     if (!pins[p]) throw new Error(`images-lock: the worker's lock pins no ${p}`);
     packages[p] = pins[p];
 }

@@ -4,4 +4,3 @@ export * from "./names";
 export * from "./validate";
 export * from "./shipped-files";
 export * from "./options";
-export * from "./dask-versions";

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DaskVersions } from "../common";
+import type { DaskVersions } from "../images";
 
 /** One group the Dask access service serves. */
 export interface DaskAccessGroupArgs {

@@ -1,6 +1,6 @@
-import { check, DaskVersions, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique, resolveDaskVersions } from "../common";
+import { check, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
 import { contactAddressTemplate } from "../htcondor/dask-config";
-import { requireImageReference } from "../images";
+import { DaskVersions, requireImageReference, resolveDaskVersions } from "../images";
 import type { DaskAccessArgs } from "./access-args";
 import type { DaskSessionDashboardArgs } from "./settings";
 import { GROUP_CA_SECRET } from "./settings";

@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
-import { check, DaskVersions, requireOneOf, requirePositiveInteger, resolveDaskVersions } from "../common";
+import { check, requireOneOf, requirePositiveInteger } from "../common";
+import { DaskVersions, resolveDaskVersions } from "../images";
 import { DEFAULT_WORKER_IMAGE } from "./version";
 import { BATCH_WORKER_CONTAINER_PORTS, BATCH_WORKER_DIR, BATCH_WORKER_MODULE, DASHBOARD_PORT, DASK_TLS_DIR, DASK_TLS_FILES, SCHEDULER_PORT } from "./paths";
 

@@ -4,7 +4,6 @@
  * `<registry>/<role>:<package version>`, and the upstream images it takes as they are,
  * pinned. Components read their defaults from here and nowhere else.
  */
-import daskVersions from "./dask-versions.json";
 
 /** The version of this package; the tag of the images it builds (a unit test holds it to package.json). */
 export const HEPAF_VERSION = "0.1.0";
@@ -50,10 +49,3 @@ export const UPSTREAM_IMAGES = {
     /** busybox: `sh` and `install` for init steps. */
     busybox: `docker.io/library/busybox:${BUSYBOX_VERSION}`,
 } as const;
-
-/**
- * The one Dask of the facility: the Python minor and the versions of the packages Dask needs to
- * agree on between client, scheduler and workers, as the notebook and worker images' locks pin
- * them (`scripts/images-lock.sh` writes this file from the locks; a unit test holds it to them).
- */
-export const DASK_VERSIONS: { python: string; packages: Record<string, string> } = daskVersions;

@@ -1,3 +1,4 @@
 export * from "./catalog";
 export * from "./reference";
 export * from "./resolve";
+export * from "./dask";

@@ -33,7 +33,7 @@ export interface NotebookGuarantee {
     memoryGiB?: number;
 }
 
-import type { DaskVersions } from "../common";
+import type { DaskVersions } from "../images";
 
 /** Arguments of {@link NotebookDask}: one group's session Dask defaults. */
 export interface NotebookDaskArgs {

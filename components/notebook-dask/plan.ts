@@ -1,4 +1,5 @@
-import { check, DaskVersions, requireDnsLabel, requireOneOf, resolveDaskVersions } from "../common";
+import { check, requireDnsLabel, requireOneOf } from "../common";
+import { DaskVersions, resolveDaskVersions } from "../images";
 import { AdaptiveArgs, DedicatedWorkerArgs, NotebookGuarantee, SESSION_CLUSTER_KINDS, SessionClusterKind } from "./args";
 
 /** Default most workers of one user's cluster. */

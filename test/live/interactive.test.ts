@@ -22,7 +22,7 @@ function expectOneDask(versions: { client: any; scheduler: any; workers: Record<
     const sides = { client: versions.client, scheduler: versions.scheduler, ...versions.workers };
     for (const [who, v] of Object.entries<any>(sides)) {
         expect({ who, python: v.python.split(".").slice(0, 2).join(".") }).toEqual({ who, python: DASK_VERSIONS.python });
-        for (const [p, want] of Object.entries(DASK_VERSIONS.packages)) expect({ who, [p]: v[p] }).toEqual({ who, [p]: want });
+        for (const [p, want] of Object.entries(DASK_VERSIONS.packages)) expect({ who, [p]: v.packages[p] }).toEqual({ who, [p]: want });
     }
 }
 

@@ -8,51 +8,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { BUILT_ROLES, DASK_VERSIONS, HEPAF_VERSION } from "../../components/images";
+import { BUILT_ROLES, DASK_PACKAGES, DASK_VERSIONS, HEPAF_VERSION } from "../../components/images";
+import { parseIn, parseLock } from "../helpers/locks";
 
-const ROOT = path.join(__dirname, "..", "..");
-const read = (p: string) => fs.readFileSync(path.join(ROOT, p), "utf8");
-/** PEP 503 normalised name. */
-const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
-
-interface Requirement {
-    name: string;
-    /** The exact version of a `==` pin, if it is one. */
-    pinned?: string;
-    line: string;
-}
-
-/** Requirements of a requirements.in, following `-r` includes (comments and `-c` skipped). */
-function parseIn(file: string): Requirement[] {
-    const out: Requirement[] = [];
-    for (const raw of read(file).split("\n")) {
-        const line = raw.replace(/#.*/, "").trim();
-        if (!line || line.startsWith("-c")) continue;
-        const include = /^-r\s+(\S+)$/.exec(line);
-        if (include) {
-            out.push(...parseIn(path.join(path.dirname(file), include[1])));
-            continue;
-        }
-        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(==\s*([^\s;]+))?/.exec(line);
-        if (!m) throw new Error(`${file}: cannot read "${line}"`);
-        out.push({ name: norm(m[1]), pinned: m[4], line });
-    }
-    return out;
-}
-
-/** The pins of a lock (name -> version) and the pins without a hash. */
-function parseLock(file: string): { pins: Map<string, string>; unhashed: string[] } {
-    const pins = new Map<string, string>();
-    const unhashed: string[] = [];
-    const entries = read(file).split(/\n(?=[A-Za-z0-9])/);
-    for (const entry of entries) {
-        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s\\;]+)/.exec(entry);
-        if (!m) continue;
-        pins.set(norm(m[1]), m[3]);
-        if (!/--hash=sha256:[0-9a-f]{64}/.test(entry)) unhashed.push(m[1]);
-    }
-    return { pins, unhashed };
-}
+const read = (p: string) => fs.readFileSync(path.join(__dirname, "..", "..", p), "utf8");
 
 const LOCKS: Record<string, { in: string; lock: string }> = {
     ...Object.fromEntries(BUILT_ROLES.map((r) => [r, { in: `images/${r}/requirements.in`, lock: `images/${r}/requirements.txt` }])),
@@ -93,7 +52,7 @@ describe("image locks", () => {
     test("the Dask the components render is the notebook's and the worker's locked Dask", () => {
         const notebook = parseLock("images/notebook/requirements.txt").pins;
         const worker = parseLock("images/worker/requirements.txt").pins;
-        expect(Object.keys(DASK_VERSIONS.packages).sort()).toEqual(["cloudpickle", "dask", "distributed", "msgpack", "toolz", "tornado"]);
+        expect(Object.keys(DASK_VERSIONS.packages).sort()).toEqual([...DASK_PACKAGES].sort());
         for (const [name, version] of Object.entries(DASK_VERSIONS.packages)) {
             expect({ name, version: worker.get(name) }).toEqual({ name, version });
             expect({ name, version: notebook.get(name) }).toEqual({ name, version });

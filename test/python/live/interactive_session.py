@@ -61,16 +61,13 @@ async def labextension_cluster():
     return info
 
 
-DASK_PACKAGES = ("dask", "distributed", "cloudpickle", "msgpack", "tornado", "toolz")
-
-
 def versions(client):
     """distributed's own check across client, scheduler and every worker (it raises on a
-    mismatch it deems fatal), and what each side runs: Python and the Dask packages."""
+    mismatch it deems fatal), and what each side runs: Python and the packages it reports."""
     got = client.get_versions(check=True)
 
     def side(v):
-        return {"python": v["host"]["python"], **{p: v["packages"].get(p) for p in DASK_PACKAGES}}
+        return {"python": v["host"]["python"], "packages": v["packages"]}
 
     names = {addr: w["name"] for addr, w in client.scheduler_info()["workers"].items()}
     return {"client": side(got["client"]), "scheduler": side(got["scheduler"]),

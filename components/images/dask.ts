@@ -1,5 +1,5 @@
-import { DASK_VERSIONS } from "../images";
-import { check } from "./errors";
+import { check } from "../common/errors";
+import daskVersions from "./dask-versions.json";
 
 /**
  * The Dask a client, its scheduler and its workers must agree on: the Python minor and the
@@ -16,6 +16,13 @@ export interface DaskVersions {
 
 /** The packages whose versions Dask needs client, scheduler and workers to share. */
 export const DASK_PACKAGES = ["cloudpickle", "dask", "distributed", "msgpack", "toolz", "tornado"] as const;
+
+/**
+ * The one Dask of the facility: the Python minor and the versions of {@link DASK_PACKAGES} as the
+ * notebook and worker images' locks pin them (`scripts/images-lock.sh` writes this file from the
+ * locks; a unit test holds it to them).
+ */
+export const DASK_VERSIONS: DaskVersions = daskVersions;
 
 const PYTHON_MINOR = /^3\.[0-9]{1,2}$/;
 /** A release version as pip pins it (PEP 440 public versions: digits, dots, pre/post/dev tags). */

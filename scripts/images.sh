@@ -88,28 +88,27 @@ stage_context() { # NAME DIR
       local version
       version="$(node -p 'require("./node_modules/configurable-http-proxy/package.json").version')"
       cp "$(command -v node)" "$2/node"
-      # The package with its own dependencies, as npm installs it for the official image.
-      local npmdir="$cache/npm-configurable-http-proxy-$version"
+      # The package with its own dependencies, as npm installs it for the official image, under
+      # the project's own overrides (package.json), so it runs what the hub's tests run.
+      local manifest npmdir
+      manifest="$(node -e 'const p = require("./package.json"); process.stdout.write(JSON.stringify({ private: true, dependencies: { "configurable-http-proxy": process.argv[1] }, overrides: p.overrides ?? {} }))' "$version")"
+      npmdir="$cache/npm-configurable-http-proxy-$version-$(printf '%s' "$manifest" | sha256sum | cut -c1-12)"
       if [ ! -f "$npmdir/.complete" ]; then
         rm -rf "$npmdir"
         mkdir -p "$npmdir"
-        (cd "$npmdir" && npm install --no-save --no-audit --no-fund --omit=dev --ignore-scripts --loglevel=error "configurable-http-proxy@$version" >/dev/null) ||
+        printf '%s\n' "$manifest" >"$npmdir/package.json"
+        (cd "$npmdir" && npm install --no-audit --no-fund --omit=dev --ignore-scripts --loglevel=error >/dev/null) ||
           fail "proxy: npm install configurable-http-proxy@$version"
         touch "$npmdir/.complete"
       fi
       mkdir -p "$2/configurable-http-proxy"
       cp -r "$npmdir/node_modules/configurable-http-proxy/." "$2/configurable-http-proxy/"
       mkdir -p "$2/configurable-http-proxy/node_modules"
-      find "$npmdir/node_modules" -mindepth 1 -maxdepth 1 ! -name configurable-http-proxy ! -name .package-lock.json \
+      find "$npmdir/node_modules" -mindepth 1 -maxdepth 1 ! -name configurable-http-proxy ! -name .package-lock.json ! -name .bin \
         -exec cp -r {} "$2/configurable-http-proxy/node_modules/" \;
-      ;;
-    busybox)
-      [ -x /bin/busybox ] && file_is_static /bin/busybox || install_packages busybox-static
-      cp /bin/busybox "$2/busybox"
       ;;
   esac
 }
-file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
 
 install_packages() {
   say "installing $* from Debian's archive"

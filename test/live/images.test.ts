@@ -12,7 +12,8 @@ import * as os from "os";
 import * as path from "path";
 import { BUILT_ROLES, builtImage, PROXY_VERSION, TRAEFIK_VERSION, DASK_GATEWAY_VERSION, UPSTREAM_IMAGES } from "../../components/images";
 import { containerUser, imageEnv, makeContainerRoot, removeContainerRoot } from "./harness/container-root";
-import { BuiltImage, need, ROOT, tools } from "./harness/tools";
+import { BuiltImage, need, tools } from "./harness/tools";
+import { parseLock } from "../helpers/locks";
 
 jest.setTimeout(5 * 60 * 1000);
 
@@ -49,10 +50,7 @@ function run(ref: string, argv: string[]): string {
 }
 
 /** The pins of a lock: PEP 503 name -> version. */
-function pins(lock: string): Record<string, string> {
-    const text = fs.readFileSync(path.join(ROOT, lock), "utf8");
-    return Object.fromEntries([...text.matchAll(/^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s\\;]+)/gm)].map((m) => [m[1].toLowerCase().replace(/[-_.]+/g, "-"), m[2]]));
-}
+const pins = (lock: string): Record<string, string> => Object.fromEntries(parseLock(lock).pins);
 
 /** Every distribution the image's Python has, by PEP 503 name, and its uid (as the image runs). */
 const INSTALLED = [

@@ -4,3 +4,4 @@ export * from "./names";
 export * from "./validate";
 export * from "./shipped-files";
 export * from "./options";
+export * from "./grants";

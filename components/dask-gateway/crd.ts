@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { standardLabels } from "../common";
+import { declareGatewayRoles, GatewayRoles } from "./roles";
 
 /** Name of the DaskCluster CRD. */
 export const DASK_CLUSTER_CRD_NAME = "daskclusters.gateway.dask.org";
@@ -82,15 +83,19 @@ export interface DaskClusterCrdArgs {
     facility?: string;
 }
 
-/** The DaskCluster CRD, declared once per facility (cluster-scoped); every group's gateway uses it. */
+/** The DaskCluster CRD and the ClusterRoles every gateway binds, declared once per facility (cluster-scoped); every group's gateway uses them. */
 export class DaskClusterCrd extends pulumi.ComponentResource {
     /** The CRD resource, for `dependsOn`. */
     readonly crd: k8s.apiextensions.v1.CustomResourceDefinition;
+    /** The gateways' ClusterRoles (give them to each gateway as `roles`). */
+    readonly gatewayRoles: GatewayRoles;
 
     constructor(name: string, args: DaskClusterCrdArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("hepaf:dask-gateway:DaskClusterCrd", name, {}, opts);
         const doc = daskClusterCrdDocument(standardLabels({ name: "dask-gateway", instance: name, component: "crd", facility: args.facility }));
         this.crd = new k8s.apiextensions.v1.CustomResourceDefinition(`${name}-daskclusters`, { metadata: doc.metadata, spec: doc.spec }, { parent: this });
+        const roleLabels = standardLabels({ name: "dask-gateway", instance: name, component: "rbac", facility: args.facility });
+        this.gatewayRoles = declareGatewayRoles(`hepaf-${args.facility ?? name}-dask-gateway`, `${name}-gateway-roles`, roleLabels, { parent: this });
         this.registerOutputs({ name: DASK_CLUSTER_CRD_NAME });
     }
 }

@@ -4,7 +4,7 @@ import { createHash } from "crypto";
 import { GATEWAY_API_PORT, GATEWAY_API_SERVICE, gatewayApiUrl, selectorLabels, standardLabels, withDependsOn } from "../common";
 import { GATEWAY_CONFIG_DIR, GATEWAY_CONFIG_FILE, GATEWAY_VALUES_FILE, gatewayConfigSource } from "./config-file";
 import { networkPolicySpecs } from "./network-policy";
-import { apiServerRules, apiServerWatchRules, controllerRules, controllerWatchRules } from "./rbac";
+import { AccountRoles, declareGatewayRoles } from "./roles";
 import { DaskGatewayArgs } from "./types";
 import { planGateway } from "./validate";
 import { CLUSTERS_PREFIX_MIDDLEWARE, renderGatewayValues, serializeGatewayValues } from "./values";
@@ -158,32 +158,31 @@ export class DaskGateway extends pulumi.ComponentResource {
         );
         const configHash = valuesJson.apply((v) => createHash("sha256").update(configSource).update(v).digest("hex"));
 
-        // RBAC: writes in the namespace; the cluster-wide list/watch the informers need. Objects
-        // refer to each other by the names given here (see withDependsOn).
-        const account = (component: string, saName: string, rules: ReturnType<typeof apiServerRules>, watch: ReturnType<typeof apiServerRules>) => {
+        // RBAC: writes in the namespace (a RoleBinding to a shared ClusterRole); the cluster-wide
+        // list/watch the informers need. Objects refer to each other by the names given here (see withDependsOn).
+        const roles = args.roles ?? declareGatewayRoles(`hepaf-${ns}-dask-gateway`, `${name}-roles`, labels("rbac"), { parent: this });
+        const account = (component: string, saName: string, bound: AccountRoles) => {
             const sa = new k8s.core.v1.ServiceAccount(`${name}-${component}-sa`, { metadata: meta(saName, component) }, inNs);
             const subjects = [{ kind: "ServiceAccount", name: saName, namespace: ns }];
-            const role = new k8s.rbac.v1.Role(`${name}-${component}-role`, { metadata: meta(saName, component), rules }, inNs);
             new k8s.rbac.v1.RoleBinding(
                 `${name}-${component}-rolebinding`,
-                { metadata: meta(saName, component), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: saName }, subjects },
-                withDependsOn(inNs, role, sa),
+                { metadata: meta(saName, component), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: bound.namespaced }, subjects },
+                withDependsOn(inNs, sa, ...roles.resources),
             );
             const clusterName = `hepaf-${ns}-${saName}-watch`;
-            const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-${component}-watch`, { metadata: { name: clusterName, labels: labels(component) }, rules: watch }, { parent: this });
             new k8s.rbac.v1.ClusterRoleBinding(
                 `${name}-${component}-watch`,
                 {
                     metadata: { name: clusterName, labels: labels(component) },
-                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterName },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: bound.watch },
                     subjects,
                 },
-                withDependsOn(inNs, clusterRole, sa),
+                withDependsOn(inNs, sa, ...roles.resources),
             );
             return { resource: sa, name: saName };
         };
-        const apiSa = account("api", "dask-gateway-api", apiServerRules(), apiServerWatchRules());
-        const controllerSa = account("controller", "dask-gateway-controller", controllerRules(), controllerWatchRules());
+        const apiSa = account("api", "dask-gateway-api", roles.api);
+        const controllerSa = account("controller", "dask-gateway-controller", roles.controller);
 
         // The two processes: same image, same config file.
         const podSecurity = { runAsNonRoot: true, runAsUser: DASK_GATEWAY_UID, runAsGroup: DASK_GATEWAY_UID, fsGroup: DASK_GATEWAY_UID, seccompProfile: { type: "RuntimeDefault" } };

@@ -3,6 +3,7 @@ export * from "./crd";
 export * from "./gateway";
 export * from "./network-policy";
 export * from "./rbac";
+export * from "./roles";
 export * from "./types";
 export * from "./validate";
 export * from "./values";

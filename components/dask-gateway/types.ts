@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { GatewayRoles } from "./roles";
 
 /**
  * What a group's gateway needs from JupyterHub: the shape `JupyterHub.serviceRef(group)` returns.
@@ -161,6 +162,8 @@ export interface DaskGatewayArgs {
     extraEgress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
     /** Where cluster dashboards are served and what stands in front of them. Default `<prefix>/clusters/<cluster>/` on the gateway's own prefix, with no sign-in (dask-gateway's own behaviour). */
     dashboards?: DashboardRouteArgs;
+    /** The ClusterRoles its accounts bind (a facility declares them once for every gateway: `DaskClusterCrd.gatewayRoles`). Default: the gateway declares its own. */
+    roles?: GatewayRoles;
 }
 
 /** The HTTPS routes of cluster dashboards (the ones the controller creates for each cluster). */

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import { HUB_API_CLIENT_LABELS, selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
+import { declareGrants, HUB_API_CLIENT_LABELS, selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
 import { builtImage } from "../images";
 import { DaskAccessArgs } from "./access-args";
 import {
@@ -54,23 +54,21 @@ export class DaskAccess extends pulumi.ComponentResource {
 
         // Its account: the group Roles only (no Role in its own namespace).
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("rbac"), automountServiceAccountToken: true }, child);
-        const bindings: pulumi.Resource[] = [];
-        for (const r of daskAccessRbac(plan)) {
-            const group = plan.groups.find((g) => g.namespace === r.namespace)!.name;
-            const groupMeta = { name: n, namespace: r.namespace, labels: labels("rbac", group) };
-            const role = new k8s.rbac.v1.Role(`${name}-role-${group}`, { metadata: groupMeta, rules: r.rules }, child);
-            bindings.push(
-                new k8s.rbac.v1.RoleBinding(
-                    `${name}-rolebinding-${group}`,
-                    {
-                        metadata: groupMeta,
-                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: n },
-                        subjects: [{ kind: "ServiceAccount", name: n, namespace: plan.namespace }],
-                    },
-                    withDependsOn(child, role, sa),
-                ),
-            );
-        }
+        const groupOf = (ns: string) => plan.groups.find((g) => g.namespace === ns)!.name;
+        const bindings: pulumi.Resource[] = declareGrants(
+            {
+                roleBase: `hepaf-${plan.namespace}-${n}`,
+                bindingName: n,
+                subject: { kind: "ServiceAccount", name: n, namespace: plan.namespace },
+                labels: (ns) => labels("rbac", ns === undefined ? undefined : groupOf(ns)),
+                roleResourceName: `${name}-role`,
+                roleOptions: child,
+                bindingResourceName: (ns) => `${name}-rolebinding-${groupOf(ns)}`,
+                bindingOptions: () => child,
+                dependsOn: [sa],
+            },
+            daskAccessRbac(plan),
+        );
 
         // Per group: the record of issued certificates and the middlewares of its dashboards.
         const o = DASK_ACCESS_GROUP_OBJECTS;

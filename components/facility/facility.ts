@@ -352,7 +352,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
         for (const gw of plan.gateways) {
             const gateway = new DaskGateway(
                 `${name}-${gw.group}-gateway`,
-                { ...gw, hub: this.hub.serviceRef(gatewayServiceName(gw.group)), traefik: this.traefik },
+                { ...gw, hub: this.hub.serviceRef(gatewayServiceName(gw.group)), traefik: this.traefik, roles: crd.gatewayRoles },
                 { parent: this, dependsOn: [crd.crd, groupNamespaces[gw.group]] },
             );
             this.groups[gw.group] = { namespace: groupNamespace(name, gw.group), ca: groupCas[gw.group], gateway };

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { JupyterHubArgs } from "./args";
 import { daskSessionRbac, DASK_SESSIONS_MODULE, daskSessionsModuleText } from "../dask-sessions";
-import { withDependsOn } from "../common";
+import { declareGrants, withDependsOn } from "../common";
 import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
 import { HubContext } from "./context";
 import { spawnerRules } from "./rbac";
@@ -20,7 +20,7 @@ export function hubValuesText(ctx: Pick<HubContext, "plan">, args: Pick<JupyterH
 }
 
 /**
- * Declares the hub: ServiceAccount, Roles in the group namespaces, config, database, Deployment,
+ * Declares the hub: ServiceAccount, its grants in the group namespaces, config, database, Deployment,
  * Service. Objects name each other by the names in the plan, never by another object's output
  * (see withDependsOn), so a config change updates the Deployment instead of replacing it.
  */
@@ -31,25 +31,26 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
 
     const sa = new k8s.core.v1.ServiceAccount(`${plan.name}-hub-sa`, { metadata: meta(n.hub), automountServiceAccountToken: true }, ctx.inNs);
     const sessionRules = args.daskSessions ? daskSessionRbac(args.daskSessions) : [];
-    for (const g of plan.groups) {
-        const rules = sessionRules.length > 0
-            ? [...spawnerRules(false), ...sessionRules.filter((r) => r.namespace === g.namespace).flatMap((r) => r.rules)]
-            : spawnerRules(args.htcondorSessions ?? false);
-        const role = new k8s.rbac.v1.Role(
-            `${plan.name}-hub-role-${g.name}`,
-            { metadata: { name: n.spawnerRole, namespace: g.namespace, labels: ctx.labels("rbac", g.name) }, rules },
-            ctx.inGroupNs(g.name),
-        );
-        new k8s.rbac.v1.RoleBinding(
-            `${plan.name}-hub-rolebinding-${g.name}`,
-            {
-                metadata: { name: n.spawnerRole, namespace: g.namespace, labels: ctx.labels("rbac", g.name) },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: n.spawnerRole },
-                subjects: [{ kind: "ServiceAccount", name: n.hub, namespace: plan.namespace }],
-            },
-            withDependsOn(ctx.inGroupNs(g.name), role, sa),
-        );
-    }
+    // One ClusterRole per distinct rule set, bound in each group namespace only.
+    declareGrants(
+        {
+            roleBase: `hepaf-${plan.namespace}-${n.spawnerRole}`,
+            bindingName: n.spawnerRole,
+            subject: { kind: "ServiceAccount", name: n.hub, namespace: plan.namespace },
+            labels: (ns) => ctx.labels("rbac", plan.groups.find((g) => g.namespace === ns)?.name),
+            roleResourceName: `${plan.name}-hub-role`,
+            roleOptions: ctx.inNs,
+            bindingResourceName: (ns) => `${plan.name}-hub-rolebinding-${plan.groups.find((g) => g.namespace === ns)!.name}`,
+            bindingOptions: (ns) => ctx.inGroupNs(plan.groups.find((g) => g.namespace === ns)!.name),
+            dependsOn: [sa],
+        },
+        plan.groups.map((g) => ({
+            namespace: g.namespace,
+            rules: sessionRules.length > 0
+                ? [...spawnerRules(false), ...sessionRules.filter((r) => r.namespace === g.namespace).flatMap((r) => r.rules)]
+                : spawnerRules(args.htcondorSessions ?? false),
+        })),
+    );
 
     const externalDatabase = args.databaseUrl !== undefined;
     const values = hubValuesText(ctx, args);

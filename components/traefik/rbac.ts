@@ -1,20 +1,17 @@
 /**
  * Least privilege for the kubernetescrd provider (v3.6): read the Traefik CRDs, the Services
  * and EndpointSlices routes point at, the Secrets TLS options name and the ConfigMaps a
- * ServersTransport's root CAs may name, in the watched namespaces only (a Role per namespace,
- * no ClusterRole). The provider starts an informer for each of these and serves no route until
+ * ServersTransport's root CAs may name, in the watched namespaces only (a RoleBinding per
+ * namespace to one ClusterRole of these rules, no ClusterRoleBinding). The provider starts an informer for each of these and serves no route until
  * all have synced, so a missing one stops every route (seen with real Traefik: ConfigMaps).
  * The upstream example grants more (nodes, ingresses, pods for OpenTelemetry); nodes are read
  * only for NodePortLB services, which the static config turns off
  * (`disableClusterScopeResources`).
  */
 
-/** One RBAC rule. */
-export interface PolicyRule {
-    apiGroups: string[];
-    resources: string[];
-    verbs: string[];
-}
+import type { PolicyRule } from "../common/grants";
+
+export type { PolicyRule };
 
 /** Traefik CRD resources the provider watches. */
 export const TRAEFIK_CRD_RESOURCES = [
@@ -30,7 +27,7 @@ export const TRAEFIK_CRD_RESOURCES = [
     "traefikservices",
 ];
 
-/** Rules of the Role Traefik gets in each watched namespace. */
+/** Rules Traefik gets in each watched namespace. */
 export function providerRules(): PolicyRule[] {
     const read = ["get", "list", "watch"];
     return [

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { check, InvalidArgumentError, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
+import { declareGrants } from "../common/grants";
 import { withDependsOn } from "../common/options";
 import { tlsSecret } from "../pki/publish";
 import { checkCrdSource, CrdSource, loadCrds } from "./crds";
@@ -247,22 +248,21 @@ export class Traefik extends pulumi.ComponentResource {
         const meta = (objName: string, component: string) => ({ name: objName, namespace: args.namespace, labels: labels(component) });
 
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(name, "rbac"), automountServiceAccountToken: true }, inNs);
-        for (const ns of watch) {
-            const role = new k8s.rbac.v1.Role(
-                `${name}-role-${ns}`,
-                { metadata: { name: `${name}-traefik`, namespace: ns, labels: labels("rbac") }, rules: providerRules() },
-                inNs,
-            );
-            new k8s.rbac.v1.RoleBinding(
-                `${name}-rolebinding-${ns}`,
-                {
-                    metadata: { name: `${name}-traefik`, namespace: ns, labels: labels("rbac") },
-                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `${name}-traefik` },
-                    subjects: [{ kind: "ServiceAccount", name, namespace: args.namespace }],
-                },
-                withDependsOn(inNs, role, sa),
-            );
-        }
+        // One ClusterRole of the provider's read rules, bound in each watched namespace only.
+        declareGrants(
+            {
+                roleBase: `hepaf-${args.namespace}-${name}-traefik`,
+                bindingName: `${name}-traefik`,
+                subject: { kind: "ServiceAccount", name, namespace: args.namespace },
+                labels: () => labels("rbac"),
+                roleResourceName: `${name}-role`,
+                roleOptions: child,
+                bindingResourceName: (ns) => `${name}-rolebinding-${ns}`,
+                bindingOptions: () => inNs,
+                dependsOn: [sa],
+            },
+            watch.map((ns) => ({ namespace: ns, rules: providerRules() })),
+        );
 
         const staticConfig = renderStaticConfig({
             entrypoints,

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { errorOf, isSecretValue, setupMocks, settled } from "../helpers/pulumi";
 import { CrdValidator, k8sObjects, K8sObject, traefikCrds, validateAll } from "../helpers/k8s-schema";
+import { grantedRules } from "../helpers/rbac";
 
 const mocks = setupMocks();
 import {
@@ -100,8 +101,8 @@ describe("DaskAccess", () => {
         // session prefix and the certificate record where users run their own schedulers.
         const o = DASK_ACCESS_GROUP_OBJECTS;
         const inNs = (ns: string) => objs.filter((x) => x.metadata.namespace === ns).map((x) => `${x.kind}/${x.metadata.name}`).sort();
-        expect(inNs("af-cms")).toEqual([`ConfigMap/${o.records}`, `Middleware/${o.dropCredentials}`, `Middleware/${o.sessionPrefix}`, `Middleware/${o.signIn}`, "Role/af-dask-access", "RoleBinding/af-dask-access"]);
-        expect(inNs("af-atlas")).toEqual([`Middleware/${o.dropCredentials}`, `Middleware/${o.signIn}`, "Role/af-dask-access", "RoleBinding/af-dask-access"]);
+        expect(inNs("af-cms")).toEqual([`ConfigMap/${o.records}`, `Middleware/${o.dropCredentials}`, `Middleware/${o.sessionPrefix}`, `Middleware/${o.signIn}`, "RoleBinding/af-dask-access"]);
+        expect(inNs("af-atlas")).toEqual([`Middleware/${o.dropCredentials}`, `Middleware/${o.signIn}`, "RoleBinding/af-dask-access"]);
         expect(inNs("af-outreach")).toEqual([]);
         expect(one(objs, "Middleware", o.signIn, "af-cms").spec.forwardAuth).toEqual({
             address: "http://af-dask-access.af.svc.cluster.local:8080/services/dask/auth",
@@ -123,14 +124,15 @@ describe("DaskAccess", () => {
     test("its account reads only its groups' CA Secrets and records, by name, and their clusters' owners", async () => {
         new DaskAccess("af-dask-access", args());
         const objs = await objects();
-        const rules = (ns: string) => one(objs, "Role", "af-dask-access", ns).rules;
+        const rules = (ns: string) => grantedRules(objs, "af-dask-access", ns);
         expect(rules("af-cms")).toEqual([
             { apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["hepaf-group-ca-keypair"] },
             { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "update"], resourceNames: ["hepaf-dask-access-certificates"] },
             { apiGroups: ["gateway.dask.org"], resources: ["daskclusters"], verbs: ["get"] },
         ]);
         expect(rules("af-atlas")).toEqual([{ apiGroups: ["gateway.dask.org"], resources: ["daskclusters"], verbs: ["get"] }]);
-        expect(objs.filter((o) => o.kind === "Role" && o.metadata.namespace === "af")).toEqual([]);
+        expect(objs.filter((o) => o.kind === "RoleBinding" && o.metadata.namespace === "af")).toEqual([]);
+        expect(objs.filter((o) => o.kind === "ClusterRoleBinding")).toEqual([]);
         const binding = one(objs, "RoleBinding", "af-dask-access", "af-cms");
         expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "af-dask-access", namespace: "af" }]);
         expect(daskAccessRbac(planDaskAccess(args())).map((r) => r.namespace)).toEqual(["af-cms", "af-atlas"]);

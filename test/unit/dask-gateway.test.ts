@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { errorOf, isSecretValue, setupMocks, settled, valueOf } from "../helpers/pulumi";
 import { CrdValidator, k8sObjects, traefikCrds, validateAll, K8sObject } from "../helpers/k8s-schema";
+import { grantedRules } from "../helpers/rbac";
 
 const mocks = setupMocks();
 import {
@@ -173,12 +174,15 @@ describe("DaskGateway, two groups side by side", () => {
     test("RBAC: writes only in the group namespace, cluster-wide only list/watch of what the informers read", async () => {
         new DaskGateway("cms", cmsArgs());
         const objs = await objects();
-        const roles = find(objs, "Role") as any[];
-        expect(roles.every((r) => r.metadata.namespace === "af-cms")).toBe(true);
-        const ctl = roles.find((r) => r.metadata.name === "dask-gateway-controller")!;
+        expect(find(objs, "Role")).toHaveLength(0);
+        expect(find(objs, "RoleBinding").every((b: any) => b.metadata.namespace === "af-cms")).toBe(true);
+        const ctl = { rules: grantedRules(objs, "dask-gateway-controller", "af-cms") };
         expect(ctl.rules).toContainEqual({ apiGroups: ["traefik.io"], resources: ["ingressroutes", "ingressroutetcps"], verbs: ["get", "create", "delete"] });
         expect(ctl.rules).toContainEqual({ apiGroups: ["gateway.dask.org"], resources: ["daskclusters/status"], verbs: ["get", "patch"] });
-        for (const cr of find(objs, "ClusterRole") as any[]) {
+        // What the ClusterRoleBindings grant cluster-wide: list/watch only, no Secret.
+        const bound = (find(objs, "ClusterRoleBinding") as any[]).map((b) => find(objs, "ClusterRole").find((r: any) => r.metadata.name === b.roleRef.name) as any);
+        expect(bound).toHaveLength(2);
+        for (const cr of bound) {
             expect(new Set(cr.rules.flatMap((r: any) => r.verbs))).toEqual(new Set(["list", "watch"]));
             expect(cr.rules.flatMap((r: any) => r.resources)).not.toContain("secrets");
             expect(cr.metadata.name).toMatch(/^hepaf-af-cms-/);

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { errorOf, isSecretValue, setupMocks, settled, valueOf } from "../helpers/pulumi";
 import { CrdValidator, k8sObjects, traefikCrds, validateAll, K8sObject } from "../helpers/k8s-schema";
+import { grantedRules, grantsByNamespace } from "../helpers/rbac";
 
 const mocks = setupMocks();
 import { builtImage, gatewayApiUrl, HUB_IMAGE, IMAGE_REFERENCE_RULE, NOTEBOOK_IMAGE, JupyterHub, JupyterHubArgs, PROXY_IMAGE, renderDaskSessionSettings, Traefik } from "../../components";
@@ -88,7 +89,9 @@ describe("JupyterHub", () => {
             expect(o.metadata.labels["hepaf.io/facility"]).toBe("af");
         }
         expect(find(objs, "Namespace")).toHaveLength(0);
-        expect(find(objs, "ClusterRole")).toHaveLength(0);
+        // Nothing cluster-wide: its ClusterRole is bound in the group namespaces only.
+        expect(find(objs, "ClusterRoleBinding")).toHaveLength(0);
+        expect(find(objs, "Role")).toHaveLength(0);
 
         // Hub: pinned official image, non-root, read-only root, probes, resources, secrets from the Secret.
         const deployment = one(objs, "Deployment", "hub-hub", "af");
@@ -126,20 +129,20 @@ describe("JupyterHub", () => {
         expect(hubSvc.spec.ports).toEqual([{ name: "http", port: 8081, targetPort: "http", protocol: "TCP" }]);
         expect(hubSvc.spec.selector).toEqual(deployment.spec.selector.matchLabels);
 
-        // KubeSpawner's RBAC: a Role per group namespace, only what it calls.
-        const roles = find(objs, "Role");
-        expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(["af-atlas", "af-cms"]);
-        for (const role of roles as any[]) {
-            expect(role.metadata.name).toBe("hub-hub-spawner");
-            expect(role.rules).toEqual([
+        // KubeSpawner's RBAC: in each group namespace only what it calls, one ClusterRole of these rules bound there.
+        const granted = grantsByNamespace(objs, "hub-hub-spawner");
+        expect(Object.keys(granted).sort()).toEqual(["af-atlas", "af-cms"]);
+        for (const rules of Object.values(granted)) {
+            expect(rules).toEqual([
                 { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "delete"] },
                 { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["get", "create"] },
                 { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
             ]);
         }
+        expect(find(objs, "ClusterRole")).toHaveLength(1);
         for (const binding of find(objs, "RoleBinding") as any[]) {
             expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "hub-hub", namespace: "af" }]);
-            expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "hub-hub-spawner" });
+            expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: find(objs, "ClusterRole")[0].metadata.name });
         }
 
         // Proxy: configurable-http-proxy, public and API Services, Traefik route on websecure.
@@ -287,7 +290,8 @@ describe("JupyterHub", () => {
         const objs = (await objects()).filter((o) => o.metadata.labels["app.kubernetes.io/name"] === "jupyterhub");
         validateAll(objs, crds);
         expect(find(objs, "Namespace").map((n) => n.metadata.name).sort()).toEqual(["af-atlas", "af-cms", "hubs"]);
-        for (const role of find(objs, "Role") as any[]) {
+        for (const rules of Object.values(grantsByNamespace(objs, "jh-hub-spawner"))) {
+            const role = { rules };
             expect(role.rules).toContainEqual({ apiGroups: [""], resources: ["services"], verbs: ["get", "create", "delete"] });
             expect(role.rules).toContainEqual({ apiGroups: ["traefik.io"], resources: ["ingressroutetcps"], verbs: ["get", "create", "delete"] });
             expect(JSON.stringify(role.rules)).not.toContain("secrets");
@@ -324,10 +328,10 @@ describe("JupyterHub", () => {
         const cm = one(objs, "ConfigMap", "hub-hub-config", "af");
         expect(cm.data["dask_sessions.py"]).toBe(fs.readFileSync(path.join(__dirname, "../../components/dask-sessions/dask_sessions.py"), "utf8"));
         expect(JSON.parse(cm.data["values.json"]).daskSessions).toEqual(daskSessions);
-        const cmsRole = one(objs, "Role", "hub-hub-spawner", "af-cms");
+        const cmsRole = { rules: grantedRules(objs, "hub-hub-spawner", "af-cms") };
         expect(cmsRole.rules).toContainEqual({ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["hepaf-group-ca-keypair"] });
         expect(cmsRole.rules).toContainEqual({ apiGroups: ["traefik.io"], resources: ["ingressroutetcps"], verbs: ["create", "delete", "get"] });
-        expect(JSON.stringify(one(objs, "Role", "hub-hub-spawner", "af-atlas").rules)).not.toContain("ingressroutetcps");
+        expect(JSON.stringify(grantedRules(objs, "hub-hub-spawner", "af-atlas"))).not.toContain("ingressroutetcps");
         expect(one(objs, "NetworkPolicy", "hub-singleuser", "af-cms").spec.ingress).toHaveLength(3);
     });
 

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import { parse } from "yaml";
 import { errorOf, setupMocks, settled } from "../helpers/pulumi";
 import { CrdValidator, k8sObjects, traefikCrds, validateAll, K8sObject } from "../helpers/k8s-schema";
+import { grantsByNamespace } from "../helpers/rbac";
 
 const mocks = setupMocks();
 import { CertificateAuthority, SniRoute, Traefik, TRAEFIK_CRD_RESOURCES, UPSTREAM_IMAGES } from "../../components";
@@ -59,14 +60,16 @@ describe("Traefik, installed", () => {
         expect(config.providers.providersThrottleDuration).toBe("500ms");
         expect(config.metrics).toEqual({ prometheus: { entryPoint: "metrics" } });
 
-        // Least privilege: a Role per watched namespace, read-only, no ClusterRole.
-        expect(find(objs, "ClusterRole")).toHaveLength(0);
-        const roles = find(objs, "Role");
-        expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(["af", "af-atlas", "af-cms"]);
-        for (const role of roles) {
-            const verbs = new Set((role.rules as any[]).flatMap((r) => r.verbs));
+        // Least privilege: read-only in each watched namespace (a RoleBinding there to one
+        // ClusterRole of the rules), nothing cluster-wide (no ClusterRoleBinding).
+        expect(find(objs, "ClusterRoleBinding")).toHaveLength(0);
+        expect(find(objs, "ClusterRole")).toHaveLength(1);
+        const granted = grantsByNamespace(objs, "edge-traefik");
+        expect(Object.keys(granted).sort()).toEqual(["af", "af-atlas", "af-cms"]);
+        for (const rules of Object.values(granted)) {
+            const verbs = new Set((rules as any[]).flatMap((r) => r.verbs));
             expect([...verbs].sort()).toEqual(["get", "list", "watch"]);
-            expect((role.rules as any[]).flatMap((r) => r.resources)).not.toContain("pods");
+            expect((rules as any[]).flatMap((r) => r.resources)).not.toContain("pods");
         }
         expect(find(objs, "RoleBinding").every((b: any) => b.subjects[0].name === "edge" && b.subjects[0].namespace === "af")).toBe(true);
 

@@ -1,21 +1,28 @@
 /**
  * One measurement: declares a facility of N groups (each with profiles, a gateway and its own
  * HTCondor pool) under Pulumi's mock runtime and prints JSON: program time (until every
- * registration has finished), resources, Kubernetes objects and peak memory. Run in a fresh
- * process per size by bench/run.ts.
+ * registration has finished), resources (and by type), Kubernetes objects, peak memory, and the
+ * engine's write cost as bench/write-cost.ts models it. Run in a fresh process per size by
+ * bench/run.ts.
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { stateBytes, writeCost } from "./write-cost";
 
 const groups = Number(process.argv[2] ?? 1);
 let resources = 0;
 let k8sObjects = 0;
+const byType: Record<string, number> = {};
+const sizes: number[] = [];
 pulumi.runtime.setMocks(
     {
         newResource: (args) => {
             resources++;
+            byType[args.type] = (byType[args.type] ?? 0) + 1;
             if (args.type.startsWith("kubernetes:") && args.type !== "pulumi:providers:kubernetes") k8sObjects++;
-            return { id: `${args.name}-id`, state: { ...args.inputs, certPem: "cert", privateKeyPem: "key", certRequestPem: "csr", result: "r", hex: "00", b64Std: "AA==" } };
+            const state = { ...args.inputs, certPem: "cert", privateKeyPem: "key", certRequestPem: "csr", result: "r", hex: "00", b64Std: "AA==" };
+            sizes.push(stateBytes("bench", "hepaf", { type: args.type, name: args.name, inputs: args.inputs, outputs: state }));
+            return { id: `${args.name}-id`, state };
         },
         call: (args) => args.inputs,
     },
@@ -62,7 +69,8 @@ async function main(): Promise<void> {
     });
     await waitForRegistrations();
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    console.log(JSON.stringify({ groups, ms: Math.round(ms), resources, k8sObjects, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+    const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+    console.log(JSON.stringify({ groups, ms: Math.round(ms), resources, k8sObjects, peakRssMiB, byType, writes: writeCost(sizes) }));
 }
 
 main().catch((err) => {

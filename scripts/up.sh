@@ -75,13 +75,20 @@ if [ "$stack" = "dev" ]; then
 fi
 export PULUMI_NODEJS_TRANSPILE_ONLY=true
 pulumi stack select --create "$stack" --non-interactive >/dev/null
+render_dir="$(pulumi config get hepaf:renderDir --stack "$stack" 2>/dev/null || true)"
+# Render mode: the state only mirrors files every run rewrites, so the engine writes it once at
+# the end instead of after every step (README, "How big a facility's first up is"). A site's own
+# PULUMI_SKIP_CHECKPOINTS wins; cluster mode keeps the engine's default unless the site sets it.
+if [ -n "$render_dir" ] && [ -z "${PULUMI_SKIP_CHECKPOINTS:-}" ]; then
+  export PULUMI_SKIP_CHECKPOINTS=true
+  step "render mode: the state is written once, at the end (PULUMI_SKIP_CHECKPOINTS=true)"
+fi
 step "pulumi up (stack $stack)"
 pulumi up --yes --non-interactive --skip-preview --stack "$stack" "$@" || finish 1 "FAILED: pulumi up of stack $stack failed (above)"
 
 # Counted as the engine counts them in its summary above (the stack included, its default
 # providers not), naming the default providers the state also holds (scripts/stack-count.js).
 resources="$(pulumi stack export --stack "$stack" 2>/dev/null | node scripts/stack-count.js 2>/dev/null || true)"
-render_dir="$(pulumi config get hepaf:renderDir --stack "$stack" 2>/dev/null || true)"
 if [ -n "$render_dir" ]; then
   node scripts/manifest-summary.js "$render_dir"
   finish 0 "done: stack $stack is up (${resources:-resources not counted: pulumi stack export failed}); its manifests are in $render_dir"

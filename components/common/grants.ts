@@ -1,14 +1,13 @@
 /**
  * Namespaced grants declared once. A subject that needs the same rules in many namespaces (the
  * hub in every group namespace, Traefik in every watched one) gets one ClusterRole per distinct
- * set of rules and a RoleBinding to it in each namespace. A ClusterRole grants nothing by itself
+ * set of rules (a variant) and a RoleBinding to it in each namespace. A ClusterRole grants nothing by itself
  * and a RoleBinding grants its role's rules in its own namespace only (Kubernetes RBAC), so the
  * subject holds exactly what a Role per namespace gave it; a facility of N groups declares each
  * set of rules once instead of N times, one resource fewer per group and subject.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import { withDependsOn } from "./options";
 
 /** One RBAC rule. */
@@ -23,6 +22,8 @@ export interface PolicyRule {
 export interface NamespaceGrant {
     namespace: string;
     rules: PolicyRule[];
+    /** Which of the subject's rule sets this is (namespaces with the same variant have the same rules); its ClusterRole is `<base>-<variant>`. Default none: `<base>`. */
+    variant?: string;
 }
 
 /** What to declare: each distinct rule set once, and a binding per namespace to the one it needs. */
@@ -31,17 +32,20 @@ export interface GrantPlan {
     bindings: { namespace: string; role: string }[];
 }
 
-/** The ClusterRole name of a rule set: the base and a short hash of the rules, so a change of rules is a new role. */
-export function grantRoleName(base: string, rules: PolicyRule[]): string {
-    return `${base}-${createHash("sha256").update(JSON.stringify(rules)).digest("hex").slice(0, 8)}`;
-}
-
-/** Groups the namespaces by their rules (pure): one role per distinct rule set, in first-seen order. */
+/**
+ * The ClusterRole of each namespace's variant, one per variant (pure). Names stay put when the
+ * rules change, so a new rule is an update of the ClusterRole in place, not a new role (which
+ * would replace every binding: a RoleBinding's roleRef cannot change).
+ */
 export function planGrants(base: string, grants: NamespaceGrant[]): GrantPlan {
     const roles = new Map<string, PolicyRule[]>();
     const bindings = grants.map((g) => {
-        const role = grantRoleName(base, g.rules);
-        if (!roles.has(role)) roles.set(role, g.rules);
+        const role = g.variant ? `${base}-${g.variant}` : base;
+        const seen = roles.get(role);
+        if (seen === undefined) roles.set(role, g.rules);
+        else if (JSON.stringify(seen) !== JSON.stringify(g.rules)) {
+            throw new Error(`grants ${role}: namespace ${g.namespace} needs other rules than an earlier namespace of the same variant; give it a variant of its own`);
+        }
         return { namespace: g.namespace, role };
     });
     return { roles: [...roles].map(([name, rules]) => ({ name, rules })), bindings };
@@ -49,7 +53,7 @@ export function planGrants(base: string, grants: NamespaceGrant[]): GrantPlan {
 
 /** Args of {@link declareGrants}. */
 export interface DeclareGrantsArgs {
-    /** Base of the ClusterRoles' names (each gets a hash of its rules). */
+    /** Base of the ClusterRoles' names (`<base>` and `<base>-<variant>`). */
     roleBase: string;
     /** Name of each RoleBinding (one per namespace). */
     bindingName: string;
@@ -59,7 +63,7 @@ export interface DeclareGrantsArgs {
     labels: (namespace?: string) => Record<string, string>;
     /** Pulumi resource name of the binding in a namespace. */
     bindingResourceName: (namespace: string) => string;
-    /** Pulumi resource name prefix of the ClusterRoles. */
+    /** Pulumi resource name prefix of the ClusterRoles (`<prefix>` and `<prefix>-<variant>`). */
     roleResourceName: string;
     /** Options of the binding in a namespace (parent, dependsOn on the namespace). */
     bindingOptions: (namespace: string) => pulumi.CustomResourceOptions & { dependsOn?: pulumi.Resource[] };
@@ -75,7 +79,7 @@ export function declareGrants(args: DeclareGrantsArgs, grants: NamespaceGrant[])
     const roles = new Map(
         plan.roles.map((r) => [
             r.name,
-            new k8s.rbac.v1.ClusterRole(`${args.roleResourceName}-${r.name.slice(-8)}`, { metadata: { name: r.name, labels: args.labels() }, rules: r.rules }, args.roleOptions),
+            new k8s.rbac.v1.ClusterRole(`${args.roleResourceName}${r.name.slice(args.roleBase.length)}`, { metadata: { name: r.name, labels: args.labels() }, rules: r.rules }, args.roleOptions),
         ]),
     );
     return plan.bindings.map(

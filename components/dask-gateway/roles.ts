@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { grantRoleName, PolicyRule } from "../common";
+import { PolicyRule } from "../common";
 import { apiServerRules, apiServerWatchRules, controllerRules, controllerWatchRules } from "./rbac";
 
 /** The ClusterRoles one account of a gateway is bound to. */
@@ -26,14 +26,14 @@ const ACCOUNTS: Record<keyof Omit<GatewayRoles, "resources">, { namespaced: () =
 
 /**
  * Declares the four ClusterRoles every gateway binds (the rules are the same for each), named
- * `<base>-<account>[-watch]-<hash of the rules>`. A facility declares them once for all its
+ * `<base>-<account>[-watch]`. A facility declares them once for all its
  * gateways ({@link DaskClusterCrd}); a gateway given none declares its own.
  */
 export function declareGatewayRoles(base: string, resourceName: string, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): GatewayRoles {
     const resources: pulumi.Resource[] = [];
     const role = (account: string, kind: "namespaced" | "watch", rules: PolicyRule[]) => {
         const suffix = kind === "watch" ? `${account}-watch` : account;
-        const name = grantRoleName(`${base}-${suffix}`, rules);
+        const name = `${base}-${suffix}`;
         resources.push(new k8s.rbac.v1.ClusterRole(`${resourceName}-${suffix}`, { metadata: { name, labels }, rules }, opts));
         return name;
     };

@@ -10,6 +10,7 @@ export function daskAccessRbac(plan: DaskAccessPlan): NamespacedRules[] {
     return plan.groups
         .map((g) => ({
             namespace: g.namespace,
+            variant: [g.sessions ? "sessions" : "", g.gateway ? "gateway" : ""].filter((v) => v).join("-"),
             rules: [
                 ...(g.sessions
                     ? [

@@ -4,6 +4,8 @@ import { DaskSessionSettings } from "./settings";
 /** A namespaced Role's rules. */
 export interface NamespacedRules {
     namespace: string;
+    /** Which of the subject's rule sets this is (the same rules in every namespace of a variant). Default none. */
+    variant?: string;
     rules: (PolicyRule & { resourceNames?: string[] })[];
 }
 

@@ -44,12 +44,12 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
             bindingOptions: (ns) => ctx.inGroupNs(plan.groups.find((g) => g.namespace === ns)!.name),
             dependsOn: [sa],
         },
-        plan.groups.map((g) => ({
-            namespace: g.namespace,
-            rules: sessionRules.length > 0
-                ? [...spawnerRules(false), ...sessionRules.filter((r) => r.namespace === g.namespace).flatMap((r) => r.rules)]
-                : spawnerRules(args.htcondorSessions ?? false),
-        })),
+        plan.groups.map((g) => {
+            const sessions = sessionRules.filter((r) => r.namespace === g.namespace).flatMap((r) => r.rules);
+            if (sessions.length > 0) return { namespace: g.namespace, rules: [...spawnerRules(false), ...sessions], variant: "sessions" };
+            const htcondor = sessionRules.length === 0 && (args.htcondorSessions ?? false);
+            return { namespace: g.namespace, rules: spawnerRules(htcondor), ...(htcondor ? { variant: "htcondor" } : {}) };
+        }),
     );
 
     const externalDatabase = args.databaseUrl !== undefined;

@@ -4,10 +4,31 @@ import { AnalysisFacilityArgs, CrdSource, FacilityHubArgs, FacilityPoolArgs, Gro
 import { StackConfigError } from "./errors";
 import { stackConfigSchema } from "./schema";
 import { nearest } from "./suggest";
-import { validateStackConfig } from "./validate";
+import { validateGroupStackConfig, validateStackConfig } from "./validate";
 
 /** The project directory (where Pulumi.yaml is): relative paths in stack config start here. */
 export const PROJECT_DIR = path.join(__dirname, "..");
+
+/** A group's own stack: which facility stack it reads and which group's own parts it declares. */
+export interface GroupStackConfig {
+    /** The facility's stack, read by stack reference (its `groupParts` output). */
+    facilityStack: string;
+    /** The group. */
+    group: string;
+    /** Render manifests into this directory instead of deploying to a cluster. */
+    renderDir?: string;
+}
+
+/** True when a raw stack config is a group's own stack (it names the facility's stack). */
+export function isGroupStack(raw: Record<string, unknown>): boolean {
+    return "facilityStack" in raw;
+}
+
+/** A group stack's raw config → its config, or a {@link StackConfigError} naming every bad key. */
+export function toGroupStackConfig(raw: Record<string, any>): GroupStackConfig {
+    validateGroupStackConfig(raw);
+    return { facilityStack: raw.facilityStack, group: raw.group, ...(raw.renderDir ? { renderDir: raw.renderDir } : {}) };
+}
 
 /** What the program needs beyond the facility description. */
 export interface ProgramConfig {
@@ -94,6 +115,7 @@ export function toProgramConfig(raw: Record<string, any>, env: ProgramEnv = {}):
             groups: (raw.groups as any[]).map((g) => groupArgs(g, raw)),
             daskAccess: raw.daskAccess,
             ...(raw.images ? { images: raw.images } : {}),
+            ...(raw.groupStacks ? { groupStacks: true } : {}),
         },
     };
     checkWithComponents(config, Object.keys(raw.htcondor?.pools ?? {}));
@@ -248,4 +270,12 @@ function caArgs(raw: Record<string, any>): AnalysisFacilityArgs["ca"] {
  */
 export function readConfig(): ProgramConfig {
     return toProgramConfig(rawStackConfig(pulumi.runtime.allConfig()), { traefikCrdsFile: process.env.HEPAF_TRAEFIK_CRDS_FILE });
+}
+
+/** Reads the stack config of either kind of stack: a facility's, or a group's own (it names `hepaf:facilityStack`). */
+export function readStackConfig(): { kind: "facility"; config: ProgramConfig } | { kind: "group"; config: GroupStackConfig } {
+    const raw = rawStackConfig(pulumi.runtime.allConfig());
+    return isGroupStack(raw)
+        ? { kind: "group", config: toGroupStackConfig(raw) }
+        : { kind: "facility", config: toProgramConfig(raw, { traefikCrdsFile: process.env.HEPAF_TRAEFIK_CRDS_FILE }) };
 }

@@ -7,7 +7,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { poolGroupsOf, ProgramConfig, ProgramEnv, rawStackConfig, stackKeyOfArgument, toProgramConfig } from "./config";
+import { isGroupStack, poolGroupsOf, ProgramConfig, ProgramEnv, rawStackConfig, stackKeyOfArgument, toGroupStackConfig, toProgramConfig } from "./config";
 import { StackConfigError } from "./errors";
 import { waitForRegistrations } from "./registrations";
 import { asPulumiConfig, readStackFile, STACKS_DIR } from "./stack-file";
@@ -28,7 +28,14 @@ export interface PlanOptions {
  */
 export function checkStack(options: PlanOptions): { fileConfig: Record<string, unknown>; config: ProgramConfig } {
     const fileConfig = readStackFile(options.stack, options.stacksDir ?? STACKS_DIR);
-    const config = toProgramConfig(rawStackConfig(asPulumiConfig(fileConfig)), options.env);
+    const raw = rawStackConfig(asPulumiConfig(fileConfig));
+    if (isGroupStack(raw)) {
+        const group = toGroupStackConfig(raw);
+        throw new StackConfigError([
+            `hepaf:facilityStack: stack ${options.stack} is group ${group.group}'s own stack: it declares what stack ${group.facilityStack} exports (groupParts), which only the Pulumi engine reads; plan the facility's stack instead`,
+        ]);
+    }
+    const config = toProgramConfig(raw, options.env);
     return { fileConfig, config };
 }
 

@@ -226,6 +226,7 @@ export const stackConfigSchema = strict(
             certificateValidityDays: { type: "integer", minimum: 1, maximum: 397, description: "a number of days: an integer from 1 to 397" },
         }),
         images,
+        groupStacks: bool,
         // Secret settings (set with `pulumi config set --secret`).
         caCertPem: text,
         caKeyPem: text,
@@ -239,6 +240,21 @@ export const stackConfigSchema = strict(
         },
     },
     ["domain", "hub", "groups"],
+);
+
+/**
+ * A group's own stack (a large site's micro-stacks): the facility's stack it reads by stack
+ * reference (`<organization>/<project>/<stack>`, or the stack's name on a self-managed backend)
+ * and the group whose own parts it declares; the facility's description stays in the
+ * facility's stack.
+ */
+export const groupStackConfigSchema = strict(
+    {
+        facilityStack: { type: "string", pattern: "^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$", description: "a stack name: <stack>, <project>/<stack> or <organization>/<project>/<stack>" },
+        group: dnsLabel,
+        renderDir: text,
+    },
+    ["facilityStack", "group"],
 );
 
 /** Keys whose values are secrets: never echoed, always wrapped as Pulumi secrets. */

@@ -5,12 +5,13 @@
 import Ajv from "ajv";
 import { crossCheck } from "./cross-checks";
 import { StackConfigError } from "./errors";
-import { stackConfigSchema } from "./schema";
+import { groupStackConfigSchema, stackConfigSchema } from "./schema";
 import { describeErrors } from "./schema-errors";
 
 // verbose: each error carries its schema (the rule to quote) and data (the value to echo).
 const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true, strictRequired: false });
 const validate = ajv.compile(stackConfigSchema);
+const validateGroupStack = ajv.compile(groupStackConfigSchema);
 
 /** Every problem of `raw`, one line each (empty when it is valid). */
 export function stackConfigProblems(raw: unknown): string[] {
@@ -22,4 +23,9 @@ export function stackConfigProblems(raw: unknown): string[] {
 export function validateStackConfig(raw: unknown): void {
     const problems = stackConfigProblems(raw);
     if (problems.length > 0) throw new StackConfigError(problems);
+}
+
+/** Validates a group stack's raw config (`hepaf:facilityStack`, `hepaf:group`); throws one error listing every problem by key. */
+export function validateGroupStackConfig(raw: unknown): void {
+    if (!validateGroupStack(raw)) throw new StackConfigError(describeErrors(validateGroupStack.errors ?? []));
 }

@@ -95,4 +95,6 @@ export interface AnalysisFacilityArgs {
     daskAccess?: FacilityDaskAccessArgs;
     /** Images of every part: a registry for the three built images, and a full reference per role. An image a part's own args name (a profile's, a gateway's, `hub.hubImage`, `traefik.image`, a pool's) wins. Default the image catalogue: the built images under `DEFAULT_REGISTRY`, the pinned upstream ones. */
     images?: FacilityImagesArgs;
+    /** A large site's micro-stacks: each group's own parts (its CA, session defaults and gateway: `GroupParts`) are declared by a stack of the group's own (`FacilityGroupParts`) from this component's `groupParts` output, not here; its namespace, profiles and shared parts stay here. Default false: one stack declares everything. */
+    groupStacks?: boolean;
 }

@@ -18,7 +18,7 @@ import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool } from "../htc
 import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub, ProfileArgs } from "../jupyterhub";
 import { isQuantity, quantityValue } from "../jupyterhub/quantity";
 import {
-    DEFAULT_MAX_WORKERS, labextensionEnv, NotebookDask, NotebookDaskArgs, NotebookGuarantee, notebookDaskPodParts, planNotebookDask, SESSION_CLUSTER_KINDS, SessionClusterKind,
+    DEFAULT_MAX_WORKERS, labextensionEnv, NotebookDaskArgs, NotebookGuarantee, notebookDaskPodParts, planNotebookDask, SESSION_CLUSTER_KINDS, SessionClusterKind,
 } from "../notebook-dask";
 import { resolveImages, ResolvedImages } from "../images";
 import { CertificateAuthority } from "../pki";
@@ -26,6 +26,7 @@ import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
 import { facilityDaskAccess, gatewayAddress as gatewayApiAddress, gatewayProxyAddress } from "./dask-access";
 import { largestProfile, limitedProfile } from "./namespace-limits";
+import { declareGroupParts, groupCaSubject, GroupParts } from "./group-parts";
 import { mergePodParts } from "./pod-parts";
 
 /** Per-group parts, by group name. */
@@ -279,8 +280,10 @@ export class AnalysisFacility extends pulumi.ComponentResource {
     readonly traefik: Traefik;
     /** The hub. */
     readonly hub: JupyterHub;
-    /** Per-group parts. */
+    /** Per-group parts (none with `groupStacks`: the groups' own stacks declare them). */
     readonly groups: Record<string, FacilityGroup>;
+    /** With `groupStacks`: what each group's own stack declares (`FacilityGroupParts`), a secret (it holds the gateway's hub token); else empty. */
+    readonly groupParts: Record<string, pulumi.Output<GroupParts>>;
     /** Each group's gateway address for `dask_gateway.Gateway(address=...)`. */
     readonly gatewayAddresses: Record<string, pulumi.Output<string>>;
     /** The Dask access service's page (`https://<domain>/services/dask/`: bundles, dashboard sign-in), or undefined when turned off. */
@@ -301,26 +304,9 @@ export class AnalysisFacility extends pulumi.ComponentResource {
         const rootCaBundle = ca.trustBundle({ namespace: plan.namespace, name: "hepaf-root-ca" }, { dependsOn: [facilityNs] });
 
         const groupNamespaces: Record<string, k8s.core.v1.Namespace> = {};
-        const groupCas: Record<string, CertificateAuthority> = {};
         for (const group of args.groups) {
             const ns = groupNamespace(name, group.name);
-            const nsResource = new k8s.core.v1.Namespace(`${name}-${group.name}-ns`, { metadata: { name: ns, labels: labels("group", group.name) } }, child);
-            groupNamespaces[group.name] = nsResource;
-            // Each group's CA is a root of its own, not an intermediate of the facility root:
-            // Dask's TLS contexts trust whole chains up to a self-signed root, so a shared root
-            // would let another group's user in by presenting their full chain. It carries no
-            // path-length constraint (the tls provider cannot write pathlen:0); one would bind
-            // only the holder of the key, who can sign leaves directly anyway, and every leaf is
-            // CA:FALSE, so nobody else can extend the group's trust.
-            const groupCa = new CertificateAuthority(
-                `${name}-${group.name}-ca`,
-                { subject: { organization: name, organizationalUnit: group.name, commonName: `${name} ${group.name} CA` }, maxPathLength: "none", validityDays: 1825 },
-                child,
-            );
-            groupCa.trustBundle({ namespace: ns, name: "hepaf-group-ca" }, { dependsOn: [nsResource] });
-            // The group CA key lives only in the group's namespace (the hub signs user certificates with it).
-            groupCa.toSecret({ namespace: ns, name: "hepaf-group-ca-keypair" }, { dependsOn: [nsResource] });
-            groupCas[group.name] = groupCa;
+            groupNamespaces[group.name] = new k8s.core.v1.Namespace(`${name}-${group.name}-ns`, { metadata: { name: ns, labels: labels("group", group.name) } }, child);
         }
         const allNamespaces = [facilityNs, ...Object.values(groupNamespaces)];
 
@@ -342,21 +328,33 @@ export class AnalysisFacility extends pulumi.ComponentResource {
             new HTCondorPool(`${name}-${pool.name}`, pool.args, { parent: this, dependsOn: allNamespaces });
         }
 
-        for (const nb of plan.notebooks) {
-            new NotebookDask(`${name}-${nb.group}-notebook-dask`, nb, { parent: this, dependsOn: [groupNamespaces[nb.group]] });
-        }
-
         const crd = new DaskClusterCrd(`${name}-daskcluster-crd`, { facility: name }, child);
         this.groups = {};
         this.gatewayAddresses = {};
+        this.groupParts = {};
+        const traefikRef = { namespace: plan.namespace, entrypoints: this.traefik.entrypoints, routeLabels: this.traefik.routeLabels, daskPort: this.traefik.daskPort };
         for (const gw of plan.gateways) {
-            const gateway = new DaskGateway(
-                `${name}-${gw.group}-gateway`,
-                { ...gw, hub: this.hub.serviceRef(gatewayServiceName(gw.group)), traefik: this.traefik, roles: crd.gatewayRoles },
-                { parent: this, dependsOn: [crd.crd, groupNamespaces[gw.group]] },
-            );
-            this.groups[gw.group] = { namespace: groupNamespace(name, gw.group), ca: groupCas[gw.group], gateway };
-            this.gatewayAddresses[gw.group] = gateway.proxyAddress;
+            const g = gw.group;
+            const hub = this.hub.serviceRef(gatewayServiceName(g));
+            const parts = {
+                facility: name,
+                group: g,
+                namespace: groupNamespace(name, g),
+                caSubject: groupCaSubject(name, g),
+                notebook: plan.notebooks.find((nb) => nb.group === g)!,
+                gateway: gw,
+            };
+            if (args.groupStacks) {
+                const { resources: _resources, ...gatewayRoles } = crd.gatewayRoles;
+                this.groupParts[g] = pulumi
+                    .all([hub.apiToken, hub.hubApiUrl])
+                    .apply(([apiToken, hubApiUrl]): GroupParts => ({ ...parts, hub: { serviceName: hub.serviceName, apiToken, hubApiUrl }, traefik: traefikRef, gatewayRoles }));
+                this.gatewayAddresses[g] = pulumi.output(`gateway://${args.domain}:${this.traefik.daskPort}`);
+                continue;
+            }
+            const declared = declareGroupParts({ ...parts, hub, traefik: this.traefik, gatewayRoles: crd.gatewayRoles }, this, { namespace: groupNamespaces[g], crd: crd.crd });
+            this.groups[g] = { namespace: groupNamespace(name, g), ...declared };
+            this.gatewayAddresses[g] = declared.gateway.proxyAddress;
         }
 
         if (plan.access) {
@@ -374,6 +372,6 @@ export class AnalysisFacility extends pulumi.ComponentResource {
 
         this.hubUrl = `https://${args.domain}`;
         this.daskEndpoint = `${args.domain}:${this.traefik.daskPort}`;
-        this.registerOutputs({ hubUrl: this.hubUrl, daskEndpoint: this.daskEndpoint, rootCaCertPem: this.rootCaCertPem, gatewayAddresses: this.gatewayAddresses, daskAccessUrl: this.daskAccessUrl });
+        this.registerOutputs({ hubUrl: this.hubUrl, daskEndpoint: this.daskEndpoint, rootCaCertPem: this.rootCaCertPem, gatewayAddresses: this.gatewayAddresses, daskAccessUrl: this.daskAccessUrl, groupParts: this.groupParts });
     }
 }

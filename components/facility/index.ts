@@ -1,2 +1,3 @@
 export * from "./args";
 export * from "./facility";
+export * from "./group-parts";

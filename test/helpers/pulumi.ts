@@ -87,6 +87,12 @@ export interface MockOptions {
      * twice differs only where its inputs differ. Default false (fresh keys and values).
      */
     keepState?: boolean;
+    /**
+     * The stacks a `pulumi.StackReference` may read, by stack name: their outputs, and which of
+     * them are secrets, as the engine reads them from the referenced stack's state. Default none
+     * (a reference reads no outputs).
+     */
+    stacks?: Record<string, { outputs: Record<string, unknown>; secretOutputNames?: string[] }>;
 }
 
 /**
@@ -108,9 +114,13 @@ export function setupMocks(opts: MockOptions = {}): Recorder {
                 const options = pending ?? { urn: "", dependencies: [], propertyDependencies: {}, deleteBeforeReplace: false, replaceOnChanges: [], ignoreChanges: [] };
                 pending = undefined;
                 const key = opts.keepState ? stateKey(args.type, args.name, inputs, options.ignoreChanges) : "";
-                const state = preview
-                    ? {}
-                    : (opts.keepState && kept.get(key)) || (tlsDouble(args.type, inputs) ?? randomDouble(args.type, inputs) ?? { ...inputs });
+                // A stack reference's outputs are read from the other stack, known at preview too.
+                const referenced = args.type === "pulumi:pulumi:StackReference" ? opts.stacks?.[inputs.name] : undefined;
+                const state = referenced
+                    ? { name: inputs.name, outputs: referenced.outputs, secretOutputNames: referenced.secretOutputNames ?? [] }
+                    : preview
+                      ? {}
+                      : (opts.keepState && kept.get(key)) || (tlsDouble(args.type, inputs) ?? randomDouble(args.type, inputs) ?? { ...inputs });
                 if (opts.keepState && !preview) kept.set(key, state);
                 resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, state, options });
                 return { id: preview ? "" : `${args.name}-id`, state };

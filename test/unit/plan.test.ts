@@ -180,7 +180,7 @@ test("an unknown stack is one line naming the stacks there are", async () => {
     const errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
     try {
         expect(await main("nosuch")).toBe(2);
-        expect(errors.mock.calls[0][0]).toMatch(/^stack "nosuch" not found: there is no \S*Pulumi\.nosuch\.yaml \(stacks: dev, example-university\)$/);
+        expect(errors.mock.calls[0][0]).toMatch(/^stack "nosuch" not found: there is no \S*Pulumi\.nosuch\.yaml \(stacks: dev, example-large, example-large-cms, example-large-opendata, example-university\)$/);
     } finally {
         errors.mockRestore();
     }

@@ -1,0 +1,109 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DaskGateway, DaskGatewayArgs, GatewayRoles, TraefikRef } from "../dask-gateway";
+import { NotebookDask, NotebookDaskArgs } from "../notebook-dask";
+import { CertificateAuthority } from "../pki";
+
+/**
+ * A group's own parts: its CA (published in its namespace: the certificate as a ConfigMap, the
+ * key pair as a Secret), its session Dask defaults and its Dask Gateway. Everything else a
+ * group has (its namespace, its profiles in the hub, its grants, routes and middlewares in the
+ * shared components, its pool's client config) belongs to the shared facility.
+ *
+ * This is what a stack of the group's own declares for a large site (`groupStacks`), from what
+ * the facility's stack exports as `groupParts` (read by stack reference): plain values, known
+ * at preview, and the gateway's hub token as a secret.
+ */
+export interface GroupParts {
+    /** Facility name (resource names `<facility>-<group>-...`). */
+    facility: string;
+    /** The group. */
+    group: string;
+    /** Its namespace (the facility's stack declares it). */
+    namespace: string;
+    /** Subject of the group's CA. */
+    caSubject: { organization: string; organizationalUnit: string; commonName: string };
+    /** Its session Dask defaults. */
+    notebook: NotebookDaskArgs;
+    /** Its gateway's args but the references below. */
+    gateway: Omit<DaskGatewayArgs, "hub" | "traefik" | "roles">;
+    /** The hub service the gateway authenticates through (the token is a secret). */
+    hub: { serviceName: string; apiToken: string; hubApiUrl: string };
+    /** The facility's Traefik, by name. */
+    traefik: Omit<TraefikRef, "crdResources">;
+    /** The ClusterRoles the facility declared once for every gateway, by name. */
+    gatewayRoles: Omit<GatewayRoles, "resources">;
+}
+
+/** Days the group CA is valid. */
+export const GROUP_CA_VALIDITY_DAYS = 1825;
+/** Names of what the group's CA publishes in its namespace. */
+export const GROUP_CA_OBJECTS = { bundle: "hepaf-group-ca", keypair: "hepaf-group-ca-keypair" } as const;
+
+/** The subject of a group's CA (pure). */
+export function groupCaSubject(facility: string, group: string): GroupParts["caSubject"] {
+    return { organization: facility, organizationalUnit: group, commonName: `${facility} ${group} CA` };
+}
+
+/** What a group's parts depend on where they are declared: the namespace and CRDs, where in the same stack. */
+export interface GroupPartsDependencies {
+    namespace?: pulumi.Resource;
+    crd?: pulumi.Resource;
+}
+
+/** The declared parts. */
+export interface DeclaredGroupParts {
+    ca: CertificateAuthority;
+    gateway: DaskGateway;
+}
+
+/**
+ * Declares a group's CA, session defaults and gateway, named `<facility>-<group>-...` under
+ * `parent`. Each group's CA is a root of its own, not an intermediate of the facility root:
+ * Dask's TLS contexts trust whole chains up to a self-signed root, so a shared root would let
+ * another group's user in by presenting their full chain. It carries no path-length constraint
+ * (the tls provider cannot write pathlen:0); one would bind only the holder of the key, who can
+ * sign leaves directly anyway, and every leaf is CA:FALSE, so nobody else can extend the group's
+ * trust. The key lives only in the group's namespace (the hub signs user certificates with it).
+ */
+export function declareGroupParts(
+    parts: Omit<GroupParts, "hub" | "gatewayRoles"> & { hub: DaskGatewayArgs["hub"]; traefik: TraefikRef; gatewayRoles?: GatewayRoles },
+    parent: pulumi.Resource,
+    deps: GroupPartsDependencies = {},
+): DeclaredGroupParts {
+    const { facility: name, group, namespace: ns } = parts;
+    const inNs = deps.namespace ? { dependsOn: [deps.namespace] } : {};
+    const ca = new CertificateAuthority(`${name}-${group}-ca`, { subject: parts.caSubject, maxPathLength: "none", validityDays: GROUP_CA_VALIDITY_DAYS }, { parent });
+    ca.trustBundle({ namespace: ns, name: GROUP_CA_OBJECTS.bundle }, inNs);
+    ca.toSecret({ namespace: ns, name: GROUP_CA_OBJECTS.keypair }, inNs);
+    new NotebookDask(`${name}-${group}-notebook-dask`, parts.notebook, { parent, ...inNs });
+    const gateway = new DaskGateway(
+        `${name}-${group}-gateway`,
+        { ...parts.gateway, hub: parts.hub, traefik: parts.traefik, ...(parts.gatewayRoles ? { roles: parts.gatewayRoles } : {}) },
+        { parent, dependsOn: [deps.crd, deps.namespace].filter((d): d is pulumi.Resource => d !== undefined) },
+    );
+    return { ca, gateway };
+}
+
+/**
+ * One group's own parts in a stack of its own (a large site's micro-stack): `parts` is the
+ * facility stack's `groupParts.<group>` output, read by stack reference. Adding a group is then
+ * a small `up` of its own stack, after the facility's stack has added the group's shared parts.
+ */
+export class FacilityGroupParts extends pulumi.ComponentResource {
+    /** The group's CA. */
+    readonly ca: CertificateAuthority;
+    /** The group's gateway. */
+    readonly gateway: DaskGateway;
+    /** The gateway's address for `dask_gateway.Gateway(address=...)`. */
+    readonly gatewayAddress: pulumi.Output<string>;
+
+    constructor(name: string, parts: GroupParts, opts?: pulumi.ComponentResourceOptions) {
+        super("hepaf:facility:FacilityGroupParts", name, {}, opts);
+        const roles: GatewayRoles = { ...parts.gatewayRoles, resources: [] };
+        const declared = declareGroupParts({ ...parts, hub: { ...parts.hub, apiToken: pulumi.secret(parts.hub.apiToken) }, gatewayRoles: roles }, this);
+        this.ca = declared.ca;
+        this.gateway = declared.gateway;
+        this.gatewayAddress = declared.gateway.proxyAddress;
+        this.registerOutputs({ gatewayAddress: this.gatewayAddress });
+    }
+}

@@ -63,8 +63,8 @@ export function anchorPrograms(): AnchorPrograms {
 /** Which anchor. */
 export type AnchorKind = "haproxy" | "relay";
 
-/** Starts an anchor in `netns` on `cpus` (a taskset list) and waits until it listens. */
-export async function startAnchor(kind: AnchorKind, programs: AnchorPrograms, dir: string, netns: string, cpus: string, t: AnchorTarget): Promise<Proc> {
+/** Starts an anchor in `netns` (default the bench's own) on `cpus` (a taskset list); waits until it listens. */
+export async function startAnchor(kind: AnchorKind, programs: AnchorPrograms, dir: string, netns: string | undefined, cpus: string, t: AnchorTarget): Promise<Proc> {
     fs.mkdirSync(dir, { recursive: true });
     let argv: string[];
     if (kind === "haproxy") {
@@ -83,7 +83,8 @@ export async function startAnchor(kind: AnchorKind, programs: AnchorPrograms, di
 }
 
 /** Whether something listens on ip:port in `netns` (ss, as root in the bench's namespaces). */
-function listens(netns: string, ip: string, port: number): boolean {
-    const out = execFileSync("ip", ["netns", "exec", netns, "ss", "-Htln", `sport = :${port}`], { encoding: "utf8" });
+function listens(netns: string | undefined, ip: string, port: number): boolean {
+    const ss = ["ss", "-Htln", `sport = :${port}`];
+    const out = netns ? execFileSync("ip", ["netns", "exec", netns, ...ss], { encoding: "utf8" }) : execFileSync(ss[0], ss.slice(1), { encoding: "utf8" });
     return out.includes(`${ip}:${port}`);
 }

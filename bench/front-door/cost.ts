@@ -17,7 +17,7 @@ import * as path from "path";
 import { waitFor } from "../../test/live/harness/processes";
 import { ROOT } from "../../test/live/harness/tools";
 import { AnchorKind, AnchorPrograms, startAnchor } from "./anchors";
-import { cpuPerGiB, PathFigures, statCpuTicks } from "./measure";
+import { cpuCount, cpuPerGiB, PathFigures, statCpuTicks } from "./measure";
 
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 
@@ -65,9 +65,13 @@ export interface CostContext {
     say: (s: string) => void;
 }
 
-/** Runs the bulk client on `cpus` against host:port; resolves with MiB/s per repetition. */
+/**
+ * Runs the bulk client on `cpus` against host:port, one warm-up transfer first (the first
+ * transfer of a client process is the slowest, whatever the path); resolves with MiB/s of each
+ * of the `reps` timed ones.
+ */
 export function bulk(ctx: CostContext, host: string, port: number, cpus: string, reps = ctx.reps): Promise<number[]> {
-    const args = JSON.stringify({ mode: "bulk", mib: ctx.mib, repeat: reps, host, port, sni: ctx.sni, ...ctx.tls });
+    const args = JSON.stringify({ mode: "bulk", mib: ctx.mib, repeat: reps + 1, host, port, sni: ctx.sni, ...ctx.tls });
     const child = spawn("taskset", ["-c", cpus, ctx.python, path.join(ROOT, "bench", "python", "bench_client.py"), args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
@@ -78,17 +82,17 @@ export function bulk(ctx: CostContext, host: string, port: number, cpus: string,
         child.on("close", (code) => {
             clearTimeout(timer);
             if (code !== 0) return reject(new Error(`bench client to ${host}:${port} failed (${code}): ${err.slice(-2000)}`));
-            resolve((JSON.parse(out.trim().split("\n").pop()!).seconds as number[]).map((s) => ctx.mib / s));
+            resolve((JSON.parse(out.trim().split("\n").pop()!).seconds as number[]).slice(1).map((s) => ctx.mib / s));
         });
     });
 }
 
-/** Bulk transfers through host:port, with the CPU the processes `pids` used meanwhile per GiB. */
+/** Bulk transfers through host:port, with the CPU the processes `pids` used meanwhile per GiB (warm-up included). */
 export async function measurePath(ctx: CostContext, layout: Layout, host: string, port: number, pids: number[]): Promise<PathFigures> {
     const cpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const before = cpu();
     const mibps = await bulk(ctx, host, port, layout.loadCpus);
-    return pids.length ? { mibps, cpuPerGiB: cpuPerGiB(cpu() - before, ctx.mib * ctx.reps) } : { mibps };
+    return pids.length ? { mibps, cpuPerGiB: cpuPerGiB(cpu() - before, ctx.mib * (ctx.reps + 1)) } : { mibps };
 }
 
 /** GOMAXPROCS of a Traefik pod, from its Prometheus metrics (go_sched_gomaxprocs_threads). */
@@ -119,14 +123,6 @@ export async function pinTraefik(ctx: CostContext, cpus: string): Promise<number
     // No metric to read: Go's sysmon re-reads the affinity mask once a second.
     await new Promise((r) => setTimeout(r, 1500));
     return undefined;
-}
-
-/** How many CPUs a taskset list (e.g. "0", "0-1", "0,2") names. */
-export function cpuCount(list: string): number {
-    return list.split(",").reduce((n, part) => {
-        const [a, b] = part.split("-").map(Number);
-        return n + (b === undefined ? 1 : b - a + 1);
-    }, 0);
 }
 
 /** Every path's figures in one layout. */

@@ -15,6 +15,14 @@ export function statCpuTicks(stat: string): number {
     return utime + stime;
 }
 
+/** How many CPUs a taskset list (e.g. "0", "0-1", "0,2") names. */
+export function cpuCount(list: string): number {
+    return list.split(",").reduce((n, part) => {
+        const [a, b] = part.split("-").map(Number);
+        return n + (b === undefined ? 1 : b - a + 1);
+    }, 0);
+}
+
 /** min, median, max of a non-empty list. */
 export function spread(xs: number[]): { min: number; median: number; max: number } {
     if (xs.length === 0) throw new Error("spread of no values");

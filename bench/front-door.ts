@@ -51,11 +51,16 @@ function route(name: string, host: string): any {
     };
 }
 
-/** The scheduler's backend objects: its TLS Secret, pod, Service and route. */
+/**
+ * The scheduler's backend objects: its TLS Secret, its script (a ConfigMap), the pod (the
+ * facility's own worker image: the Dask its clusters run), Service and route.
+ */
 function backendObjects(pki: { ca: string; cert: string; key: string }): any[] {
     const b64 = (f: string) => fs.readFileSync(f).toString("base64");
+    const script = fs.readFileSync(path.join(ROOT, "bench", "python", "bench_scheduler.py"), "utf8");
     return [
         { apiVersion: "v1", kind: "Secret", metadata: { name: "bench-tls", namespace: NS }, type: "kubernetes.io/tls", data: { "tls.crt": b64(pki.cert), "tls.key": b64(pki.key), "ca.crt": b64(pki.ca) } },
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "bench-scheduler", namespace: NS }, data: { "bench_scheduler.py": script } },
         {
             apiVersion: "v1",
             kind: "Pod",
@@ -65,13 +70,19 @@ function backendObjects(pki: { ca: string; cert: string; key: string }): any[] {
                 containers: [
                     {
                         name: "scheduler",
-                        image: "ghcr.io/dask/dask-gateway:2026.3.0",
-                        command: ["python3", path.join(ROOT, "bench", "python", "bench_scheduler.py"), "/etc/bench/ca.crt", "/etc/bench/tls.crt", "/etc/bench/tls.key", "8786"],
+                        image: "ghcr.io/hepaf/worker:0.1.0",
+                        command: ["python3", "/opt/bench/bench_scheduler.py", "/etc/bench/ca.crt", "/etc/bench/tls.crt", "/etc/bench/tls.key", "8786"],
                         resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } },
-                        volumeMounts: [{ name: "tls", mountPath: "/etc/bench", readOnly: true }],
+                        volumeMounts: [
+                            { name: "tls", mountPath: "/etc/bench", readOnly: true },
+                            { name: "script", mountPath: "/opt/bench", readOnly: true },
+                        ],
                     },
                 ],
-                volumes: [{ name: "tls", secret: { secretName: "bench-tls" } }],
+                volumes: [
+                    { name: "tls", secret: { secretName: "bench-tls" } },
+                    { name: "script", configMap: { name: "bench-scheduler" } },
+                ],
             },
         },
         { apiVersion: "v1", kind: "Service", metadata: { name: "bench", namespace: NS }, spec: { selector: { app: "hepaf-bench" }, ports: [{ name: "dask", port: 8786, targetPort: 8786 }] } },

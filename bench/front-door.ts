@@ -27,7 +27,7 @@ import { ROOT } from "../test/live/harness/tools";
 import { anchorPrograms } from "./front-door/anchors";
 import { CostContext, layouts, measureLayout, pin, pinTraefik } from "./front-door/cost";
 import { measureVariant, rollOut, VARIANTS } from "./front-door/profile";
-import { mibpsCell } from "./front-door/measure";
+import { mibpsCell, syscallShare } from "./front-door/measure";
 import { costTable } from "./front-door/report";
 
 const REPS = Number(process.env.HEPAF_BENCH_REPS ?? 5);
@@ -113,8 +113,8 @@ function reachesScheduler(ip: string, sni: string, fingerprint: string, files: {
 async function variants(f: LiveFacility, ctx: CostContext, user: { cert: string; key: string }, fingerprint: string): Promise<void> {
     const own = layouts()[1];
     const lines = [
-        `| Traefik variant (own core; ${MIB} MiB x ${REPS}) | through Traefik | direct | share of direct | Traefik CPU per GiB |`,
-        "| --- | --- | --- | --- | --- |",
+        `| Traefik variant (own core; ${MIB} MiB x ${REPS}) | through Traefik | direct | share of direct | Traefik CPU per GiB | profile: samples in system calls |`,
+        "| --- | --- | --- | --- | --- | --- |",
     ];
     const tops: string[] = [];
     for (const v of VARIANTS) {
@@ -125,7 +125,8 @@ async function variants(f: LiveFacility, ctx: CostContext, user: { cert: string;
         say(`"${v.name}": measuring, then a CPU profile during a bulk transfer`);
         const r = await measureVariant(vctx, own, v.name);
         const share = stats(r.traefik.mibps).median / stats(r.direct.mibps).median;
-        lines.push(`| ${v.name} | ${mibpsCell(r.traefik.mibps)} | ${mibpsCell(r.direct.mibps)} | ${(share * 100).toFixed(0)} % | ${r.traefik.cpuPerGiB!.toFixed(2)} s |`);
+        const sys = syscallShare(r.top);
+        lines.push(`| ${v.name} | ${mibpsCell(r.traefik.mibps)} | ${mibpsCell(r.direct.mibps)} | ${(share * 100).toFixed(0)} % | ${r.traefik.cpuPerGiB!.toFixed(2)} s | ${sys === undefined ? "?" : `${(sys * 100).toFixed(0)} %`} |`);
         tops.push(`Traefik's CPU profile, "${v.name}" (go tool pprof -top):\n${r.top.trim()}`);
     }
     console.log(`\n${lines.join("\n")}\n\n${tops.join("\n\n")}`);

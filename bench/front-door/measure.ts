@@ -77,3 +77,13 @@ export function multipleVerdict(traefik: number, anchor: number, goal: number): 
     const m = traefik / anchor;
     return `${m.toFixed(2)}x ${m <= goal ? "yes" : "NO"}`;
 }
+
+/** From `go tool pprof -top` output: the share of samples spent in system calls (flat). */
+export function syscallShare(top: string): number | undefined {
+    const total = /Total samples = ([\d.]+)(m?s)/.exec(top);
+    if (!total) return undefined;
+    const ms = (v: string, unit: string) => Number(v) * (unit === "s" ? 1000 : 1);
+    const all = ms(total[1], total[2]);
+    const flat = [...top.matchAll(/^\s*([\d.]+)(m?s)\s+[\d.]+%.*\s(\S*syscall\S*\.(?:Syscall6?|RawSyscall6?))$/gm)].reduce((sum, m) => sum + ms(m[1], m[2]), 0);
+    return all > 0 ? flat / all : undefined;
+}

@@ -1,6 +1,6 @@
 /** The front-door cost bench's pure parts: /proc stat parsing, the arithmetic, HAProxy's config, the table. */
 import { haproxyConfig } from "../../bench/front-door/anchors";
-import { coreCapacityMiBps, cpuCount, cpuPerGiB, multipleVerdict, shareOf, shareVerdict, spread, statCpuTicks } from "../../bench/front-door/measure";
+import { coreCapacityMiBps, cpuCount, cpuPerGiB, multipleVerdict, shareOf, shareVerdict, spread, statCpuTicks, syscallShare } from "../../bench/front-door/measure";
 import { costTable, LayoutRow } from "../../bench/front-door/report";
 
 describe("statCpuTicks", () => {
@@ -57,8 +57,20 @@ test("the cost table: each path in each layout, and the goals judged on the own-
     });
     const lines = costTable([row("shared", 0.5), row("own core", 1)], 256, "v3.6.12");
     expect(lines.filter((l) => /^\| (shared|own core): /.test(l))).toHaveLength(8);
-    expect(lines.find((l) => l.startsWith("| own core: Traefik"))).toBe("| own core: Traefik v3.6.12 (GOMAXPROCS 1) | 250 / 280 / 290 MiB/s | 1.00 s | 1024 MiB/s | 93 % |");
+    expect(lines.find((l) => l.startsWith("| own core: Traefik"))).toBe("| own core: Traefik v3.6.12 (GOMAXPROCS 1) | 250 / 280 / 290 MiB/s | 1.00 s | 1024 MiB/s | 27 % | 93 % |");
     expect(lines.find((l) => l.startsWith("| Traefik's share of direct"))).toContain("93 % yes");
     expect(lines.find((l) => l.startsWith("| Traefik's CPU per GiB / HAProxy's"))).toContain("2.00x NO");
     expect(lines.find((l) => l.startsWith("| Traefik's CPU per GiB / the plain relay's"))).toContain("4.0x");
+});
+
+test("the share of a profile's samples spent in system calls", () => {
+    const top = [
+        "Duration: 3.01s, Total samples = 1.20s (40%)",
+        "      flat  flat%   sum%        cum   cum%",
+        "     900ms 75.00% 75.00%      900ms 75.00%  internal/runtime/syscall/linux.Syscall6",
+        "     0.06s  5.00% 80.00%      0.06s  5.00%  syscall.RawSyscall6",
+        "     240ms 20.00%   100%      240ms 20.00%  runtime.memmove",
+    ].join("\n");
+    expect(syscallShare(top)).toBeCloseTo(0.8);
+    expect(syscallShare("no profile")).toBeUndefined();
 });

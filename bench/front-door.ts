@@ -1,10 +1,14 @@
 /**
  * The front door's numbers, with real Traefik (the dev stack's own pods, read from a real API
  * server) in front of a real Dask scheduler, inside the live tier's own namespaces
- * (scripts/live-netns.sh): bulk transfer and mutual-TLS handshakes through Traefik and direct,
+ * (scripts/live-netns.sh): the cost per byte of bulk transfers through Traefik beside direct,
+ * HAProxy and a plain splice relay, with every core shared and with the relay on a core of its
+ * own (bench/front-door/cost.ts); mutual-TLS handshakes through Traefik and direct,
  * connect p99 with 1 and 1,000 SNI routes, route propagation from an IngressRouteTCP's creation
- * to the first handshake that reaches the scheduler, and Traefik's resident memory. Prints a
- * table with min/median/max over the repetitions and the goal beside each figure.
+ * to the first handshake that reaches the scheduler, and Traefik's resident memory; last,
+ * Traefik rolled to variants of its rendered config with a CPU profile of each during a bulk
+ * transfer (bench/front-door/profile.ts; HEPAF_BENCH_PROFILE=0 skips it). Prints tables with
+ * min/median/max over the repetitions and the goal beside each figure.
  *
  * Run by `npm run bench` (bench/run.ts) after the facility sizes; alone:
  *   bash scripts/live-netns.sh node -r ts-node/register/transpile-only bench/front-door.ts
@@ -12,7 +16,6 @@
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import { rssMiB } from "../test/live/harness/control-plane";
@@ -21,6 +24,11 @@ import { issue, makeCa } from "../test/live/harness/pki";
 import { waitFor } from "../test/live/harness/processes";
 import { applyObjects } from "../test/live/harness/stack";
 import { ROOT } from "../test/live/harness/tools";
+import { anchorPrograms } from "./front-door/anchors";
+import { CostContext, layouts, measureLayout, pin, pinTraefik } from "./front-door/cost";
+import { measureVariant, rollOut, VARIANTS } from "./front-door/profile";
+import { mibpsCell, syscallShare } from "./front-door/measure";
+import { costTable } from "./front-door/report";
 
 const REPS = Number(process.env.HEPAF_BENCH_REPS ?? 5);
 const MIB = Number(process.env.HEPAF_BENCH_MIB ?? 256);
@@ -43,11 +51,16 @@ function route(name: string, host: string): any {
     };
 }
 
-/** The scheduler's backend objects: its TLS Secret, pod, Service and route. */
+/**
+ * The scheduler's backend objects: its TLS Secret, its script (a ConfigMap), the pod (the
+ * facility's own worker image: the Dask its clusters run), Service and route.
+ */
 function backendObjects(pki: { ca: string; cert: string; key: string }): any[] {
     const b64 = (f: string) => fs.readFileSync(f).toString("base64");
+    const script = fs.readFileSync(path.join(ROOT, "bench", "python", "bench_scheduler.py"), "utf8");
     return [
         { apiVersion: "v1", kind: "Secret", metadata: { name: "bench-tls", namespace: NS }, type: "kubernetes.io/tls", data: { "tls.crt": b64(pki.cert), "tls.key": b64(pki.key), "ca.crt": b64(pki.ca) } },
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "bench-scheduler", namespace: NS }, data: { "bench_scheduler.py": script } },
         {
             apiVersion: "v1",
             kind: "Pod",
@@ -57,27 +70,24 @@ function backendObjects(pki: { ca: string; cert: string; key: string }): any[] {
                 containers: [
                     {
                         name: "scheduler",
-                        image: "ghcr.io/dask/dask-gateway:2026.3.0",
-                        command: ["python3", path.join(ROOT, "bench", "python", "bench_scheduler.py"), "/etc/bench/ca.crt", "/etc/bench/tls.crt", "/etc/bench/tls.key", "8786"],
+                        image: "ghcr.io/hepaf/worker:0.1.0",
+                        command: ["python3", "/opt/bench/bench_scheduler.py", "/etc/bench/ca.crt", "/etc/bench/tls.crt", "/etc/bench/tls.key", "8786"],
                         resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } },
-                        volumeMounts: [{ name: "tls", mountPath: "/etc/bench", readOnly: true }],
+                        volumeMounts: [
+                            { name: "tls", mountPath: "/etc/bench", readOnly: true },
+                            { name: "script", mountPath: "/opt/bench", readOnly: true },
+                        ],
                     },
                 ],
-                volumes: [{ name: "tls", secret: { secretName: "bench-tls" } }],
+                volumes: [
+                    { name: "tls", secret: { secretName: "bench-tls" } },
+                    { name: "script", configMap: { name: "bench-scheduler" } },
+                ],
             },
         },
         { apiVersion: "v1", kind: "Service", metadata: { name: "bench", namespace: NS }, spec: { selector: { app: "hepaf-bench" }, ports: [{ name: "dask", port: 8786, targetPort: 8786 }] } },
         route("bench", "bench.dask.af.example.org"),
     ];
-}
-
-const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (utime, stime). */
-function cpuSeconds(pid: number): number {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** Runs the Python client once and returns its JSON. */
@@ -97,6 +107,29 @@ function reachesScheduler(ip: string, sni: string, fingerprint: string, files: {
         s.setTimeout(2000, () => (s.destroy(), resolve(false)));
         s.on("error", () => resolve(false));
     });
+}
+
+/** Traefik rolled to each variant of its config, measured on its own core and profiled. */
+async function variants(f: LiveFacility, ctx: CostContext, user: { cert: string; key: string }, fingerprint: string): Promise<void> {
+    const own = layouts()[1];
+    const lines = [
+        `| Traefik variant (own core; ${MIB} MiB x ${REPS}) | through Traefik | direct | share of direct | Traefik CPU per GiB | profile: samples in system calls |`,
+        "| --- | --- | --- | --- | --- | --- |",
+    ];
+    const tops: string[] = [];
+    for (const v of VARIANTS) {
+        say(`rolling Traefik to "${v.name}"`);
+        const pods = await rollOut(f, v);
+        await waitFor("the new Traefik to route the bench name", () => reachesScheduler(pods[0].ip, ctx.sni, fingerprint, user), { timeoutMs: 120000, intervalMs: 250 });
+        const vctx = { ...ctx, traefik: { ip: pods[0].ip, netns: pods[0].net.netns, pids: pods.map((p) => p.containers[0].proc.pid) } };
+        say(`"${v.name}": measuring, then a CPU profile during a bulk transfer`);
+        const r = await measureVariant(vctx, own, v.name);
+        const share = stats(r.traefik.mibps).median / stats(r.direct.mibps).median;
+        const sys = syscallShare(r.top);
+        lines.push(`| ${v.name} | ${mibpsCell(r.traefik.mibps)} | ${mibpsCell(r.direct.mibps)} | ${(share * 100).toFixed(0)} % | ${r.traefik.cpuPerGiB!.toFixed(2)} s | ${sys === undefined ? "?" : `${(sys * 100).toFixed(0)} %`} |`);
+        tops.push(`Traefik's CPU profile, "${v.name}" (go tool pprof -top):\n${r.top.trim()}`);
+    }
+    console.log(`\n${lines.join("\n")}\n\n${tops.join("\n\n")}`);
 }
 
 async function main(): Promise<void> {
@@ -121,13 +154,24 @@ async function main(): Promise<void> {
 
         const via = { host: traefik.ip, port: 8786, sni: "bench.dask.af.example.org", ...tlsFiles };
         const direct = { ...via, host: sched.ip };
-        say(`bulk transfer of ${MIB} MiB x ${REPS}, through Traefik and direct`);
-        const edgeCpu = () => edge.reduce((sum, p) => sum + cpuSeconds(p.containers[0].proc.pid), 0);
-        const cpuBefore = edgeCpu();
-        const bulkVia = client(f, { mode: "bulk", mib: MIB, repeat: REPS, ...via }).seconds.map((s: number) => MIB / s);
-        // What carrying the bytes costs Traefik (on a machine whose cores the client and scheduler share).
-        const cpuPerGiB = (edgeCpu() - cpuBefore) / ((MIB * REPS) / 1024);
-        const bulkDirect = client(f, { mode: "bulk", mib: MIB, repeat: REPS, ...direct }).seconds.map((s: number) => MIB / s);
+        const ctx: CostContext = {
+            python: f.tools.python,
+            dir,
+            tls: tlsFiles,
+            sni: via.sni,
+            traefik: { ip: traefik.ip, netns: traefik.net.netns, pids: edge.map((p) => p.containers[0].proc.pid) },
+            scheduler: { ip: sched.ip, pid: sched.containers[0].proc.pid },
+            mib: MIB,
+            reps: REPS,
+            programs: anchorPrograms(),
+            say,
+        };
+        const costs = [];
+        for (const layout of layouts()) costs.push(await measureLayout(ctx, layout));
+        // Everything back on every core for the rest of the bench.
+        const all = layouts()[0].proxyCpus;
+        pin(ctx.scheduler.pid, all);
+        await pinTraefik(ctx, all);
         say("mutual-TLS handshakes, through Traefik and direct");
         const hsReps = Math.max(200, REPS);
         const hsVia = client(f, { mode: "handshake", repeat: hsReps, ...via }).ms;
@@ -161,15 +205,11 @@ async function main(): Promise<void> {
             const s = stats(xs);
             return `${s.min.toFixed(digits)} / ${s.median.toFixed(digits)} / ${s.max.toFixed(digits)} ${unit}`;
         };
-        const ratio = stats(bulkVia).median / stats(bulkDirect).median;
         const added = stats(hsVia).median - stats(hsDirect).median;
         const p99ratio = stats(hsMany).p99 / stats(hsVia).p99;
         const lines = [
             "| front door (real Traefik v3.6.12, real Dask scheduler) | min / median / max | goal | met |",
             "| --- | --- | --- | --- |",
-            `| bulk ${MIB} MiB client -> scheduler, through Traefik | ${b(bulkVia, "MiB/s", 0)} | >= 90 % of direct | ${(ratio * 100).toFixed(0)} % ${ratio >= 0.9 ? "yes" : "NO"} |`,
-            `| bulk ${MIB} MiB client -> scheduler, direct | ${b(bulkDirect, "MiB/s", 0)} | | |`,
-            `| Traefik CPU per GiB carried (TLS passthrough), on ${os.cpus().length} cores shared with client and scheduler | ${cpuPerGiB.toFixed(2)} s | reported | |`,
             `| mutual-TLS handshake, through Traefik (${hsReps}) | ${b(hsVia, "ms", 2)} | <= 2 ms added at p50 | ${added.toFixed(2)} ms ${added <= 2 ? "yes" : "NO"} |`,
             `| mutual-TLS handshake, direct (${hsReps}) | ${b(hsDirect, "ms", 2)} | | |`,
             `| connect p99, 1 route vs ${ROUTES} routes | ${stats(hsVia).p99.toFixed(2)} ms vs ${stats(hsMany).p99.toFixed(2)} ms | <= 1.5x | ${p99ratio.toFixed(2)}x ${p99ratio <= 1.5 ? "yes" : "NO"} |`,
@@ -178,6 +218,8 @@ async function main(): Promise<void> {
             `| Traefik resident memory per pod, 1 route / ${ROUTES} routes | ${rss1.join(", ")} / ${rssMany.join(", ")} MiB | reported | |`,
         ];
         console.log(lines.join("\n"));
+        console.log(`\n${costTable(costs, MIB, "v3.6.12").join("\n")}`);
+        if (process.env.HEPAF_BENCH_PROFILE !== "0") await variants(f, ctx, { cert: user.cert, key: user.key }, fingerprint);
         say(`done in ${((Date.now() - started) / 1000).toFixed(0)} s (${REPS} repetitions; HEPAF_BENCH_REPS, HEPAF_BENCH_MIB, HEPAF_BENCH_ROUTES change them)`);
     } finally {
         await f.stop();

@@ -6,7 +6,8 @@
  * checkpoints), the per-group slope of a least-squares line of time, objects and memory, with
  * its fit, to show growth is linear, and what one group adds, by type, against its goal.
  * Then the front door's numbers with real Traefik (bench/front-door.ts), in the live tier's
- * namespaces, after building the live tier's programs if they are not there yet.
+ * namespaces, after building the live tier's programs and images and installing HAProxy if
+ * they are not there yet.
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
@@ -70,7 +71,11 @@ if (rows.length > 1) {
 
 process.stderr.write("\nbench: the front door, with real Traefik (the live tier's programs are built on first use)\n");
 const root = path.join(__dirname, "..");
-execFileSync("bash", [path.join(root, "scripts", "live-tools.sh")], { stdio: ["ignore", "inherit", "inherit"] });
+// What the namespace cannot fetch: the Go programs, the pods' images, HAProxy (the cost anchor).
+for (const script of ["live-tools.sh", "images.sh --doubles", "haproxy.sh"]) {
+    const [file, ...args] = script.split(" ");
+    execFileSync("bash", [path.join(root, "scripts", file), ...args], { stdio: ["ignore", "ignore", "inherit"] });
+}
 const frontDoor = execFileSync("bash", [path.join(root, "scripts", "live-netns.sh"), process.execPath, "-r", "ts-node/register/transpile-only", path.join(__dirname, "front-door.ts")], {
     encoding: "utf8",
     cwd: root,

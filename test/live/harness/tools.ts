@@ -43,13 +43,16 @@ export interface BuiltImage {
     layersBytes: number;
 }
 
-/** Builds (once, cached by the hash of its source) the kubelet double's container-start step. */
-function runtimeDouble(): string {
-    const src = path.join(ROOT, "test", "live", "runtime");
+/**
+ * Builds (once, cached outside the repository by the hash of its go.mod and main.go) the Go
+ * program in `src` (a folder of the repository with no dependencies outside the standard
+ * library); returns the binary's path, `<cache>/bin/<name>-<hash>`.
+ */
+export function goProgram(src: string, name: string): string {
     const hash = createHash("sha256");
     for (const f of ["go.mod", "main.go"]) hash.update(fs.readFileSync(path.join(src, f)));
     const cache = process.env.HEPAF_CACHE ?? path.join(process.env.HOME ?? "/root", ".cache", "hepaf");
-    const bin = path.join(cache, "bin", `runtime-double-${hash.digest("hex").slice(0, 12)}`);
+    const bin = path.join(cache, "bin", `${name}-${hash.digest("hex").slice(0, 12)}`);
     if (!fs.existsSync(bin)) {
         fs.mkdirSync(path.dirname(bin), { recursive: true });
         const env = { ...process.env, CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-buildvcs=false", GOCACHE: process.env.HEPAF_GOCACHE ?? path.join(cache, "go", "build") };
@@ -57,6 +60,11 @@ function runtimeDouble(): string {
         fs.renameSync(`${bin}.partial`, bin);
     }
     return bin;
+}
+
+/** The kubelet double's container-start step (test/live/runtime). */
+function runtimeDouble(): string {
+    return goProgram(path.join(ROOT, "test", "live", "runtime"), "runtime-double");
 }
 
 let cached: Tools | undefined;

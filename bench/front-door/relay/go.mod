@@ -1,0 +1,3 @@
+module hepaf.invalid/bench/relay
+
+go 1.25

@@ -52,7 +52,7 @@ export class DaskAccess extends pulumi.ComponentResource {
         const crds = pulumi.output(args.traefik.crdResources ?? []) as pulumi.Output<pulumi.Resource[]>;
         const routeOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: crds };
 
-        // Its account: the group Roles only (no Role in its own namespace).
+        // Its account: grants in the group namespaces only (none in its own namespace).
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("rbac"), automountServiceAccountToken: true }, child);
         const groupOf = (ns: string) => plan.groups.find((g) => g.namespace === ns)!.name;
         const bindings: pulumi.Resource[] = declareGrants(

@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { stateBytes, writeCost } from "./write-cost";
 
 const groups = Number(process.argv[2] ?? 1);
+/** `--group-stacks`: the facility's own stack of a site with a stack per group (`groupStacks`). */
+const groupStacks = process.argv[3] === "--group-stacks";
 let resources = 0;
 let k8sObjects = 0;
 const byType: Record<string, number> = {};
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
             gateway: { limits: { maxWorkers: 100, idleTimeoutMinutes: 30 } },
             htcondor: { pool: `pool-${g}`, accountingGroup: `group_${g}` },
         })),
+        groupStacks,
     });
     await waitForRegistrations();
     const ms = Number(process.hrtime.bigint() - start) / 1e6;

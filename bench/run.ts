@@ -16,16 +16,31 @@ import type { WriteCost } from "./write-cost";
 
 const sizes = (process.env.HEPAF_BENCH_SIZES ?? "1,10,50").split(",").map(Number);
 const started = Date.now();
-const rows = sizes.map((n, i) => {
-    process.stderr.write(`bench: [${i + 1}/${sizes.length}] a facility of ${n} group${n === 1 ? "" : "s"} under mocks ... `);
+/** One measurement in a fresh process (bench/facility-size.ts). */
+function measure(n: number, label: string, ...flags: string[]): Measured {
+    process.stderr.write(`bench: ${label} ... `);
     const t = Date.now();
-    const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "facility-size.ts"), String(n)], {
+    const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "facility-size.ts"), String(n), ...flags], {
         encoding: "utf8",
         cwd: path.join(__dirname, ".."),
     });
     process.stderr.write(`${((Date.now() - t) / 1000).toFixed(1)} s\n`);
-    return JSON.parse(out.trim().split("\n").pop()!) as { groups: number; ms: number; resources: number; k8sObjects: number; peakRssMiB: number; byType: Record<string, number>; writes: WriteCost };
-});
+    return JSON.parse(out.trim().split("\n").pop()!) as Measured;
+}
+
+interface Measured {
+    groups: number;
+    ms: number;
+    resources: number;
+    k8sObjects: number;
+    peakRssMiB: number;
+    byType: Record<string, number>;
+    writes: WriteCost;
+}
+
+const rows = sizes.map((n, i) => measure(n, `[${i + 1}/${sizes.length}] a facility of ${n} group${n === 1 ? "" : "s"} under mocks`));
+const largest = sizes[sizes.length - 1];
+const split = sizes.length > 1 ? [sizes[0], largest].map((n) => measure(n, `the facility's own stack with a stack per group, ${n} group${n === 1 ? "" : "s"}`, "--group-stacks")) : [];
 process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s\n\n`);
 
 function fit(xs: number[], ys: number[]): { slope: number; intercept: number; r2: number } {
@@ -67,6 +82,14 @@ if (rows.length > 1) {
         .sort((a, b) => b.n - a.n || a.type.localeCompare(b.type));
     console.log(`\none group adds ${perGroup.toFixed(1)} resources (goal <= ${RESOURCES_PER_GROUP_GOAL}: ${perGroup <= RESOURCES_PER_GROUP_GOAL ? "met" : "NOT met"}):`);
     for (const x of types) console.log(`  ${x.n.toFixed(x.n % 1 ? 2 : 0).padStart(5)}  ${x.type}`);
+
+    // A stack per group (groupStacks): the facility's stack keeps what the shared parts hold of each group.
+    const [flo, fhi] = split;
+    const shared = (fhi.resources - flo.resources) / dg;
+    console.log(
+        `\nwith a stack per group (groupStacks), ${fhi.groups} groups: the facility's stack ${fhi.resources} resources, first up writes ${gib(fhi.writes.upBytes)} GiB (model; ` +
+            `${gib(hi.writes.upBytes)} GiB in one stack); one group adds ${shared.toFixed(1)} to it and ${(perGroup - shared).toFixed(1)} in a stack of its own (besides that stack and its stack reference)`,
+    );
 }
 
 process.stderr.write("\nbench: the front door, with real Traefik (the live tier's programs are built on first use)\n");

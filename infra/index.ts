@@ -33,4 +33,4 @@ export const groups =
 /** With `hepaf:groupStacks`: what each group's own stack reads (a secret: it holds the gateways' hub tokens). */
 export const groupParts = program?.config.facility.groupStacks ? facility!.groupParts : undefined;
 /** A group's own stack: its gateway's address. */
-export const gatewayAddress = group ? pulumi.output(group).apply((g) => g.parts.gatewayAddress) : undefined;
+export const gatewayAddress = group ? pulumi.output(group.then((g) => g.parts.gatewayAddress)) : undefined;

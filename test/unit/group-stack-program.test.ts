@@ -68,6 +68,18 @@ describe("a group's own stack", () => {
         expect(mocks.resources.find((r) => r.type === "hepaf:dask-gateway:DaskGateway")!.name).toBe("casa-cms-gateway");
     });
 
+    test("the program (infra/index.ts) run as the group's stack: its one output is the gateway's address", async () => {
+        expect(stacks[FACILITY_STACK]).toBeDefined(); // the facility's outputs from the test above
+        pulumi.runtime.setAllConfig(asPulumiConfig(readStackFile("example-large-opendata")));
+        let program: Record<string, unknown> = {};
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        jest.isolateModules(() => (program = require("../../infra/index")));
+        expect(Object.entries(program).filter(([, v]) => v !== undefined).map(([k]) => k)).toEqual(["gatewayAddress"]);
+        expect(await valueOf(program.gatewayAddress as pulumi.Output<string>)).toBe("gateway://af.example.edu:8786");
+        await settled();
+        expect(mocks.resources.find((r) => r.type === "hepaf:dask-gateway:DaskGateway")!.name).toBe("casa-opendata-gateway");
+    });
+
     test("a facility stack without groupParts, or without the group, is refused by key", () => {
         const config = { facilityStack: FACILITY_STACK, group: "atlas" };
         expect(errorOf(() => pickGroupParts(config, undefined))).toContain("hepaf:facilityStack: stack organization/hepaf/example-large exports no groupParts; set hepaf:groupStacks to true in it");

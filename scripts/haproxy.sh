@@ -17,8 +17,8 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/progress.sh
 . "$root/scripts/lib/progress.sh"
-
-CACHE="${HEPAF_CACHE:-$HOME/.cache/hepaf}"
+# shellcheck source=lib/debian.sh
+. "$root/scripts/lib/debian.sh"
 
 for a in "$@"; do
   case "$a" in
@@ -27,30 +27,5 @@ for a in "$@"; do
   esac
 done
 
-fail() { echo "haproxy: FAILED $*" >&2; exit 1; }
-
-# shellcheck disable=SC2317 # (run through progress_run)
-apt_install_haproxy() { # apt_install_haproxy LOG
-  # The package index may be stale or missing (a fresh container): update once, then retry.
-  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy; }; } >>"$1" 2>&1
-}
-
-ensure_haproxy() {
-  command -v haproxy >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    local log="$CACHE/logs/haproxy-install.log"
-    mkdir -p "$CACHE/logs" && exec 7>"$CACHE/.haproxy-install.lock" && flock 7
-    command -v haproxy >/dev/null 2>&1 && return 0
-    : >"$log"
-    if progress_run "haproxy:" "installing HAProxy (apt-get install haproxy)" apt_install_haproxy "$log" &&
-      command -v haproxy >/dev/null 2>&1; then
-      return 0
-    fi
-    fail "apt-get install haproxy failed: $(grep -E '^(E|W): ' "$log" | tail -n 1) (log: $log)"
-  fi
-  fail "not on PATH, and only root with apt-get can install it here; install HAProxy (Debian and Ubuntu: apt-get install haproxy): the front-door bench measures Traefik against it"
-}
-
-ensure_haproxy
+debian_ensure "haproxy:" haproxy haproxy "the front-door bench measures Traefik against it" || exit 1
 command -v haproxy

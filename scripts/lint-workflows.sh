@@ -27,6 +27,8 @@ MODULE=github.com/rhysd/actionlint
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/progress.sh
 . "$root/scripts/lib/progress.sh"
+# shellcheck source=lib/debian.sh
+. "$root/scripts/lib/debian.sh"
 
 CACHE="${HEPAF_CACHE:-$HOME/.cache/hepaf}"
 export HEPAF_CACHE="$CACHE"
@@ -104,35 +106,12 @@ build_actionlint() {
   forget_failure "$key"
 }
 
-# shellcheck disable=SC2317 # (run through progress_run)
-apt_install_shellcheck() { # apt_install_shellcheck LOG
-  # The package index may be stale or missing (a fresh container): update once, then retry.
-  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; }; } >>"$1" 2>&1
-}
-
-ensure_shellcheck() {
-  command -v shellcheck >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    local log="$CACHE/logs/shellcheck-install.log"
-    mkdir -p "$CACHE/logs" && exec 7>"$CACHE/.shellcheck-install.lock" && flock 7
-    command -v shellcheck >/dev/null 2>&1 && return 0
-    : >"$log"
-    if progress_run "lint-workflows:" "installing shellcheck (apt-get install shellcheck)" apt_install_shellcheck "$log" &&
-      command -v shellcheck >/dev/null 2>&1; then
-      return 0
-    fi
-    fail "shellcheck: apt-get install shellcheck failed: $(grep -E '^(E|W): ' "$log" | tail -n 1) (log: $log)"
-  fi
-  fail "shellcheck: not on PATH, and only root with apt-get can install it here; install shellcheck (Debian and Ubuntu: apt-get install shellcheck): actionlint checks the workflows' run: steps with it"
-}
-
 build_actionlint
 if [ -n "$print_bin" ]; then
   echo "$bin"
   exit 0
 fi
-ensure_shellcheck
+debian_ensure "lint-workflows:" shellcheck shellcheck "actionlint checks the workflows' run: steps with it" || exit 1
 
 if [ "${#files[@]}" -eq 0 ]; then
   cd "$root" || exit 1

@@ -161,14 +161,14 @@ test("1. a CMS user signs in, picks the CMS profile and reaches JupyterLab; the 
         // The Dask panel of dask-labextension, opened from its tab in the left sidebar.
         await lab.locator("li[data-id='dask-dashboard-launcher']").click();
         const panel = lab.locator("#dask-dashboard-launcher");
-        const create = panel.getByRole("button", { name: /new/i });
+        const create = panel.getByRole("button", { name: /new/i }).first();
         await create.waitFor({ timeout: 60000 });
         await create.click();
         // The group's cluster kind, made by the factory the pod's settings name, with its dedicated worker.
         const card = panel.locator(".dask-ClusterListingItem").first();
         await card.waitFor({ timeout: 180000 });
         await expect(card.locator(".dask-ClusterListingItem-title").innerText()).resolves.toBe("HTCondorSessionCluster 1");
-        await waitFor("the cluster's dedicated worker in the panel", async () => /Workers: 1\b/.test(await card.innerText()), { timeoutMs: 120000, intervalMs: 500 });
+        await waitFor("the cluster's dedicated worker in the panel", async () => /Number of Workers: 1\b/.test(await card.innerText()), { timeoutMs: 120000, intervalMs: 500 });
         const link = card.locator(".dask-ClusterListingItem-link a");
         expect(await link.getAttribute("href")).toBe(ALICE_DASHBOARD);
         await shot(lab, "1-dask-panel");
@@ -184,11 +184,10 @@ test("2. in that session a notebook computes on the cluster; its dashboard link 
         await cell.waitFor({ timeout: 120000 });
         await lab.locator("#dask-dashboard-launcher .dask-ClusterListingItem-code").first().click();
         await waitFor("the client code in the cell", async () => /client = Client\("tls:\/\//.test(await cell.innerText()), { timeoutMs: 30000, intervalMs: 300 });
+        // Runs the last cell (after typing `code` into it) as a user does: Shift+Enter in its editor.
         const run = async (code?: string) => {
-            if (code !== undefined) {
-                await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last().locator(".cm-content").click();
-                await lab.keyboard.insertText(code);
-            }
+            await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last().locator(".cm-content").click();
+            if (code !== undefined) await lab.keyboard.insertText(code);
             await lab.keyboard.press("Shift+Enter");
         };
         await run();
@@ -196,8 +195,8 @@ test("2. in that session a notebook computes on the cluster; its dashboard link 
         const output = lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").first();
         await waitFor("the client's summary", async () => /Dashboard/.test(await output.innerText()), { timeoutMs: 180000, intervalMs: 500 });
         expect(await output.locator(`a[href='${ALICE_DASHBOARD}']`).count()).toBeGreaterThan(0);
-        await run("import time\ndef work(i):\n    time.sleep(0.5)\n    return i * i\nfutures = client.map(work, range(120), pure=False)\nprint('submitted', len(futures))");
-        await waitFor("the tasks submitted", async () => /submitted 120/.test(await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").innerText()), { timeoutMs: 60000, intervalMs: 500 });
+        await run("import time\ndef work(i):\n    time.sleep(0.5)\n    return i * i\nfutures = client.map(work, range(200), pure=False)\nprint('submitted', len(futures))");
+        await waitFor("the tasks submitted", async () => /submitted 200/.test(await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").innerText()), { timeoutMs: 60000, intervalMs: 500 });
 
         // The dashboard, from the panel's link (a new tab): one sign-in with the hub, then the status page.
         const [dash] = await Promise.all([alice.waitForEvent("page", { timeout: 30000 }), lab.locator("#dask-dashboard-launcher .dask-ClusterListingItem-link a").first().click()]);
@@ -219,7 +218,7 @@ test("2. in that session a notebook computes on the cluster; its dashboard link 
         // And the notebook has the whole result.
         await lab.bringToFront();
         await run("print('total', sum(client.gather(futures)))");
-        const total = 119 * 120 * 239 / 6;
+        const total = (199 * 200 * 399) / 6;
         await waitFor("the computation's result", async () => new RegExp(`total ${total}\\b`).test(await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").innerText()), { timeoutMs: 180000, intervalMs: 1000 });
         await shot(lab, "2-notebook");
         await dash.close();

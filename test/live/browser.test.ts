@@ -168,7 +168,7 @@ test("1. a CMS user signs in, picks the CMS profile and reaches JupyterLab; the 
         const card = panel.locator(".dask-ClusterListingItem").first();
         await card.waitFor({ timeout: 180000 });
         await expect(card.locator(".dask-ClusterListingItem-title").innerText()).resolves.toBe("HTCondorSessionCluster 1");
-        await waitFor("the cluster's dedicated worker in the panel", async () => /Number of Workers: 1\b/.test(await card.innerText()), { timeoutMs: 120000, intervalMs: 500 });
+        await waitFor("the cluster's dedicated worker in the panel", async () => /Number of Workers: 1\b/.test(await card.innerText({ timeout: 5000 })), { timeoutMs: 120000, intervalMs: 500 });
         const link = card.locator(".dask-ClusterListingItem-link a");
         expect(await link.getAttribute("href")).toBe(ALICE_DASHBOARD);
         await shot(lab, "1-dask-panel");
@@ -183,20 +183,22 @@ test("2. in that session a notebook computes on the cluster; its dashboard link 
         const cell = lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first();
         await cell.waitFor({ timeout: 120000 });
         await lab.locator("#dask-dashboard-launcher .dask-ClusterListingItem-code").first().click();
-        await waitFor("the client code in the cell", async () => /client = Client\("tls:\/\//.test(await cell.innerText()), { timeoutMs: 30000, intervalMs: 300 });
-        // Runs the last cell (after typing `code` into it) as a user does: Shift+Enter in its editor.
-        const run = async (code?: string) => {
-            await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last().locator(".cm-content").click();
+        await waitFor("the client code in the notebook", async () => /client = Client\("tls:\/\//.test(await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").innerText({ timeout: 5000 })), { timeoutMs: 30000, intervalMs: 300 });
+        // Runs a cell (the last, after typing `code` into it) as a user does: Shift+Enter in its editor.
+        const cells = lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell");
+        const run = async (code?: string, cell = cells.last()) => {
+            await cell.locator(".cm-content").click();
             if (code !== undefined) await lab.keyboard.insertText(code);
             await lab.keyboard.press("Shift+Enter");
         };
-        await run();
+        // The panel puts its code in a new cell above the active one.
+        await run(undefined, cells.filter({ hasText: "client = Client(" }).first());
         // The client's summary, as the kernel printed it: the dashboard link of the session.
         const output = lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").first();
-        await waitFor("the client's summary", async () => /Dashboard/.test(await output.innerText()), { timeoutMs: 180000, intervalMs: 500 });
+        await waitFor("the client's summary", async () => /Dashboard/.test(await output.innerText({ timeout: 5000 })), { timeoutMs: 180000, intervalMs: 500 });
         expect(await output.locator(`a[href='${ALICE_DASHBOARD}']`).count()).toBeGreaterThan(0);
         await run("import time\ndef work(i):\n    time.sleep(0.5)\n    return i * i\nfutures = client.map(work, range(200), pure=False)\nprint('submitted', len(futures))");
-        await waitFor("the tasks submitted", async () => /submitted 200/.test(await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").innerText()), { timeoutMs: 60000, intervalMs: 500 });
+        await waitFor("the tasks submitted", async () => /submitted 200/.test(await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").innerText({ timeout: 5000 })), { timeoutMs: 60000, intervalMs: 500 });
 
         // The dashboard, from the panel's link (a new tab): one sign-in with the hub, then the status page.
         const [dash] = await Promise.all([alice.waitForEvent("page", { timeout: 30000 }), lab.locator("#dask-dashboard-launcher .dask-ClusterListingItem-link a").first().click()]);
@@ -219,7 +221,7 @@ test("2. in that session a notebook computes on the cluster; its dashboard link 
         await lab.bringToFront();
         await run("print('total', sum(client.gather(futures)))");
         const total = (199 * 200 * 399) / 6;
-        await waitFor("the computation's result", async () => new RegExp(`total ${total}\\b`).test(await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").innerText()), { timeoutMs: 180000, intervalMs: 1000 });
+        await waitFor("the computation's result", async () => new RegExp(`total ${total}\\b`).test(await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").innerText({ timeout: 5000 })), { timeoutMs: 180000, intervalMs: 1000 });
         await shot(lab, "2-notebook");
         await dash.close();
     });

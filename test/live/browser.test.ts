@@ -143,6 +143,8 @@ const text = (page: Page) => page.locator("body").innerText({ timeout: 30000 });
 test("1. a CMS user signs in, picks the CMS profile and reaches JupyterLab; the Dask panel's new cluster makes the group's kind", async () => {
     await journey("1-jupyterlab", async () => {
         alice = await live.browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 } });
+        // Every action and wait of the pages bounded (Playwright's default is none for some).
+        alice.setDefaultTimeout(60000);
         lab = await alice.newPage();
         const first = await lab.goto(`${DOMAIN}/hub/login`, { timeout: 60000 });
         expect(first?.status()).toBe(200);
@@ -275,6 +277,7 @@ test("3. the Dask access page: the CMS bundle downloads as a zip of the right na
 test("4. an open-data user at the CMS user's dashboard gets a refusal page; a signed-out browser is sent to the hub's sign-in and comes back to the dashboard", async () => {
     await journey("4-refusal", async () => {
         const bobs = await live.browser.newContext({ viewport: { width: 1200, height: 700 } });
+        bobs.setDefaultTimeout(60000);
         try {
             const page = await bobs.newPage();
             await page.goto(`${DOMAIN}/hub/login`, { timeout: 60000 });
@@ -290,6 +293,7 @@ test("4. an open-data user at the CMS user's dashboard gets a refusal page; a si
             await bobs.close();
         }
         const fresh = await live.browser.newContext({ viewport: { width: 1400, height: 900 } });
+        fresh.setDefaultTimeout(60000);
         try {
             const page = await fresh.newPage();
             await page.goto(ALICE_DASHBOARD, { timeout: 60000 });

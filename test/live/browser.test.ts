@@ -312,21 +312,22 @@ test("4. an open-data user at the CMS user's dashboard gets a refusal page; a si
 
 test("5. a gateway cluster's dashboard, opened from the link the gateway client gives", async () => {
     await journey("5-gateway", async () => {
-        // alice's dask_gateway client on the laptop (her hub token, the facility root for HTTPS).
+        // alice's dask_gateway client on the laptop, configured by nothing but the bundle she
+        // downloaded in journey 3 and her hub token, as its README says.
+        const zip = path.join(f.cp.dir, "downloads", "af.example.org-cms.zip");
+        expect(fs.existsSync(zip)).toBe(true);
+        const unzip = startProcess(path.join(f.cp.dir, "downloads"), "unzip-bundle", f.tools.python, ["-m", "zipfile", "-e", zip, path.join(f.cp.dir, "downloads", "bundle")]);
+        await waitFor("the bundle unpacked", () => unzip.exited(), { timeoutMs: 30000 });
+        const bundle = path.join(f.cp.dir, "downloads", "bundle", "af.example.org-cms");
         const hub = new HubSession(DOMAIN, "alice", { ca: rootCa });
         await hub.login();
-        const caFile = path.join(f.cp.dir, "root-ca.crt");
-        fs.writeFileSync(caFile, rootCa);
         const stopFile = path.join(f.cp.dir, "gateway-client-stop");
         let client: Proc | undefined;
         try {
-            client = startProcess(
-                path.join(f.cp.dir, "laptop"),
-                "alice-gateway-client",
-                f.tools.python,
-                [path.join(ROOT, "test", "python", "live", "gateway_client.py"), JSON.stringify({ address: `${DOMAIN}/services/dask-gateway-cms`, proxy: "gateway://af.example.org:8786", token: hub.token, stopFile })],
-                { netns: laptop.netns, env: { SSL_CERT_FILE: caFile } },
-            );
+            client = startProcess(path.join(f.cp.dir, "laptop"), "alice-gateway-client", f.tools.python, [path.join(ROOT, "test", "python", "live", "gateway_client.py"), JSON.stringify({ stopFile })], {
+                netns: laptop.netns,
+                env: { DASK_CONFIG: bundle, DASK_ROOT_CONFIG: undefined, JUPYTERHUB_API_TOKEN: hub.token, SSL_CERT_FILE: path.join(bundle, "root-ca.crt") },
+            });
             const lines = () => client!.log().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
             const done = await waitFor("the gateway client's result and dashboard link", () => lines().find((l) => "result" in l || "error" in l), { watch: [client], timeoutMs: 360000 }).catch((err) => {
                 throw new Error(`${err.message}\n${deploymentLogs(f, "af-cms", "dask-gateway-api").slice(-3000)}`);

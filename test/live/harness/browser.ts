@@ -11,6 +11,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Browser, BrowserServer, chromium } from "playwright-core";
+import { waitFor } from "./processes";
 import { ROOT } from "./tools";
 
 /** A running browser: the connection, and its process (stopped by PID). */
@@ -46,6 +47,10 @@ export function trustingHome(home: string, caPem: string, nickname: string): voi
 /** Starts headless chromium in network namespace `netns`, trusting `caPem`, its files under `dir`. */
 export async function startBrowser(dir: string, netns: string, caPem: string): Promise<LiveBrowser> {
     const bin = chromiumBinary();
+    // Chromium cancels requests in flight when its network changes (ERR_NETWORK_CHANGED): let the
+    // machine's addresses settle first (IPv6 duplicate address detection keeps a fresh link's
+    // addresses "tentative" for a moment).
+    await waitFor(`the network of ${netns} settled`, () => execFileSync("ip", ["-n", netns, "addr", "show", "tentative"], { encoding: "utf8" }).trim() === "", { timeoutMs: 20000, intervalMs: 200 });
     const home = path.join(dir, "home");
     trustingHome(home, caPem, "facility root CA");
     // Playwright starts the program it is given with its own pipes: this one enters the laptop's

@@ -184,14 +184,25 @@ test("2. in that session a notebook computes on the cluster; its dashboard link 
         await lab.locator(".jp-LauncherCard[data-category='Notebook']").first().click();
         const cell = lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first();
         await cell.waitFor({ timeout: 120000 });
+        // Its kernel started and connected (through the front door's websocket), as the status bar says.
+        const statusBar = lab.locator("#jp-main-statusbar");
+        await waitFor("the notebook's kernel idle", async () => /Python 3 \(ipykernel\) \| Idle/.test(await statusBar.innerText({ timeout: 5000 })), { timeoutMs: 180000, intervalMs: 500 }).catch(async (err) => {
+            throw new Error(`${err.message}; the status bar says: ${await statusBar.innerText({ timeout: 5000 }).catch(() => "?")}`);
+        });
         await lab.locator("#dask-dashboard-launcher .dask-ClusterListingItem-code").first().click();
         await waitFor("the client code in the notebook", async () => /client = Client\("tls:\/\//.test(await lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").innerText({ timeout: 5000 })), { timeoutMs: 30000, intervalMs: 300 });
         // Runs a cell (the last, after typing `code` into it) as a user does: Shift+Enter in its editor.
         const cells = lab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell");
-        const run = async (code?: string, cell = cells.last()) => {
+        const run = async (code?: string, last?: ReturnType<typeof cells.first>) => {
+            // Pinned by its place: Shift+Enter adds a new last cell.
+            const cell = last ?? cells.nth((await cells.count()) - 1);
             await cell.locator(".cm-content").click();
             if (code !== undefined) await lab.keyboard.insertText(code);
             await lab.keyboard.press("Shift+Enter");
+            // Sent to the kernel: the prompt shows [*] (running) or its execution count.
+            await waitFor("the cell to run", async () => /\[(\*|\d+)\]/.test(await cell.locator(".jp-InputPrompt").innerText({ timeout: 5000 })), { timeoutMs: 30000, intervalMs: 300 }).catch(async (err) => {
+                throw new Error(`${err.message}; the status bar says: ${await statusBar.innerText({ timeout: 5000 }).catch(() => "?")}`);
+            });
         };
         // The panel puts its code in a new cell above the active one.
         await run(undefined, cells.filter({ hasText: "client = Client(" }).first());

@@ -2,7 +2,8 @@
 # The live tier: builds (once, cached by version) the real control plane and Traefik, the
 # images every pod runs (the project's own and the doubles of upstream ones: scripts/images.sh,
 # cached by the hash of each Containerfile and its context), makes sure the venv and the
-# official Traefik CRDs are there, then runs test/live/ inside a network, mount and PID
+# official Traefik CRDs are there, and the browser (scripts/browser.sh: Debian's chromium and
+# certutil, installed when missing), then runs test/live/ inside a network, mount and PID
 # namespace of its own (scripts/live-netns.sh), one test file at a time.
 # Extra arguments go to jest (e.g. --testPathPatterns rbac).
 set -euo pipefail
@@ -12,9 +13,10 @@ t0=$SECONDS
 bash scripts/live-tools.sh
 echo "[live $((SECONDS - t0))s] programs ready; building the images (the project's and the doubles)" >&2
 bash scripts/images.sh --doubles
-echo "[live $((SECONDS - t0))s] images ready; preparing the venv and the Traefik CRDs" >&2
+echo "[live $((SECONDS - t0))s] images ready; preparing the venv, the Traefik CRDs and the browser" >&2
 bash scripts/python-env.sh >/dev/null
 bash scripts/traefik-crds.sh >/dev/null
+bash scripts/browser.sh
 echo "[live $((SECONDS - t0))s] running test/live in its own namespaces" >&2
 bash scripts/live-netns.sh node node_modules/.bin/jest --selectProjects live --runInBand "$@"
 echo "[live $((SECONDS - t0))s] done" >&2

@@ -8,6 +8,9 @@ every dashboard route of the facility, whether the browser may see that dashboar
 Routes, under the prefix:
 
     GET  ""                  a plain page: the user's groups, a download button each, how to use it
+    GET  bundle/<group>      the bundle's address opened in a browser: its download button for a
+                             member; for anyone else a page saying why not (403; 404 for no such
+                             group), with the way back to the page above
     POST bundle/<group>      the group's bundle (zip): 403 when the user is not a member,
                              429 beyond ``mintsPerDay`` bundles with a certificate in 24 hours
     GET  auth                Traefik's forwardAuth for dashboards (X-Forwarded-Uri): 200 for the
@@ -465,6 +468,14 @@ def make_app(settings: AccessSettings, kube: Any, cookie_secret: str) -> Any:
             self.set_header("Content-Type", "text/plain; charset=utf-8")
             self.finish(f"{status_code} {self._reason}\n")
 
+        def page(self, body: str, status: int = 200) -> None:
+            """An HTML page of the service: its heading, then `body` (already escaped)."""
+            self.set_status(status)
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(
+                "<!doctype html><html><head><meta charset='utf-8'><title>Dask from your laptop</title></head><body>"
+                f"<h1>Dask at {xhtml_escape(settings.domain)}</h1>{body}</body></html>")
+
     class Page(Base):
         @web.authenticated
         def get(self) -> None:
@@ -482,18 +493,32 @@ def make_app(settings: AccessSettings, kube: Any, cookie_secret: str) -> Any:
                     f"<button type='submit'>Download the {xhtml_escape(g.name)} bundle</button></form>"
                     f"{'; '.join(addresses)}</li>")
             body = "".join(items) if items else "<li>You are in no group of this facility: there is nothing to download.</li>"
-            self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.finish(
-                "<!doctype html><html><head><meta charset='utf-8'><title>Dask from your laptop</title></head><body>"
-                f"<h1>Dask at {xhtml_escape(settings.domain)}</h1>"
+            self.page(
                 f"<p>Signed in as {xhtml_escape(user['name'])}. A bundle holds a certificate valid "
                 f"{settings.certificate_validity_days} days, the group's CA, a Dask config and a README.</p>"
                 f"<ul>{body}</ul>"
                 "<p>Unpack it, <code>export DASK_CONFIG=&lt;the folder&gt;</code>, then "
-                "<code>Client(\"tls://...\")</code> as the README says. Results come back through the scheduler.</p>"
-                "</body></html>")
+                "<code>Client(\"tls://...\")</code> as the README says. Results come back through the scheduler.</p>")
 
     class Bundle(Base):
+        @web.authenticated
+        def get(self, name: str) -> None:
+            # The bundle's address opened in a browser (a link someone sent): the download is a
+            # form (POST, with its XSRF token), so a member gets its button here; anyone else a
+            # page that says why not, in words, with the way back.
+            user = self.current_user
+            group = settings.groups.get(name)
+            back = f"<p>See the bundles you may download on <a href='{xhtml_escape(settings.prefix)}'>the Dask access page</a>.</p>"
+            who = xhtml_escape(user["name"])
+            if group is None:
+                self.page(f"<p>Signed in as {who}. There is no group {xhtml_escape(name)} at this facility.</p>{back}", 404)
+            elif user.get("kind", "user") != "user" or group not in member_groups(user):
+                self.page(f"<p>Signed in as {who}: {who} is not a member of {xhtml_escape(name)}. "
+                          f"Its bundle (a certificate of that group) is for its members only.</p>{back}", 403)
+            else:
+                self.page(f"<p>Signed in as {who}.</p><form method='post' action='{xhtml_escape(settings.prefix)}bundle/{xhtml_escape(name)}'>"
+                          f"{self.xsrf_form_html()}<button type='submit'>Download the {xhtml_escape(name)} bundle</button></form>{back}")
+
         @web.authenticated
         async def post(self, name: str) -> None:
             user = self.current_user

@@ -144,6 +144,20 @@ test("signed in with the hub, a member downloads their group's bundle; another g
     // Not alice's group: refused by the service. A form without its token: refused.
     expect((await download(users.alice, "opendata", alice.xsrf)).status).toBe(403);
     expect((await download(users.alice, "cms", "")).status).toBe(403);
+    // A bundle's address opened as a page (a link someone sent): its download form for a member;
+    // for another group's, a page that says why not; for no such group, 404.
+    const opened = async (group: string) => {
+        const r = await users.alice.request("GET", `${SERVICE}bundle/${group}`, { navigate: true });
+        return { status: r.status, type: String(r.headers["content-type"]), page: await r.text() };
+    };
+    const ownPage = await opened("cms");
+    expect(ownPage).toMatchObject({ status: 200, type: expect.stringMatching(/^text\/html/) });
+    expect(ownPage.page).toMatch(/<form method='post' action='\/services\/dask\/bundle\/cms'><input type="hidden" name="_xsrf" value="[^"]+"\/?>/);
+    const otherPage = await opened("opendata");
+    expect(otherPage).toMatchObject({ status: 403, type: expect.stringMatching(/^text\/html/) });
+    expect(otherPage.page).toContain("alice is not a member of opendata");
+    expect(otherPage.page).not.toContain("<form");
+    expect((await opened("nosuch")).status).toBe(404);
     // bob, of open data: his own group's bundle, not CMS's.
     const bob = await signIn(users.bob);
     expect((await download(users.bob, "cms", bob.xsrf)).status).toBe(403);

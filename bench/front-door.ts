@@ -27,7 +27,7 @@ import { ROOT } from "../test/live/harness/tools";
 import { anchorPrograms } from "./front-door/anchors";
 import { CostContext, layouts, measureLayout, pin, pinTraefik } from "./front-door/cost";
 import { measureVariant, rollOut, VARIANTS } from "./front-door/profile";
-import { mibpsCell, syscallShare } from "./front-door/measure";
+import { mibpsCell, shareOf, spread, syscallShare } from "./front-door/measure";
 import { costTable } from "./front-door/report";
 
 const REPS = Number(process.env.HEPAF_BENCH_REPS ?? 5);
@@ -36,11 +36,6 @@ const ROUTES = Number(process.env.HEPAF_BENCH_ROUTES ?? 1000);
 const NS = "af-cms";
 const say = (s: string) => process.stderr.write(`bench front door: ${s}\n`);
 
-const stats = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-    return { min: s[0], median: q(0.5), max: s[s.length - 1], p99: q(0.99) };
-};
 
 function route(name: string, host: string): any {
     return {
@@ -124,7 +119,7 @@ async function variants(f: LiveFacility, ctx: CostContext, user: { cert: string;
         const vctx = { ...ctx, traefik: { ip: pods[0].ip, netns: pods[0].net.netns, pids: pods.map((p) => p.containers[0].proc.pid) } };
         say(`"${v.name}": measuring, then a CPU profile during a bulk transfer`);
         const r = await measureVariant(vctx, own, v.name);
-        const share = stats(r.traefik.mibps).median / stats(r.direct.mibps).median;
+        const share = shareOf(r.traefik.mibps, r.direct.mibps);
         const sys = syscallShare(r.top);
         lines.push(`| ${v.name} | ${mibpsCell(r.traefik.mibps)} | ${mibpsCell(r.direct.mibps)} | ${(share * 100).toFixed(0)} % | ${r.traefik.cpuPerGiB!.toFixed(2)} s | ${sys === undefined ? "?" : `${(sys * 100).toFixed(0)} %`} |`);
         tops.push(`Traefik's CPU profile, "${v.name}" (go tool pprof -top):\n${r.top.trim()}`);
@@ -202,19 +197,19 @@ async function main(): Promise<void> {
         const rssMany = edge.map((p) => rssMiB(p.containers[0].proc.pid));
 
         const b = (xs: number[], unit: string, digits = 1) => {
-            const s = stats(xs);
+            const s = spread(xs);
             return `${s.min.toFixed(digits)} / ${s.median.toFixed(digits)} / ${s.max.toFixed(digits)} ${unit}`;
         };
-        const added = stats(hsVia).median - stats(hsDirect).median;
-        const p99ratio = stats(hsMany).p99 / stats(hsVia).p99;
+        const added = spread(hsVia).median - spread(hsDirect).median;
+        const p99ratio = spread(hsMany).p99 / spread(hsVia).p99;
         const lines = [
             "| front door (real Traefik v3.6.12, real Dask scheduler) | min / median / max | goal | met |",
             "| --- | --- | --- | --- |",
             `| mutual-TLS handshake, through Traefik (${hsReps}) | ${b(hsVia, "ms", 2)} | <= 2 ms added at p50 | ${added.toFixed(2)} ms ${added <= 2 ? "yes" : "NO"} |`,
             `| mutual-TLS handshake, direct (${hsReps}) | ${b(hsDirect, "ms", 2)} | | |`,
-            `| connect p99, 1 route vs ${ROUTES} routes | ${stats(hsVia).p99.toFixed(2)} ms vs ${stats(hsMany).p99.toFixed(2)} ms | <= 1.5x | ${p99ratio.toFixed(2)}x ${p99ratio <= 1.5 ? "yes" : "NO"} |`,
-            `| route propagation, 1 route present | ${b(prop1, "ms", 0)} | p50 <= 2 s | ${stats(prop1).median <= 2000 ? "yes" : "NO"} |`,
-            `| route propagation, ${ROUTES} routes present | ${b(propMany, "ms", 0)} | p50 <= 2 s | ${stats(propMany).median <= 2000 ? "yes" : "NO"} |`,
+            `| connect p99, 1 route vs ${ROUTES} routes | ${spread(hsVia).p99.toFixed(2)} ms vs ${spread(hsMany).p99.toFixed(2)} ms | <= 1.5x | ${p99ratio.toFixed(2)}x ${p99ratio <= 1.5 ? "yes" : "NO"} |`,
+            `| route propagation, 1 route present | ${b(prop1, "ms", 0)} | p50 <= 2 s | ${spread(prop1).median <= 2000 ? "yes" : "NO"} |`,
+            `| route propagation, ${ROUTES} routes present | ${b(propMany, "ms", 0)} | p50 <= 2 s | ${spread(propMany).median <= 2000 ? "yes" : "NO"} |`,
             `| Traefik resident memory per pod, 1 route / ${ROUTES} routes | ${rss1.join(", ")} / ${rssMany.join(", ")} MiB | reported | |`,
         ];
         console.log(lines.join("\n"));

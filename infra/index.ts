@@ -20,7 +20,7 @@ export const rootCaCertPem = facility?.rootCaCertPem;
 export const daskAccessUrl = facility ? (facility.daskAccessUrl ?? null) : undefined;
 /** The image of every role, as resolved from `hepaf:images` and the catalogue. */
 export const images = facility?.images;
-export const groupNamespaces = facility && Object.fromEntries(Object.entries(facility.groups).map(([g, v]) => [g, v.namespace]));
+export const groupNamespaces = program && Object.fromEntries(program.config.facility.groups.map((g) => [g.name, groupNamespace(program.config.name, g.name)]));
 /** Per group: its namespace, the address of its Dask Gateway and the HTCondor pool its notebooks submit to (null: none). */
 export const groups =
     program &&

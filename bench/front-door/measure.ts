@@ -23,11 +23,12 @@ export function cpuCount(list: string): number {
     }, 0);
 }
 
-/** min, median, max of a non-empty list. */
-export function spread(xs: number[]): { min: number; median: number; max: number } {
+/** min, median, p99 and max of a non-empty list (the bench's one summary of repetitions). */
+export function spread(xs: number[]): { min: number; median: number; p99: number; max: number } {
     if (xs.length === 0) throw new Error("spread of no values");
     const s = [...xs].sort((a, b) => a - b);
-    return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+    const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+    return { min: s[0], median: q(0.5), p99: q(0.99), max: s[s.length - 1] };
 }
 
 /** CPU seconds per GiB carried. */

@@ -28,7 +28,7 @@ export interface NamespaceGrant {
 
 /** What to declare: each distinct rule set once, and a binding per namespace to the one it needs. */
 export interface GrantPlan {
-    roles: { name: string; rules: PolicyRule[] }[];
+    roles: { name: string; variant?: string; rules: PolicyRule[] }[];
     bindings: { namespace: string; role: string }[];
 }
 
@@ -38,17 +38,17 @@ export interface GrantPlan {
  * would replace every binding: a RoleBinding's roleRef cannot change).
  */
 export function planGrants(base: string, grants: NamespaceGrant[]): GrantPlan {
-    const roles = new Map<string, PolicyRule[]>();
+    const roles = new Map<string, { name: string; variant?: string; rules: PolicyRule[] }>();
     const bindings = grants.map((g) => {
         const role = g.variant ? `${base}-${g.variant}` : base;
         const seen = roles.get(role);
-        if (seen === undefined) roles.set(role, g.rules);
-        else if (JSON.stringify(seen) !== JSON.stringify(g.rules)) {
+        if (seen === undefined) roles.set(role, { name: role, ...(g.variant ? { variant: g.variant } : {}), rules: g.rules });
+        else if (JSON.stringify(seen.rules) !== JSON.stringify(g.rules)) {
             throw new Error(`grants ${role}: namespace ${g.namespace} needs other rules than an earlier namespace of the same variant; give it a variant of its own`);
         }
         return { namespace: g.namespace, role };
     });
-    return { roles: [...roles].map(([name, rules]) => ({ name, rules })), bindings };
+    return { roles: [...roles.values()], bindings };
 }
 
 /** Args of {@link declareGrants}. */
@@ -79,7 +79,7 @@ export function declareGrants(args: DeclareGrantsArgs, grants: NamespaceGrant[])
     const roles = new Map(
         plan.roles.map((r) => [
             r.name,
-            new k8s.rbac.v1.ClusterRole(`${args.roleResourceName}${r.name.slice(args.roleBase.length)}`, { metadata: { name: r.name, labels: args.labels() }, rules: r.rules }, args.roleOptions),
+            new k8s.rbac.v1.ClusterRole(r.variant ? `${args.roleResourceName}-${r.variant}` : args.roleResourceName, { metadata: { name: r.name, labels: args.labels() }, rules: r.rules }, args.roleOptions),
         ]),
     );
     return plan.bindings.map(

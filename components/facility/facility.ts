@@ -349,7 +349,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
                 this.groupParts[g] = pulumi
                     .all([hub.apiToken, hub.hubApiUrl])
                     .apply(([apiToken, hubApiUrl]): GroupParts => ({ ...parts, hub: { serviceName: hub.serviceName, apiToken, hubApiUrl }, traefik: traefikRef, gatewayRoles }));
-                this.gatewayAddresses[g] = pulumi.output(`gateway://${args.domain}:${this.traefik.daskPort}`);
+                this.gatewayAddresses[g] = pulumi.output(gatewayProxyAddress(args.domain, this.traefik.daskPort));
                 continue;
             }
             const declared = declareGroupParts({ ...parts, hub, traefik: this.traefik, gatewayRoles: crd.gatewayRoles }, this, { namespace: groupNamespaces[g], crd: crd.crd });

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DaskGateway, DaskGatewayArgs, GatewayRoles, TraefikRef } from "../dask-gateway";
+import { GROUP_CA_SECRET } from "../dask-sessions";
 import { NotebookDask, NotebookDaskArgs } from "../notebook-dask";
 import { CertificateAuthority } from "../pki";
 
@@ -36,8 +37,8 @@ export interface GroupParts {
 
 /** Days the group CA is valid. */
 export const GROUP_CA_VALIDITY_DAYS = 1825;
-/** Names of what the group's CA publishes in its namespace. */
-export const GROUP_CA_OBJECTS = { bundle: "hepaf-group-ca", keypair: "hepaf-group-ca-keypair" } as const;
+/** The ConfigMap the group's CA certificate is published in (its key pair: the Secret `GROUP_CA_SECRET`, which the hub and the access service read). */
+export const GROUP_CA_BUNDLE = "hepaf-group-ca";
 
 /** The subject of a group's CA (pure). */
 export function groupCaSubject(facility: string, group: string): GroupParts["caSubject"] {
@@ -73,8 +74,8 @@ export function declareGroupParts(
     const { facility: name, group, namespace: ns } = parts;
     const inNs = deps.namespace ? { dependsOn: [deps.namespace] } : {};
     const ca = new CertificateAuthority(`${name}-${group}-ca`, { subject: parts.caSubject, maxPathLength: "none", validityDays: GROUP_CA_VALIDITY_DAYS }, { parent });
-    ca.trustBundle({ namespace: ns, name: GROUP_CA_OBJECTS.bundle }, inNs);
-    ca.toSecret({ namespace: ns, name: GROUP_CA_OBJECTS.keypair }, inNs);
+    ca.trustBundle({ namespace: ns, name: GROUP_CA_BUNDLE }, inNs);
+    ca.toSecret({ namespace: ns, name: GROUP_CA_SECRET }, inNs);
     new NotebookDask(`${name}-${group}-notebook-dask`, parts.notebook, { parent, ...inNs });
     const gateway = new DaskGateway(
         `${name}-${group}-gateway`,

@@ -21,7 +21,7 @@ describe("arithmetic", () => {
         expect(coreCapacityMiBps(0)).toBe(Infinity);
     });
     test("spread and shares use the median", () => {
-        expect(spread([3, 1, 2])).toEqual({ min: 1, median: 2, max: 3 });
+        expect(spread([3, 1, 2])).toEqual({ min: 1, median: 2, p99: 3, max: 3 });
         expect(() => spread([])).toThrow();
         expect(shareOf([90, 80, 100], [100, 110, 90])).toBeCloseTo(0.9);
         expect(shareVerdict(0.9, 0.9)).toBe("90 % yes");

@@ -11,7 +11,7 @@ describe("namespaced grants declared once", () => {
             { namespace: "af-lhcb", rules: write, variant: "sessions" },
         ]);
         expect(plan.roles).toEqual([
-            { name: "hepaf-af-hub-sessions", rules: write },
+            { name: "hepaf-af-hub-sessions", variant: "sessions", rules: write },
             { name: "hepaf-af-hub", rules: read },
         ]);
         expect(plan.bindings).toEqual([

@@ -7,6 +7,8 @@ import { GROUP_CA_SECRET } from "./settings";
 
 /** Port the service listens on (its Service has the same). */
 export const DASK_ACCESS_PORT = 8080;
+/** Port of the service's Prometheus metrics (its Service has the same, named `metrics`); no route of the front door leads to it. */
+export const DASK_ACCESS_METRICS_PORT = 9101;
 /** Where the service's ConfigMap (values, the two modules) is mounted. */
 export const DASK_ACCESS_CONFIG_DIR = "/etc/hepaf/dask-access";
 /** File names in that ConfigMap. */
@@ -145,6 +147,7 @@ export function renderDaskAccessValues(plan: DaskAccessPlan): Record<string, unk
         serviceName: plan.serviceName,
         prefix: `${plan.prefix}/`,
         port: DASK_ACCESS_PORT,
+        metricsPort: DASK_ACCESS_METRICS_PORT,
         certificateValidityDays: plan.certificateValidityDays,
         mintsPerDay: plan.mintsPerDay,
         rootCaFile: plan.rootCaConfigMap === false ? null : `${DASK_ACCESS_ROOT_CA_DIR}/ca.crt`,

@@ -7,7 +7,7 @@ import { declareGrants, HUB_API_CLIENT_LABELS, selectorLabels, shippedFile, stan
 import { builtImage } from "../images";
 import { DaskAccessArgs } from "./access-args";
 import {
-    DASK_ACCESS_CONFIG_DIR, DASK_ACCESS_FILES, DASK_ACCESS_GROUP_OBJECTS, DASK_ACCESS_PORT, DASK_ACCESS_ROOT_CA_DIR, DASK_ACCESS_SECRET_KEYS,
+    DASK_ACCESS_CONFIG_DIR, DASK_ACCESS_FILES, DASK_ACCESS_GROUP_OBJECTS, DASK_ACCESS_METRICS_PORT, DASK_ACCESS_PORT, DASK_ACCESS_ROOT_CA_DIR, DASK_ACCESS_SECRET_KEYS,
     DaskAccessPlan, planDaskAccess, renderDaskAccessValues,
 } from "./access-plan";
 import { daskAccessRbac } from "./access-rbac";
@@ -162,7 +162,10 @@ export class DaskAccess extends pulumi.ComponentResource {
                                     name: "dask-access",
                                     image: args.image ?? builtImage("hub"),
                                     command: ["python3", `${DASK_ACCESS_CONFIG_DIR}/${DASK_ACCESS_FILES.service}`],
-                                    ports: [{ name: "http", containerPort: DASK_ACCESS_PORT, protocol: "TCP" }],
+                                    ports: [
+                                        { name: "http", containerPort: DASK_ACCESS_PORT, protocol: "TCP" },
+                                        { name: "metrics", containerPort: DASK_ACCESS_METRICS_PORT, protocol: "TCP" },
+                                    ],
                                     env: [
                                         { name: "HEPAF_DASK_ACCESS_VALUES", value: `${DASK_ACCESS_CONFIG_DIR}/${DASK_ACCESS_FILES.values}` },
                                         { name: "PYTHONUNBUFFERED", value: "1" },
@@ -194,7 +197,10 @@ export class DaskAccess extends pulumi.ComponentResource {
         );
         new k8s.core.v1.Service(
             `${name}-service`,
-            { metadata: meta("service"), spec: { type: "ClusterIP", selector: select, ports: [{ name: "http", port: DASK_ACCESS_PORT, targetPort: "http", protocol: "TCP" }] } },
+            { metadata: meta("service"), spec: { type: "ClusterIP", selector: select, ports: [
+                { name: "http", port: DASK_ACCESS_PORT, targetPort: "http", protocol: "TCP" },
+                { name: "metrics", port: DASK_ACCESS_METRICS_PORT, targetPort: "metrics", protocol: "TCP" },
+            ] } },
             child,
         );
         new k8s.apiextensions.CustomResource(

@@ -18,6 +18,14 @@ Routes, under the prefix:
     GET  oauth_callback      JupyterHub's OAuth callback
     GET  health              200, for probes
 
+Metrics (Prometheus, prometheus_client's own HTTP server) on ``metricsPort``, a port of their
+own that no route of the front door leads to:
+
+    hepaf_access_requests_total{group, outcome}   requests for a group's bundle (its page, GET,
+        or the bundle, POST), by outcome: served (200), refused (403: not a member, not a user),
+        limited (429: ``mintsPerDay``), not_found (404: no such group; group="unknown"), error
+        (5xx). Every configured group's outcomes, and unknown's not_found, from the start at 0.
+
 A bundle holds, in a folder ``<domain>-<group>/``: ``dask.yaml`` (Dask config: TLS with the
 certificate inline, encryption required, results through the scheduler, the dashboard link,
 the group's gateway), ``README.txt``, and for a group whose users run their own notebook
@@ -32,6 +40,8 @@ expiry.
 Values (``$HEPAF_DASK_ACCESS_VALUES``, written by the TypeScript ``renderDaskAccessValues``):
 
     domain, daskPort, facility, serviceName, prefix ("/services/<name>/"), port
+    metricsPort              the metrics port; default 9101
+    listenAddress            the address both ports listen on; default "" (every interface)
     certificateValidityDays, mintsPerDay
     rootCaFile               the facility root CA's file, or null
     sessionAddressTemplate   "tls://{user}.dask.<domain>:<port>"
@@ -69,6 +79,10 @@ import dask_sessions  # noqa: E402  (shipped beside this file)
 
 VALUES_ENV = "HEPAF_DASK_ACCESS_VALUES"
 COOKIE_SECRET_ENV = "HEPAF_DASK_ACCESS_COOKIE_SECRET"
+DEFAULT_METRICS_PORT = 9101
+OUTCOMES = ("served", "refused", "limited", "not_found", "error")
+UNKNOWN_GROUP = "unknown"
+"""The group label of a request for a group that is not configured (a name of the asker's choosing)."""
 WINDOW = datetime.timedelta(hours=24)
 """The window ``mintsPerDay`` counts in."""
 RECORDS_LIMIT = 800_000
@@ -112,6 +126,8 @@ class AccessSettings:
     records_config_map: str
     dask: Mapping[str, Any] = field(default_factory=dict)
     groups: Mapping[str, GroupRef] = field(default_factory=dict)
+    metrics_port: int = DEFAULT_METRICS_PORT
+    listen_address: str = ""
 
 
 def settings_from_values(v: Mapping[str, Any]) -> AccessSettings:
@@ -139,6 +155,7 @@ def settings_from_values(v: Mapping[str, Any]) -> AccessSettings:
         session_address_template=need("sessionAddressTemplate"),
         session_dashboard_prefix=need("sessionDashboardPrefix").rstrip("/"),
         records_config_map=need("recordsConfigMap"), dask={"python": dask["python"], "packages": dict(dask["packages"])}, groups=groups,
+        metrics_port=int(v.get("metricsPort", DEFAULT_METRICS_PORT)), listen_address=str(v.get("listenAddress", "")),
     )
 
 
@@ -440,6 +457,51 @@ class OwnerCache:
         return owner
 
 
+# --- metrics --------------------------------------------------------------------------------
+
+_REQUESTS: list = []
+
+
+def access_requests_counter() -> Any:
+    """``hepaf_access_requests_total{group, outcome}`` in prometheus_client's default registry (made once per process)."""
+    if not _REQUESTS:
+        from prometheus_client import Counter
+
+        _REQUESTS.append(Counter("hepaf_access_requests", "Requests for a group's bundle (page or download) by outcome", ["group", "outcome"]))
+    return _REQUESTS[0]
+
+
+def outcome_of(status: int) -> Optional[str]:
+    """The outcome a bundle request's status counts as, or None (a redirect to sign in, ...)."""
+    if status == 200:
+        return "served"
+    if status == 403:
+        return "refused"
+    if status == 429:
+        return "limited"
+    if status == 404:
+        return "not_found"
+    if status >= 500:
+        return "error"
+    return None
+
+
+def count_request(settings: AccessSettings, group: str, status: int) -> None:
+    """Counts a finished bundle request (a group not configured is ``unknown``)."""
+    outcome = outcome_of(status)
+    if outcome is not None:
+        access_requests_counter().labels(group if group in settings.groups else UNKNOWN_GROUP, outcome).inc()
+
+
+def precreate_request_series(settings: AccessSettings) -> None:
+    """Every configured group's outcomes, and unknown's not_found, at 0 (a query has series from the start)."""
+    counter = access_requests_counter()
+    for name in settings.groups:
+        for outcome in OUTCOMES:
+            counter.labels(name, outcome)
+    counter.labels(UNKNOWN_GROUP, "not_found")
+
+
 # --- the web application --------------------------------------------------------------------
 
 def make_app(settings: AccessSettings, kube: Any, cookie_secret: str) -> Any:
@@ -451,6 +513,7 @@ def make_app(settings: AccessSettings, kube: Any, cookie_secret: str) -> Any:
 
     hub_auth = HubOAuth.instance()
     minter = Minter(settings, kube)
+    precreate_request_series(settings)
     owners = OwnerCache(kube)
 
     def member_groups(user: Mapping[str, Any]) -> list:
@@ -501,6 +564,12 @@ def make_app(settings: AccessSettings, kube: Any, cookie_secret: str) -> Any:
                 "<code>Client(\"tls://...\")</code> as the README says. Results come back through the scheduler.</p>")
 
     class Bundle(Base):
+        def on_finish(self) -> None:
+            # Every answer to a bundle request, however it ended (an unexpected error too);
+            # path_args holds the group asked for.
+            if self.path_args:
+                count_request(settings, self.path_args[0], self.get_status())
+
         @web.authenticated
         def get(self, name: str) -> None:
             # The bundle's address opened in a browser (a link someone sent): the download is a
@@ -643,18 +712,23 @@ def make_app(settings: AccessSettings, kube: Any, cookie_secret: str) -> Any:
 
 async def serve(settings: AccessSettings, cookie_secret: str) -> None:
     """Serves until SIGTERM or SIGINT."""
+    from prometheus_client import start_http_server
     from tornado.httpserver import HTTPServer
 
     kube = AccessKube()
     server = HTTPServer(make_app(settings, kube, cookie_secret), xheaders=True)
-    server.listen(settings.port)
-    log.info("serving %s on port %d for groups %s", settings.prefix, settings.port, ", ".join(settings.groups))
+    server.listen(settings.port, address=settings.listen_address)
+    # The metrics on a port of their own (prometheus_client's server, in a thread): no route of
+    # the front door leads to it.
+    metrics_server, _ = start_http_server(settings.metrics_port, addr=settings.listen_address or "0.0.0.0")
+    log.info("serving %s on port %d (metrics on %d) for groups %s", settings.prefix, settings.port, settings.metrics_port, ", ".join(settings.groups))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     server.stop()
+    metrics_server.shutdown()
     await kube.close()
 
 

@@ -3,7 +3,8 @@
  * software: the bundles it makes, judged by openssl and read by real distributed; its record
  * and limit against a fake Kubernetes API; its dashboard rules; and a real TLS scheduler that
  * a client with nothing but a bundle reaches, while an expired certificate and another group's
- * are refused. (Its handlers behind JupyterHub's sign-in run in the live tier, with a real hub.)
+ * are refused. (Its handlers behind JupyterHub's sign-in run in the live tier, with a real hub;
+ * here the service runs as a process behind HubOAuth with a hub API double, for its metrics.)
  */
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
@@ -25,6 +26,9 @@ const runPy = (arg: object) =>
             timeout: 300000,
         }),
     );
+
+const runPy0 = (script: string, arg: object) =>
+    JSON.parse(execFileSync(python, [path.join(root, "test", "python", script), JSON.stringify(arg)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120000 }));
 
 const gateway = (g: string) => ({ address: `https://af.example.edu/services/dask-gateway-${g}`, proxyAddress: "gateway://af.example.edu:8786" });
 const plan = (days = 7, mintsPerDay = 3) =>
@@ -194,4 +198,51 @@ test("a real scheduler: a client with nothing but the bundle computes; an expire
     // Presented to the scheduler, another group's certificate is refused by the scheduler itself.
     expect(out.results.otherGroupCert.scheduler).toBeUndefined();
     expect(out.schedulerSaid.otherGroupCert.join("\n")).toMatch(/certificate verify failed/);
+});
+
+describe("the service's metrics, on a port of their own", () => {
+    const user = (name: string, groups: string[]) => ({ kind: "user", name, groups, scopes: ["access:services!service=dask"], session_id: "" });
+    let out: any;
+    beforeAll(() => {
+        out = runPy0("dask_access_metrics_check.py", {
+            module: path.join(root, "components", "dask-sessions"), dir: path.join(dir, "metrics"), values: renderDaskAccessValues(plan()),
+            users: { "alice-token": user("alice", ["cms", "atlas"]), "bob-token": user("bob", []) },
+            requests: [
+                ["GET", "bundle/cms", "alice-token"], // her page: served
+                ["GET", "bundle/cms", "bob-token"], // not a member: refused
+                ["POST", "bundle/cms", "bob-token"],
+                ["GET", "bundle/atlas", "bob-token"],
+                ["GET", "bundle/nosuchgroup", "alice-token"], // not_found, as group "unknown"
+                ["POST", "bundle/atlas", "alice-token"], // a gateway-only group's bundle: served, no certificate
+                ["POST", "bundle/cms", "alice-token"], // a certificate, but no Kubernetes API here: error
+            ],
+        });
+    });
+    type Sample = [string, Record<string, string>, number];
+    const count = (samples: Sample[], group: string, outcome: string) =>
+        samples.find(([n, l]) => n === "hepaf_access_requests_total" && l.group === group && l.outcome === outcome)?.[2];
+
+    test("every configured group's outcomes (and unknown's not_found) are there from the start, at 0", () => {
+        const series = (out.before as Sample[]).filter(([n]) => n === "hepaf_access_requests_total").map(([, l]) => `${l.group}/${l.outcome}`).sort();
+        const outcomes = ["served", "refused", "limited", "not_found", "error"];
+        expect(series).toEqual([...["cms", "atlas"].flatMap((g) => outcomes.map((o) => `${g}/${o}`)), "unknown/not_found"].sort());
+        expect((out.before as Sample[]).filter(([n]) => n === "hepaf_access_requests_total").every(([, , v]) => v === 0)).toBe(true);
+    });
+
+    test("the counter moves by outcome: served, refused, not_found, error; the service's own port serves no metrics", () => {
+        expect(out.statuses).toEqual([200, 403, 403, 403, 404, 200, 500]);
+        const after: Sample[] = out.after;
+        expect(count(after, "cms", "served")).toBe(1);
+        expect(count(after, "cms", "refused")).toBe(2);
+        expect(count(after, "atlas", "refused")).toBe(1);
+        expect(count(after, "atlas", "served")).toBe(1);
+        expect(count(after, "unknown", "not_found")).toBe(1);
+        expect(count(after, "cms", "error")).toBe(1);
+        expect(count(after, "cms", "limited")).toBe(0);
+        // The asked name of a group that is not configured never becomes a label.
+        expect(after.some(([, l]) => l.group === "nosuchgroup")).toBe(false);
+        expect(out.servicePortMetrics).toBe(404);
+        expect(out.exitCode).toBe(0);
+        console.log(`Dask access /metrics (excerpt):\n${(out.text as string).split("\n").filter((l) => l.startsWith("hepaf_access_requests_total")).join("\n")}`);
+    });
 });

@@ -59,6 +59,7 @@ describe("DaskAccess", () => {
         const c = pod.containers[0];
         expect(c.image).toBe(HUB_IMAGE);
         expect(c.command).toEqual(["python3", "/etc/hepaf/dask-access/dask_access.py"]);
+        expect(c.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }, { name: "metrics", containerPort: 9101, protocol: "TCP" }]);
         expect(dep.spec.template.metadata.labels).toMatchObject(HUB_API_CLIENT_LABELS);
         const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
         expect(env).toMatchObject({
@@ -95,7 +96,11 @@ describe("DaskAccess", () => {
             routes: [{ kind: "Rule", match: "Host(`af.example.org`) && PathPrefix(`/services/dask/`)", services: [{ name: "af-dask-access", port: 8080 }] }],
             tls: {},
         });
-        expect(one(objs, "Service", "af-dask-access", "af").spec.ports).toEqual([{ name: "http", port: 8080, targetPort: "http", protocol: "TCP" }]);
+        // The metrics on a port of their own, which the route above does not lead to.
+        expect(one(objs, "Service", "af-dask-access", "af").spec.ports).toEqual([
+            { name: "http", port: 8080, targetPort: "http", protocol: "TCP" },
+            { name: "metrics", port: 9101, targetPort: "metrics", protocol: "TCP" },
+        ]);
 
         // Per group: the sign-in and credential-dropping middlewares where there are dashboards, the
         // session prefix and the certificate record where users run their own schedulers.
@@ -146,7 +151,7 @@ describe("DaskAccess", () => {
         expect(daskAccessHubService(plan)).toEqual({ name: "dask", url: "http://af-dask-access.af.svc.cluster.local:8080", groups: ["cms", "atlas", "outreach"], skipConfirm: true, display: true });
         const values = renderDaskAccessValues(plan) as any;
         expect(values).toMatchObject({
-            prefix: "/services/dask/", port: 8080, certificateValidityDays: 3, mintsPerDay: 2, rootCaFile: "/etc/hepaf/root-ca/ca.crt",
+            prefix: "/services/dask/", port: 8080, metricsPort: 9101, certificateValidityDays: 3, mintsPerDay: 2, rootCaFile: "/etc/hepaf/root-ca/ca.crt",
             sessionAddressTemplate: "tls://{user}.dask.af.example.org:8786", sessionDashboardPrefix: "/services/dask/sessions",
         });
         expect(values.groups.cms).toEqual({

@@ -27,13 +27,27 @@ Python minor and the packages Dask compares between client, scheduler and worker
 cluster compares them with this interpreter's and, where they differ (a site's own notebook
 image), warns once with a :class:`VersionWarning` naming each difference; the cluster is made
 all the same.
+
+Metrics: an HTCondor session's scheduler runs in the notebook, and its dashboard's ``/metrics``
+serves prometheus_client's default registry; the first cluster made registers there (once per
+process) a collector of the session's batch jobs, for each live HTCondor cluster of this module:
+
+    hepaf_batch_jobs{group, state}                    jobs by state: pending (submitted, no worker
+                                                      of the job connected to the scheduler yet)
+                                                      and running (one connected)
+    hepaf_batch_job_pending_oldest_seconds{group}     age of the oldest pending job, 0 when none
+
+The dedicated worker is no batch job and is not counted.
 """
 import json
 import logging
 import math
 import os
 import sys
+import threading
+import time
 import warnings
+import weakref
 from importlib import metadata
 
 from dask.utils import parse_bytes
@@ -160,11 +174,119 @@ class SessionAdaptive(Adaptive):
         return [ws.name for ws in idle[: max(0, len(batch) - target)]]
 
 
+# --- batch job metrics ----------------------------------------------------------------------
+
+_LIVE_CLUSTERS = weakref.WeakSet()
+_COLLECTOR = []
+_COLLECTOR_LOCK = threading.Lock()
+
+
+def batch_job_states(cluster, now=None):
+    """``(pending, running, oldest pending age in seconds)`` of a dask-jobqueue cluster's jobs.
+
+    A job is one ``Job`` of the cluster (``SpecCluster._created``: the jobs being submitted and
+    those in ``cluster.workers``) that condor_submit accepted (it has a ``job_id``) and that is
+    not closed. It is running once one of its workers is connected to the scheduler: the
+    worker's name is the job's, or the job's with a suffix of its spec's ``group`` (several
+    worker processes per job); until then it is pending, since ``hepaf_submitted_at`` (when
+    condor_submit returned; for a job of another class, when it was first seen here).
+    """
+    from distributed.core import Status
+
+    now = time.time() if now is None else now
+    connected = {ws.name for ws in list(cluster.scheduler.workers.values())}
+    jobs = {}
+    for _ in range(3):  # a copy of sets another thread may change
+        try:
+            jobs = {id(j): j for j in list(getattr(cluster, "_created", ())) + list(cluster.workers.values())}
+            break
+        except RuntimeError:
+            continue
+    pending, running, oldest = 0, 0, 0.0
+    for job in jobs.values():
+        if getattr(job, "job_id", None) is None or getattr(job, "status", None) in (Status.closing, Status.closed, Status.failed):
+            continue
+        name = job.name
+        suffixes = (cluster.worker_spec.get(name) or {}).get("group") or [""]
+        if any(f"{name}{suffix}" in connected for suffix in suffixes):
+            running += 1
+            continue
+        pending += 1
+        submitted = getattr(job, "hepaf_submitted_at", None)
+        if submitted is None:
+            submitted = job.hepaf_submitted_at = now
+        oldest = max(oldest, now - submitted)
+    return pending, running, oldest
+
+
+class BatchJobsCollector:
+    """The batch jobs of each live HTCondor cluster of this module, by group (see the module's doc)."""
+
+    def _families(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        return (GaugeMetricFamily("hepaf_batch_jobs", "Batch jobs of the session's HTCondor clusters by state (pending: submitted, "
+                                  "its worker not connected yet; running: connected)", labels=["group", "state"]),
+                GaugeMetricFamily("hepaf_batch_job_pending_oldest_seconds", "Age of the oldest pending batch job, 0 when none", labels=["group"]))
+
+    def describe(self):
+        return list(self._families())
+
+    def collect(self):
+        from distributed.core import Status
+
+        jobs, oldest = self._families()
+        by_group = {}
+        now = time.time()
+        for cluster in list(_LIVE_CLUSTERS):
+            if getattr(cluster, "status", None) in (Status.closing, Status.closed, Status.failed) or getattr(cluster, "scheduler", None) is None:
+                continue
+            try:
+                pending, running, age = batch_job_states(cluster, now)
+            except Exception:  # noqa: BLE001 (a scrape never fails for one cluster)
+                logger.debug("batch job metrics of %s", getattr(cluster, "_name", cluster), exc_info=True)
+                continue
+            g = by_group.setdefault(cluster.hepaf_settings["group"], [0, 0, 0.0])
+            g[0] += pending
+            g[1] += running
+            g[2] = max(g[2], age)
+        for group, (pending, running, age) in sorted(by_group.items()):
+            jobs.add_metric([group, "pending"], pending)
+            jobs.add_metric([group, "running"], running)
+            oldest.add_metric([group], age)
+        return [jobs, oldest]
+
+
+def register_batch_metrics():
+    """Registers :class:`BatchJobsCollector` in prometheus_client's default registry, once per
+    process; returns it (None without prometheus_client: distributed then serves no metrics)."""
+    with _COLLECTOR_LOCK:
+        if not _COLLECTOR:
+            try:
+                from prometheus_client import REGISTRY
+            except ImportError:
+                return None
+            collector = BatchJobsCollector()
+            REGISTRY.register(collector)
+            _COLLECTOR.append(collector)
+        return _COLLECTOR[0]
+
+
 def _htcondor_class():
     from dask_jobqueue import HTCondorCluster
+    from dask_jobqueue.htcondor import HTCondorJob
+
+    class SessionJob(HTCondorJob):
+        """dask-jobqueue's HTCondor job, with the moment condor_submit accepted it."""
+
+        async def _submit_job(self, script_filename):
+            out = await super()._submit_job(script_filename)
+            self.hepaf_submitted_at = time.time()
+            return out
 
     class HTCondorSessionCluster(_HTCondorSession, HTCondorCluster):
         __doc__ = _HTCondorSession.__doc__
+        job_cls = SessionJob
 
     return HTCondorSessionCluster
 
@@ -185,7 +307,9 @@ class _HTCondorSession:
         self._dedicated = None
         self._adapt_on_start = adapt
         self.dedicated_worker_names = set()
+        register_batch_metrics()
         super().__init__(*args, **kwargs)
+        _LIVE_CLUSTERS.add(self)
 
     async def _start(self):
         await super()._start()

@@ -5,6 +5,8 @@
  * (test/python/doubles/htcondor: condor_submit/condor_q/condor_rm and a schedd double that runs
  * each job as a local process); and a container-universe job on bridge networking, whose worker
  * advertises the port HTCondor mapped (the double publishes it as Docker's bridge would).
+ * The session scheduler's dashboard /metrics counts the batch jobs (pending until a job's
+ * worker connects, then running).
  *
  * What differs from a pod, and why: the group's files are rendered as they are, then the test
  * points their absolute pod paths (TLS files, token directory) at its own directory and puts the
@@ -273,4 +275,46 @@ test("the launcher advertises the node's address and the mapped port; without a 
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+});
+
+describe("a session's batch job metrics, on its scheduler's dashboard /metrics", () => {
+    let dir: string;
+    let seen: any;
+    beforeAll(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-batch-metrics-"));
+        const files = await groupFiles(dir, {}, { group: "cms", kind: "htcondor", adaptive: { maximum: 2 }, dedicatedWorker: { cores: 1, memoryGiB: 1 } });
+        seen = runPy("batch_metrics_check.py", {
+            dir, module: path.join(root, "components", "notebook-dask"), doubles, venvBin, poolKeyFile: keyFile.toString("base64"), trustDomain, scheddName: files.scheddName,
+        }, 300000);
+        console.log(`hepaf_batch_* with a job pending: ${JSON.stringify(seen.steps.find((x: any) => x.step === "pending").samples)}`);
+        console.log(`hepaf_batch_* on the session scheduler's /metrics (a job running):\n${(seen.text as string).split("\n").filter((l) => l.startsWith("hepaf_batch")).join("\n")}`);
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    type Sample = [string, Record<string, string>, number];
+    const at = (step: string) => seen.steps.find((s: any) => s.step === step);
+    const jobs = (step: string, state: string) => (at(step).samples as Sample[]).find(([n, l]) => n === "hepaf_batch_jobs" && l.group === "cms" && l.state === state)?.[2];
+    const oldest = (step: string) => (at(step).samples as Sample[]).find(([n, l]) => n === "hepaf_batch_job_pending_oldest_seconds" && l.group === "cms")?.[2];
+
+    test("a cluster without jobs: 0 pending, 0 running, oldest 0 (the dedicated worker, connected, is no batch job)", () => {
+        expect(at("made").workers).toHaveLength(1);
+        expect([jobs("made", "pending"), jobs("made", "running"), oldest("made")]).toEqual([0, 0, 0]);
+    });
+
+    test("a job submitted whose worker never connects: pending, its age growing with the time since it was submitted", () => {
+        expect(at("pending").jobs).toBe(1);
+        expect([jobs("pending", "pending"), jobs("pending", "running")]).toEqual([1, 0]);
+        expect(oldest("pending")).toBeGreaterThan(1.5);
+        expect(oldest("pending")).toBeLessThanOrEqual(at("pending").sinceSubmit);
+        expect(oldest("pending later")! - oldest("pending")!).toBeGreaterThan(0.8);
+        expect(jobs("pending later", "pending")).toBe(1);
+    });
+
+    test("a job whose worker connects: running, nothing pending; scaled to 0, no jobs; one collector for the process", () => {
+        expect(at("running").workers).toHaveLength(2);
+        expect([jobs("running", "pending"), jobs("running", "running"), oldest("running")]).toEqual([0, 1, 0]);
+        expect([jobs("scaled to 0", "pending"), jobs("scaled to 0", "running")]).toEqual([0, 0]);
+        expect(seen.collectors).toBe(1);
+        // Only the live cluster's series: the closed one's are gone (one group, one series per state).
+        expect((at("running").samples as Sample[]).filter(([n]) => n === "hepaf_batch_jobs")).toHaveLength(2);
+    });
 });

@@ -167,3 +167,12 @@ export function renderRules(params: Partial<AlertParams> = {}, path = "alerts", 
 export function alertRules(rules: RuleFile): (AlertingRule & { group: string })[] {
     return rules.groups.flatMap((g) => g.rules.filter((r) => r.alert).map((r) => ({ ...r, group: g.name })));
 }
+
+/**
+ * The rendered rules as the text of a Prometheus rule file (what a ConfigMap or a
+ * PrometheusRule's spec carries): {@link renderRules} serialized by the YAML library, long
+ * expressions kept on one line.
+ */
+export function renderRulesFile(params: Partial<AlertParams> = {}, path = "alerts"): string {
+    return YAML.stringify(renderRules(params, path), { lineWidth: 0 });
+}

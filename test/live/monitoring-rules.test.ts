@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { alertRules, renderRules, RULES_TEST_FILE } from "../../components/monitoring/rules";
+import { alertRules, renderRules, renderRulesFile, RULES_TEST_FILE } from "../../components/monitoring/rules";
 import { dashboardQueries, expandDashboardVariables } from "../../components/monitoring/dashboards";
 import { shippedFile } from "../../components/common/shipped-files";
 import { liveBinaries } from "./harness/tools";
@@ -50,6 +50,8 @@ function ruleDir(name: string, rules: unknown): string {
 
 test("the rules rendered with the defaults pass promtool check rules and their unit tests", () => {
     const d = ruleDir("defaults", renderRules());
+    // As the component writes them (renderRulesFile).
+    fs.writeFileSync(path.join(d, "facility.rules.yaml"), renderRulesFile());
     const check = promtool(["check", "rules", "facility.rules.yaml"], d);
     expect([check.code, check.output]).toEqual([0, expect.stringContaining(`SUCCESS: ${alertRules(renderRules()).length} rules found`)]);
     const unit = promtool(["test", "rules", "facility.rules.test.yaml"], d);

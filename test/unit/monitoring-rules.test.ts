@@ -9,7 +9,7 @@
 import { parse } from "yaml";
 import { errorOf } from "../helpers/pulumi";
 import {
-    ALERT_PARAM_NAMES, alertRules, DEFAULT_ALERT_PARAMS, renderRules, rulesTemplate,
+    ALERT_PARAM_NAMES, alertRules, DEFAULT_ALERT_PARAMS, renderRules, renderRulesFile, rulesTemplate,
 } from "../../components/monitoring/rules";
 import { DASHBOARD_FILES, dashboardQueries, dashboards, expandDashboardVariables } from "../../components/monitoring/dashboards";
 
@@ -62,6 +62,11 @@ describe("renderRules", () => {
         [{ exporterErrorWindow: "" }, /^alerts\.exporterErrorWindow: "" is not a duration/],
     ])("refuses the bad value %j naming its parameter", (params, message) => {
         expect(errorOf(() => renderRules(params as any))).toMatch(message);
+    });
+
+    test("renderRulesFile is the same rules as YAML text", () => {
+        expect(parse(renderRulesFile({ quotaRatio: 0.8 }))).toEqual(renderRules({ quotaRatio: 0.8 }));
+        expect(errorOf(() => renderRulesFile({ quotaRatio: 2 }, "monitoring.alerts"))).toMatch(/^monitoring\.alerts\.quotaRatio: /);
     });
 
     test("accepts compound durations", () => {

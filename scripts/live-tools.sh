@@ -27,7 +27,7 @@
 #   HEPAF_ETCD_VERSION, HEPAF_KUBE_VERSION, HEPAF_KWOK_VERSION, HEPAF_TRAEFIK_VERSION,
 #   HEPAF_PROMETHEUS_VERSION
 #                    override the pinned versions (for experiments); Prometheus's is its Go
-#                    module version (0.316.0 is Prometheus 3.16.0: module v0.X.Y is release 3.X.Y)
+#                    module version (0.316.0 is Prometheus 3.16.0: module v0.3MM.P is release 3.MM.P)
 set -uo pipefail
 
 ETCD_VERSION="${HEPAF_ETCD_VERSION:-3.6.16}"

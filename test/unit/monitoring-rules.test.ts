@@ -6,10 +6,12 @@
  * `datasource` variable, and every panel query is non-empty. (promtool checks the rendered
  * rules, their unit tests and the dashboard queries in the live tier.)
  */
+import * as fs from "fs";
 import { parse } from "yaml";
+import { shippedFile } from "../../components/common/shipped-files";
 import { errorOf } from "../helpers/pulumi";
 import {
-    ALERT_PARAM_NAMES, alertRules, DEFAULT_ALERT_PARAMS, renderRules, renderRulesFile, rulesTemplate,
+    ALERT_PARAM_NAMES, alertRules, DEFAULT_ALERT_PARAMS, renderRules, renderRulesFile, RULES_TEST_FILE, rulesTemplate,
 } from "../../components/monitoring/rules";
 import { DASHBOARD_FILES, dashboardQueries, dashboards, expandDashboardVariables } from "../../components/monitoring/dashboards";
 
@@ -98,6 +100,16 @@ describe("the alerts", () => {
             expect([a.alert, a.labels.severity]).toEqual([a.alert, expect.stringMatching(/^(critical|warning)$/)]);
             expect([a.alert, typeof a.annotations.summary, a.annotations.summary.length > 10]).toEqual([a.alert, "string", true]);
             expect([a.alert, typeof a.annotations.runbook, a.annotations.runbook.length > 20, a.annotations.runbook.includes("\n")]).toEqual([a.alert, "string", true, false]);
+        }
+    });
+
+    test("each is tested by the shipped promtool tests both firing and silent (promtool runs them in the live tier)", () => {
+        const tests = parse(fs.readFileSync(shippedFile("monitoring", RULES_TEST_FILE), "utf8")) as { rule_files: string[]; tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[] };
+        expect(tests.rule_files).toEqual(["facility.rules.yaml"]);
+        const cases = tests.tests.flatMap((g) => g.alert_rule_test ?? []);
+        for (const a of alerts) {
+            expect([a.alert, cases.some((c) => c.alertname === a.alert && (c.exp_alerts ?? []).length > 0)]).toEqual([a.alert, true]);
+            expect([a.alert, cases.some((c) => c.alertname === a.alert && (c.exp_alerts ?? []).length === 0)]).toEqual([a.alert, true]);
         }
     });
 

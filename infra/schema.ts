@@ -90,6 +90,7 @@ const images = strict({
     htcondorSubmit: image,
     htcondorExecute: image,
     busybox: image,
+    prometheus: image,
 });
 
 const group = strict(

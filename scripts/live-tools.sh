@@ -7,8 +7,11 @@
 #               kubectl (one wrapper module; the k8s.io staging modules at the matching v0.x)
 #   kwok        sigs.k8s.io/kwok/cmd/kwok           (plus its Stage files)
 #   traefik     github.com/traefik/traefik/v3/cmd/traefik (wrapper with Traefik's own go.mod)
+#   prometheus  github.com/prometheus/prometheus: prometheus and promtool (wrapper with
+#               Prometheus's own go.mod; only Kubernetes service discovery compiled in)
+#               (plus the example config, LICENSE and NOTICE its image holds)
 #
-# Usage: scripts/live-tools.sh [--print-bin] [--no-build] [COMPONENT...]   (default: all four)
+# Usage: scripts/live-tools.sh [--print-bin] [--no-build] [COMPONENT...]   (default: all five)
 #   --print-bin   after building, print "NAME=PATH" for every binary (for the test harness)
 #   --no-build    build nothing (with --print-bin: only say where the binaries are)
 #
@@ -21,14 +24,21 @@
 #   HEPAF_CACHE      cache root (default $HOME/.cache/hepaf); Go's module and build caches live
 #                    in $HEPAF_CACHE/go unless HEPAF_GOMODCACHE / HEPAF_GOCACHE say otherwise
 #   HEPAF_GO_JOBS    go build -p (default 2)
-#   HEPAF_ETCD_VERSION, HEPAF_KUBE_VERSION, HEPAF_KWOK_VERSION, HEPAF_TRAEFIK_VERSION
-#                    override the pinned versions (for experiments)
+#   HEPAF_ETCD_VERSION, HEPAF_KUBE_VERSION, HEPAF_KWOK_VERSION, HEPAF_TRAEFIK_VERSION,
+#   HEPAF_PROMETHEUS_VERSION
+#                    override the pinned versions (for experiments); Prometheus's is its Go
+#                    module version (0.316.0 is Prometheus 3.16.0: module v0.3MM.P is release 3.MM.P)
 set -uo pipefail
 
 ETCD_VERSION="${HEPAF_ETCD_VERSION:-3.6.16}"
 KUBE_VERSION="${HEPAF_KUBE_VERSION:-1.37.2}"
 KWOK_VERSION="${HEPAF_KWOK_VERSION:-0.8.0}"
 TRAEFIK_VERSION="${HEPAF_TRAEFIK_VERSION:-3.6.12}"
+PROMETHEUS_VERSION="${HEPAF_PROMETHEUS_VERSION:-0.316.0}"
+# The release a Prometheus module version is (v0.316.0 -> 3.16.0), what `prometheus --version` says.
+prom_minor="${PROMETHEUS_VERSION#*.}"
+prom_minor="${prom_minor%%.*}"
+PROMETHEUS_RELEASE="${prom_minor:0:1}.$((10#${prom_minor:1})).${PROMETHEUS_VERSION##*.}"
 
 CACHE="${HEPAF_CACHE:-$HOME/.cache/hepaf}"
 GO_JOBS="${HEPAF_GO_JOBS:-2}"
@@ -40,12 +50,12 @@ for a in "$@"; do
   case "$a" in
     --print-bin) PRINT_BIN=1 ;;
     --no-build) NO_BUILD=1 ;;
-    etcd | kube | kwok | traefik) SELECTED+=("$a") ;;
+    etcd | kube | kwok | traefik | prometheus) SELECTED+=("$a") ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-    *) echo "live-tools: FAILED reading arguments: unknown component '$a' (use: etcd kube kwok traefik)" >&2; exit 2 ;;
+    *) echo "live-tools: FAILED reading arguments: unknown component '$a' (use: etcd kube kwok traefik prometheus)" >&2; exit 2 ;;
   esac
 done
-[ "${#SELECTED[@]}" -gt 0 ] || SELECTED=(etcd kube kwok traefik)
+[ "${#SELECTED[@]}" -gt 0 ] || SELECTED=(etcd kube kwok traefik prometheus)
 
 say() { printf '[live-tools %4ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
 FAILED=()
@@ -112,10 +122,10 @@ remembered_failure() { # remembered_failure COMPONENT VERSION
   return 0
 }
 
-gobuild() { # gobuild DIR OUT LDFLAGS PACKAGE
+gobuild() { # gobuild DIR OUT LDFLAGS PACKAGE [TAGS]
   local tmp="$2.tmp.$$"
   mkdir -p "$(dirname "$2")"
-  (cd "$1" && nice -n "${HEPAF_NICE:-5}" go build -p "$GO_JOBS" -mod=mod -trimpath -ldflags "-s -w $3" -o "$tmp" "$4") &&
+  (cd "$1" && nice -n "${HEPAF_NICE:-5}" go build -p "$GO_JOBS" -mod=mod -trimpath ${5:+-tags "$5"} -ldflags "-s -w $3" -o "$tmp" "$4") &&
     mv -f "$tmp" "$2"
 }
 
@@ -229,6 +239,44 @@ build_traefik() {
     github.com/traefik/traefik/v3/cmd/traefik || return 1
 }
 
+build_prometheus() {
+  local v="$PROMETHEUS_VERSION" r="$PROMETHEUS_RELEASE" dir="$CACHE/bin/prometheus-v$PROMETHEUS_VERSION" b
+  [ -x "$dir/prometheus" ] && [ -x "$dir/promtool" ] && [ -f "$dir/files/prometheus.yml" ] && return 0
+  remembered_failure prometheus "v$v" && return 1
+  local w="$CACHE/wrappers/prometheus-v$v" log="$CACHE/logs/prometheus-v$v.log" pdir
+  : >"$log"
+  step prometheus "v$v" "downloading github.com/prometheus/prometheus@v$v" "$log" -- sh -c "cd '$CACHE/go/query' && go mod download -json github.com/prometheus/prometheus@v$v" || return 1
+  pdir="$(moddir "github.com/prometheus/prometheus@v$v")"
+  rm -rf "$w" && mkdir -p "$w"
+  # Prometheus's own go.mod (its pinned dependencies; it has no replace directives), renamed,
+  # requiring Prometheus.
+  sed 's#^module .*#module hepaf.invalid/live/prometheus#' "$pdir/go.mod" >"$w/go.mod"
+  local local_replace
+  local_replace="$(grep -E '=>[[:space:]]*\.' "$w/go.mod" | sed 's/^[[:space:]]*//' | head -n 1)"
+  if [ -n "$local_replace" ]; then
+    local msg="live-tools: FAILED prometheus v$v: its go.mod replaces a module by a local path, which no module proxy serves ($local_replace)"
+    printf '%s\n' "$msg" | tee "$CACHE/failed/prometheus-v$v" >&2
+    FAILED+=(prometheus)
+    return 1
+  fi
+  cp "$pdir/go.sum" "$w/go.sum" && chmod u+w "$w/go.sum"
+  (cd "$w" && go mod edit -require "github.com/prometheus/prometheus@v$v")
+  # As upstream's .promu.yml sets them (Revision: the module proxy gives no commit).
+  local now p=github.com/prometheus/common/version
+  now="$(date -u +%Y%m%d-%H:%M:%S)"
+  local ld="-X $p.Version=$r -X $p.Revision=v$v -X $p.Branch=HEAD -X $p.BuildUser=hepaf-live-tools -X $p.BuildDate=$now"
+  step prometheus "v$v" "downloading modules" "$log" -- sh -c "cd '$w' && go mod download all" || return 1
+  for b in prometheus promtool; do
+    [ -x "$dir/$b" ] && continue
+    # Only Kubernetes service discovery (plugins/plugin_kubernetes.go): far fewer modules.
+    step prometheus "v$v" "building $b" "$log" -- \
+      gobuild "$w" "$dir/$b" "$ld" "github.com/prometheus/prometheus/cmd/$b" remove_all_sd,enable_kubernetes_sd || return 1
+  done
+  # What the official image holds beside the binaries (its Dockerfile copies them from the source).
+  rm -rf "$dir/files" && mkdir -p "$dir/files" &&
+    cp "$pdir/documentation/examples/prometheus.yml" "$pdir/LICENSE" "$pdir/NOTICE" "$dir/files/" && chmod -R u+w "$dir/files"
+}
+
 [ -n "$NO_BUILD" ] && SELECTED=()
 for c in "${SELECTED[@]}"; do
   t=$SECONDS
@@ -244,6 +292,8 @@ if [ -n "$PRINT_BIN" ]; then
   done
   printf 'kwok=%s\nkwok-stages=%s\n' "$CACHE/bin/kwok-v$KWOK_VERSION/kwok" "$CACHE/bin/kwok-v$KWOK_VERSION/stages"
   printf 'traefik=%s\n' "$CACHE/bin/traefik-v$TRAEFIK_VERSION/traefik"
+  printf 'prometheus=%s\npromtool=%s\nprometheus-files=%s\n' "$CACHE/bin/prometheus-v$PROMETHEUS_VERSION/prometheus" \
+    "$CACHE/bin/prometheus-v$PROMETHEUS_VERSION/promtool" "$CACHE/bin/prometheus-v$PROMETHEUS_VERSION/files"
 fi
 if [ "${#FAILED[@]}" -gt 0 ]; then
   exit 1

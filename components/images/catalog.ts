@@ -31,6 +31,8 @@ export const DASK_GATEWAY_VERSION = "2026.3.0";
 export const HTCONDOR_IMAGE_TAG = "25.0.1-el9";
 /** Pinned busybox version (the init step that installs tokens with mode 0600). */
 export const BUSYBOX_VERSION = "1.37.0";
+/** Pinned Prometheus release (image tag; the Go module `github.com/prometheus/prometheus` v0.316.0 is this release). */
+export const PROMETHEUS_VERSION = "v3.16.0";
 
 /** The upstream images the facility runs as they are, pinned. */
 export const UPSTREAM_IMAGES = {
@@ -48,4 +50,6 @@ export const UPSTREAM_IMAGES = {
     htcondorExecute: `docker.io/htcondor/execute:${HTCONDOR_IMAGE_TAG}`,
     /** busybox: `sh` and `install` for init steps. */
     busybox: `docker.io/library/busybox:${BUSYBOX_VERSION}`,
+    /** Prometheus, the facility's monitoring (scrapes the front door, the hub, the gateways and the exporter; evaluates the alert rules). */
+    prometheus: `quay.io/prometheus/prometheus:${PROMETHEUS_VERSION}`,
 } as const;

@@ -38,6 +38,8 @@ export interface FacilityImagesArgs {
     htcondorExecute?: string;
     /** The init step that installs HTCondor tokens in notebooks (needs `sh` and `install`). Default the pinned `UPSTREAM_IMAGES.busybox`. */
     busybox?: string;
+    /** Prometheus (monitoring). Default the pinned `UPSTREAM_IMAGES.prometheus`. */
+    prometheus?: string;
 }
 
 /** The catalogue's images: the built ones under `registry`, the upstream ones as pinned. */

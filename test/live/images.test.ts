@@ -10,7 +10,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BUILT_ROLES, builtImage, PROXY_VERSION, TRAEFIK_VERSION, DASK_GATEWAY_VERSION, UPSTREAM_IMAGES } from "../../components/images";
+import { BUILT_ROLES, builtImage, PROXY_VERSION, PROMETHEUS_VERSION, TRAEFIK_VERSION, DASK_GATEWAY_VERSION, UPSTREAM_IMAGES } from "../../components/images";
 import { containerUser, imageEnv, makeContainerRoot, removeContainerRoot } from "./harness/container-root";
 import { BuiltImage, need, tools } from "./harness/tools";
 import { parseLock } from "../helpers/locks";
@@ -101,4 +101,18 @@ test("the image doubles hold the versions their upstream images are pinned to", 
     expect(run(UPSTREAM_IMAGES.proxy, ["configurable-http-proxy", "--version"]).trim()).toBe(PROXY_VERSION);
     expect(run(UPSTREAM_IMAGES.gatewayServer, ["dask-gateway-server", "--version"]).trim()).toBe(DASK_GATEWAY_VERSION);
     expect(run(UPSTREAM_IMAGES.busybox, ["sh", "-c", "command -v install"]).trim()).toBe("/usr/bin/install");
+    const release = PROMETHEUS_VERSION.replace(/^v/, "").replace(/\./g, "\\.");
+    expect(run(UPSTREAM_IMAGES.prometheus, ["/bin/prometheus", "--version"])).toMatch(new RegExp(`^prometheus, version ${release} `));
+    expect(run(UPSTREAM_IMAGES.prometheus, ["/bin/promtool", "--version"])).toMatch(new RegExp(`^promtool, version ${release} `));
+});
+
+test("the Prometheus double is laid out as the official image: its paths, user, entrypoint and default config", () => {
+    const img = image(UPSTREAM_IMAGES.prometheus);
+    expect(img.config.Entrypoint).toEqual(["/bin/prometheus"]);
+    expect(img.config.Cmd).toEqual(["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]);
+    expect(img.config.User).toBe("nobody");
+    expect(img.config.WorkingDir).toBe("/prometheus");
+    // Its own user owns its data directory, and its promtool accepts the default config.
+    expect(run(UPSTREAM_IMAGES.prometheus, ["sh", "-c", "id -u; stat -c %u /prometheus; touch /prometheus/w && echo writable"]).trim().split("\n")).toEqual(["65534", "65534", "writable"]);
+    expect(run(UPSTREAM_IMAGES.prometheus, ["/bin/promtool", "check", "config", "/etc/prometheus/prometheus.yml"])).toContain("SUCCESS");
 });

@@ -170,6 +170,10 @@ describe("the packed package in a fresh project", () => {
         expect(listing).toContain("package/dist/components/index.d.ts");
         // The image catalogue ships with the Dask versions file it reads.
         expect(listing).toContain("package/dist/components/images/dask-versions.json");
+        // The monitoring data (alert rules, their promtool tests, dashboards) ships as files.
+        for (const f of ["rules/facility.rules.yaml", "rules/facility.rules.test.yaml", "dashboards/facility-overview.json", "dashboards/groups.json"]) {
+            expect(listing).toContain(`package/components/monitoring/${f}`);
+        }
         expect(listing).not.toMatch(/package\/test\//);
         expect(listing).not.toMatch(/package\/dist\/test\//);
 
@@ -198,6 +202,16 @@ describe("the packed package in a fresh project", () => {
         const resolved = JSON.parse(run(process.execPath, ["-e", 'console.log(JSON.stringify(require("hepaf").resolveImages({ registry: "registry.example.edu/hepaf" })))'], dir));
         expect(resolved).toEqual(resolveImages({ registry: "registry.example.edu/hepaf" }));
         expect(resolved.notebook).toBe(`registry.example.edu/hepaf/notebook:${HEPAF_VERSION}`);
+        // The compiled monitoring modules find their shipped rule file and dashboards from dist/.
+        const monitoring = JSON.parse(run(process.execPath, ["-e", [
+            'const m = "./node_modules/hepaf/dist/components/monitoring/";',
+            'const r = require(m + "rules").renderRules({ quotaRatio: 0.8 });',
+            'const q = require(m + "dashboards").dashboardQueries();',
+            "console.log(JSON.stringify({ alerts: r.groups.flatMap((g) => g.rules.map((x) => x.alert)), quota: r.groups.flatMap((g) => g.rules).find((x) => x.alert === \"HepafGroupNearQuota\").expr, queries: q.length }));",
+        ].join("\n")], dir));
+        expect(monitoring.alerts).toContain("HepafFrontDoorDown");
+        expect(monitoring.quota).toBe("hepaf_group_quota_used_ratio > 0.8");
+        expect(monitoring.queries).toBeGreaterThan(10);
 
         // A type error in the consumer is caught: the types really come from the package.
         fs.writeFileSync(path.join(dir, "bad.ts"), 'import { Traefik } from "hepaf";\nnew Traefik("x", { namespace: 42 });\n');

@@ -119,7 +119,7 @@ describe("resolveImages", () => {
         expect(errorOf(() => resolveImages({ hub: "Registry.example.edu/Hub" }))).toMatch(/^images\.hub: "Registry\.example\.edu\/Hub" is not valid: use an image reference \[domain\/\]path\[:tag\]\[@sha256:<64 hex digits>\]/);
         expect(errorOf(() => resolveImages({ busybox: "busybox:1.37.0 " }, "site.images"))).toMatch(/^site\.images\.busybox: "busybox:1\.37\.0 " is not valid: use an image reference/);
         expect(errorOf(() => resolveImages({ registry: "registry.example.edu/hepaf:1" }))).toMatch(/^images\.registry: "registry\.example\.edu\/hepaf:1" is not valid: use a registry and path prefix such as "registry\.example\.edu\/hepaf"/);
-        expect(errorOf(() => resolveImages({ jupyter: "x" } as any))).toMatch(/^images\.jupyter: is not an image role; use one of "registry", "hub", "notebook", "worker", "traefik", "proxy", "gatewayServer", "htcondorCm", "htcondorSubmit", "htcondorExecute", "busybox"$/);
+        expect(errorOf(() => resolveImages({ jupyter: "x" } as any))).toMatch(/^images\.jupyter: is not an image role; use one of "registry", "hub", "notebook", "worker", "traefik", "proxy", "gatewayServer", "htcondorCm", "htcondorSubmit", "htcondorExecute", "busybox", "prometheus"$/);
         expect(errorOf(() => resolveImages("x" as any))).toMatch(/^images: must be a mapping of registry, hub, notebook/);
     });
 });

@@ -25,6 +25,10 @@ export interface Tools {
     /** kwok's Stage definitions (kustomize/stage of its module). */
     kwokStages: string;
     traefik: string;
+    /** Prometheus 3.16.0 (Kubernetes service discovery only), as the Prometheus image double holds it. */
+    prometheus: string;
+    /** promtool of the same build: `check rules`, `test rules`, `check config`. */
+    promtool: string;
     /** The venv's bin directory (python, dask, the htcondor2 bindings): software outside pods. */
     venvBin: string;
     python: string;
@@ -69,16 +73,24 @@ function runtimeDouble(): string {
 
 let cached: Tools | undefined;
 
-/** Where every program is (see {@link need} for the check). */
-export function tools(): Tools {
-    if (cached) return cached;
+/**
+ * Where scripts/live-tools.sh puts its programs (`--print-bin`: name -> path; built or not),
+ * without the venv, the images or the runtime double: for tests that need one program only.
+ */
+export function liveBinaries(): Record<string, string> {
     const out = execFileSync("bash", [path.join(ROOT, "scripts", "live-tools.sh"), "--print-bin", "--no-build"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    const bin = Object.fromEntries(
+    return Object.fromEntries(
         out
             .trim()
             .split("\n")
             .map((l) => l.split("=", 2) as [string, string]),
     );
+}
+
+/** Where every program is (see {@link need} for the check). */
+export function tools(): Tools {
+    if (cached) return cached;
+    const bin = liveBinaries();
     const python = execFileSync("bash", [path.join(ROOT, "scripts", "python-env.sh")], { encoding: "utf8" }).trim();
     const t: Tools = {
         etcd: bin.etcd,
@@ -89,6 +101,8 @@ export function tools(): Tools {
         kwok: bin.kwok,
         kwokStages: bin["kwok-stages"],
         traefik: bin.traefik,
+        prometheus: bin.prometheus,
+        promtool: bin.promtool,
         venvBin: path.dirname(python),
         python,
         runtimeDouble: runtimeDouble(),

@@ -9,3 +9,4 @@ export * from "./htcondor";
 export * from "./notebook-dask";
 export * from "./dask-sessions";
 export * from "./images";
+export * from "./monitoring";

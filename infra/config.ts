@@ -116,6 +116,7 @@ export function toProgramConfig(raw: Record<string, any>, env: ProgramEnv = {}):
             daskAccess: raw.daskAccess,
             ...(raw.images ? { images: raw.images } : {}),
             ...(raw.groupStacks ? { groupStacks: true } : {}),
+            ...(raw.monitoring ? { monitoring: raw.monitoring } : {}),
         },
     };
     checkWithComponents(config, Object.keys(raw.htcondor?.pools ?? {}));

@@ -28,6 +28,7 @@ const anyText = { type: "string", description: "a string" } as const;
 const bool = { type: "boolean", description: "true or false" } as const;
 const url = { type: "string", pattern: "^https?://[^\\s]+$", description: "an http(s) URL" } as const;
 const quantity = { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", description: "a Kubernetes quantity such as \"10Gi\"" } as const;
+const duration = { type: "string", pattern: "^([0-9]+(ms|s|m|h|d|w|y))+$", description: "a Prometheus duration such as \"30s\", \"5m\" or \"2d\"" } as const;
 const stringList = { type: "array", items: text, uniqueItems: true, description: "a list of non-empty strings" } as const;
 const stringMap = { type: "object", additionalProperties: anyText, description: "a mapping of names to strings" } as const;
 /** An object that refuses unknown keys. */
@@ -228,6 +229,15 @@ export const stackConfigSchema = strict(
         }),
         images,
         groupStacks: bool,
+        monitoring: strict({
+            mode: { enum: ["none", "operator", "prometheus"], description: "one of \"none\", \"operator\", \"prometheus\"" },
+            namespace: dnsLabel,
+            scrapeInterval: duration,
+            prometheus: strict({ image: text, retention: duration }),
+            operator: strict({ labels: stringMap }),
+            alerts: { type: "object", additionalProperties: { anyOf: [positive, duration], description: "a number > 0 or a Prometheus duration such as \"5m\"" }, description: "a mapping of alert parameters to values" },
+            exporterImage: text,
+        }),
         // Secret settings (set with `pulumi config set --secret`).
         caCertPem: text,
         caKeyPem: text,

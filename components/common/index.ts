@@ -5,3 +5,4 @@ export * from "./validate";
 export * from "./shipped-files";
 export * from "./options";
 export * from "./grants";
+export * from "./metrics";

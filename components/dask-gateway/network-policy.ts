@@ -17,7 +17,12 @@ export interface NetworkPolicyInputs {
     apiServerLabels: Record<string, string>;
     /** Further egress of schedulers and workers. */
     extraEgress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+    /** The scraper's namespace: reaches the schedulers' dashboard port (`/metrics`). Default none. */
+    scraperNamespace?: string;
 }
+
+/** The dashboard port of dask-gateway's scheduler pods (its `/metrics`). */
+const SCHEDULER_DASHBOARD_PORT = 8787;
 
 const fromNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { [NS_NAME]: name } } });
 const sameNamespace = { podSelector: {} };
@@ -25,7 +30,7 @@ const sameNamespace = { podSelector: {} };
 /**
  * Specs of the gateway's NetworkPolicies:
  * - `clusters`: scheduler and worker pods accept connections only from the group's own pods,
- *   Traefik's namespace and the hub's namespace; they may connect only within the namespace
+ *   Traefik's namespace and the hub's namespace (and the scraper's, on the dashboard port); they may connect only within the namespace
  *   (workers <-> scheduler, scheduler -> API server) and to DNS, plus `extraEgress`.
  * - `api`: the API server accepts connections only from the hub's namespace, Traefik's
  *   namespace (the API route) and the group's own pods (schedulers report to it).
@@ -36,7 +41,10 @@ export function networkPolicySpecs(i: NetworkPolicyInputs): { clusters: k8s.type
         clusters: {
             podSelector: { matchLabels: { "gateway.dask.org/instance": i.instance } },
             policyTypes: ["Ingress", "Egress"],
-            ingress: [{ from: peers }],
+            ingress: [
+                { from: peers },
+                ...(i.scraperNamespace ? [{ from: [fromNamespace(i.scraperNamespace)], ports: [{ protocol: "TCP", port: SCHEDULER_DASHBOARD_PORT }] }] : []),
+            ],
             egress: [
                 { to: [sameNamespace] },
                 {

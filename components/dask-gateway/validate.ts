@@ -79,6 +79,7 @@ function checkRange(range: RangeOption | undefined, argument: string, integer: b
 export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
     requireDnsLabel(args.facility, `${name}.facility`);
     requireDnsLabel(args.group, `${name}.group`);
+    if (args.scraperNamespace !== undefined) requireDnsLabel(args.scraperNamespace, `${name}.scraperNamespace`);
     const namespace = groupNamespace(args.facility, args.group);
     const hubNamespace = args.hubNamespace ?? facilityNamespace(args.facility);
     requireDnsLabel(hubNamespace, `${name}.hubNamespace`);

@@ -1,4 +1,4 @@
-import { check, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
+import { check, isDnsName, METRICS_PORTS, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
 import { contactAddressTemplate } from "../htcondor/dask-config";
 import { DaskVersions, requireImageReference, resolveDaskVersions } from "../images";
 import type { DaskAccessArgs } from "./access-args";
@@ -8,7 +8,7 @@ import { GROUP_CA_SECRET } from "./settings";
 /** Port the service listens on (its Service has the same). */
 export const DASK_ACCESS_PORT = 8080;
 /** Port of the service's Prometheus metrics (its Service has the same, named `metrics`); no route of the front door leads to it. */
-export const DASK_ACCESS_METRICS_PORT = 9101;
+export const DASK_ACCESS_METRICS_PORT = METRICS_PORTS.daskAccess;
 /** Where the service's ConfigMap (values, the two modules) is mounted. */
 export const DASK_ACCESS_CONFIG_DIR = "/etc/hepaf/dask-access";
 /** File names in that ConfigMap. */
@@ -67,6 +67,7 @@ export interface DaskAccessPlan {
 export function planDaskAccess(args: Omit<DaskAccessArgs, "hub">, argument = "daskAccess"): DaskAccessPlan {
     requireDnsLabel(args.facility, `${argument}.facility`);
     requireDnsLabel(args.namespace, `${argument}.namespace`);
+    if (args.scraperNamespace !== undefined) requireDnsLabel(args.scraperNamespace, `${argument}.scraperNamespace`);
     check(isDnsName(args.domain), `${argument}.domain`, `"${args.domain}" is not a valid DNS name`);
     const daskPort = args.daskPort ?? 8786;
     requirePort(daskPort, `${argument}.daskPort`);

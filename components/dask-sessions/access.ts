@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import { declareGrants, HUB_API_CLIENT_LABELS, selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
+import { declareGrants, HUB_API_CLIENT_LABELS, METRICS_PORT_NAME, SCRAPE_JOBS, SCRAPE_LABEL, scraperPeer, selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
 import { builtImage } from "../images";
 import { DaskAccessArgs } from "./access-args";
 import {
@@ -164,7 +164,7 @@ export class DaskAccess extends pulumi.ComponentResource {
                                     command: ["python3", `${DASK_ACCESS_CONFIG_DIR}/${DASK_ACCESS_FILES.service}`],
                                     ports: [
                                         { name: "http", containerPort: DASK_ACCESS_PORT, protocol: "TCP" },
-                                        { name: "metrics", containerPort: DASK_ACCESS_METRICS_PORT, protocol: "TCP" },
+                                        { name: METRICS_PORT_NAME, containerPort: DASK_ACCESS_METRICS_PORT, protocol: "TCP" },
                                     ],
                                     env: [
                                         { name: "HEPAF_DASK_ACCESS_VALUES", value: `${DASK_ACCESS_CONFIG_DIR}/${DASK_ACCESS_FILES.values}` },
@@ -197,10 +197,18 @@ export class DaskAccess extends pulumi.ComponentResource {
         );
         new k8s.core.v1.Service(
             `${name}-service`,
-            { metadata: meta("service"), spec: { type: "ClusterIP", selector: select, ports: [
-                { name: "http", port: DASK_ACCESS_PORT, targetPort: "http", protocol: "TCP" },
-                { name: "metrics", port: DASK_ACCESS_METRICS_PORT, targetPort: "metrics", protocol: "TCP" },
-            ] } },
+            {
+                // The scrape label: its `metrics` port, which no route exposes (see the monitoring component).
+                metadata: { ...meta("service"), labels: { ...labels("service"), [SCRAPE_LABEL]: SCRAPE_JOBS.daskAccess } },
+                spec: {
+                    type: "ClusterIP",
+                    selector: select,
+                    ports: [
+                        { name: "http", port: DASK_ACCESS_PORT, targetPort: "http", protocol: "TCP" },
+                        { name: METRICS_PORT_NAME, port: DASK_ACCESS_METRICS_PORT, targetPort: METRICS_PORT_NAME, protocol: "TCP" },
+                    ],
+                },
+            },
             child,
         );
         new k8s.apiextensions.CustomResource(
@@ -230,6 +238,8 @@ export class DaskAccess extends pulumi.ComponentResource {
                         // Browsers and dashboard sign-ins come through Traefik; the hub checks the service's URL.
                         { from: [nsNamed(args.traefik.namespace)], ports: [tcp(DASK_ACCESS_PORT)] },
                         { from: [{ podSelector: {} }], ports: [tcp(DASK_ACCESS_PORT)] },
+                        // Its metrics, for the scraper only.
+                        ...(args.scraperNamespace ? [{ from: [scraperPeer(args.scraperNamespace)], ports: [tcp(DASK_ACCESS_METRICS_PORT)] }] : []),
                     ],
                     egress: [
                         { to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] },

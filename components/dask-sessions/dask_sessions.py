@@ -47,6 +47,8 @@ Values keys (``values["daskSessions"]``, written by the TypeScript ``renderDaskS
     routeLabels              labels Traefik selects routes on (mapping)
     schedulerPort            the notebook scheduler's port (8786)
     dashboardPort            the notebook dashboard's port (8787)
+    serviceLabels            further labels of each session's Service (the scrape label that
+                             monitoring discovery selects); optional
     certificateValidityDays  validity of issued user certificates
     tlsMountPath             where the user's TLS Secret is mounted in the pod
     sessionConfigDir         where the user's session.yaml is mounted (the pod's DASK_CONFIG)
@@ -113,6 +115,7 @@ class Settings:
     route_labels: Mapping[str, str]
     scheduler_port: int
     dashboard_port: int
+    service_labels: Mapping[str, str]
     certificate_validity_days: int
     tls_mount_path: str
     session_config_dir: str
@@ -149,6 +152,7 @@ def settings_from_values(values: Mapping[str, Any]) -> Settings:
         route_labels=dict(need("routeLabels")),
         scheduler_port=int(need("schedulerPort")),
         dashboard_port=int(need("dashboardPort")),
+        service_labels=dict(v.get("serviceLabels") or {}),
         certificate_validity_days=int(need("certificateValidityDays")),
         tls_mount_path=need("tlsMountPath"),
         session_config_dir=need("sessionConfigDir"),
@@ -324,7 +328,7 @@ def session_objects(settings: Settings, group: str, escaped: str, cert_pem: str,
     }
     service = {
         "apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": names["service"], "namespace": ns, "labels": labels},
+        "metadata": {"name": names["service"], "namespace": ns, "labels": {**labels, **settings.service_labels}},
         "spec": {
             "type": "ClusterIP",
             "selector": {USER_LABEL: escaped},

@@ -1,4 +1,4 @@
-import { check, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
+import { check, isDnsName, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique, SCRAPE_JOBS, SCRAPE_LABEL } from "../common";
 // Where the session's files sit in the user pod and the contact address: the HTCondor client's
 // layout (workers on the pool read the same TLS files), so they come from there.
 import { contactAddressTemplate } from "../htcondor/dask-config";
@@ -72,6 +72,8 @@ export interface DaskSessionSettings {
     routeLabels: Record<string, string>;
     schedulerPort: number;
     dashboardPort: number;
+    /** Labels of each session's Service besides the module's own: the scrape label (`hepaf.io/scrape: hepaf-session-scheduler`) that monitoring discovery selects. */
+    serviceLabels: Record<string, string>;
     certificateValidityDays: number;
     tlsMountPath: string;
     sessionConfigDir: string;
@@ -107,6 +109,7 @@ export function renderDaskSessionSettings(args: DaskSessionSettingsArgs, argumen
         routeLabels: { ...args.routeLabels },
         schedulerPort: SCHEDULER_PORT,
         dashboardPort: DASHBOARD_PORT,
+        serviceLabels: { [SCRAPE_LABEL]: SCRAPE_JOBS.sessionScheduler },
         certificateValidityDays: validity,
         tlsMountPath: DASK_TLS_DIR,
         sessionConfigDir: DASK_SESSION_DIR,

@@ -4,6 +4,7 @@ import { ExternalPoolArgs, HTCondorWorkerArgs, InClusterPoolArgs } from "../htco
 import { HubGroupArgs, JupyterHubArgs } from "../jupyterhub";
 import { AdaptiveArgs, DedicatedWorkerArgs, SessionClusterKind } from "../notebook-dask";
 import type { FacilityImagesArgs } from "../images";
+import type { MonitoringArgs } from "../monitoring";
 import { CertificateAuthorityArgs } from "../pki";
 import { TraefikArgs } from "../traefik";
 
@@ -95,6 +96,8 @@ export interface AnalysisFacilityArgs {
     daskAccess?: FacilityDaskAccessArgs;
     /** Images of every part: a registry for the three built images, and a full reference per role. An image a part's own args name (a profile's, a gateway's, `hub.hubImage`, `traefik.image`, a pool's) wins. Default the image catalogue: the built images under `DEFAULT_REGISTRY`, the pinned upstream ones. */
     images?: FacilityImagesArgs;
+    /** Metrics and alerts: `mode` `none` (default: every part publishes metrics, nothing scrapes them), `operator` (ServiceMonitors and a PrometheusRule for the site's Prometheus Operator) or `prometheus` (a small Prometheus of the facility's own). Default `{ mode: "none" }`. */
+    monitoring?: MonitoringArgs;
     /** A large site's micro-stacks: each group's own parts (its CA, session defaults and gateway: `GroupParts`) are declared by a stack of the group's own (`FacilityGroupParts`) from this component's `groupParts` output, not here; its namespace, profiles and shared parts stay here. Default false: one stack declares everything. */
     groupStacks?: boolean;
 }

@@ -23,6 +23,7 @@ export function facilityDaskAccess(
     args: AnalysisFacilityArgs,
     traefik: { namespace: string; websecure: string; routeLabels: Record<string, string>; daskPort: number },
     hubImage?: string,
+    scraperNamespace?: string,
 ): Omit<DaskAccessArgs, "hub"> | undefined {
     const a = args.daskAccess ?? {};
     if (a.enabled === false) return undefined;
@@ -41,5 +42,6 @@ export function facilityDaskAccess(
         mintsPerDay: a.mintsPerDay,
         image: a.image ?? hubImage,
         traefik: { namespace: traefik.namespace, entrypoints: { websecure: traefik.websecure }, routeLabels: traefik.routeLabels },
+        ...(scraperNamespace ? { scraperNamespace } : {}),
     };
 }

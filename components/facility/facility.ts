@@ -21,12 +21,13 @@ import {
     DEFAULT_MAX_WORKERS, labextensionEnv, NotebookDaskArgs, NotebookGuarantee, notebookDaskPodParts, planNotebookDask, SESSION_CLUSTER_KINDS, SessionClusterKind,
 } from "../notebook-dask";
 import { resolveImages, ResolvedImages } from "../images";
+import { defaultScraperNamespace, FacilityMonitoring, FacilityMonitoringArgs, HUB_METRICS_SERVICE, MONITORING_MODES, planMonitoring } from "../monitoring";
 import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
 import { facilityDaskAccess, gatewayAddress as gatewayApiAddress, gatewayProxyAddress } from "./dask-access";
 import { largestProfile, limitedProfile } from "./namespace-limits";
-import { declareGroupParts, groupCaSubject, GroupParts } from "./group-parts";
+import { declareGroupParts, GROUP_CA_BUNDLE, groupCaSubject, GroupParts } from "./group-parts";
 import { mergePodParts } from "./pod-parts";
 
 /** Per-group parts, by group name. */
@@ -52,6 +53,8 @@ export interface FacilityPlan {
     access?: Omit<DaskAccessArgs, "hub">;
     /** Every role's image as the facility resolved it (`images`, else the catalogue). */
     images: ResolvedImages;
+    /** The monitoring component's args (all but the hub's token); mode `none` declares nothing. */
+    monitoring: Omit<FacilityMonitoringArgs, "hubMetricsToken">;
 }
 
 /** The smallest CPU and memory guarantees among the profiles that state one. */
@@ -121,6 +124,9 @@ function poolArgs(name: string, args: AnalysisFacilityArgs, images: ResolvedImag
         .filter((p) => p.args.groups.length > 0);
 }
 
+/** The ConfigMap the facility root CA's certificate is published in (facility namespace). */
+export const ROOT_CA_BUNDLE = "hepaf-root-ca";
+
 /** The profile a group gets when it names none; with no image of its own it runs the facility's notebook image (`images.notebook`). */
 const DAY_ONE_PROFILE = { name: "default", displayName: "Default environment" };
 
@@ -149,8 +155,16 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const images = resolveImages(args.images, "images");
     const namespace = facilityNamespace(name);
     const traefikImage = partImage(args.traefik?.image, "traefik", images, args, args.traefik?.version !== undefined);
+    const monitoringMode = args.monitoring?.mode ?? "none";
+    // The monitoring keys the other parts read are checked before those parts are planned.
+    requireOneOf(monitoringMode, MONITORING_MODES, "monitoring.mode");
+    if (args.monitoring?.namespace !== undefined) requireDnsLabel(args.monitoring.namespace, "monitoring.namespace");
+    // Only the scraper's namespace may reach the metrics ports (none without a scraper).
+    const scraperNamespace = args.monitoring?.namespace ?? defaultScraperNamespace(monitoringMode, name);
+    const scraper = monitoringMode === "none" ? {} : { scraperNamespace };
     const traefik: TraefikArgs = {
         ...args.traefik,
+        ...scraper,
         ...(traefikImage !== undefined ? { image: traefikImage } : {}),
         namespace,
         createNamespace: false,
@@ -159,7 +173,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const traefikPlan = planTraefik(`${name}-edge`, traefik);
     const daskPort = traefikPlan.daskPort;
     const entrypoints = traefikPlan.names;
-    const accessArgs = facilityDaskAccess(name, args, { namespace, websecure: entrypoints.websecure, routeLabels: traefikPlan.routeLabels, daskPort }, images.hub);
+    const accessArgs = facilityDaskAccess(name, args, { namespace, websecure: entrypoints.websecure, routeLabels: traefikPlan.routeLabels, daskPort }, images.hub, scraper.scraperNamespace);
     const access = accessArgs && planDaskAccess(accessArgs, "daskAccess");
 
     const profilesOf = (g: AnalysisFacilityArgs["groups"][number]) => (g.profiles ?? [DAY_ONE_PROFILE]).map(limitedProfile);
@@ -192,6 +206,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         hubNamespace: namespace,
         quota: { ...DEFAULT_QUOTA, ...g.quota },
         createNamespace: false,
+        ...scraper,
         // Cluster dashboards under the access service's prefix, behind its sign-in.
         ...(access ? { dashboards: gatewayDashboards(access, g.name) } : {}),
     }));
@@ -214,6 +229,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         createNamespace: false,
         createGroupNamespaces: false,
         domain: args.domain,
+        ...scraper,
         traefik: { namespace, entrypoints, routeLabels: traefikPlan.routeLabels },
         groups: args.groups.map((g, i) => ({
             name: g.name,
@@ -233,6 +249,8 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         services: [
             ...args.groups.map((g) => ({ name: gatewayServiceName(g.name), url: gatewayApiUrl(name, g.name), group: g.name })),
             ...(access ? [daskAccessHubService(access)] : []),
+            // The scraper's token for /hub/metrics: an API-only service holding read:metrics alone.
+            ...(monitoringMode === "none" ? [] : [{ name: HUB_METRICS_SERVICE, scopes: ["read:metrics"] }]),
         ],
     };
     const pools = poolArgs(name, args, images);
@@ -265,7 +283,19 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         hub.groups = hub.groups.map((g) => (clientByGroup.has(g.name) ? { ...g, pod: mergePodParts(clientByGroup.get(g.name), g.pod) } : g));
     }
     planHub(name, hub);
-    return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs, images };
+    const monitoring: Omit<FacilityMonitoringArgs, "hubMetricsToken"> = {
+        ...args.monitoring,
+        facility: name,
+        facilityNamespace: namespace,
+        groups: args.groups.map((g) => ({ name: g.name, namespace: groupNamespace(name, g.name), gatewayHealthUrl: `${gatewayApiUrl(name, g.name)}/api/health` })),
+        rootCaConfigMap: { name: ROOT_CA_BUNDLE, key: "ca.crt" },
+        groupCaConfigMap: { name: GROUP_CA_BUNDLE, key: "ca.crt" },
+        daskAccess: access !== undefined,
+        hubImage: hub.hubImage!,
+        prometheusImage: images.prometheus,
+    };
+    planMonitoring({ ...monitoring, hubMetricsToken: "" }, "monitoring");
+    return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs, images, monitoring };
 }
 
 /** A whole analysis facility: CA tree, front door, hub and a gateway per group, wired by typed outputs. */
@@ -301,7 +331,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
         const facilityNs = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: plan.namespace, labels: labels("facility") } }, child);
         const ca = new CertificateAuthority(`${name}-root`, { subject: { organization: name }, ...args.ca }, child);
         this.rootCaCertPem = ca.certPem;
-        const rootCaBundle = ca.trustBundle({ namespace: plan.namespace, name: "hepaf-root-ca" }, { dependsOn: [facilityNs] });
+        const rootCaBundle = ca.trustBundle({ namespace: plan.namespace, name: ROOT_CA_BUNDLE }, { dependsOn: [facilityNs] });
 
         const groupNamespaces: Record<string, k8s.core.v1.Namespace> = {};
         for (const group of args.groups) {
@@ -369,6 +399,12 @@ export class AnalysisFacility extends pulumi.ComponentResource {
                 { parent: this, dependsOn: allNamespaces },
             ).url;
         }
+
+        new FacilityMonitoring(
+            `${name}-monitoring`,
+            { ...plan.monitoring, hubMetricsToken: plan.monitoring.mode === undefined || plan.monitoring.mode === "none" ? "" : this.hub.serviceRef(HUB_METRICS_SERVICE).apiToken },
+            { parent: this, dependsOn: allNamespaces },
+        );
 
         this.hubUrl = `https://${args.domain}`;
         this.daskEndpoint = `${args.domain}:${this.traefik.daskPort}`;

@@ -221,6 +221,8 @@ export interface JupyterHubArgs {
     startTimeoutSeconds?: number;
     /** URL a user lands on after spawning. Default `/lab`. */
     defaultUrl?: string;
+    /** Namespace of the Prometheus that scrapes `/hub/metrics` and sessions' Dask dashboards: only its pods may reach those ports. Default none (nobody may). */
+    scraperNamespace?: string;
 }
 
 /** The hub's default image: the project's own hub image from the image catalogue. */

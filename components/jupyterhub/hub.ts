@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { JupyterHubArgs } from "./args";
 import { daskSessionRbac, DASK_SESSIONS_MODULE, daskSessionsModuleText } from "../dask-sessions";
-import { declareGrants, withDependsOn } from "../common";
+import { declareGrants, SCRAPE_JOBS, SCRAPE_LABEL, withDependsOn } from "../common";
 import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
 import { HubContext } from "./context";
 import { spawnerRules } from "./rbac";
@@ -144,7 +144,8 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
     const service = new k8s.core.v1.Service(
         `${plan.name}-hub-service`,
         {
-            metadata: meta(n.hubService),
+            // The scrape label: /hub/metrics on this Service's port (see the monitoring component).
+            metadata: { ...meta(n.hubService), labels: { ...ctx.labels("hub"), [SCRAPE_LABEL]: SCRAPE_JOBS.hub } },
             spec: { type: "ClusterIP", selector: ctx.selector("hub"), ports: [{ name: "http", port: plan.hubPort, targetPort: "http", protocol: "TCP" }] },
         },
         ctx.inNs,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
-import { HUB_API_CLIENT_LABELS } from "../common";
+import { HUB_API_CLIENT_LABELS, scraperPeer } from "../common";
+import { DASHBOARD_PORT } from "../htcondor/paths";
 import { JupyterHubArgs } from "./args";
 import { HubContext, SINGLEUSER_SELECTOR } from "./context";
 
@@ -10,7 +11,9 @@ import { HubContext, SINGLEUSER_SELECTOR } from "./context";
  *   hub    <- proxy, <- group namespaces (user servers, gateways), <- its services beside it
  *             (HUB_API_CLIENT_LABELS); -> proxy API, -> group namespaces, -> its services,
  *             -> HTTPS anywhere (Kubernetes API, identity provider)
- *   users  <- hub and proxy, <- own namespace (Dask schedulers/workers of the group);
+ *   (the hub also <- the scraper's namespace on its port, for /hub/metrics, when one is named)
+ *   users  <- hub and proxy, <- own namespace (Dask schedulers/workers of the group),
+ *             <- the scraper's namespace on the Dask dashboard port (sessions' /metrics);
  *             -> hub, -> own namespace, -> anywhere if allowUserInternet
  * DNS egress is open for all three.
  */
@@ -23,6 +26,7 @@ export function declareNetworkPolicies(ctx: HubContext, args: JupyterHubArgs): v
     const dns = { to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] };
     const hubPods = { ...hubNs, podSelector: { matchLabels: ctx.selector("hub") } };
     const proxyPods = { ...hubNs, podSelector: { matchLabels: ctx.selector("proxy") } };
+    const scraper = args.scraperNamespace ? scraperPeer(args.scraperNamespace) : undefined;
     const meta = (name: string) => ({ name, namespace: plan.namespace, labels: ctx.labels("network-policy") });
 
     new k8s.networking.v1.NetworkPolicy(
@@ -37,6 +41,8 @@ export function declareNetworkPolicies(ctx: HubContext, args: JupyterHubArgs): v
                     { from: [groupNamespaces], ports: [tcp(plan.hubPort)] },
                     // Hub services of the facility beside the hub (e.g. the Dask access service).
                     { from: [{ podSelector: { matchLabels: HUB_API_CLIENT_LABELS } }], ports: [tcp(plan.hubPort)] },
+                    // The scraper of /hub/metrics (its token holds only read:metrics).
+                    ...(scraper ? [{ from: [scraper], ports: [tcp(plan.hubPort)] }] : []),
                 ],
                 egress: [
                     dns,
@@ -74,6 +80,8 @@ export function declareNetworkPolicies(ctx: HubContext, args: JupyterHubArgs): v
         if (args.htcondorSessions || args.daskSessions) {
             // Notebook-owned Dask schedulers are reached through Traefik's SNI entrypoint.
             ingress.push({ from: [nsNamed([args.traefik.namespace])] });
+            // Their dashboards' /metrics, for the scraper.
+            if (scraper) ingress.push({ from: [scraper], ports: [tcp(DASHBOARD_PORT)] });
         }
         const egress: object[] = [dns, { to: [hubPods], ports: [tcp(plan.hubPort)] }, { to: [{ podSelector: {} }] }];
         if (args.allowUserInternet ?? true) {

@@ -190,6 +190,7 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
     check(isDnsName(args.domain), `${arg}.domain`, "is not a DNS name");
     check(args.traefik !== undefined && typeof args.traefik.entrypoints?.websecure === "string", `${arg}.traefik`, "is required (a Traefik instance or { entrypoints, routeLabels, namespace })");
     requireDnsLabel(args.traefik.namespace, `${arg}.traefik.namespace`);
+    if (args.scraperNamespace !== undefined) requireDnsLabel(args.scraperNamespace, `${arg}.scraperNamespace`);
     validateLogin(args, arg);
     const images = { hub: args.hubImage ?? HUB_IMAGE, proxy: args.proxyImage ?? PROXY_IMAGE, notebook: args.notebookImage ?? NOTEBOOK_IMAGE };
     if (args.hubImage !== undefined) requireImageReference(args.hubImage, `${arg}.hubImage`);

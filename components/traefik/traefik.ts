@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { check, InvalidArgumentError, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
+import { check, InvalidArgumentError, METRICS_PORT_NAME, SCRAPE_JOBS, SCRAPE_LABEL, scraperPeer, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
 import { declareGrants } from "../common/grants";
 import { withDependsOn } from "../common/options";
 import { tlsSecret } from "../pki/publish";
 import { checkCrdSource, CrdSource, loadCrds } from "./crds";
-import { DEFAULT_ENTRYPOINTS, EntrypointNames, EntrypointSpec, PING_ENTRYPOINT, PortArgs, resolveEntrypoints } from "./entrypoints";
+import { DEFAULT_ENTRYPOINTS, EntrypointNames, EntrypointSpec, METRICS_ENTRYPOINT, PING_ENTRYPOINT, PortArgs, resolveEntrypoints } from "./entrypoints";
 import { providerRules } from "./rbac";
 import { SniRoute, SniRouteArgs } from "./sni-route";
 import { renderStaticConfig } from "./static-config";
@@ -89,6 +89,8 @@ export interface TraefikArgs extends PortArgs {
      * which the benchmark shows as 2 s route propagation on a busy front door).
      */
     providersThrottleMs?: number;
+    /** Namespace of the Prometheus that scrapes Traefik's metrics entrypoint: only its pods may reach that port. Default none (nobody may). */
+    scraperNamespace?: string;
 }
 
 /** Default of {@link TraefikArgs.providersThrottleMs}. */
@@ -163,6 +165,7 @@ export function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
     const image = args.image ?? traefikImage(version, `${name}.version`);
     const crds = args.crds ?? { source: "url" };
     checkCrdSource(crds, `${name}.crds`);
+    if (args.scraperNamespace !== undefined) requireDnsLabel(args.scraperNamespace, `${name}.scraperNamespace`);
     const providersThrottleMs = args.providersThrottleMs ?? DEFAULT_PROVIDERS_THROTTLE_MS;
     check(
         Number.isInteger(providersThrottleMs) && providersThrottleMs >= 0 && providersThrottleMs <= 60000,
@@ -313,7 +316,7 @@ export class Traefik extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels: { ...labels("proxy") },
-                            annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": "9100", "hepaf.io/config-sha256": configHash },
+                            annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(METRICS_ENTRYPOINT.port), "hepaf.io/config-sha256": configHash },
                         },
                         spec: {
                             serviceAccountName: name,
@@ -385,6 +388,37 @@ export class Traefik extends pulumi.ComponentResource {
             { ...inNs, dependsOn: [deployment, ...(namespace ? [namespace] : [])] },
         );
         this.address = svc.status.apply((s) => s?.loadBalancer?.ingress?.[0]?.ip ?? s?.loadBalancer?.ingress?.[0]?.hostname);
+
+        // Metrics on a Service of their own (ClusterIP), never on the public one.
+        new k8s.core.v1.Service(
+            `${name}-metrics-service`,
+            {
+                metadata: { ...meta(`${name}-metrics`, "metrics"), labels: { ...labels("metrics"), [SCRAPE_LABEL]: SCRAPE_JOBS.traefik } },
+                spec: {
+                    type: "ClusterIP",
+                    selector: selectLabels,
+                    ports: [{ name: METRICS_PORT_NAME, port: METRICS_ENTRYPOINT.port, targetPort: METRICS_ENTRYPOINT.name, protocol: "TCP" }],
+                },
+            },
+            inNs,
+        );
+        // Anyone may reach the public entrypoints and ping; only the scraper the metrics.
+        const tcp = (port: number) => ({ port, protocol: "TCP" });
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-policy`,
+            {
+                metadata: meta(name, "network-policy"),
+                spec: {
+                    podSelector: { matchLabels: selectLabels },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        { ports: entrypoints.filter((ep) => ep.name !== METRICS_ENTRYPOINT.name).map((ep) => tcp(ep.containerPort)) },
+                        ...(args.scraperNamespace ? [{ from: [scraperPeer(args.scraperNamespace)], ports: [tcp(METRICS_ENTRYPOINT.port)] }] : []),
+                    ],
+                },
+            },
+            inNs,
+        );
 
         new k8s.policy.v1.PodDisruptionBudget(
             `${name}-pdb`,

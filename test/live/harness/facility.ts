@@ -38,16 +38,25 @@ export interface FacilityOptions {
     run?: KubeletDoubleOptions["run"];
     /** Extra public names resolving to Traefik's Service. Default none. */
     names?: string[];
+    /** Stack config keys set over the stack file's (e.g. `{ "hepaf:monitoring": {...} }`). Default none. */
+    config?: Record<string, unknown>;
+    /** Run the monitoring pods (the facility's Prometheus and exporter). Default false: tests of other parts leave them Pending. */
+    monitoring?: boolean;
 }
+
+/** Pods of the monitoring component (its Prometheus and the facility exporter), by their `app.kubernetes.io/name`. */
+const MONITORING_PODS = ["prometheus", "hepaf-exporter"];
 
 /** Brings a stack's facility up on a fresh control plane. */
 export async function startFacility(stack: string, opts: FacilityOptions = {}): Promise<LiveFacility> {
     const t = tools();
     need(t, ["python", "runtimeDouble"]);
-    const objects = stackObjects(stack);
+    const objects = stackObjects(stack, opts.config);
     const cp = await startControlPlane(stack);
     const api = new ApiClient(cp.server, { ca: cp.caFile, cert: path.join(cp.dir, "pki", "admin.crt"), key: path.join(cp.dir, "pki", "admin.key") });
-    const kubelet = new KubeletDouble(cp, api, t, { run: opts.run });
+    const monitoringPod = (pod: any) => MONITORING_PODS.includes(pod.metadata.labels?.["app.kubernetes.io/name"]);
+    const run = (pod: any) => (opts.monitoring || !monitoringPod(pod)) && (!opts.run || opts.run(pod));
+    const kubelet = new KubeletDouble(cp, api, t, { run });
     const services = new ServiceProxyDouble(api);
     const stop = async () => {
         await kubelet.stop();

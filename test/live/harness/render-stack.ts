@@ -7,7 +7,8 @@
  *
  * Usage (a child process of the live tier): node -r ts-node/register/transpile-only
  *   test/live/harness/render-stack.ts STACK OUT.json
- * Needs HEPAF_TRAEFIK_CRDS_FILE (the official Traefik CRDs, scripts/traefik-crds.sh).
+ * Needs HEPAF_TRAEFIK_CRDS_FILE (the official Traefik CRDs, scripts/traefik-crds.sh); takes
+ * HEPAF_STACK_CONFIG (JSON of config keys set over the stack file's).
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -26,7 +27,8 @@ const THROWAWAY: Record<string, () => Record<string, unknown>> = {
         "hepaf:poolSigningKeys": { campus: crypto.randomBytes(64).toString("base64") },
     }),
 };
-const config = { ...readStackFile(stack), ...(THROWAWAY[stack]?.() ?? {}) };
+// HEPAF_STACK_CONFIG: keys a test sets over the stack file's (JSON), as `pulumi config set` would.
+const config = { ...readStackFile(stack), ...(THROWAWAY[stack]?.() ?? {}), ...JSON.parse(process.env.HEPAF_STACK_CONFIG || "{}") };
 process.env.PULUMI_CONFIG = JSON.stringify(
     Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
 );

@@ -23,14 +23,17 @@ export function traefikCrdsFile(): string {
     return execFileSync("bash", [path.join(ROOT, "scripts", "traefik-crds.sh")], { encoding: "utf8" }).trim();
 }
 
-/** Every Kubernetes object stack `stack` declares (stacks/Pulumi.<stack>.yaml). */
-export function stackObjects(stack: string): K8sObject[] {
+/**
+ * Every Kubernetes object stack `stack` declares (stacks/Pulumi.<stack>.yaml), with `config`
+ * (full keys, e.g. `hepaf:monitoring`) set over the stack file's, as `pulumi config set` would.
+ */
+export function stackObjects(stack: string, config: Record<string, unknown> = {}): K8sObject[] {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-render-"));
     try {
         const out = path.join(dir, "objects.json");
         execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "render-stack.ts"), stack, out], {
             cwd: ROOT,
-            env: { ...process.env, HEPAF_TRAEFIK_CRDS_FILE: traefikCrdsFile(), TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
+            env: { ...process.env, HEPAF_TRAEFIK_CRDS_FILE: traefikCrdsFile(), HEPAF_STACK_CONFIG: JSON.stringify(config), TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
             stdio: ["ignore", "ignore", "pipe"],
             timeout: 300000,
         });

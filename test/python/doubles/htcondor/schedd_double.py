@@ -25,7 +25,8 @@ Every event goes to `events.jsonl` in its directory, with a time stamp.
 argv[1]: JSON {"listen": "host:port" (port 0: any), "scheddName", "trustDomain",
 "poolKeyFile": base64 of the pool's signing key file (optional), "acceptTokens": [...]
 (optional), "dir": working directory, "machine": node address for the machine ad,
-"env": environment of jobs, "hostPortDelaySeconds": 1, "images": {reference: {"rootfs", "config"}}
+"env": environment of jobs, "hostPortDelaySeconds": 1, "slots": execute slots of the pool
+(optional, default unlimited; jobs beyond them stay idle in the queue), "images": {reference: {"rootfs", "config"}}
 and "runtime": the container-start double (optional, both)}.
 Prints {"address": "http://host:port"} once it listens; stops (its jobs too) on SIGTERM.
 """
@@ -193,6 +194,12 @@ def start_job(job):
     threading.Thread(target=reap, daemon=True).start()
 
 
+def running_jobs():
+    """How many jobs hold a slot (are running)."""
+    with lock:
+        return sum(1 for j in jobs.values() if j["status"] == RUNNING)
+
+
 def stop_job(job):
     """Stops the job's process group by its PID: SIGTERM, then SIGKILL after 10 s."""
     proc = job.get("proc")
@@ -259,7 +266,12 @@ class Handler(BaseHTTPRequestHandler):
             jobs[job["id"]] = job
         event("submit", id=job["id"], inputs=sorted(os.path.basename(n) for n in req.get("inputs", {})),
               universe=sub.get("universe", "vanilla"))
-        start_job(job)
+        # A pool with no free slot (cfg "slots": 0) keeps the job idle in the queue, as a pool
+        # whose execute nodes are all busy does; otherwise it starts at once.
+        if cfg.get("slots") is None or running_jobs() < int(cfg["slots"]):
+            start_job(job)
+        else:
+            event("idle", id=job["id"], reason="no free slot in the pool")
         self.reply(0, f"Submitting job(s).\n1 job(s) submitted to cluster {cluster}.\n")
 
     def rm(self, req):

@@ -1,0 +1,128 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { check, requireDnsLabel, requireOneOf, standardLabels } from "../common";
+import { requireImageReference } from "../images";
+import { FacilityMonitoringArgs, MONITORING_MODES, MonitoringMode } from "./args";
+import { declareExporter } from "./exporter";
+import { declarePrometheus } from "./prometheus";
+import { AlertParams, renderRules } from "./rules";
+import { MONITORING_API_VERSION, serviceMonitorSpec } from "./service-monitors";
+import { HUB_METRICS_TOKEN_KEY, HUB_METRICS_TOKEN_SECRET, scrapeTargets, ScrapeTarget } from "./targets";
+
+/** Prometheus' duration syntax (`30s`, `5m`, `1h30m`, `2d`). */
+const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
+
+/** Everything decided from the args, validated, before any resource exists. */
+export interface MonitoringPlan {
+    mode: MonitoringMode;
+    /** The scraper's namespace (none in mode `none`). */
+    namespace?: string;
+    interval: string;
+    retention: string;
+    targets: ScrapeTarget[];
+    /** The rendered alert rules (a rule file as data). */
+    rules: Record<string, unknown>;
+}
+
+/** The scraper's namespace a mode implies when the site names none. */
+export function defaultScraperNamespace(mode: MonitoringMode, facility: string): string | undefined {
+    return mode === "prometheus" ? `${facility}-monitoring` : mode === "operator" ? "monitoring" : undefined;
+}
+
+/** Validates the monitoring args (under `arg`) without declaring anything. */
+export function planMonitoring(args: FacilityMonitoringArgs, arg = "monitoring"): MonitoringPlan {
+    const mode = args.mode ?? "none";
+    requireOneOf(mode, MONITORING_MODES, `${arg}.mode`);
+    check(args.namespace === undefined || mode !== "none", `${arg}.namespace`, `is only used with mode "operator" or "prometheus" (mode is "none")`);
+    const namespace = args.namespace ?? defaultScraperNamespace(mode, args.facility);
+    if (namespace !== undefined) requireDnsLabel(namespace, `${arg}.namespace`);
+    check(
+        mode !== "prometheus" || (namespace !== args.facilityNamespace && !args.groups.some((g) => g.namespace === namespace)),
+        `${arg}.namespace`,
+        `"${namespace}" is a namespace of the facility; the facility's Prometheus needs a namespace of its own`,
+    );
+    const interval = args.scrapeInterval ?? "30s";
+    check(DURATION.test(interval), `${arg}.scrapeInterval`, `"${interval}" is not a Prometheus duration (e.g. "30s", "1m")`);
+    const retention = args.prometheus?.retention ?? "2d";
+    check(DURATION.test(retention), `${arg}.prometheus.retention`, `"${retention}" is not a Prometheus duration (e.g. "12h", "2d")`);
+    check(args.prometheus === undefined || mode === "prometheus", `${arg}.prometheus`, `is only used with mode "prometheus" (mode is "${mode}")`);
+    check(args.operator === undefined || mode === "operator", `${arg}.operator`, `is only used with mode "operator" (mode is "${mode}")`);
+    if (args.prometheus?.image !== undefined) requireImageReference(args.prometheus.image, `${arg}.prometheus.image`);
+    if (args.exporterImage !== undefined) requireImageReference(args.exporterImage, `${arg}.exporterImage`);
+    const rules = renderRules((args.alerts ?? {}) as Partial<AlertParams>, `${arg}.alerts`) as unknown as Record<string, unknown>;
+    const targets = scrapeTargets({
+        facility: args.facility,
+        facilityNamespace: args.facilityNamespace,
+        groupNamespaces: args.groups.map((g) => g.namespace),
+        daskAccess: args.daskAccess,
+        hubToken: { secretName: HUB_METRICS_TOKEN_SECRET, key: HUB_METRICS_TOKEN_KEY },
+    });
+    return { mode, namespace, interval, retention, targets, rules };
+}
+
+/**
+ * The facility's monitoring: in mode `prometheus` a Prometheus of its own (namespace, plain
+ * scrape configuration, alert rules); in mode `operator` a ServiceMonitor per scrape job and a
+ * PrometheusRule, in the facility namespace, for the site's Prometheus Operator; in both, the
+ * facility exporter and the hub's metrics token beside the scraper. Mode `none` declares nothing.
+ */
+export class FacilityMonitoring extends pulumi.ComponentResource {
+    /** The validated plan. */
+    readonly plan: MonitoringPlan;
+    /** The scraper's namespace (undefined in mode `none`). */
+    readonly namespace?: string;
+    /** In mode `prometheus`: its in-cluster URL. */
+    readonly prometheusUrl?: string;
+
+    constructor(name: string, args: FacilityMonitoringArgs, opts?: pulumi.ComponentResourceOptions & { dependsOn?: pulumi.Resource[] }) {
+        const plan = planMonitoring(args);
+        super("hepaf:monitoring:FacilityMonitoring", name, {}, opts);
+        this.plan = plan;
+        this.namespace = plan.namespace;
+        const dependsOn = opts?.dependsOn ?? [];
+        if (plan.mode === "none" || plan.namespace === undefined) {
+            this.registerOutputs({});
+            return;
+        }
+        const labels = (component: string) => standardLabels({ name: "hepaf-monitoring", instance: name, component, facility: args.facility });
+        if (plan.mode === "prometheus") {
+            declarePrometheus(
+                {
+                    facility: args.facility,
+                    namespace: plan.namespace,
+                    image: args.prometheus?.image ?? args.prometheusImage,
+                    retention: plan.retention,
+                    interval: plan.interval,
+                    resources: args.prometheus?.resources,
+                    targets: plan.targets,
+                    rules: plan.rules,
+                    hubMetricsToken: args.hubMetricsToken,
+                },
+                this,
+            );
+            this.prometheusUrl = `http://prometheus.${plan.namespace}.svc.cluster.local:9090`;
+        } else {
+            const inFacility = { parent: this, dependsOn };
+            const meta = (objName: string, component: string) => ({ name: objName, namespace: args.facilityNamespace, labels: { ...labels(component), ...args.operator?.labels } });
+            new k8s.core.v1.Secret(
+                `${name}-hub-token`,
+                { metadata: { ...meta(HUB_METRICS_TOKEN_SECRET, "credentials"), labels: labels("credentials") }, type: "Opaque", stringData: { [HUB_METRICS_TOKEN_KEY]: pulumi.secret(args.hubMetricsToken) } },
+                inFacility,
+            );
+            for (const t of plan.targets) {
+                new k8s.apiextensions.CustomResource(
+                    `${name}-servicemonitor-${t.job}`,
+                    { apiVersion: MONITORING_API_VERSION, kind: "ServiceMonitor", metadata: meta(t.job, "service-monitor"), spec: serviceMonitorSpec(t, plan.interval) },
+                    inFacility,
+                );
+            }
+            new k8s.apiextensions.CustomResource(
+                `${name}-rules`,
+                { apiVersion: MONITORING_API_VERSION, kind: "PrometheusRule", metadata: meta("hepaf-facility", "rules"), spec: plan.rules },
+                inFacility,
+            );
+        }
+        declareExporter(args, plan.namespace, this, dependsOn);
+        this.registerOutputs({ namespace: this.namespace, prometheusUrl: this.prometheusUrl });
+    }
+}

@@ -12,18 +12,16 @@ export const EXPORTER_FILES = { program: "hepaf_exporter.py", values: "exporter-
 export const EXPORTER_CONFIG_DIR = "/etc/hepaf-exporter";
 /** Name of its objects (Deployment, Service, ServiceAccount, ConfigMap). */
 export const EXPORTER_NAME = "hepaf-exporter";
-/** Seconds between two readings of the cluster. */
-export const EXPORTER_INTERVAL_SECONDS = 30;
 
 const DEFAULT_RESOURCES = { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "192Mi" } };
 
 /** The exporter's values file: what it reads and where it serves. */
-export function exporterValues(args: FacilityMonitoringArgs): Record<string, unknown> {
+export function exporterValues(args: FacilityMonitoringArgs, intervalSeconds: number): Record<string, unknown> {
     return {
         facility: args.facility,
         namespace: args.facilityNamespace,
         port: METRICS_PORTS.exporter,
-        intervalSeconds: EXPORTER_INTERVAL_SECONDS,
+        intervalSeconds,
         rootCaConfigMap: { namespace: args.facilityNamespace, ...args.rootCaConfigMap },
         groups: args.groups.map((g) => ({ name: g.name, namespace: g.namespace, caConfigMap: args.groupCaConfigMap, gatewayHealthUrl: g.gatewayHealthUrl })),
     };
@@ -54,9 +52,10 @@ export function exporterProgramText(): string {
 /**
  * The facility exporter: a small Python process in the hub image that publishes what no part
  * publishes itself (CA expiry, group quota use, gateway clusters by phase, gateway API health)
- * on its `metrics` port, reachable only from the scraper's namespace.
+ * on its `metrics` port, reachable only from the scraper's namespace. It reads the cluster every
+ * `intervalSeconds` (the scrape interval), so each scrape sees a reading at most one interval old.
  */
-export function declareExporter(args: FacilityMonitoringArgs, scraperNamespace: string, parent: pulumi.Resource, dependsOn: pulumi.Resource[]): void {
+export function declareExporter(args: FacilityMonitoringArgs, scraperNamespace: string, intervalSeconds: number, parent: pulumi.Resource, dependsOn: pulumi.Resource[]): void {
     const child = { parent };
     const n = EXPORTER_NAME;
     const labels = (component: string, group?: string) => standardLabels({ name: "hepaf-exporter", instance: args.facility, component, facility: args.facility, group });
@@ -77,7 +76,7 @@ export function declareExporter(args: FacilityMonitoringArgs, scraperNamespace: 
         },
         exporterGrants(args),
     );
-    const values = `${JSON.stringify(exporterValues(args), null, 2)}\n`;
+    const values = `${JSON.stringify(exporterValues(args, intervalSeconds), null, 2)}\n`;
     const program = exporterProgramText();
     const config = new k8s.core.v1.ConfigMap(
         `${args.facility}-exporter-config`,

@@ -11,6 +11,12 @@ import { HUB_METRICS_TOKEN_KEY, HUB_METRICS_TOKEN_SECRET, scrapeTargets, ScrapeT
 
 /** Prometheus' duration syntax (`30s`, `5m`, `1h30m`, `2d`). */
 const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+
+/** A Prometheus duration in seconds (`1m30s` -> 90). */
+export function durationSeconds(duration: string): number {
+    return [...duration.matchAll(/([0-9]+)(ms|s|m|h|d|w|y)/g)].reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_SECONDS[unit], 0);
+}
 
 /** Everything decided from the args, validated, before any resource exists. */
 export interface MonitoringPlan {
@@ -18,6 +24,8 @@ export interface MonitoringPlan {
     /** The scraper's namespace (none in mode `none`). */
     namespace?: string;
     interval: string;
+    /** The interval in seconds (how often the exporter reads the cluster), at least 1. */
+    intervalSeconds: number;
     retention: string;
     targets: ScrapeTarget[];
     /** The rendered alert rules (a rule file as data). */
@@ -42,7 +50,7 @@ export function planMonitoring(args: FacilityMonitoringArgs, arg = "monitoring")
         `"${namespace}" is a namespace of the facility; the facility's Prometheus needs a namespace of its own`,
     );
     const interval = args.scrapeInterval ?? "30s";
-    check(DURATION.test(interval), `${arg}.scrapeInterval`, `"${interval}" is not a Prometheus duration (e.g. "30s", "1m")`);
+    check(DURATION.test(interval) && durationSeconds(interval) >= 1, `${arg}.scrapeInterval`, `"${interval}" is not a Prometheus duration of at least a second (e.g. "30s", "1m")`);
     const retention = args.prometheus?.retention ?? "2d";
     check(DURATION.test(retention), `${arg}.prometheus.retention`, `"${retention}" is not a Prometheus duration (e.g. "12h", "2d")`);
     check(args.prometheus === undefined || mode === "prometheus", `${arg}.prometheus`, `is only used with mode "prometheus" (mode is "${mode}")`);
@@ -57,7 +65,7 @@ export function planMonitoring(args: FacilityMonitoringArgs, arg = "monitoring")
         daskAccess: args.daskAccess,
         hubToken: { secretName: HUB_METRICS_TOKEN_SECRET, key: HUB_METRICS_TOKEN_KEY },
     });
-    return { mode, namespace, interval, retention, targets, rules };
+    return { mode, namespace, interval, intervalSeconds: Math.round(durationSeconds(interval)), retention, targets, rules };
 }
 
 /**
@@ -122,7 +130,7 @@ export class FacilityMonitoring extends pulumi.ComponentResource {
                 inFacility,
             );
         }
-        declareExporter(args, plan.namespace, this, dependsOn);
+        declareExporter(args, plan.namespace, plan.intervalSeconds, this, dependsOn);
         this.registerOutputs({ namespace: this.namespace, prometheusUrl: this.prometheusUrl });
     }
 }

@@ -14,6 +14,8 @@ export interface AlertParams {
     edgeCertExpiryDays: number;
     /** The root and group CAs (`hepaf_ca_expiry_timestamp_seconds`) alert this many days before they expire. Default 60. */
     caExpiryDays: number;
+    /** How long a certificate must stay within its bound before its alert fires. Default "10m". */
+    certificateFor: string;
     /** How long no Traefik, hub or exporter target may be up (and a gateway API down) before its alert fires. Default "5m". */
     downFor: string;
     /** Window over which failed spawns are counted. Default "30m". */
@@ -26,18 +28,26 @@ export interface AlertParams {
     spawnSlowSeconds: number;
     /** Window of the spawn-duration quantile. Default "30m". */
     spawnSlowWindow: string;
+    /** How long spawns must stay slow before `HepafSlowSpawns` fires. Default "5m". */
+    spawnSlowFor: string;
     /** Share of a group's access requests refused (between 0 and 1) that fires `HepafAccessRefusing`. Default 0.5. */
     accessRefusedRatio: number;
     /** Requests per second a group must make for `HepafAccessRefusing` to fire (few requests prove nothing). Default 0.05. */
     accessMinRate: number;
     /** Window of the access service's rates. Default "10m". */
     accessWindow: string;
+    /** How long the refusals must last before `HepafAccessRefusing` fires. Default "5m". */
+    accessFor: string;
     /** Used share of a group's quota (between 0 and 1) that fires `HepafGroupNearQuota`. Default 0.9. */
     quotaRatio: number;
+    /** How long a group must stay above `quotaRatio` before `HepafGroupNearQuota` fires. Default "15m". */
+    quotaFor: string;
     /** How long a group's gateway clusters may stay Pending. Default "10m". */
     gatewayPendingFor: string;
     /** Seconds the oldest of a group's batch jobs may wait idle in the pool. Default 1800. */
     batchPendingSeconds: number;
+    /** How long the oldest idle job must stay above `batchPendingSeconds` before `HepafBatchJobsIdle` fires. Default "5m". */
+    batchPendingFor: string;
     /** Window (and hold time) of the exporter's error counter. Default "15m". */
     exporterErrorWindow: string;
 }
@@ -46,18 +56,23 @@ export interface AlertParams {
 const KINDS: Record<keyof AlertParams, "number" | "ratio" | "duration"> = {
     edgeCertExpiryDays: "number",
     caExpiryDays: "number",
+    certificateFor: "duration",
     downFor: "duration",
     spawnFailureWindow: "duration",
     spawnFailureCount: "number",
     spawnSlowQuantile: "ratio",
     spawnSlowSeconds: "number",
     spawnSlowWindow: "duration",
+    spawnSlowFor: "duration",
     accessRefusedRatio: "ratio",
     accessMinRate: "number",
     accessWindow: "duration",
+    accessFor: "duration",
     quotaRatio: "ratio",
+    quotaFor: "duration",
     gatewayPendingFor: "duration",
     batchPendingSeconds: "number",
+    batchPendingFor: "duration",
     exporterErrorWindow: "duration",
 };
 
@@ -65,18 +80,23 @@ const KINDS: Record<keyof AlertParams, "number" | "ratio" | "duration"> = {
 export const DEFAULT_ALERT_PARAMS: Readonly<AlertParams> = Object.freeze({
     edgeCertExpiryDays: 14,
     caExpiryDays: 60,
+    certificateFor: "10m",
     downFor: "5m",
     spawnFailureWindow: "30m",
     spawnFailureCount: 3,
     spawnSlowQuantile: 0.9,
     spawnSlowSeconds: 120,
     spawnSlowWindow: "30m",
+    spawnSlowFor: "5m",
     accessRefusedRatio: 0.5,
     accessMinRate: 0.05,
     accessWindow: "10m",
+    accessFor: "5m",
     quotaRatio: 0.9,
+    quotaFor: "15m",
     gatewayPendingFor: "10m",
     batchPendingSeconds: 1800,
+    batchPendingFor: "5m",
     exporterErrorWindow: "15m",
 });
 

@@ -78,6 +78,21 @@ const ALLOWED: Record<string, Ask[]> = {
         ...all(["get", "update"], "configmaps", ns, "dask_access: the record of issued certificates").map((a) => ({ ...a, name: "hepaf-dask-access-certificates" })),
         { verb: "get", resource: "daskclusters.gateway.dask.org", ns, why: "dask_access: whose cluster a dashboard is" },
     ]),
+    // The facility's own Prometheus: Kubernetes service discovery in the namespaces it scrapes.
+    "af-monitoring/prometheus": ["af", ...groups].flatMap((ns) => [
+        ...all(["list", "watch"], "endpointslices.discovery.k8s.io", ns, "discovery: role endpointslice"),
+        ...all(["list", "watch"], "services", ns, "discovery: the Service labels a job keeps"),
+        ...all(["list", "watch"], "pods", ns, "discovery: the pod of each endpoint"),
+    ]),
+    // The facility exporter: the published CA bundles, the groups' quotas and gateway clusters.
+    "af/hepaf-exporter": [
+        { verb: "get", resource: "configmaps", ns: "af", name: "hepaf-root-ca", why: "exporter: the root CA's expiry" },
+        ...groups.flatMap((ns) => [
+            { verb: "get", resource: "configmaps", ns, name: "hepaf-group-ca", why: "exporter: the group CA's expiry" },
+            { verb: "list", resource: "resourcequotas", ns, why: "exporter: the group's quota use" },
+            { verb: "list", resource: "daskclusters.gateway.dask.org", ns, why: "exporter: gateway clusters by phase" },
+        ]),
+    ],
     // The in-cluster HTCondor pool's daemons call no Kubernetes API.
     "af/default": [],
 };
@@ -139,6 +154,31 @@ function denied(sa: string): Ask[] {
             ]),
             { verb: "get", resource: "secrets", ns: "af", name: "af-hub-secret", why: "no Role in its own namespace" },
             { verb: "get", resource: "configmaps", ns: "af", why: "no Role in its own namespace" },
+        ];
+    }
+    if (name === "prometheus") {
+        return [
+            ...common,
+            ...["af", ...groups].flatMap((ns) => [
+                { verb: "get", resource: "secrets", ns, why: "discovery reads no Secret" },
+                { verb: "create", resource: "pods", ns, why: "read-only" },
+                { verb: "get", resource: "configmaps", ns, why: "not needed" },
+            ]),
+            { verb: "list", resource: "pods", why: "only the scraped namespaces" },
+            { verb: "list", resource: "services", ns: "default", why: "an unscraped namespace" },
+        ];
+    }
+    if (name === "hepaf-exporter") {
+        return [
+            ...common,
+            { verb: "get", resource: "configmaps", ns: "af", name: "af-hub-config", why: "only the published CA bundles" },
+            ...groups.flatMap((ns) => [
+                { verb: "get", resource: "secrets", ns, name: "hepaf-group-ca-keypair", why: "the group CA's key: the exporter reads only its certificate" },
+                { verb: "list", resource: "configmaps", ns, why: "get by name only" },
+                { verb: "update", resource: "resourcequotas", ns, why: "read-only" },
+                { verb: "delete", resource: "daskclusters.gateway.dask.org", ns, why: "read-only" },
+                { verb: "get", resource: "pods", ns, why: "not needed" },
+            ]),
         ];
     }
     if (name === "default") {

@@ -5,7 +5,7 @@ import { k8sObjects } from "../helpers/k8s-schema";
 import { grantsByNamespace } from "../helpers/rbac";
 
 const mocks = setupMocks();
-import { AnalysisFacility, AnalysisFacilityArgs, SCRAPE_JOBS, SCRAPE_LABEL } from "../../components";
+import { AnalysisFacility, AnalysisFacilityArgs, durationSeconds, SCRAPE_JOBS, SCRAPE_LABEL } from "../../components";
 
 beforeEach(() => mocks.reset());
 
@@ -184,6 +184,8 @@ describe("mode prometheus: the facility's own Prometheus", () => {
         expect(find("Namespace", "metrics")).toBeDefined();
         const cfg = parse(find("ConfigMap", "prometheus", "metrics")!.data["prometheus.yml"]);
         expect(cfg.global.scrape_interval).toBe("15s");
+        // The exporter reads the cluster as often as it is scraped.
+        expect(JSON.parse(find("ConfigMap", "hepaf-exporter", "af")!.data["exporter-values.json"]).intervalSeconds).toBe(15);
         expect(portsOpenTo(policy("af-hub", "af"), "metrics")).toEqual([8081]);
     });
 });
@@ -214,6 +216,10 @@ describe("mode operator: ServiceMonitors for a site's Prometheus Operator", () =
     });
 });
 
+test("Prometheus durations in seconds", () => {
+    expect([durationSeconds("30s"), durationSeconds("1m30s"), durationSeconds("2d"), durationSeconds("500ms")]).toEqual([30, 90, 172800, 0.5]);
+});
+
 describe("bad monitoring input is refused before anything is declared", () => {
     test.each([
         [{ mode: "grafana" }, /^monitoring\.mode: /],
@@ -221,6 +227,7 @@ describe("bad monitoring input is refused before anything is declared", () => {
         [{ mode: "prometheus", namespace: "af" }, /^monitoring\.namespace: "af" is a namespace of the facility/],
         [{ mode: "prometheus", namespace: "Bad_NS" }, /^monitoring\.namespace: /],
         [{ mode: "prometheus", scrapeInterval: "30 seconds" }, /^monitoring\.scrapeInterval: "30 seconds" is not a Prometheus duration/],
+        [{ mode: "prometheus", scrapeInterval: "500ms" }, /^monitoring\.scrapeInterval: "500ms" is not a Prometheus duration of at least a second/],
         [{ mode: "prometheus", prometheus: { retention: "forever" } }, /^monitoring\.prometheus\.retention: /],
         [{ mode: "operator", prometheus: { retention: "2d" } }, /^monitoring\.prometheus: is only used with mode "prometheus"/],
         [{ mode: "prometheus", alerts: { noSuchThreshold: 3 } }, /^monitoring\.alerts\.noSuchThreshold: is not an alert parameter; use one of /],

@@ -44,7 +44,8 @@ def main():
     import hepaf_dask
 
     kind = hepaf_dask.settings()["kind"]
-    cluster = hepaf_dask.cluster()
+    # Not adaptive: the test decides how many batch workers are asked for.
+    cluster = hepaf_dask.cluster(adapt=False)
     info = {"kind": kind, "dashboard": cluster.dashboard_link}
     if kind == "htcondor":
         cluster.scale(req["batchWorkers"])

@@ -17,6 +17,10 @@ echo "[live $((SECONDS - t0))s] images ready; preparing the venv, the Traefik CR
 bash scripts/python-env.sh >/dev/null
 bash scripts/traefik-crds.sh >/dev/null
 bash scripts/browser.sh
+# The modules of the tier's own Go programs with dependencies (no packet leaves the tier's
+# namespace, so they are downloaded here, into the live tools' module cache).
+cache="${HEPAF_CACHE:-$HOME/.cache/hepaf}"
+(cd test/live/operator-types && GOMODCACHE="${HEPAF_GOMODCACHE:-$cache/go/mod}" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOWORK=off go mod download)
 echo "[live $((SECONDS - t0))s] running test/live in its own namespaces" >&2
 bash scripts/live-netns.sh node node_modules/.bin/jest --selectProjects live --runInBand "$@"
 echo "[live $((SECONDS - t0))s] done" >&2

@@ -244,7 +244,7 @@ test("a group CA near its end fires HepafCAExpiringSoon for that group, and the 
         patch(original);
     }
     const cleared = await waitCleared("HepafCAExpiringSoon", { group: "opendata" }, Date.now());
-    console.log(`live monitoring: HepafCAExpiringSoon fired ${fired.toFixed(1)} s after the bundle changed (exporter reading every 2 s, held ${MONITORING.alerts.certificateFor}), cleared ${cleared.toFixed(1)} s after it was restored`);
+    console.log(`live monitoring: HepafCAExpiringSoon fired ${fired.toFixed(1)} s after the bundle changed (exporter reading every ${MONITORING.scrapeInterval}, held ${MONITORING.alerts.certificateFor}), cleared ${cleared.toFixed(1)} s after it was restored`);
 });
 
 test("a front door with no ready endpoint fires HepafFrontDoorDown, and Traefik back clears it", async () => {

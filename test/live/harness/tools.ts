@@ -48,18 +48,23 @@ export interface BuiltImage {
 }
 
 /**
- * Builds (once, cached outside the repository by the hash of its go.mod and main.go) the Go
- * program in `src` (a folder of the repository with no dependencies outside the standard
- * library); returns the binary's path, `<cache>/bin/<name>-<hash>`.
+ * Builds (once, cached outside the repository by the hash of its go.mod, go.sum and main.go)
+ * the Go program in `src` (a folder of the repository; its modules, pinned by its go.sum, come
+ * from the Go module proxy into the live tools' module cache); returns the binary's path,
+ * `<cache>/bin/<name>-<hash>`.
  */
 export function goProgram(src: string, name: string): string {
     const hash = createHash("sha256");
-    for (const f of ["go.mod", "main.go"]) hash.update(fs.readFileSync(path.join(src, f)));
+    for (const f of ["go.mod", "go.sum", "main.go"]) if (fs.existsSync(path.join(src, f))) hash.update(fs.readFileSync(path.join(src, f)));
     const cache = process.env.HEPAF_CACHE ?? path.join(process.env.HOME ?? "/root", ".cache", "hepaf");
     const bin = path.join(cache, "bin", `${name}-${hash.digest("hex").slice(0, 12)}`);
     if (!fs.existsSync(bin)) {
         fs.mkdirSync(path.dirname(bin), { recursive: true });
-        const env = { ...process.env, CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-buildvcs=false", GOCACHE: process.env.HEPAF_GOCACHE ?? path.join(cache, "go", "build") };
+        const env = {
+            ...process.env, CGO_ENABLED: "0", GOTOOLCHAIN: "local", GOFLAGS: "-buildvcs=false", GOWORK: "off",
+            GOCACHE: process.env.HEPAF_GOCACHE ?? path.join(cache, "go", "build"),
+            GOMODCACHE: process.env.HEPAF_GOMODCACHE ?? path.join(cache, "go", "mod"),
+        };
         execFileSync("go", ["build", "-o", `${bin}.partial`, "."], { cwd: src, env, stdio: ["ignore", "ignore", "pipe"] });
         fs.renameSync(`${bin}.partial`, bin);
     }

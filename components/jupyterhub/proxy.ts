@@ -73,6 +73,19 @@ export function declareProxy(ctx: HubContext, args: JupyterHubArgs, secrets: Hub
     const traefik = args.traefik;
     const crds = pulumi.output(traefik.crdResources ?? []) as pulumi.Output<pulumi.Resource[]>;
     const nsDeps = (ctx.inNs.dependsOn ?? []) as pulumi.Resource[];
+    // /hub/metrics is the scraper's, in the cluster: through the front door every request for it
+    // is refused (403) by an allow-list no client address matches, whatever token it carries.
+    const metricsClosed = `${plan.name}-hub-metrics-closed`;
+    const closed = new k8s.apiextensions.CustomResource(
+        `${plan.name}-metrics-closed`,
+        {
+            apiVersion: "traefik.io/v1alpha1",
+            kind: "Middleware",
+            metadata: { name: metricsClosed, namespace: plan.namespace, labels: { ...ctx.labels("proxy"), ...traefik.routeLabels } },
+            spec: { ipAllowList: { sourceRange: ["127.0.0.1/32", "::1/128"] } },
+        },
+        { ...ctx.inNs, dependsOn: crds.apply((c) => [...c, ...nsDeps]) },
+    );
     const route = new k8s.apiextensions.CustomResource(
         `${plan.name}-route`,
         {
@@ -81,11 +94,19 @@ export function declareProxy(ctx: HubContext, args: JupyterHubArgs, secrets: Hub
             metadata: { name: `${plan.name}-hub`, namespace: plan.namespace, labels: { ...ctx.labels("proxy"), ...traefik.routeLabels } },
             spec: {
                 entryPoints: [traefik.entrypoints.websecure],
-                routes: [{ kind: "Rule", match: `Host(\`${plan.domain}\`)`, services: [{ name: n.proxyPublic, port: plan.proxyPort }] }],
+                routes: [
+                    { kind: "Rule", match: `Host(\`${plan.domain}\`)`, services: [{ name: n.proxyPublic, port: plan.proxyPort }] },
+                    {
+                        kind: "Rule",
+                        match: `Host(\`${plan.domain}\`) && PathPrefix(\`/hub/metrics\`)`,
+                        middlewares: [{ name: metricsClosed }],
+                        services: [{ name: n.proxyPublic, port: plan.proxyPort }],
+                    },
+                ],
                 tls: {},
             },
         },
-        { ...ctx.inNs, dependsOn: crds.apply((c) => [...c, ...nsDeps]) },
+        { ...ctx.inNs, dependsOn: crds.apply((c) => [...c, ...nsDeps, closed]) },
     );
     return { route };
 }

@@ -169,6 +169,16 @@ test("every part of the facility is found by Kubernetes discovery and scraped, t
     const served = await get(hubPod.ip, 8081, "/hub/metrics", { Authorization: `token ${token}` });
     expect(served.status).toBe(200);
     expect(served.body).toMatch(/^jupyterhub_total_users /m);
+    // Through the front door the metrics are closed, even to the scraper's token.
+    const outside = new HubSession(`https://${f.domain}`, "nobody", { ca: rootCa });
+    try {
+        const viaFrontDoor = await outside.request("GET", "/hub/metrics", { headers: { authorization: `token ${token}` } });
+        expect(viaFrontDoor.status).toBe(403);
+        expect(await viaFrontDoor.text()).not.toMatch(/jupyterhub_total_users/);
+        expect((await outside.request("GET", "/hub/health")).status).toBe(200);
+    } finally {
+        await outside.close();
+    }
     // The exporter's readings of the facility, as Prometheus holds them.
     const ca = await query("hepaf_ca_expiry_timestamp_seconds");
     // The root bundle has no group (an empty label is no label).

@@ -163,7 +163,11 @@ describe("JupyterHub", () => {
         expect(route.metadata.labels["hepaf.io/traefik"]).toBe("edge");
         expect(route.spec).toEqual({
             entryPoints: ["websecure"],
-            routes: [{ kind: "Rule", match: "Host(`af.example.edu`)", services: [{ name: "hub-proxy-public", port: 8000 }] }],
+            routes: [
+                { kind: "Rule", match: "Host(`af.example.edu`)", services: [{ name: "hub-proxy-public", port: 8000 }] },
+                // The hub's metrics are the scraper's, in the cluster: closed at the front door.
+                { kind: "Rule", match: "Host(`af.example.edu`) && PathPrefix(`/hub/metrics`)", middlewares: [{ name: "hub-hub-metrics-closed" }], services: [{ name: "hub-proxy-public", port: 8000 }] },
+            ],
             tls: {},
         });
 

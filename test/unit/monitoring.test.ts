@@ -60,6 +60,17 @@ describe("without a scraper (mode none, the default)", () => {
         expect(policy("af-hub", "af").ingress.some((r: Obj) => JSON.stringify(r).includes("af-monitoring"))).toBe(false);
     });
 
+    test("/hub/metrics is closed at the front door: its route goes through an allow-list no client matches", async () => {
+        facility();
+        await settled();
+        const route = find("IngressRoute", "af-hub", "af")!;
+        const metrics = route.spec.routes.find((r: Obj) => /PathPrefix\(`\/hub\/metrics`\)/.test(r.match));
+        expect(metrics.match).toBe("Host(`af.example.org`) && PathPrefix(`/hub/metrics`)");
+        const mw = find("Middleware", metrics.middlewares[0].name, "af")!;
+        expect(mw.spec).toEqual({ ipAllowList: { sourceRange: ["127.0.0.1/32", "::1/128"] } });
+        expect(mw.metadata.labels["hepaf.io/traefik"]).toBe("af-edge");
+    });
+
     test("nothing scrapes: no Prometheus, no ServiceMonitor, no exporter, no metrics token for the hub", async () => {
         facility();
         await settled();

@@ -232,6 +232,7 @@ export const stackConfigSchema = strict(
         monitoring: strict({
             mode: { enum: ["none", "operator", "prometheus"], description: "one of \"none\", \"operator\", \"prometheus\"" },
             namespace: dnsLabel,
+            podLabels: stringMap,
             scrapeInterval: duration,
             prometheus: strict({ image: text, retention: duration }),
             operator: strict({ labels: stringMap }),

@@ -1,3 +1,6 @@
+import { check } from "./errors";
+import { requireDnsLabel } from "./validate";
+
 /**
  * Where the facility's parts publish Prometheus metrics: one place for the label that scrape
  * discovery selects, the `job` each part is scraped as (the same with the Prometheus Operator's
@@ -38,7 +41,25 @@ export const METRICS_PORTS = {
 /** Port name scrape discovery selects on a Service. */
 export const METRICS_PORT_NAME = "metrics";
 
-/** The NetworkPolicy peer of the namespace the facility's Prometheus runs in. */
-export function scraperPeer(namespace: string): { namespaceSelector: { matchLabels: Record<string, string> } } {
-    return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } };
+/** Who scrapes: the Prometheus pods (by their labels) of one namespace. */
+export interface ScraperRef {
+    /** The namespace the scraping Prometheus runs in. */
+    namespace: string;
+    /** Labels of its pods (the Prometheus Operator's and the facility's own Prometheus carry `app.kubernetes.io/name: prometheus`). */
+    podLabels: Record<string, string>;
+}
+
+/** Labels of the scraping Prometheus' pods unless the site names others. */
+export const DEFAULT_SCRAPER_POD_LABELS: Readonly<Record<string, string>> = Object.freeze({ "app.kubernetes.io/name": "prometheus" });
+
+/** The NetworkPolicy peer of the scraper: its Prometheus pods only, not the rest of its namespace (Grafana, Alertmanager, exporters). */
+export function scraperPeer(s: ScraperRef): { namespaceSelector: { matchLabels: Record<string, string> }; podSelector: { matchLabels: Record<string, string> } } {
+    return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.namespace } }, podSelector: { matchLabels: { ...s.podLabels } } };
+}
+
+/** Refuses a scraper whose namespace or pod labels are not valid, naming `argument`. */
+export function checkScraper(s: ScraperRef | undefined, argument: string): void {
+    if (s === undefined) return;
+    requireDnsLabel(s.namespace, `${argument}.namespace`);
+    check(Object.keys(s.podLabels).length > 0, `${argument}.podLabels`, "give at least one label of the scraper's pods (every pod of its namespace would be let in)");
 }

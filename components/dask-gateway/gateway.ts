@@ -301,7 +301,7 @@ export class DaskGateway extends pulumi.ComponentResource {
             hubNamespace: plan.hubNamespace,
             apiServerLabels: apiSelect,
             extraEgress: args.extraEgress ?? [],
-            scraperNamespace: args.scraperNamespace,
+            scraper: args.scraper,
         });
         new k8s.networking.v1.NetworkPolicy(`${name}-clusters-policy`, { metadata: meta("dask-gateway-clusters", "network-policy"), spec: policies.clusters }, inNs);
         new k8s.networking.v1.NetworkPolicy(`${name}-api-policy`, { metadata: meta("dask-gateway-api", "network-policy"), spec: policies.api }, inNs);

@@ -1,4 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
+import { ScraperRef, scraperPeer } from "../common/metrics";
+// The dashboard port of Dask schedulers, the same for dask-gateway's scheduler pods (their `/metrics`).
+import { DASHBOARD_PORT } from "../htcondor/paths";
 
 /** Label Kubernetes sets on every namespace with its name. */
 const NS_NAME = "kubernetes.io/metadata.name";
@@ -17,12 +20,9 @@ export interface NetworkPolicyInputs {
     apiServerLabels: Record<string, string>;
     /** Further egress of schedulers and workers. */
     extraEgress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
-    /** The scraper's namespace: reaches the schedulers' dashboard port (`/metrics`). Default none. */
-    scraperNamespace?: string;
+    /** The scraper: reaches the schedulers' dashboard port (`/metrics`). Default none. */
+    scraper?: ScraperRef;
 }
-
-/** The dashboard port of dask-gateway's scheduler pods (its `/metrics`). */
-const SCHEDULER_DASHBOARD_PORT = 8787;
 
 const fromNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { [NS_NAME]: name } } });
 const sameNamespace = { podSelector: {} };
@@ -43,7 +43,7 @@ export function networkPolicySpecs(i: NetworkPolicyInputs): { clusters: k8s.type
             policyTypes: ["Ingress", "Egress"],
             ingress: [
                 { from: peers },
-                ...(i.scraperNamespace ? [{ from: [fromNamespace(i.scraperNamespace)], ports: [{ protocol: "TCP", port: SCHEDULER_DASHBOARD_PORT }] }] : []),
+                ...(i.scraper ? [{ from: [scraperPeer(i.scraper)], ports: [{ protocol: "TCP", port: DASHBOARD_PORT }] }] : []),
             ],
             egress: [
                 { to: [sameNamespace] },

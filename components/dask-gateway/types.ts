@@ -1,3 +1,4 @@
+import type { ScraperRef } from "../common/metrics";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GatewayRoles } from "./roles";
@@ -160,8 +161,8 @@ export interface DaskGatewayArgs {
     resources?: k8s.types.input.core.v1.ResourceRequirements;
     /** Further egress of schedulers and workers (e.g. to XRootD data servers). Default none: namespace-internal and DNS only. */
     extraEgress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
-    /** Namespace of the Prometheus that scrapes the clusters' schedulers (their dashboard's `/metrics`): only its pods may reach that port. Default none (nobody but the group, Traefik and the hub). */
-    scraperNamespace?: string;
+    /** The Prometheus that scrapes the clusters' schedulers (their dashboard's `/metrics`): only its pods may reach that port. Default none (nobody but the group, Traefik and the hub). */
+    scraper?: ScraperRef;
     /** Where cluster dashboards are served and what stands in front of them. Default `<prefix>/clusters/<cluster>/` on the gateway's own prefix, with no sign-in (dask-gateway's own behaviour). */
     dashboards?: DashboardRouteArgs;
     /** The ClusterRoles its accounts bind (a facility declares them once for every gateway: `DaskClusterCrd.gatewayRoles`). Default: the gateway declares its own. */

@@ -1,3 +1,4 @@
+import { checkScraper } from "../common/metrics";
 import { check, facilityNamespace, gatewayServiceName, groupNamespace, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
 import { DaskGatewayArgs, GatewayOptions, ProcessSize, RangeOption } from "./types";
 import { builtImage, requireImageReference } from "../images";
@@ -79,7 +80,7 @@ function checkRange(range: RangeOption | undefined, argument: string, integer: b
 export function planGateway(name: string, args: DaskGatewayArgs): GatewayPlan {
     requireDnsLabel(args.facility, `${name}.facility`);
     requireDnsLabel(args.group, `${name}.group`);
-    if (args.scraperNamespace !== undefined) requireDnsLabel(args.scraperNamespace, `${name}.scraperNamespace`);
+    checkScraper(args.scraper, `${name}.scraper`);
     const namespace = groupNamespace(args.facility, args.group);
     const hubNamespace = args.hubNamespace ?? facilityNamespace(args.facility);
     requireDnsLabel(hubNamespace, `${name}.hubNamespace`);

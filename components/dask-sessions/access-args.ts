@@ -1,3 +1,4 @@
+import type { ScraperRef } from "../common/metrics";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DaskVersions } from "../images";
@@ -84,6 +85,6 @@ export interface DaskAccessArgs {
     image?: string;
     /** Container resources. Default requests 50m/128Mi, limits 500m/256Mi. */
     resources?: k8s.types.input.core.v1.ResourceRequirements;
-    /** Namespace of the Prometheus that scrapes the service's `metrics` port: only its pods may reach it. Default none (nobody may). */
-    scraperNamespace?: string;
+    /** The Prometheus that scrapes the service's `metrics` port: only its pods may reach it. Default none (nobody may). */
+    scraper?: ScraperRef;
 }

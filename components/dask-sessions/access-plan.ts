@@ -1,4 +1,4 @@
-import { check, isDnsName, METRICS_PORTS, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
+import { check, checkScraper, isDnsName, METRICS_PORTS, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
 import { contactAddressTemplate } from "../htcondor/dask-config";
 import { DaskVersions, requireImageReference, resolveDaskVersions } from "../images";
 import type { DaskAccessArgs } from "./access-args";
@@ -67,7 +67,7 @@ export interface DaskAccessPlan {
 export function planDaskAccess(args: Omit<DaskAccessArgs, "hub">, argument = "daskAccess"): DaskAccessPlan {
     requireDnsLabel(args.facility, `${argument}.facility`);
     requireDnsLabel(args.namespace, `${argument}.namespace`);
-    if (args.scraperNamespace !== undefined) requireDnsLabel(args.scraperNamespace, `${argument}.scraperNamespace`);
+    checkScraper(args.scraper, `${argument}.scraper`);
     check(isDnsName(args.domain), `${argument}.domain`, `"${args.domain}" is not a valid DNS name`);
     const daskPort = args.daskPort ?? 8786;
     requirePort(daskPort, `${argument}.daskPort`);

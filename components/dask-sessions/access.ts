@@ -239,7 +239,7 @@ export class DaskAccess extends pulumi.ComponentResource {
                         { from: [nsNamed(args.traefik.namespace)], ports: [tcp(DASK_ACCESS_PORT)] },
                         { from: [{ podSelector: {} }], ports: [tcp(DASK_ACCESS_PORT)] },
                         // Its metrics, for the scraper only.
-                        ...(args.scraperNamespace ? [{ from: [scraperPeer(args.scraperNamespace)], ports: [tcp(DASK_ACCESS_METRICS_PORT)] }] : []),
+                        ...(args.scraper ? [{ from: [scraperPeer(args.scraper)], ports: [tcp(DASK_ACCESS_METRICS_PORT)] }] : []),
                     ],
                     egress: [
                         { to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] },

@@ -1,3 +1,4 @@
+import type { ScraperRef } from "../common/metrics";
 import { gatewayServiceName, groupNamespace } from "../common";
 import { DaskAccessArgs } from "../dask-sessions";
 import { AnalysisFacilityArgs } from "./args";
@@ -23,7 +24,7 @@ export function facilityDaskAccess(
     args: AnalysisFacilityArgs,
     traefik: { namespace: string; websecure: string; routeLabels: Record<string, string>; daskPort: number },
     hubImage?: string,
-    scraperNamespace?: string,
+    scraper?: ScraperRef,
 ): Omit<DaskAccessArgs, "hub"> | undefined {
     const a = args.daskAccess ?? {};
     if (a.enabled === false) return undefined;
@@ -42,6 +43,6 @@ export function facilityDaskAccess(
         mintsPerDay: a.mintsPerDay,
         image: a.image ?? hubImage,
         traefik: { namespace: traefik.namespace, entrypoints: { websecure: traefik.websecure }, routeLabels: traefik.routeLabels },
-        ...(scraperNamespace ? { scraperNamespace } : {}),
+        ...(scraper ? { scraper } : {}),
     };
 }

@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
     check,
+    checkScraper,
+    DEFAULT_SCRAPER_POD_LABELS,
     facilityNamespace,
     gatewayApiUrl,
     gatewayServiceName,
@@ -159,9 +161,13 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     // The monitoring keys the other parts read are checked before those parts are planned.
     requireOneOf(monitoringMode, MONITORING_MODES, "monitoring.mode");
     if (args.monitoring?.namespace !== undefined) requireDnsLabel(args.monitoring.namespace, "monitoring.namespace");
-    // Only the scraper's namespace may reach the metrics ports (none without a scraper).
-    const scraperNamespace = args.monitoring?.namespace ?? defaultScraperNamespace(monitoringMode, name);
-    const scraper = monitoringMode === "none" ? {} : { scraperNamespace };
+    // Only the scraper's Prometheus pods may reach the metrics ports (nobody without a scraper).
+    const scraperRef = monitoringMode === "none" ? undefined : {
+        namespace: args.monitoring?.namespace ?? defaultScraperNamespace(monitoringMode, name)!,
+        podLabels: { ...(args.monitoring?.podLabels ?? DEFAULT_SCRAPER_POD_LABELS) },
+    };
+    checkScraper(scraperRef, "monitoring");
+    const scraper = scraperRef ? { scraper: scraperRef } : {};
     const traefik: TraefikArgs = {
         ...args.traefik,
         ...scraper,
@@ -173,7 +179,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const traefikPlan = planTraefik(`${name}-edge`, traefik);
     const daskPort = traefikPlan.daskPort;
     const entrypoints = traefikPlan.names;
-    const accessArgs = facilityDaskAccess(name, args, { namespace, websecure: entrypoints.websecure, routeLabels: traefikPlan.routeLabels, daskPort }, images.hub, scraper.scraperNamespace);
+    const accessArgs = facilityDaskAccess(name, args, { namespace, websecure: entrypoints.websecure, routeLabels: traefikPlan.routeLabels, daskPort }, images.hub, scraperRef);
     const access = accessArgs && planDaskAccess(accessArgs, "daskAccess");
 
     const profilesOf = (g: AnalysisFacilityArgs["groups"][number]) => (g.profiles ?? [DAY_ONE_PROFILE]).map(limitedProfile);

@@ -1,3 +1,4 @@
+import type { ScraperRef } from "../common/metrics";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { DaskSessionSettings } from "../dask-sessions";
@@ -221,8 +222,8 @@ export interface JupyterHubArgs {
     startTimeoutSeconds?: number;
     /** URL a user lands on after spawning. Default `/lab`. */
     defaultUrl?: string;
-    /** Namespace of the Prometheus that scrapes `/hub/metrics` and sessions' Dask dashboards: only its pods may reach those ports. Default none (nobody may). */
-    scraperNamespace?: string;
+    /** The Prometheus that scrapes `/hub/metrics` and sessions' Dask dashboards: only its pods may reach those ports. Default none (nobody may). */
+    scraper?: ScraperRef;
 }
 
 /** The hub's default image: the project's own hub image from the image catalogue. */

@@ -26,7 +26,7 @@ export function declareNetworkPolicies(ctx: HubContext, args: JupyterHubArgs): v
     const dns = { to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] };
     const hubPods = { ...hubNs, podSelector: { matchLabels: ctx.selector("hub") } };
     const proxyPods = { ...hubNs, podSelector: { matchLabels: ctx.selector("proxy") } };
-    const scraper = args.scraperNamespace ? scraperPeer(args.scraperNamespace) : undefined;
+    const scraper = args.scraper ? scraperPeer(args.scraper) : undefined;
     const meta = (name: string) => ({ name, namespace: plan.namespace, labels: ctx.labels("network-policy") });
 
     new k8s.networking.v1.NetworkPolicy(

@@ -1,3 +1,4 @@
+import { checkScraper } from "../common/metrics";
 import { check, groupNamespace, InvalidArgumentError, isDnsName, requireDnsLabel, requireDnsName, requireOneOf, requireUnique } from "../common";
 import { requireImageReference } from "../images";
 import { CullerArgs, GroupPodArgs, HUB_IMAGE, HubServiceArgs, JupyterHubArgs, LoginArgs, NOTEBOOK_CMD, NOTEBOOK_IMAGE, ProfileArgs, PROXY_IMAGE } from "./args";
@@ -190,7 +191,7 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
     check(isDnsName(args.domain), `${arg}.domain`, "is not a DNS name");
     check(args.traefik !== undefined && typeof args.traefik.entrypoints?.websecure === "string", `${arg}.traefik`, "is required (a Traefik instance or { entrypoints, routeLabels, namespace })");
     requireDnsLabel(args.traefik.namespace, `${arg}.traefik.namespace`);
-    if (args.scraperNamespace !== undefined) requireDnsLabel(args.scraperNamespace, `${arg}.scraperNamespace`);
+    checkScraper(args.scraper, `${arg}.scraper`);
     validateLogin(args, arg);
     const images = { hub: args.hubImage ?? HUB_IMAGE, proxy: args.proxyImage ?? PROXY_IMAGE, notebook: args.notebookImage ?? NOTEBOOK_IMAGE };
     if (args.hubImage !== undefined) requireImageReference(args.hubImage, `${arg}.hubImage`);

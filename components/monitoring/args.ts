@@ -8,7 +8,7 @@ export type MonitoringMode = (typeof MONITORING_MODES)[number];
 
 /** The Prometheus this component deploys (mode `prometheus`). */
 export interface OwnPrometheusArgs {
-    /** Image. Default the catalogue's pinned Prometheus (`UPSTREAM_IMAGES.prometheus`). */
+    /** Image. Default the facility's `images.prometheus` (the catalogue's pinned Prometheus unless the site overrides it). */
     image?: string;
     /** How long samples are kept (`--storage.tsdb.retention.time`). Default `2d`. */
     retention?: string;
@@ -34,6 +34,8 @@ export interface MonitoringArgs {
     mode?: MonitoringMode;
     /** The namespace the scraping Prometheus runs in: only its pods may reach the metrics ports. Default `<facility>-monitoring` (mode `prometheus`, created) or `monitoring` (mode `operator`, the site's). */
     namespace?: string;
+    /** Labels of the scraping Prometheus' pods: only they, not the rest of its namespace (Grafana, Alertmanager), may reach the metrics ports. Default `app.kubernetes.io/name: prometheus` (the Prometheus Operator's pods and this component's own). */
+    podLabels?: Record<string, string>;
     /** How often every target is scraped and rules are evaluated. Default `30s`. */
     scrapeInterval?: string;
     /** The facility's own Prometheus (mode `prometheus`). Default: see {@link OwnPrometheusArgs}. */

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import { declareGrants, METRICS_PORT_NAME, METRICS_PORTS, PolicyRule, SCRAPE_JOBS, SCRAPE_LABEL, scraperPeer, selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
+import { declareGrants, GATEWAY_API_PORT, METRICS_PORT_NAME, ScraperRef, METRICS_PORTS, PolicyRule, SCRAPE_JOBS, SCRAPE_LABEL, scraperPeer, selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
 import { NamespaceGrant } from "../common/grants";
 import { FacilityMonitoringArgs } from "./args";
 
@@ -55,7 +55,7 @@ export function exporterProgramText(): string {
  * on its `metrics` port, reachable only from the scraper's namespace. It reads the cluster every
  * `intervalSeconds` (the scrape interval), so each scrape sees a reading at most one interval old.
  */
-export function declareExporter(args: FacilityMonitoringArgs, scraperNamespace: string, intervalSeconds: number, parent: pulumi.Resource, dependsOn: pulumi.Resource[]): void {
+export function declareExporter(args: FacilityMonitoringArgs, scraper: ScraperRef, intervalSeconds: number, parent: pulumi.Resource, dependsOn: pulumi.Resource[]): void {
     const child = { parent };
     const n = EXPORTER_NAME;
     const labels = (component: string, group?: string) => standardLabels({ name: "hepaf-exporter", instance: args.facility, component, facility: args.facility, group });
@@ -137,11 +137,11 @@ export function declareExporter(args: FacilityMonitoringArgs, scraperNamespace: 
             spec: {
                 podSelector: { matchLabels: select },
                 policyTypes: ["Ingress", "Egress"],
-                ingress: [{ from: [scraperPeer(scraperNamespace)], ports: [tcp(METRICS_PORTS.exporter)] }],
+                ingress: [{ from: [scraperPeer(scraper)], ports: [tcp(METRICS_PORTS.exporter)] }],
                 egress: [
                     { to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] },
-                    // The gateways' API servers (health), in the group namespaces.
-                    { to: args.groups.map((g) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": g.namespace } } })) },
+                    // The gateways' API servers (health), on their port in the group namespaces.
+                    ...(args.groups.length ? [{ to: args.groups.map((g) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": g.namespace } } })), ports: [tcp(GATEWAY_API_PORT)] }] : []),
                     // The Kubernetes API.
                     { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(443), tcp(6443)] },
                 ],

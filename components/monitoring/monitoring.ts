@@ -1,16 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { check, requireDnsLabel, requireOneOf, standardLabels } from "../common";
+import { check, DEFAULT_SCRAPER_POD_LABELS, requireDnsLabel, requireOneOf, ScraperRef, standardLabels } from "../common";
 import { requireImageReference } from "../images";
 import { FacilityMonitoringArgs, MONITORING_MODES, MonitoringMode } from "./args";
 import { declareExporter } from "./exporter";
 import { declarePrometheus } from "./prometheus";
-import { AlertParams, renderRules } from "./rules";
+import { AlertParams, isPrometheusDuration, renderRules } from "./rules";
 import { MONITORING_API_VERSION, serviceMonitorSpec } from "./service-monitors";
 import { HUB_METRICS_TOKEN_KEY, HUB_METRICS_TOKEN_SECRET, scrapeTargets, ScrapeTarget } from "./targets";
 
-/** Prometheus' duration syntax (`30s`, `5m`, `1h30m`, `2d`). */
-const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 
 /** A Prometheus duration in seconds (`1m30s` -> 90). */
@@ -23,6 +21,8 @@ export interface MonitoringPlan {
     mode: MonitoringMode;
     /** The scraper's namespace (none in mode `none`). */
     namespace?: string;
+    /** The scraper: its namespace and pod labels (none in mode `none`). */
+    scraper?: ScraperRef;
     interval: string;
     /** The interval in seconds (how often the exporter reads the cluster), at least 1. */
     intervalSeconds: number;
@@ -44,15 +44,16 @@ export function planMonitoring(args: FacilityMonitoringArgs, arg = "monitoring")
     check(args.namespace === undefined || mode !== "none", `${arg}.namespace`, `is only used with mode "operator" or "prometheus" (mode is "none")`);
     const namespace = args.namespace ?? defaultScraperNamespace(mode, args.facility);
     if (namespace !== undefined) requireDnsLabel(namespace, `${arg}.namespace`);
+    // The scraper is let into every metrics port (and the Dask dashboards): never a namespace where users' code runs.
     check(
-        mode !== "prometheus" || (namespace !== args.facilityNamespace && !args.groups.some((g) => g.namespace === namespace)),
+        namespace === undefined || (namespace !== args.facilityNamespace && !args.groups.some((g) => g.namespace === namespace)),
         `${arg}.namespace`,
-        `"${namespace}" is a namespace of the facility; the facility's Prometheus needs a namespace of its own`,
+        `"${namespace}" is a namespace of the facility; the scraping Prometheus needs a namespace of its own (a group named "monitoring" takes the default <facility>-monitoring: name another)`,
     );
     const interval = args.scrapeInterval ?? "30s";
-    check(DURATION.test(interval) && durationSeconds(interval) >= 1, `${arg}.scrapeInterval`, `"${interval}" is not a Prometheus duration of at least a second (e.g. "30s", "1m")`);
+    check(isPrometheusDuration(interval) && durationSeconds(interval) >= 1, `${arg}.scrapeInterval`, `"${interval}" is not a Prometheus duration of at least a second (e.g. "30s", "1m")`);
     const retention = args.prometheus?.retention ?? "2d";
-    check(DURATION.test(retention), `${arg}.prometheus.retention`, `"${retention}" is not a Prometheus duration (e.g. "12h", "2d")`);
+    check(isPrometheusDuration(retention), `${arg}.prometheus.retention`, `"${retention}" is not a Prometheus duration (e.g. "12h", "2d")`);
     check(args.prometheus === undefined || mode === "prometheus", `${arg}.prometheus`, `is only used with mode "prometheus" (mode is "${mode}")`);
     check(args.operator === undefined || mode === "operator", `${arg}.operator`, `is only used with mode "operator" (mode is "${mode}")`);
     if (args.prometheus?.image !== undefined) requireImageReference(args.prometheus.image, `${arg}.prometheus.image`);
@@ -65,7 +66,8 @@ export function planMonitoring(args: FacilityMonitoringArgs, arg = "monitoring")
         daskAccess: args.daskAccess,
         hubToken: { secretName: HUB_METRICS_TOKEN_SECRET, key: HUB_METRICS_TOKEN_KEY },
     });
-    return { mode, namespace, interval, intervalSeconds: Math.round(durationSeconds(interval)), retention, targets, rules };
+    const scraper = namespace === undefined ? undefined : { namespace, podLabels: { ...(args.podLabels ?? DEFAULT_SCRAPER_POD_LABELS) } };
+    return { mode, namespace, scraper, interval, intervalSeconds: Math.round(durationSeconds(interval)), retention, targets, rules };
 }
 
 /**
@@ -88,7 +90,7 @@ export class FacilityMonitoring extends pulumi.ComponentResource {
         this.plan = plan;
         this.namespace = plan.namespace;
         const dependsOn = opts?.dependsOn ?? [];
-        if (plan.mode === "none" || plan.namespace === undefined) {
+        if (plan.mode === "none" || plan.scraper === undefined) {
             this.registerOutputs({});
             return;
         }
@@ -97,7 +99,7 @@ export class FacilityMonitoring extends pulumi.ComponentResource {
             declarePrometheus(
                 {
                     facility: args.facility,
-                    namespace: plan.namespace,
+                    namespace: plan.scraper.namespace,
                     image: args.prometheus?.image ?? args.prometheusImage,
                     retention: plan.retention,
                     interval: plan.interval,
@@ -107,6 +109,7 @@ export class FacilityMonitoring extends pulumi.ComponentResource {
                     hubMetricsToken: args.hubMetricsToken,
                 },
                 this,
+                dependsOn,
             );
             this.prometheusUrl = `http://prometheus.${plan.namespace}.svc.cluster.local:9090`;
         } else {
@@ -120,7 +123,7 @@ export class FacilityMonitoring extends pulumi.ComponentResource {
             for (const t of plan.targets) {
                 new k8s.apiextensions.CustomResource(
                     `${name}-servicemonitor-${t.job}`,
-                    { apiVersion: MONITORING_API_VERSION, kind: "ServiceMonitor", metadata: meta(t.job, "service-monitor"), spec: serviceMonitorSpec(t, plan.interval) },
+                    { apiVersion: MONITORING_API_VERSION, kind: "ServiceMonitor", metadata: meta(t.job, "service-monitor"), spec: serviceMonitorSpec(t, plan.interval, args.facility) },
                     inFacility,
                 );
             }
@@ -130,7 +133,7 @@ export class FacilityMonitoring extends pulumi.ComponentResource {
                 inFacility,
             );
         }
-        declareExporter(args, plan.namespace, plan.intervalSeconds, this, dependsOn);
+        declareExporter(args, plan.scraper, plan.intervalSeconds, this, dependsOn);
         this.registerOutputs({ namespace: this.namespace, prometheusUrl: this.prometheusUrl });
     }
 }

@@ -10,13 +10,17 @@ import { HUB_METRICS_TOKEN_KEY, HUB_METRICS_TOKEN_SECRET, ScrapeTarget } from ".
 /** Name of the Prometheus objects (Deployment, Service, ServiceAccount, ConfigMap). */
 export const PROMETHEUS_NAME = "prometheus";
 
+/** The data volume's limit, and the TSDB's size bound below it (the WAL and compaction need the rest). */
+const DATA_SIZE_LIMIT = "2Gi";
+const RETENTION_SIZE = "1536MB";
+
 const DEFAULT_RESOURCES = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } };
 
 /** What Kubernetes service discovery of EndpointSlices reads in each namespace it watches. */
 export function discoveryRules(): PolicyRule[] {
     return [
-        { apiGroups: [""], resources: ["services", "pods", "endpoints"], verbs: ["get", "list", "watch"] },
-        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["services", "pods"], verbs: ["list", "watch"] },
+        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
     ];
 }
 
@@ -41,7 +45,7 @@ export interface OwnPrometheusInput {
  * monitor of the facility, not an archive), the plain scrape configuration and the facility's
  * alert rules, allowed to discover only the namespaces it scrapes. Returns its namespace.
  */
-export function declarePrometheus(input: OwnPrometheusInput, parent: pulumi.Resource): k8s.core.v1.Namespace {
+export function declarePrometheus(input: OwnPrometheusInput, parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): k8s.core.v1.Namespace {
     const child = { parent };
     const labels = (component: string) => standardLabels({ name: "prometheus", instance: input.facility, component, facility: input.facility });
     const meta = (component: string, name = PROMETHEUS_NAME) => ({ name, namespace: input.namespace, labels: labels(component) });
@@ -59,7 +63,8 @@ export function declarePrometheus(input: OwnPrometheusInput, parent: pulumi.Reso
             roleResourceName: `${input.facility}-prometheus-role`,
             roleOptions: child,
             bindingResourceName: (namespace) => `${input.facility}-prometheus-rolebinding-${namespace}`,
-            bindingOptions: () => child,
+            // In the facility's namespaces: after them.
+            bindingOptions: () => ({ parent, dependsOn }),
             dependsOn: [sa],
         },
         grants,
@@ -101,6 +106,8 @@ export function declarePrometheus(input: OwnPrometheusInput, parent: pulumi.Reso
                                     `--config.file=${PROMETHEUS_PATHS.config}/${PROMETHEUS_FILES.config}`,
                                     `--storage.tsdb.path=${PROMETHEUS_PATHS.data}`,
                                     `--storage.tsdb.retention.time=${input.retention}`,
+                                    // Below the data volume's limit, so a busy facility drops old blocks instead of being evicted.
+                                    `--storage.tsdb.retention.size=${RETENTION_SIZE}`,
                                     `--web.listen-address=:${PROMETHEUS_PORT}`,
                                 ],
                                 ports: [{ name: "http", containerPort: PROMETHEUS_PORT, protocol: "TCP" }],
@@ -118,7 +125,7 @@ export function declarePrometheus(input: OwnPrometheusInput, parent: pulumi.Reso
                         volumes: [
                             { name: "config", configMap: { name: PROMETHEUS_NAME } },
                             { name: "hub-token", secret: { secretName: HUB_METRICS_TOKEN_SECRET } },
-                            { name: "data", emptyDir: { sizeLimit: "2Gi" } },
+                            { name: "data", emptyDir: { sizeLimit: DATA_SIZE_LIMIT } },
                         ],
                     },
                 },
@@ -129,6 +136,15 @@ export function declarePrometheus(input: OwnPrometheusInput, parent: pulumi.Reso
     new k8s.core.v1.Service(
         `${input.facility}-prometheus-service`,
         { metadata: meta("server"), spec: { type: "ClusterIP", selector: select, ports: [{ name: "http", port: PROMETHEUS_PORT, targetPort: "http", protocol: "TCP" }] } },
+        inNs,
+    );
+    // Its API (every group's metrics, users' names in pod labels) answers its own namespace only.
+    new k8s.networking.v1.NetworkPolicy(
+        `${input.facility}-prometheus-policy`,
+        {
+            metadata: meta("network-policy"),
+            spec: { podSelector: { matchLabels: select }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }], ports: [{ port: PROMETHEUS_PORT, protocol: "TCP" }] }] },
+        },
         inNs,
     );
     return ns;

@@ -104,7 +104,12 @@ export const DEFAULT_ALERT_PARAMS: Readonly<AlertParams> = Object.freeze({
 export const ALERT_PARAM_NAMES = Object.keys(KINDS) as (keyof AlertParams)[];
 
 /** A Prometheus duration: one or more `<n><unit>` (ms, s, m, h, d, w, y), largest unit first, not zero. */
-const DURATION = /^(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?$/;
+export const DURATION = /^(?:[0-9]+y)?(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?(?:[0-9]+ms)?$/;
+
+/** Whether `value` is a Prometheus duration Prometheus accepts and that is not zero (`30s`, `1h30m`; not `30s1m`, not `0d`). */
+export function isPrometheusDuration(value: unknown): value is string {
+    return typeof value === "string" && value !== "" && DURATION.test(value) && /[1-9]/.test(value);
+}
 
 /** An alerting rule as the rule file declares it. */
 export interface AlertingRule {

@@ -22,9 +22,10 @@ export function serviceLabelMeta(label: string): string {
     return `__meta_kubernetes_service_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`;
 }
 
-/** Relabelings every job shares: the namespace, pod and group of the target. */
-function targetLabels(): Record<string, unknown>[] {
+/** Relabelings every job shares: the facility, namespace, pod and group of the target. */
+function targetLabels(facility: string): Record<string, unknown>[] {
     return [
+        { target_label: "facility", replacement: facility },
         { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
         { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
         { source_labels: [serviceLabelMeta("hepaf.io/group")], target_label: "group" },
@@ -36,13 +37,14 @@ function targetLabels(): Record<string, unknown>[] {
  * the job's namespaces, kept when the Service has the job's labels, the port has its name and
  * the endpoint is ready (so a part with no ready endpoint has no target, and `up` is absent).
  */
-export function scrapeJob(target: ScrapeTarget, interval: string): Record<string, unknown> {
+export function scrapeJob(target: ScrapeTarget, interval: string, facility: string): Record<string, unknown> {
     const selector = Object.entries(target.selector);
     return {
         job_name: target.job,
         scrape_interval: interval,
         metrics_path: target.path,
         kubernetes_sd_configs: [{ role: "endpointslice", namespaces: { names: target.namespaces } }],
+        ...(target.limits ? { sample_limit: target.limits.samples, label_limit: target.limits.labels } : {}),
         ...(target.bearerToken
             ? { authorization: { type: "Bearer", credentials_file: `${PROMETHEUS_PATHS.secrets}/${target.bearerToken.secretName}/${target.bearerToken.key}` } }
             : {}),
@@ -50,7 +52,7 @@ export function scrapeJob(target: ScrapeTarget, interval: string): Record<string
             { source_labels: selector.map(([k]) => serviceLabelMeta(k)), regex: selector.map(([, v]) => v).join(";"), action: "keep" },
             { source_labels: ["__meta_kubernetes_endpointslice_port_name"], regex: target.port, action: "keep" },
             { source_labels: ["__meta_kubernetes_endpointslice_endpoint_conditions_ready"], regex: "true", action: "keep" },
-            ...targetLabels(),
+            ...targetLabels(facility),
         ],
     };
 }
@@ -72,7 +74,7 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
         rule_files: [`${PROMETHEUS_PATHS.config}/${PROMETHEUS_FILES.rules}`],
         scrape_configs: [
             { job_name: "prometheus", static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }] },
-            ...input.targets.map((t) => scrapeJob(t, input.interval)),
+            ...input.targets.map((t) => scrapeJob(t, input.interval, input.facility)),
         ],
     };
 }

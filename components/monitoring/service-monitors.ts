@@ -10,8 +10,9 @@ export const MONITORING_API_VERSION = "monitoring.coreos.com/v1";
  * (the operator adds `namespace`, `pod` and `service` itself). A bearer token is read from a
  * Secret in the ServiceMonitor's own namespace, as the operator requires.
  */
-export function serviceMonitorSpec(target: ScrapeTarget, interval: string): Record<string, unknown> {
+export function serviceMonitorSpec(target: ScrapeTarget, interval: string, facility: string): Record<string, unknown> {
     return {
+        ...(target.limits ? { sampleLimit: target.limits.samples, labelLimit: target.limits.labels } : {}),
         namespaceSelector: { matchNames: target.namespaces },
         selector: { matchLabels: target.selector },
         endpoints: [
@@ -22,6 +23,7 @@ export function serviceMonitorSpec(target: ScrapeTarget, interval: string): Reco
                 ...(target.bearerToken ? { authorization: { type: "Bearer", credentials: { name: target.bearerToken.secretName, key: target.bearerToken.key } } } : {}),
                 relabelings: [
                     { targetLabel: "job", replacement: target.job, action: "replace" },
+                    { targetLabel: "facility", replacement: facility, action: "replace" },
                     { sourceLabels: [serviceLabelMeta("hepaf.io/group")], targetLabel: "group", action: "replace" },
                 ],
             },

@@ -14,7 +14,12 @@ export interface ScrapeTarget {
     path: string;
     /** A bearer token the scrape sends: the Secret (in the first namespace) and key holding it. */
     bearerToken?: { secretName: string; key: string };
+    /** Most samples and labels per sample a scrape may bring (targets that run users' code), else the scrape fails. Default none. */
+    limits?: { samples: number; labels: number };
 }
+
+/** What a scheduler (users' code runs beside it) may publish per scrape: far above Dask's own series, far below what would hurt Prometheus. */
+export const SCHEDULER_SCRAPE_LIMITS = { samples: 20000, labels: 30 } as const;
 
 /** Where the scrape targets are, as the facility knows them. */
 export interface TargetInput {
@@ -64,6 +69,7 @@ export function scrapeTargets(input: TargetInput): ScrapeTarget[] {
             selector: { [SCRAPE_LABEL]: SCRAPE_JOBS.sessionScheduler },
             port: "dashboard",
             path: "/metrics",
+            limits: SCHEDULER_SCRAPE_LIMITS,
         },
         {
             job: SCRAPE_JOBS.gatewayScheduler,
@@ -71,6 +77,7 @@ export function scrapeTargets(input: TargetInput): ScrapeTarget[] {
             selector: { "app.kubernetes.io/component": "dask-scheduler", "hepaf.io/facility": input.facility },
             port: "dashboard",
             path: "/metrics",
+            limits: SCHEDULER_SCRAPE_LIMITS,
         },
     ];
 }

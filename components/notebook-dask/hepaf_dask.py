@@ -32,11 +32,14 @@ Metrics: an HTCondor session's scheduler runs in the notebook, and its dashboard
 serves prometheus_client's default registry; the first cluster made registers there (once per
 process) a collector of the session's batch jobs, for each live HTCondor cluster of this module:
 
-    hepaf_batch_jobs{group, state}                    jobs by state: pending (submitted, no worker
-                                                      of the job connected to the scheduler yet)
-                                                      and running (one connected)
-    hepaf_batch_job_pending_oldest_seconds{group}     age of the oldest pending job, 0 when none
+    hepaf_batch_jobs{state}                    jobs by state: pending (submitted, no worker of
+                                               the job connected to the scheduler yet) and
+                                               running (one connected)
+    hepaf_batch_job_pending_oldest_seconds     age of the oldest pending job, 0 when none
 
+summed over the process's clusters (a notebook serves one group). The group is not a label of
+the metrics: the scrape gives it, from the label of the session's Service (a label the metrics
+carried too would be renamed `exported_group` by Prometheus, which keeps the target's own).
 The dedicated worker is no batch job and is not counted.
 """
 import json
@@ -220,14 +223,14 @@ def batch_job_states(cluster, now=None):
 
 
 class BatchJobsCollector:
-    """The batch jobs of each live HTCondor cluster of this module, by group (see the module's doc)."""
+    """The batch jobs of the live HTCondor clusters of this module (see the module's doc)."""
 
     def _families(self):
         from prometheus_client.core import GaugeMetricFamily
 
         return (GaugeMetricFamily("hepaf_batch_jobs", "Batch jobs of the session's HTCondor clusters by state (pending: submitted, "
-                                  "its worker not connected yet; running: connected)", labels=["group", "state"]),
-                GaugeMetricFamily("hepaf_batch_job_pending_oldest_seconds", "Age of the oldest pending batch job, 0 when none", labels=["group"]))
+                                  "its worker not connected yet; running: connected)", labels=["state"]),
+                GaugeMetricFamily("hepaf_batch_job_pending_oldest_seconds", "Age of the oldest pending batch job, 0 when none"))
 
     def describe(self):
         return list(self._families())
@@ -236,7 +239,7 @@ class BatchJobsCollector:
         from distributed.core import Status
 
         jobs, oldest = self._families()
-        by_group = {}
+        total = None
         now = time.time()
         for cluster in list(_LIVE_CLUSTERS):
             if getattr(cluster, "status", None) in (Status.closing, Status.closed, Status.failed) or getattr(cluster, "scheduler", None) is None:
@@ -246,14 +249,14 @@ class BatchJobsCollector:
             except Exception:  # noqa: BLE001 (a scrape never fails for one cluster)
                 logger.debug("batch job metrics of %s", getattr(cluster, "_name", cluster), exc_info=True)
                 continue
-            g = by_group.setdefault(cluster.hepaf_settings["group"], [0, 0, 0.0])
-            g[0] += pending
-            g[1] += running
-            g[2] = max(g[2], age)
-        for group, (pending, running, age) in sorted(by_group.items()):
-            jobs.add_metric([group, "pending"], pending)
-            jobs.add_metric([group, "running"], running)
-            oldest.add_metric([group], age)
+            total = total or [0, 0, 0.0]
+            total[0] += pending
+            total[1] += running
+            total[2] = max(total[2], age)
+        if total is not None:
+            jobs.add_metric(["pending"], total[0])
+            jobs.add_metric(["running"], total[1])
+            oldest.add_metric([], total[2])
         return [jobs, oldest]
 
 

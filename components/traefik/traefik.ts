@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { check, InvalidArgumentError, METRICS_PORT_NAME, SCRAPE_JOBS, SCRAPE_LABEL, scraperPeer, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
+import { check, checkScraper, InvalidArgumentError, METRICS_PORT_NAME, SCRAPE_JOBS, SCRAPE_LABEL, ScraperRef, scraperPeer, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
 import { declareGrants } from "../common/grants";
 import { withDependsOn } from "../common/options";
 import { tlsSecret } from "../pki/publish";
@@ -89,8 +89,8 @@ export interface TraefikArgs extends PortArgs {
      * which the benchmark shows as 2 s route propagation on a busy front door).
      */
     providersThrottleMs?: number;
-    /** Namespace of the Prometheus that scrapes Traefik's metrics entrypoint: only its pods may reach that port. Default none (nobody may). */
-    scraperNamespace?: string;
+    /** The Prometheus that scrapes Traefik's metrics entrypoint: only its pods may reach that port. Default none (nobody may). */
+    scraper?: ScraperRef;
 }
 
 /** Default of {@link TraefikArgs.providersThrottleMs}. */
@@ -165,7 +165,7 @@ export function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
     const image = args.image ?? traefikImage(version, `${name}.version`);
     const crds = args.crds ?? { source: "url" };
     checkCrdSource(crds, `${name}.crds`);
-    if (args.scraperNamespace !== undefined) requireDnsLabel(args.scraperNamespace, `${name}.scraperNamespace`);
+    checkScraper(args.scraper, `${name}.scraper`);
     const providersThrottleMs = args.providersThrottleMs ?? DEFAULT_PROVIDERS_THROTTLE_MS;
     check(
         Number.isInteger(providersThrottleMs) && providersThrottleMs >= 0 && providersThrottleMs <= 60000,
@@ -316,7 +316,7 @@ export class Traefik extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels: { ...labels("proxy") },
-                            annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(METRICS_ENTRYPOINT.port), "hepaf.io/config-sha256": configHash },
+                            annotations: { "hepaf.io/config-sha256": configHash },
                         },
                         spec: {
                             serviceAccountName: name,
@@ -413,7 +413,7 @@ export class Traefik extends pulumi.ComponentResource {
                     policyTypes: ["Ingress"],
                     ingress: [
                         { ports: entrypoints.filter((ep) => ep.name !== METRICS_ENTRYPOINT.name).map((ep) => tcp(ep.containerPort)) },
-                        ...(args.scraperNamespace ? [{ from: [scraperPeer(args.scraperNamespace)], ports: [tcp(METRICS_ENTRYPOINT.port)] }] : []),
+                        ...(args.scraper ? [{ from: [scraperPeer(args.scraper)], ports: [tcp(METRICS_ENTRYPOINT.port)] }] : []),
                     ],
                 },
             },

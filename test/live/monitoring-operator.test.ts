@@ -37,6 +37,14 @@ test("every ServiceMonitor and the PrometheusRule decode strictly into the opera
     expect(rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.expr))).toEqual(written.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.expr)));
 });
 
+test("the example site's monitoring (mode operator, labelled for its kube-prometheus-stack) decodes strictly too", () => {
+    const objects = stackObjects("example-university").filter((o) => o.apiVersion === "monitoring.coreos.com/v1");
+    expect(objects.length).toBe(Object.values(SCRAPE_JOBS).length + 1);
+    const decoded = decode(objects);
+    expect(decoded.filter((d) => d.error)).toEqual([]);
+    for (const d of decoded) expect(d.object.metadata.labels.release).toBe("kube-prometheus-stack");
+});
+
 test("the decoder refuses what the operator would not read (a misspelled field, a wrong type)", () => {
     const monitor = { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "m" }, spec: { selector: {}, endpoints: [{ port: "metrics" }] } };
     const [misspelled, wrongType, right] = decode([

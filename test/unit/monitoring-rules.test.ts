@@ -7,6 +7,7 @@
  * rules, their unit tests and the dashboard queries in the live tier.)
  */
 import * as fs from "fs";
+import * as path from "path";
 import { parse } from "yaml";
 import { shippedFile } from "../../components/common/shipped-files";
 import { errorOf } from "../helpers/pulumi";
@@ -152,4 +153,12 @@ describe("the dashboards", () => {
         expect(expandDashboardVariables('x{group=~"${group}"}', { group: "cms" })).toBe('x{group=~"cms"}');
         for (const q of dashboardQueries()) expect(expandDashboardVariables(q.expr)).not.toMatch(/\$/);
     });
+});
+
+test("the README's table of alerts gives each alert's runbook exactly as the rules do, and no other alert", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const rows = readme.split("\n").filter((l) => /^\| `Hepaf\w+` \|/.test(l));
+    const inReadme = Object.fromEntries(rows.map((l) => { const cells = l.split(" | "); return [/`(\w+)`/.exec(cells[0])![1], cells[cells.length - 1].replace(/ \|$/, "")]; }));
+    const inRules = Object.fromEntries(alertRules(renderRules()).map((r) => [r.alert, r.annotations.runbook]));
+    expect(inReadme).toEqual(inRules);
 });

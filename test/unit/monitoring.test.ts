@@ -102,6 +102,10 @@ describe("mode prometheus: the facility's own Prometheus", () => {
             action: "keep",
         });
         expect(jobs["hepaf-hub"].metrics_path).toBe("/hub/metrics");
+        // Every sample says which facility it is from; schedulers (users' code beside them) are bounded.
+        expect(jobs["hepaf-hub"].relabel_configs).toContainEqual({ target_label: "facility", replacement: "af" });
+        expect(jobs["hepaf-session-scheduler"]).toMatchObject({ sample_limit: 20000, label_limit: 30 });
+        expect(jobs["hepaf-hub"].sample_limit).toBeUndefined();
         expect(config().rule_files).toEqual(["/etc/prometheus/facility.rules.yaml"]);
     });
 
@@ -141,9 +145,15 @@ describe("mode prometheus: the facility's own Prometheus", () => {
         }
     });
 
-    test("only the monitoring namespace reaches each metrics port", async () => {
+    test("only the monitoring namespace's Prometheus pods reach each metrics port", async () => {
         facility({ mode: "prometheus" });
         await settled();
+        // The peer is Prometheus' pods, not every pod of the namespace.
+        const peer = policy("af-hub", "af").ingress.find((r: Obj) => JSON.stringify(r).includes("af-monitoring")).from[0];
+        expect(peer).toEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "af-monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } });
+        expect(find("Deployment", "prometheus", "af-monitoring")!.spec.template.metadata.labels["app.kubernetes.io/name"]).toBe("prometheus");
+        // Prometheus' own API answers its namespace only.
+        expect(policy("prometheus", "af-monitoring").ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ port: 9090, protocol: "TCP" }] }]);
         expect(portsOpenTo(policy("af-edge", "af"), "af-monitoring")).toEqual([8000, 8443, 8786, 9000, 9100]);
         expect(portsOpenTo(policy("af-edge", "af"), "af-cms")).toEqual([8000, 8443, 8786, 9000]);
         expect(portsOpenTo(policy("af-hub", "af"), "af-monitoring")).toEqual([8081]);
@@ -159,8 +169,8 @@ describe("mode prometheus: the facility's own Prometheus", () => {
         const grants = grantsByNamespace(objs(), "af-monitoring-prometheus");
         expect(Object.keys(grants).sort()).toEqual(["af", "af-cms", "af-opendata"]);
         for (const rules of Object.values(grants)) {
-            expect(rules.flatMap((r: Obj) => r.resources).sort()).toEqual(["endpoints", "endpointslices", "pods", "services"]);
-            expect(rules.flatMap((r: Obj) => r.verbs)).not.toContain("create");
+            expect(rules.flatMap((r: Obj) => r.resources).sort()).toEqual(["endpointslices", "pods", "services"]);
+            expect([...new Set(rules.flatMap((r: Obj) => r.verbs))].sort()).toEqual(["list", "watch"]);
         }
         expect(objs().some((o) => o.kind === "ClusterRoleBinding" && JSON.stringify(o.subjects).includes("af-monitoring"))).toBe(false);
     });
@@ -236,6 +246,10 @@ describe("bad monitoring input is refused before anything is declared", () => {
         [{ mode: "grafana" }, /^monitoring\.mode: /],
         [{ namespace: "metrics" }, /^monitoring\.namespace: is only used with mode "operator" or "prometheus"/],
         [{ mode: "prometheus", namespace: "af" }, /^monitoring\.namespace: "af" is a namespace of the facility/],
+        [{ mode: "operator", namespace: "af-cms" }, /^monitoring\.namespace: "af-cms" is a namespace of the facility/],
+        [{ mode: "operator", podLabels: {} }, /^monitoring\.podLabels: give at least one label/],
+        [{ mode: "prometheus", scrapeInterval: "30s1m" }, /^monitoring\.scrapeInterval: /],
+        [{ mode: "prometheus", prometheus: { retention: "0d" } }, /^monitoring\.prometheus\.retention: /],
         [{ mode: "prometheus", namespace: "Bad_NS" }, /^monitoring\.namespace: /],
         [{ mode: "prometheus", scrapeInterval: "30 seconds" }, /^monitoring\.scrapeInterval: "30 seconds" is not a Prometheus duration/],
         [{ mode: "prometheus", scrapeInterval: "500ms" }, /^monitoring\.scrapeInterval: "500ms" is not a Prometheus duration of at least a second/],

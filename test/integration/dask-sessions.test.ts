@@ -43,7 +43,8 @@ describe("hub module at spawn and stop, against a fake Kubernetes API", () => {
             "app.kubernetes.io/part-of": "hepaf", "app.kubernetes.io/managed-by": "jupyterhub", "hepaf.io/group": "cms", "hepaf.io/dask-user": "alice-3bc5106297",
         };
         expect(byKind.Service).toEqual({
-            apiVersion: "v1", kind: "Service", metadata: { name: "dask-alice-3bc5106297", namespace: "af-cms", labels },
+            // The Service also carries the label monitoring discovery selects (the settings' serviceLabels).
+            apiVersion: "v1", kind: "Service", metadata: { name: "dask-alice-3bc5106297", namespace: "af-cms", labels: { ...labels, "hepaf.io/scrape": "hepaf-session-scheduler" } },
             spec: { type: "ClusterIP", selector: { "hepaf.io/dask-user": "alice-3bc5106297" }, ports: [
                 { name: "dask", port: 8786, targetPort: 8786, protocol: "TCP" },
                 { name: "dashboard", port: 8787, targetPort: 8787, protocol: "TCP" },

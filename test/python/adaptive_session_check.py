@@ -11,11 +11,11 @@ tls.yaml), session/session.yaml, tls/, tokens/, hepaf_dask.json.
 Prints one JSON object: what was seen and measured.
 """
 import json
-import os
-import subprocess
 import sys
 import time
 import warnings
+
+from pool_session import condor_q, pool_events, schedd_double, use_session_files, wait
 
 
 
@@ -31,27 +31,9 @@ def work(i, seconds):
 
 def main():
     req = json.loads(sys.argv[1])
-    d = req["dir"]
-    os.environ.update({
-        "CONDOR_CONFIG": os.path.join(d, "condor_config"),
-        "DASK_ROOT_CONFIG": os.path.join(d, "dask"),
-        "DASK_CONFIG": os.path.join(d, "session"),
-        "HEPAF_DASK_SETTINGS": os.path.join(d, "hepaf_dask.json"),
-        "PATH": f"{req['doubles']}:{req['venvBin']}:/usr/bin:/bin",
-    })
-    sys.path.insert(0, req["module"])
-
-    schedd = subprocess.Popen(
-        [sys.executable, os.path.join(req["doubles"], "schedd_double.py"), json.dumps({
-            "listen": "127.0.0.1:0", "scheddName": req["scheddName"], "trustDomain": req["trustDomain"], "poolKeyFile": req["poolKeyFile"],
-            "dir": os.path.join(d, "pool"), "machine": "127.0.0.1", "env": {"PATH": f"{req['venvBin']}:/usr/bin:/bin"},
-        })],
-        stdout=subprocess.PIPE, text=True,
-    )
+    use_session_files(req)
     out = {}
-    try:
-        os.environ["HEPAF_SCHEDD_DOUBLE"] = json.loads(schedd.stdout.readline())["address"]
-
+    with schedd_double(req):
         import dask  # noqa: E402
         from distributed import Client  # noqa: E402
         from distributed.security import Security  # noqa: E402
@@ -59,23 +41,7 @@ def main():
         import hepaf_dask  # noqa: E402
 
         def events():
-            path = os.path.join(d, "pool", "events.jsonl")
-            return [json.loads(line) for line in open(path)] if os.path.exists(path) else []
-
-        def condor_q():
-            r = subprocess.run(["condor_q", "-json"], capture_output=True, text=True)
-            if r.returncode != 0:
-                raise SystemExit(f"condor_q failed ({r.returncode}): {r.stdout}{r.stderr}")
-            return json.loads(r.stdout)
-
-        def wait(what, pred, timeout, interval=0.1):
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                v = pred()
-                if v:
-                    return v
-                time.sleep(interval)
-            raise SystemExit(f"timed out after {timeout} s waiting for {what}")
+            return pool_events(req)
 
         t0 = time.monotonic()
         cluster = hepaf_dask.cluster(adapt=False)
@@ -160,9 +126,6 @@ def main():
         client.close()
         cluster.close()
         out["afterClose"] = {"jobs": len(condor_q())}
-    finally:
-        schedd.terminate()
-        schedd.wait(timeout=30)
     print(json.dumps(out))
 
 

@@ -13,12 +13,12 @@ argv[1]: JSON {"dir", "module", "doubles", "venvBin", "poolKeyFile", "trustDomai
 Prints one JSON object: the samples read at each step, with the times between.
 """
 import json
-import os
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
+
+from pool_session import condor_q, pool_events, schedd_double, use_session_files, wait
 
 
 def free_port():
@@ -29,44 +29,13 @@ def free_port():
 
 def main():
     req = json.loads(sys.argv[1])
-    d = req["dir"]
-    os.environ.update({
-        "CONDOR_CONFIG": os.path.join(d, "condor_config"),
-        "DASK_ROOT_CONFIG": os.path.join(d, "dask"),
-        "DASK_CONFIG": os.path.join(d, "session"),
-        "HEPAF_DASK_SETTINGS": os.path.join(d, "hepaf_dask.json"),
-        "PATH": f"{req['doubles']}:{req['venvBin']}:/usr/bin:/bin",
-    })
-    sys.path.insert(0, req["module"])
-    schedd = subprocess.Popen(
-        [sys.executable, os.path.join(req["doubles"], "schedd_double.py"), json.dumps({
-            "listen": "127.0.0.1:0", "scheddName": req["scheddName"], "trustDomain": req["trustDomain"], "poolKeyFile": req["poolKeyFile"],
-            "dir": os.path.join(d, "pool"), "machine": "127.0.0.1", "env": {"PATH": f"{req['venvBin']}:/usr/bin:/bin"},
-        })],
-        stdout=subprocess.PIPE, text=True,
-    )
+    use_session_files(req)
     out = {"steps": []}
-    try:
-        os.environ["HEPAF_SCHEDD_DOUBLE"] = json.loads(schedd.stdout.readline())["address"]
+    with schedd_double(req):
         import dask
         from prometheus_client.parser import text_string_to_metric_families
 
         import hepaf_dask
-
-        def condor_q():
-            r = subprocess.run(["condor_q", "-json"], capture_output=True, text=True)
-            if r.returncode != 0:
-                raise SystemExit(f"condor_q failed ({r.returncode}): {r.stdout}{r.stderr}")
-            return json.loads(r.stdout)
-
-        def wait(what, pred, timeout, interval=0.1):
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                v = pred()
-                if v:
-                    return v
-                time.sleep(interval)
-            raise SystemExit(f"timed out after {timeout} s waiting for {what}")
 
         def metrics(cluster):
             """The hepaf_ samples of the scheduler's dashboard /metrics, over HTTP on loopback."""
@@ -100,7 +69,7 @@ def main():
         t_submit = time.time()
         cluster.scale(1)
         wait("the job in the queue", lambda: len(condor_q()) == 1, 60)
-        wait("the job's start in the pool", lambda: any(json.loads(l)["event"] == "start" for l in open(os.path.join(d, "pool", "events.jsonl"))), 60)
+        wait("the job's start in the pool", lambda: any(e["event"] == "start" for e in pool_events(req)), 60)
         time.sleep(2.0)
         step("pending", cluster, t_submit)
         time.sleep(1.0)
@@ -121,9 +90,6 @@ def main():
         from prometheus_client import REGISTRY
         out["collectors"] = sum(1 for c in list(REGISTRY._collector_to_names) if isinstance(c, hepaf_dask.BatchJobsCollector))
         cluster.close()
-    finally:
-        schedd.terminate()
-        schedd.wait(timeout=30)
     print(json.dumps(out))
 
 

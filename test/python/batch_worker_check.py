@@ -10,30 +10,18 @@ group's files are in <dir> as adaptive_session_check.py has them. Prints one JSO
 """
 import json
 import os
-import subprocess
 import sys
 import time
+
+from pool_session import schedd_double, use_session_files
 
 
 def main():
     req = json.loads(sys.argv[1])
     d = req["dir"]
-    os.environ.update({
-        "CONDOR_CONFIG": os.path.join(d, "condor_config"),
-        "DASK_ROOT_CONFIG": os.path.join(d, "dask"),
-        "DASK_CONFIG": os.path.join(d, "session"),
-        "PATH": f"{req['doubles']}:{req['venvBin']}:/usr/bin:/bin",
-    })
-    schedd = subprocess.Popen(
-        [sys.executable, os.path.join(req["doubles"], "schedd_double.py"), json.dumps({
-            "listen": "127.0.0.1:0", "scheddName": req["scheddName"], "trustDomain": req["trustDomain"], "poolKeyFile": req["poolKeyFile"],
-            "dir": os.path.join(d, "pool"), "machine": "127.0.0.1", "env": {"PATH": f"{req['venvBin']}:/usr/bin:/bin"}, "hostPortDelaySeconds": 1,
-        })],
-        stdout=subprocess.PIPE, text=True,
-    )
+    use_session_files(req)
     out = {}
-    try:
-        os.environ["HEPAF_SCHEDD_DOUBLE"] = json.loads(schedd.stdout.readline())["address"]
+    with schedd_double(req, hostPortDelaySeconds=1):
         import htcondor2
         from dask_jobqueue import HTCondorCluster
         from distributed import Client
@@ -57,9 +45,6 @@ def main():
             out["hostPorts"] = [e["port"] for e in ev if e["event"] == "host-port"]
             out["inputs"] = next(e["inputs"] for e in ev if e["event"] == "submit")
             out["jobLog"] = open(os.path.join(d, "pool", "job-1.0.log")).read()[-4000:]
-    finally:
-        schedd.terminate()
-        schedd.wait(timeout=30)
     print(json.dumps(out))
 
 

@@ -16,30 +16,18 @@ the scheduler while the job ran, "registrations": register-worker requests, "wor
 """
 import json
 import os
-import subprocess
 import sys
 import time
+
+from pool_session import schedd_double, use_session_files
 
 
 def main():
     req = json.loads(sys.argv[1])
     d = req["dir"]
-    os.environ.update({
-        "CONDOR_CONFIG": os.path.join(d, "condor_config"),
-        "DASK_ROOT_CONFIG": os.path.join(d, "dask"),
-        "DASK_CONFIG": os.path.join(d, "session"),
-        "PATH": f"{req['doubles']}:{req['venvBin']}:/usr/bin:/bin",
-    })
-    schedd = subprocess.Popen(
-        [sys.executable, os.path.join(req["doubles"], "schedd_double.py"), json.dumps({
-            "listen": "127.0.0.1:0", "scheddName": req["scheddName"], "trustDomain": req["trustDomain"], "poolKeyFile": req["poolKeyFile"],
-            "dir": os.path.join(d, "pool"), "machine": "127.0.0.1", "env": {"PATH": f"{req['venvBin']}:/usr/bin:/bin"}, "hostPortDelaySeconds": 1,
-        })],
-        stdout=subprocess.PIPE, text=True,
-    )
+    use_session_files(req)
     out = {}
-    try:
-        os.environ["HEPAF_SCHEDD_DOUBLE"] = json.loads(schedd.stdout.readline())["address"]
+    with schedd_double(req, hostPortDelaySeconds=1):
         from dask_jobqueue import HTCondorCluster
 
         events_file = os.path.join(d, "pool", "events.jsonl")
@@ -89,9 +77,6 @@ def main():
             out["workers"] = sorted(ws.name for ws in scheduler.workers.values())
             out["log"] = open(os.path.join(d, "pool", "job-1.0.log")).read()[-4000:]
             out["argv"] = next(e for e in events() if e["event"] == "start")["argv"]
-    finally:
-        schedd.terminate()
-        schedd.wait(timeout=30)
     print(json.dumps(out))
 
 

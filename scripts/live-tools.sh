@@ -210,27 +210,34 @@ build_kwok() {
   rm -rf "$dir/stages" && mkdir -p "$dir/stages" && cp -r "$src/kustomize/stage/." "$dir/stages/" && chmod -R u+w "$dir/stages"
 }
 
+# own_module_wrapper COMPONENT VERSION MODULE WRAPPER LOG: in WRAPPER, the module's own go.mod
+# (its pinned dependencies and replaces) renamed, with its go.sum, requiring MODULE@vVERSION, so the
+# build resolves exactly the module's own versions; MODULE_DIR is then its source. A replace by a
+# local path (which no module proxy serves) is refused.
+own_module_wrapper() {
+  local comp="$1" v="$2" mod="$3" w="$4" log="$5" local_replace
+  step "$comp" "v$v" "downloading $mod@v$v" "$log" -- sh -c "cd '$CACHE/go/query' && go mod download -json $mod@v$v" || return 1
+  MODULE_DIR="$(moddir "$mod@v$v")"
+  rm -rf "$w" && mkdir -p "$w"
+  sed "s#^module .*#module hepaf.invalid/live/$comp#" "$MODULE_DIR/go.mod" >"$w/go.mod"
+  local_replace="$(grep -E '=>[[:space:]]*\.' "$w/go.mod" | sed 's/^[[:space:]]*//' | head -n 1)"
+  if [ -n "$local_replace" ]; then
+    local msg="live-tools: FAILED $comp v$v: its go.mod replaces a module by a local path, which no module proxy serves ($local_replace)"
+    printf '%s\n' "$msg" | tee "$CACHE/failed/$comp-v$v" >&2
+    FAILED+=("$comp")
+    return 1
+  fi
+  cp "$MODULE_DIR/go.sum" "$w/go.sum" && chmod u+w "$w/go.sum"
+  (cd "$w" && go mod edit -require "$mod@v$v")
+}
+
 build_traefik() {
   local v="$TRAEFIK_VERSION" dir="$CACHE/bin/traefik-v$TRAEFIK_VERSION"
   [ -x "$dir/traefik" ] && return 0
   remembered_failure traefik "v$v" && return 1
-  local w="$CACHE/wrappers/traefik-v$v" log="$CACHE/logs/traefik-v$v.log" tdir
+  local w="$CACHE/wrappers/traefik-v$v" log="$CACHE/logs/traefik-v$v.log"
   : >"$log"
-  step traefik "v$v" "downloading github.com/traefik/traefik/v3@v$v" "$log" -- sh -c "cd '$CACHE/go/query' && go mod download -json github.com/traefik/traefik/v3@v$v" || return 1
-  tdir="$(moddir "github.com/traefik/traefik/v3@v$v")"
-  rm -rf "$w" && mkdir -p "$w"
-  # Traefik's own go.mod (its pinned dependencies and replaces), renamed, requiring Traefik.
-  sed 's#^module .*#module hepaf.invalid/live/traefik#' "$tdir/go.mod" >"$w/go.mod"
-  local local_replace
-  local_replace="$(grep -E '=>[[:space:]]*\.' "$w/go.mod" | sed 's/^[[:space:]]*//' | head -n 1)"
-  if [ -n "$local_replace" ]; then
-    local msg="live-tools: FAILED traefik v$v: its go.mod replaces a module by a local path, which no module proxy serves ($local_replace)"
-    printf '%s\n' "$msg" | tee "$CACHE/failed/traefik-v$v" >&2
-    FAILED+=(traefik)
-    return 1
-  fi
-  cp "$tdir/go.sum" "$w/go.sum" && chmod u+w "$w/go.sum"
-  (cd "$w" && go mod edit -require "github.com/traefik/traefik/v3@v$v")
+  own_module_wrapper traefik "$v" github.com/traefik/traefik/v3 "$w" "$log" || return 1
   local now
   now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   step traefik "v$v" "downloading modules" "$log" -- sh -c "cd '$w' && go mod download all" || return 1
@@ -243,24 +250,11 @@ build_prometheus() {
   local v="$PROMETHEUS_VERSION" r="$PROMETHEUS_RELEASE" dir="$CACHE/bin/prometheus-v$PROMETHEUS_VERSION" b
   [ -x "$dir/prometheus" ] && [ -x "$dir/promtool" ] && [ -f "$dir/files/prometheus.yml" ] && return 0
   remembered_failure prometheus "v$v" && return 1
-  local w="$CACHE/wrappers/prometheus-v$v" log="$CACHE/logs/prometheus-v$v.log" pdir
+  local w="$CACHE/wrappers/prometheus-v$v" log="$CACHE/logs/prometheus-v$v.log"
   : >"$log"
-  step prometheus "v$v" "downloading github.com/prometheus/prometheus@v$v" "$log" -- sh -c "cd '$CACHE/go/query' && go mod download -json github.com/prometheus/prometheus@v$v" || return 1
-  pdir="$(moddir "github.com/prometheus/prometheus@v$v")"
-  rm -rf "$w" && mkdir -p "$w"
-  # Prometheus's own go.mod (its pinned dependencies; it has no replace directives), renamed,
-  # requiring Prometheus.
-  sed 's#^module .*#module hepaf.invalid/live/prometheus#' "$pdir/go.mod" >"$w/go.mod"
-  local local_replace
-  local_replace="$(grep -E '=>[[:space:]]*\.' "$w/go.mod" | sed 's/^[[:space:]]*//' | head -n 1)"
-  if [ -n "$local_replace" ]; then
-    local msg="live-tools: FAILED prometheus v$v: its go.mod replaces a module by a local path, which no module proxy serves ($local_replace)"
-    printf '%s\n' "$msg" | tee "$CACHE/failed/prometheus-v$v" >&2
-    FAILED+=(prometheus)
-    return 1
-  fi
-  cp "$pdir/go.sum" "$w/go.sum" && chmod u+w "$w/go.sum"
-  (cd "$w" && go mod edit -require "github.com/prometheus/prometheus@v$v")
+  # Prometheus's go.mod has no replace directives.
+  own_module_wrapper prometheus "$v" github.com/prometheus/prometheus "$w" "$log" || return 1
+  local pdir="$MODULE_DIR"
   # As upstream's .promu.yml sets them (Revision: the module proxy gives no commit).
   local now p=github.com/prometheus/common/version
   now="$(date -u +%Y%m%d-%H:%M:%S)"

@@ -2,8 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
     check,
-    checkScraper,
-    DEFAULT_SCRAPER_POD_LABELS,
     facilityNamespace,
     gatewayApiUrl,
     gatewayServiceName,
@@ -23,7 +21,7 @@ import {
     DEFAULT_MAX_WORKERS, labextensionEnv, NotebookDaskArgs, NotebookGuarantee, notebookDaskPodParts, planNotebookDask, SESSION_CLUSTER_KINDS, SessionClusterKind,
 } from "../notebook-dask";
 import { resolveImages, ResolvedImages } from "../images";
-import { defaultScraperNamespace, FacilityMonitoring, FacilityMonitoringArgs, HUB_METRICS_SERVICE, MONITORING_MODES, planMonitoring } from "../monitoring";
+import { FacilityMonitoring, FacilityMonitoringArgs, HUB_METRICS_SERVICE, planMonitoring, planScraper } from "../monitoring";
 import { CertificateAuthority } from "../pki";
 import { planTraefik, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
@@ -157,16 +155,9 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const images = resolveImages(args.images, "images");
     const namespace = facilityNamespace(name);
     const traefikImage = partImage(args.traefik?.image, "traefik", images, args, args.traefik?.version !== undefined);
-    const monitoringMode = args.monitoring?.mode ?? "none";
-    // The monitoring keys the other parts read are checked before those parts are planned.
-    requireOneOf(monitoringMode, MONITORING_MODES, "monitoring.mode");
-    if (args.monitoring?.namespace !== undefined) requireDnsLabel(args.monitoring.namespace, "monitoring.namespace");
-    // Only the scraper's Prometheus pods may reach the metrics ports (nobody without a scraper).
-    const scraperRef = monitoringMode === "none" ? undefined : {
-        namespace: args.monitoring?.namespace ?? defaultScraperNamespace(monitoringMode, name)!,
-        podLabels: { ...(args.monitoring?.podLabels ?? DEFAULT_SCRAPER_POD_LABELS) },
-    };
-    checkScraper(scraperRef, "monitoring");
+    // Only the scraper's Prometheus pods may reach the metrics ports (nobody without a scraper):
+    // decided first, for every part's NetworkPolicy.
+    const scraperRef = planScraper(args.monitoring, name, [namespace, ...args.groups.map((g) => groupNamespace(name, g.name))]);
     const scraper = scraperRef ? { scraper: scraperRef } : {};
     const traefik: TraefikArgs = {
         ...args.traefik,
@@ -256,7 +247,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
             ...args.groups.map((g) => ({ name: gatewayServiceName(g.name), url: gatewayApiUrl(name, g.name), group: g.name })),
             ...(access ? [daskAccessHubService(access)] : []),
             // The scraper's token for /hub/metrics: an API-only service holding read:metrics alone.
-            ...(monitoringMode === "none" ? [] : [{ name: HUB_METRICS_SERVICE, scopes: ["read:metrics"] }]),
+            ...(scraperRef === undefined ? [] : [{ name: HUB_METRICS_SERVICE, scopes: ["read:metrics"] }]),
         ],
     };
     const pools = poolArgs(name, args, images);
@@ -408,7 +399,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
 
         new FacilityMonitoring(
             `${name}-monitoring`,
-            { ...plan.monitoring, hubMetricsToken: plan.monitoring.mode === undefined || plan.monitoring.mode === "none" ? "" : this.hub.serviceRef(HUB_METRICS_SERVICE).apiToken },
+            { ...plan.monitoring, hubMetricsToken: (plan.monitoring.mode ?? "none") === "none" ? "" : this.hub.serviceRef(HUB_METRICS_SERVICE).apiToken },
             { parent: this, dependsOn: allNamespaces },
         );
 

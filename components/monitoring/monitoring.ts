@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { check, DEFAULT_SCRAPER_POD_LABELS, requireDnsLabel, requireOneOf, ScraperRef, standardLabels } from "../common";
+import { check, checkScraper, DEFAULT_SCRAPER_POD_LABELS, requireOneOf, ScraperRef, standardLabels } from "../common";
 import { requireImageReference } from "../images";
-import { FacilityMonitoringArgs, MONITORING_MODES, MonitoringMode } from "./args";
+import { FacilityMonitoringArgs, MONITORING_MODES, MonitoringArgs, MonitoringMode } from "./args";
 import { declareExporter } from "./exporter";
 import { declarePrometheus } from "./prometheus";
 import { AlertParams, isPrometheusDuration, renderRules } from "./rules";
@@ -19,8 +19,6 @@ export function durationSeconds(duration: string): number {
 /** Everything decided from the args, validated, before any resource exists. */
 export interface MonitoringPlan {
     mode: MonitoringMode;
-    /** The scraper's namespace (none in mode `none`). */
-    namespace?: string;
     /** The scraper: its namespace and pod labels (none in mode `none`). */
     scraper?: ScraperRef;
     interval: string;
@@ -37,19 +35,34 @@ export function defaultScraperNamespace(mode: MonitoringMode, facility: string):
     return mode === "prometheus" ? `${facility}-monitoring` : mode === "operator" ? "monitoring" : undefined;
 }
 
-/** Validates the monitoring args (under `arg`) without declaring anything. */
-export function planMonitoring(args: FacilityMonitoringArgs, arg = "monitoring"): MonitoringPlan {
-    const mode = args.mode ?? "none";
+/**
+ * Who scrapes, from the monitoring args (under `arg`): the scraper's namespace (the mode's
+ * default unless named) and its Prometheus pods' labels, or none in mode `none`. Every part's
+ * NetworkPolicy lets exactly these pods in, so the namespace may be none of the facility's
+ * (`facilityNamespaces`), where users' code runs. The facility asks this first, for the
+ * policies of every part; the monitoring component's plan gives the same.
+ */
+export function planScraper(args: MonitoringArgs | undefined, facility: string, facilityNamespaces: string[], arg = "monitoring"): ScraperRef | undefined {
+    const mode = args?.mode ?? "none";
     requireOneOf(mode, MONITORING_MODES, `${arg}.mode`);
-    check(args.namespace === undefined || mode !== "none", `${arg}.namespace`, `is only used with mode "operator" or "prometheus" (mode is "none")`);
-    const namespace = args.namespace ?? defaultScraperNamespace(mode, args.facility);
-    if (namespace !== undefined) requireDnsLabel(namespace, `${arg}.namespace`);
-    // The scraper is let into every metrics port (and the Dask dashboards): never a namespace where users' code runs.
+    check(args?.namespace === undefined || mode !== "none", `${arg}.namespace`, `is only used with mode "operator" or "prometheus" (mode is "none")`);
+    check(args?.podLabels === undefined || mode !== "none", `${arg}.podLabels`, `is only used with mode "operator" or "prometheus" (mode is "none")`);
+    const namespace = args?.namespace ?? defaultScraperNamespace(mode, facility);
+    if (namespace === undefined) return undefined;
+    const scraper = { namespace, podLabels: { ...(args?.podLabels ?? DEFAULT_SCRAPER_POD_LABELS) } };
+    checkScraper(scraper, arg);
     check(
-        namespace === undefined || (namespace !== args.facilityNamespace && !args.groups.some((g) => g.namespace === namespace)),
+        !facilityNamespaces.includes(namespace),
         `${arg}.namespace`,
         `"${namespace}" is a namespace of the facility; the scraping Prometheus needs a namespace of its own (a group named "monitoring" takes the default <facility>-monitoring: name another)`,
     );
+    return scraper;
+}
+
+/** Validates the monitoring args (under `arg`) without declaring anything. */
+export function planMonitoring(args: FacilityMonitoringArgs, arg = "monitoring"): MonitoringPlan {
+    const mode = args.mode ?? "none";
+    const scraper = planScraper(args, args.facility, [args.facilityNamespace, ...args.groups.map((g) => g.namespace)], arg);
     const interval = args.scrapeInterval ?? "30s";
     check(isPrometheusDuration(interval) && durationSeconds(interval) >= 1, `${arg}.scrapeInterval`, `"${interval}" is not a Prometheus duration of at least a second (e.g. "30s", "1m")`);
     const retention = args.prometheus?.retention ?? "2d";
@@ -66,8 +79,7 @@ export function planMonitoring(args: FacilityMonitoringArgs, arg = "monitoring")
         daskAccess: args.daskAccess,
         hubToken: { secretName: HUB_METRICS_TOKEN_SECRET, key: HUB_METRICS_TOKEN_KEY },
     });
-    const scraper = namespace === undefined ? undefined : { namespace, podLabels: { ...(args.podLabels ?? DEFAULT_SCRAPER_POD_LABELS) } };
-    return { mode, namespace, scraper, interval, intervalSeconds: Math.round(durationSeconds(interval)), retention, targets, rules };
+    return { mode, scraper, interval, intervalSeconds: Math.round(durationSeconds(interval)), retention, targets, rules };
 }
 
 /**
@@ -88,7 +100,7 @@ export class FacilityMonitoring extends pulumi.ComponentResource {
         const plan = planMonitoring(args);
         super("hepaf:monitoring:FacilityMonitoring", name, {}, opts);
         this.plan = plan;
-        this.namespace = plan.namespace;
+        this.namespace = plan.scraper?.namespace;
         const dependsOn = opts?.dependsOn ?? [];
         if (plan.mode === "none" || plan.scraper === undefined) {
             this.registerOutputs({});
@@ -111,7 +123,7 @@ export class FacilityMonitoring extends pulumi.ComponentResource {
                 this,
                 dependsOn,
             );
-            this.prometheusUrl = `http://prometheus.${plan.namespace}.svc.cluster.local:9090`;
+            this.prometheusUrl = `http://prometheus.${plan.scraper.namespace}.svc.cluster.local:9090`;
         } else {
             const inFacility = { parent: this, dependsOn };
             const meta = (objName: string, component: string) => ({ name: objName, namespace: args.facilityNamespace, labels: { ...labels(component), ...args.operator?.labels } });

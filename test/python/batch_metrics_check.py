@@ -84,7 +84,9 @@ def main():
         wait("the batch worker", lambda: any(w["name"] not in cluster.dedicated_worker_names for w in cluster.scheduler_info["workers"].values()), 120)
         out["text"] = step("running", cluster, t_submit)
         cluster.scale(0)
-        wait("the job removed", lambda: not condor_q(), 60)
+        # Gone from the pool (its worker, retired, may end the job itself) and closed by the
+        # cluster: until dask-jobqueue closes a job whose worker left, the job still counts.
+        wait("the job removed and closed", lambda: not condor_q() and not cluster.workers, 60)
         step("scaled to 0", cluster)
         # The same collector for both clusters: registered once in this process.
         from prometheus_client import REGISTRY

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tls from "tls";
 import { Agent, fetch as undiciFetch } from "undici";
-import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
+import { deploymentLogs, LiveFacility, spawnServer, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
 import { RunningPod } from "./harness/kubelet-double";
 import { Proc, startProcess, waitFor } from "./harness/processes";
@@ -86,10 +86,7 @@ describe("every Dask connection through the one Traefik port, by SNI, still encr
     async function session(user: string, group: string, profile: string, workers: number) {
         const hub = new HubSession("https://af.example.org", user, { ca: rootCa });
         await hub.login();
-        const start = await hub.api("POST", `/users/${user}/server`, { profile });
-        expect([201, 202]).toContain(start.status);
-        await waitFor(`${user}'s server ready`, async () => (await hub.api("GET", `/users/${user}`)).body.servers?.[""]?.ready === true, { timeoutMs: 180000, intervalMs: 1000 });
-        const pod = await f.kubelet.waitFor(`${user}'s notebook`, (p) => p.namespace === `af-${group}` && p.name === `jupyter-${user}`);
+        const pod = (await spawnServer(f, hub, group, profile))!;
         const scheduler = f.kubelet.exec(pod, `${user}-session`, ["python3", py("session_scheduler.py"), String(workers)]);
         const first = await waitFor(`${user}'s session scheduler`, () => jsonLines(scheduler)[0], { watch: [scheduler], timeoutMs: 120000 });
         const root = pod.containers[0].root;

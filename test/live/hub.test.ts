@@ -6,7 +6,7 @@
  * running notebook server in the CMS namespace, with the hub's own RBAC enforced.
  */
 import * as path from "path";
-import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning } from "./harness/facility";
+import { deploymentLogs, LiveFacility, spawnServer, startFacility, waitDeploymentRunning } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
 import { waitFor } from "./harness/processes";
 import { ROOT } from "./harness/tools";
@@ -37,14 +37,7 @@ afterAll(async () => {
 const hubLog = () => deploymentLogs(f, "af", "af-hub").slice(-6000);
 
 async function startServer(user: HubSession, profile: string): Promise<void> {
-    const start = await user.api("POST", `/users/${user.user}/server`, { profile });
-    if (![201, 202].includes(start.status)) throw new Error(`spawn of ${user.user}: HTTP ${start.status} ${JSON.stringify(start.body)}\n${hubLog()}`);
-    await waitFor(`${user.user}'s server ready`, async () => (await user.api("GET", `/users/${user.user}`)).body.servers?.[""]?.ready === true, {
-        timeoutMs: 180000,
-        intervalMs: 1000,
-    }).catch((err) => {
-        throw new Error(`${err.message}\n${hubLog()}`);
-    });
+    await spawnServer(f, user, "", profile, { pod: false, context: hubLog });
 }
 
 async function stopServer(user: HubSession): Promise<void> {

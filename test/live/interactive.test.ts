@@ -10,7 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
+import { deploymentLogs, LiveFacility, spawnServer, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
 import { NODE_IP } from "./harness/control-plane";
 import { Proc, startProcess, waitFor } from "./harness/processes";
@@ -80,10 +80,7 @@ async function session(user: string, group: string, profile: string, args: objec
     const hub = new HubSession("https://af.example.org", user, { ca: rootCa });
     hubs.push({ user, hub });
     await hub.login();
-    const start = await hub.api("POST", `/users/${user}/server`, { profile });
-    expect([201, 202]).toContain(start.status);
-    await waitFor(`${user}'s server ready`, async () => (await hub.api("GET", `/users/${user}`)).body.servers?.[""]?.ready === true, { timeoutMs: 180000, intervalMs: 1000 });
-    const pod = await f.kubelet.waitFor(`${user}'s notebook`, (p) => p.namespace === `af-${group}` && p.name === `jupyter-${user}`);
+    const pod = (await spawnServer(f, hub, group, profile))!;
     const env = pod.containers[0].env;
     // Test-only: the HTCondor tool doubles first on PATH and where their schedd is; the facility root trusted for HTTPS.
     const proc = f.kubelet.exec(pod, `${user}-session`, ["python3", py("interactive_session.py"), JSON.stringify({ ...args, caPem: rootCa })], {

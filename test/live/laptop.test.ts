@@ -10,7 +10,7 @@ import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
+import { deploymentLogs, LiveFacility, spawnServer, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { Host, HostNetwork } from "./harness/host-network";
 import { HubSession } from "./harness/hub-client";
 import { RunningPod } from "./harness/kubelet-double";
@@ -106,10 +106,7 @@ const bundles: Record<string, string> = {};
 const sessions: Record<string, { pod: RunningPod; scheduler: Proc; first: any }> = {};
 
 async function startSession(user: HubSession, group: string, profile: string, workers: number): Promise<void> {
-    const start = await user.api("POST", `/users/${user.user}/server`, { profile });
-    expect([201, 202]).toContain(start.status);
-    await waitFor(`${user.user}'s server ready`, async () => (await user.api("GET", `/users/${user.user}`)).body.servers?.[""]?.ready === true, { timeoutMs: 180000, intervalMs: 1000 });
-    const pod = await f.kubelet.waitFor(`${user.user}'s notebook`, (p) => p.namespace === `af-${group}` && p.name === `jupyter-${user.user}`);
+    const pod = (await spawnServer(f, user, group, profile))!;
     const scheduler = f.kubelet.exec(pod, `${user.user}-session`, ["python3", py("live/session_scheduler.py"), String(workers)]);
     const first = await waitFor(`${user.user}'s session scheduler`, () => jsonLines(scheduler)[0], { watch: [scheduler], timeoutMs: 120000 });
     sessions[user.user] = { pod, scheduler, first };

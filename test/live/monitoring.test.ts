@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { LiveFacility, deploymentLogs, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
+import { LiveFacility, deploymentLogs, spawnServer, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
 import { NODE_IP } from "./harness/control-plane";
 import { Proc, startProcess, waitFor } from "./harness/processes";
@@ -132,10 +132,7 @@ afterAll(async () => {
 async function openSession(user: string, group: string, profile: string): Promise<{ proc: Proc; control: string; started: any }> {
     const hub = new HubSession("https://af.example.org", user, { ca: rootCa });
     await hub.login();
-    const start = await hub.api("POST", `/users/${user}/server`, { profile });
-    expect([201, 202]).toContain(start.status);
-    await waitFor(`${user}'s server ready`, async () => (await hub.api("GET", `/users/${user}`)).body.servers?.[""]?.ready === true, { timeoutMs: 180000, intervalMs: 1000 });
-    const pod = await f.kubelet.waitFor(`${user}'s notebook`, (p) => p.namespace === `af-${group}` && p.name === `jupyter-${user}`);
+    const pod = (await spawnServer(f, hub, group, profile))!;
     const c = pod.containers[0];
     // The test's word to the session: a file in the container's own root, which only this test writes.
     const control = `/var/tmp/hepaf-monitoring-${user}`;

@@ -9,7 +9,8 @@ import * as https from "https";
 import * as path from "path";
 import { ApiClient } from "./api";
 import { ControlPlane, startControlPlane } from "./control-plane";
-import { KubeletDouble, KubeletDoubleOptions } from "./kubelet-double";
+import type { HubSession } from "./hub-client";
+import { KubeletDouble, KubeletDoubleOptions, RunningPod } from "./kubelet-double";
 import { stopAll, waitFor } from "./processes";
 import { ServiceProxyDouble } from "./service-proxy";
 import { applyStack, K8sObject, objectId, stackObjects } from "./stack";
@@ -94,6 +95,31 @@ export async function startFacility(stack: string, opts: FacilityOptions = {}): 
         await stop().catch((stopErr) => console.error(`live: stopping after a failed start: ${(stopErr as Error).message}`));
         throw err;
     }
+}
+
+/**
+ * Spawns the signed-in `user`'s server with `profile` through the hub's API and waits until the
+ * hub says it is ready; then (unless `pod: false`) until the kubelet double runs its notebook
+ * pod in the group's namespace, which it returns. `context` adds to a failure's message (logs).
+ */
+export async function spawnServer(
+    f: LiveFacility,
+    user: HubSession,
+    group: string,
+    profile: string,
+    opts: { pod?: boolean; context?: () => string } = {},
+): Promise<RunningPod | undefined> {
+    const more = () => (opts.context ? `\n${opts.context()}` : "");
+    const start = await user.api("POST", `/users/${user.user}/server`, { profile });
+    if (![201, 202].includes(start.status)) throw new Error(`spawn of ${user.user}: HTTP ${start.status} ${JSON.stringify(start.body)}${more()}`);
+    await waitFor(`${user.user}'s server ready`, async () => (await user.api("GET", `/users/${user.user}`)).body.servers?.[""]?.ready === true, {
+        timeoutMs: 180000,
+        intervalMs: 1000,
+    }).catch((err) => {
+        throw new Error(`${err.message}${more()}`);
+    });
+    if (opts.pod === false) return undefined;
+    return f.kubelet.waitFor(`${user.user}'s notebook`, (p) => p.namespace === `af-${group}` && p.name === `jupyter-${user.user}`);
 }
 
 /** Waits until the kubelet double runs every pod of Deployment `ns/name` (and they stay up). */

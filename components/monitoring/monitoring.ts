@@ -77,7 +77,6 @@ export function planMonitoring(args: FacilityMonitoringArgs, arg = "monitoring")
         facilityNamespace: args.facilityNamespace,
         groupNamespaces: args.groups.map((g) => g.namespace),
         daskAccess: args.daskAccess,
-        hubToken: { secretName: HUB_METRICS_TOKEN_SECRET, key: HUB_METRICS_TOKEN_KEY },
     });
     return { mode, scraper, interval, intervalSeconds: Math.round(durationSeconds(interval)), retention, targets, rules };
 }

@@ -31,8 +31,6 @@ export interface TargetInput {
     facility: string;
     /** Whether the Dask access service runs. */
     daskAccess: boolean;
-    /** The Secret and key of the hub's metrics token. */
-    hubToken: { secretName: string; key: string };
 }
 
 /** The name of the Secret holding the hub's metrics token (beside each scraper that needs it). */
@@ -60,7 +58,7 @@ export function scrapeTargets(input: TargetInput): ScrapeTarget[] {
     });
     return [
         own(SCRAPE_JOBS.traefik),
-        own(SCRAPE_JOBS.hub, { port: "http", path: "/hub/metrics", bearerToken: input.hubToken }),
+        own(SCRAPE_JOBS.hub, { port: "http", path: "/hub/metrics", bearerToken: { secretName: HUB_METRICS_TOKEN_SECRET, key: HUB_METRICS_TOKEN_KEY } }),
         ...(input.daskAccess ? [own(SCRAPE_JOBS.daskAccess)] : []),
         own(SCRAPE_JOBS.exporter),
         {

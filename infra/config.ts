@@ -218,7 +218,7 @@ function groupArgs(g: Record<string, any>, raw: Record<string, any>): GroupArgs 
     return {
         htcondor: g.htcondor && {
             ...htcondor,
-            ...(worker ? { worker: { cores: worker.cores, memoryMiB: mib(worker.memoryGiB), diskMiB: mib(worker.diskGiB), universe: worker.universe, image: worker.image, network: worker.network } } : {}),
+            ...(worker ? { worker: { cores: worker.cores, memoryMiB: mib(worker.memoryGiB), diskMiB: mib(worker.diskGiB), universe: worker.universe, image: worker.image, network: worker.network, deathTimeoutSeconds: worker.deathTimeoutSeconds } } : {}),
             ...(token ? { token: pulumi.secret(token as string) } : {}),
         },
         dask: g.dask,

@@ -123,6 +123,7 @@ const group = strict(
                     universe: { enum: ["vanilla", "container"] },
                     image: text,
                     network: { enum: ["bridge", "host"] },
+                    deathTimeoutSeconds: int(1),
                 }),
             },
             ["pool"],

@@ -8,12 +8,11 @@
  * the pod in the tier's own namespace, as a local process; the worker comes back through real
  * Traefik by SNI to tls://alice.dask.af.example.org:8786.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { deploymentLogs, LiveFacility, spawnServer, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
-import { NODE_IP } from "./harness/control-plane";
-import { Proc, startProcess, waitFor } from "./harness/processes";
+import { Proc, waitFor } from "./harness/processes";
+import { HTCONDOR_DOUBLES, jsonLine, ScheddDouble, startScheddDouble } from "./harness/sessions";
 import { ROOT } from "./harness/tools";
 import { builtImage, DASK_VERSIONS } from "../../components/images";
 
@@ -30,13 +29,10 @@ jest.setTimeout(20 * 60 * 1000);
 
 let f: LiveFacility;
 let rootCa: string;
-let schedd: Proc;
-let scheddAddress: string;
-const doubles = path.join(ROOT, "test", "python", "doubles", "htcondor");
+let schedd: ScheddDouble;
 const py = (name: string) => path.join(ROOT, "test", "python", "live", name);
 
-const jsonLines = (p: Proc) => p.log().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-const line = (p: Proc, key: string) => jsonLines(p).find((l) => key in l);
+const line = jsonLine;
 
 beforeAll(async () => {
     // CMS sessions run on HTCondor; open data's on its gateway.
@@ -50,18 +46,8 @@ beforeAll(async () => {
         throw new Error(`${(err as Error).message}\n${deploymentLogs(f, "af-opendata", "dask-gateway-api")}`);
     }
     rootCa = f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"];
-    // The pool's access point: it accepts the token the facility issued to CMS.
-    const token = Buffer.from(f.cp.admin.find("secret", "htcondor-af-campus-token", "af-cms").data["af-campus"], "base64").toString();
-    schedd = startProcess(path.join(f.cp.dir, "batch"), "schedd-double", f.tools.python, [
-        path.join(doubles, "schedd_double.py"),
-        JSON.stringify({
-            listen: `${NODE_IP}:0`, scheddName: "ap.example.org", trustDomain: "example.org", acceptTokens: [token],
-            dir: path.join(f.cp.dir, "batch", "pool"), machine: NODE_IP, env: { PATH: `${f.tools.venvBin}:/usr/bin:/bin` },
-            // Container-universe jobs (CMS's) run in their image's own root.
-            images: f.tools.images, runtime: f.tools.runtimeDouble,
-        }),
-    ]);
-    scheddAddress = (await waitFor("the schedd double", () => line(schedd, "address"), { watch: [schedd], timeoutMs: 60000 })).address;
+    // The pool's access point: it accepts the token the facility issued to CMS, and runs each job.
+    schedd = await startScheddDouble(f);
 });
 const hubs: { user: string; hub: HubSession }[] = [];
 afterAll(async () => {
@@ -71,7 +57,7 @@ afterAll(async () => {
         await hub.api("DELETE", `/users/${user}/server`).catch(() => undefined);
         await hub.close();
     }
-    await schedd?.stop(10000);
+    await schedd?.proc.stop(10000);
     await f?.stop();
 });
 
@@ -84,22 +70,19 @@ async function session(user: string, group: string, profile: string, args: objec
     const env = pod.containers[0].env;
     // Test-only: the HTCondor tool doubles first on PATH and where their schedd is; the facility root trusted for HTTPS.
     const proc = f.kubelet.exec(pod, `${user}-session`, ["python3", py("interactive_session.py"), JSON.stringify({ ...args, caPem: rootCa })], {
-        env: { PATH: `${doubles}:${env.PATH}`, HEPAF_SCHEDD_DOUBLE: scheddAddress },
+        env: { PATH: `${HTCONDOR_DOUBLES}:${env.PATH}`, HEPAF_SCHEDD_DOUBLE: schedd.address },
     });
     return { hub, proc };
 }
 
-const events = () => {
-    const file = path.join(f.cp.dir, "batch", "pool", "events.jsonl");
-    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [];
-};
+const events = () => schedd.events();
 
 test("a CMS session: the labextension's factory and the helper make the HTCondor cluster with its dedicated worker; batch workers adapt to the work through the front door and go after it", async () => {
     const { hub, proc } = await session("alice", "cms", "cms-coffea", { tasks: 24, taskSeconds: 1 });
     try {
         const got = (key: string, timeoutMs: number) =>
             waitFor(`the session's ${key}`, () => line(proc, key), { watch: [proc], timeoutMs }).catch((err) => {
-                throw new Error(`${err.message}\n${proc.log().slice(-4000)}\n${schedd.log().slice(-2000)}`);
+                throw new Error(`${err.message}\n${proc.log().slice(-4000)}\n${schedd.proc.log().slice(-2000)}`);
             });
         const factory = (await got("factory", 180000)).factory;
         // From the pod's settings alone: the module mounted on PYTHONPATH, the class of CMS's kind, adaptive within its limits.

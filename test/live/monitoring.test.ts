@@ -8,14 +8,11 @@
  * The scrape interval and the alerts' hold times are shortened through the stack config, as a
  * site sets them (`hepaf:monitoring`), so the test runs in minutes.
  */
-import * as fs from "fs";
 import * as http from "http";
-import * as path from "path";
-import { LiveFacility, deploymentLogs, spawnServer, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
+import { LiveFacility, deploymentLogs, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
-import { NODE_IP } from "./harness/control-plane";
-import { Proc, startProcess, waitFor } from "./harness/processes";
-import { ROOT } from "./harness/tools";
+import { waitFor } from "./harness/processes";
+import { HeldSession, openHeldSession, ScheddDouble, startScheddDouble } from "./harness/sessions";
 import { opensslMakeCa } from "../helpers/openssl";
 import { SCRAPE_JOBS } from "../../components/common";
 import { dashboardQueries, expandDashboardVariables } from "../../components/monitoring";
@@ -31,11 +28,7 @@ const MONITORING = {
 
 let f: LiveFacility;
 let rootCa: string;
-let schedd: Proc;
-let scheddAddress: string;
-const doubles = path.join(ROOT, "test", "python", "doubles", "htcondor");
-const jsonLines = (p: Proc) => p.log().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-const line = (p: Proc, key: string) => jsonLines(p).find((l) => key in l);
+let schedd: ScheddDouble;
 
 /** GET http://<ip>:<port><path> from the tier (the test's own namespace reaches pod addresses). */
 function get(ip: string, port: number, urlPath: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -106,46 +99,22 @@ beforeAll(async () => {
         throw new Error(`${(err as Error).message}\n${deploymentLogs(f, "af-monitoring", "prometheus")}\n${deploymentLogs(f, "af", "hepaf-exporter")}`);
     }
     rootCa = f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"];
-    // CMS's pool: its access point accepts the facility's token, and it has no free slot, so
-    // every batch job waits idle in its queue.
-    const token = Buffer.from(f.cp.admin.find("secret", "htcondor-af-campus-token", "af-cms").data["af-campus"], "base64").toString();
-    schedd = startProcess(path.join(f.cp.dir, "batch"), "schedd-double", f.tools.python, [
-        path.join(doubles, "schedd_double.py"),
-        JSON.stringify({ listen: `${NODE_IP}:0`, scheddName: "ap.example.org", trustDomain: "example.org", acceptTokens: [token], dir: path.join(f.cp.dir, "batch", "pool"), machine: NODE_IP, slots: 0 }),
-    ]);
-    scheddAddress = (await waitFor("the schedd double", () => line(schedd, "address"), { watch: [schedd], timeoutMs: 60000 })).address;
+    // CMS's pool has no free slot, so every batch job waits idle in its queue.
+    schedd = await startScheddDouble(f, { slots: 0, runJobs: false });
 });
 
-const sessions: { user: string; hub: HubSession; proc: Proc; control: string }[] = [];
+const sessions: HeldSession[] = [];
 afterAll(async () => {
-    for (const s of sessions) {
-        fs.appendFileSync(s.control, " close");
-        await waitFor(`${s.user}'s session to close`, () => line(s.proc, "closed") || s.proc.exited(), { timeoutMs: 60000 }).catch(() => undefined);
-        await s.hub.api("DELETE", `/users/${s.user}/server`).catch(() => undefined);
-        await s.hub.close();
-    }
-    await schedd?.stop(10000);
+    for (const s of sessions) await s.close();
+    await schedd?.proc.stop(10000);
     await f?.stop();
 });
 
 /** Logs `user` in, spawns the server and keeps a Dask session of the group's kind open in it. */
-async function openSession(user: string, group: string, profile: string): Promise<{ proc: Proc; control: string; started: any }> {
-    const hub = new HubSession("https://af.example.org", user, { ca: rootCa });
-    await hub.login();
-    const pod = (await spawnServer(f, hub, group, profile))!;
-    const c = pod.containers[0];
-    // The test's word to the session: a file in the container's own root, which only this test writes.
-    const control = `/var/tmp/hepaf-monitoring-${user}`;
-    const proc = f.kubelet.exec(pod, `${user}-monitored-session`, ["python3", path.join(ROOT, "test", "python", "live", "monitoring_session.py"), JSON.stringify({ control, batchWorkers: 1, timeoutSeconds: 900, caPem: rootCa })], {
-        env: { PATH: `${doubles}:${c.env.PATH}`, HEPAF_SCHEDD_DOUBLE: scheddAddress },
-    });
-    const hostControl = path.join(c.root, control);
-    fs.mkdirSync(path.dirname(hostControl), { recursive: true });
-    sessions.push({ user, hub, proc, control: hostControl });
-    const started = await waitFor(`${user}'s session started`, () => line(proc, "started"), { watch: [proc], timeoutMs: 240000 }).catch((err) => {
-        throw new Error(`${err.message}\n${proc.log().slice(-4000)}`);
-    });
-    return { proc, control: hostControl, started: started.started };
+async function openSession(user: string, group: string, profile: string): Promise<HeldSession> {
+    const s = await openHeldSession(f, user, group, profile, { rootCa, schedd, batchWorkers: 1 });
+    sessions.push(s);
+    return s;
 }
 
 test("every part of the facility is found by Kubernetes discovery and scraped, the hub only with its token", async () => {
@@ -229,8 +198,7 @@ test("two sessions: their schedulers are scraped once they exist, jobs idle in t
     }
     expect(empty).toEqual([]);
 
-    fs.appendFileSync(alice.control, " scale-down");
-    await waitFor("alice's jobs removed", () => line(alice.proc, "scaledDown"), { watch: [alice.proc], timeoutMs: 60000 });
+    await alice.say("scale-down", "scaledDown", 60000);
     const removed = Date.now();
     const cleared = await waitCleared("HepafBatchJobsIdle", { group: "cms" }, removed);
     console.log(

@@ -123,6 +123,8 @@ describe("stack config", () => {
         [{ ...base, groups: [{ name: "cms", profiles: [{ name: "a", image: "i", cpu: 2, memoryGiB: 4 }], htcondor: { pool: "local" }, dask: { dedicatedWorker: { memoryGiB: 6 } } }],
             htcondor: { pools: { local: { mode: "in-cluster" } } } },
             "hepaf:groups[0].dask.dedicatedWorker.memoryGiB: 6 GiB exceed the notebook's memory guarantee (4 GiB, the smallest of the group's profiles)"],
+        [{ ...base, groups: [{ name: "cms", htcondor: { pool: "local", worker: { deathTimeoutSeconds: 0 } } }], htcondor: { pools: { local: { mode: "in-cluster" } } } },
+            "hepaf:groups[0].htcondor.worker.deathTimeoutSeconds must be an integer >= 1, got 0"],
         [{ ...base, daskAccess: { certificateValidityDays: 0 } }, "hepaf:daskAccess.certificateValidityDays must be a number of days: an integer from 1 to 397, got 0"],
         [{ ...base, daskAccess: { certificateValidityDays: 1000 } }, "hepaf:daskAccess.certificateValidityDays must be a number of days: an integer from 1 to 397, got 1000"],
         [{ ...base, daskAccess: { enable: false } }, 'hepaf:daskAccess.enable is not a known setting; did you mean "enabled"?'],
@@ -136,12 +138,12 @@ describe("stack config", () => {
             ...base,
             htcondor: { pools: { local: { mode: "in-cluster" } } },
             groups: [{
-                name: "cms", htcondor: { pool: "local", worker: { cores: 2, memoryGiB: 3, diskGiB: 0.5, image: "example/coffea:1", network: "host" } },
+                name: "cms", htcondor: { pool: "local", worker: { cores: 2, memoryGiB: 3, diskGiB: 0.5, image: "example/coffea:1", network: "host", deathTimeoutSeconds: 20 } },
                 dask: { adaptive: { minimum: 1, maximum: 4, maxCores: 6, idleSeconds: 30 }, dedicatedWorker: { cores: 1, memoryGiB: 1 } },
             }],
         });
         const g = cfg.facility.groups[0];
-        expect(g.htcondor).toEqual({ pool: "local", worker: { cores: 2, memoryMiB: 3072, diskMiB: 512, image: "example/coffea:1", network: "host" } });
+        expect(g.htcondor).toEqual({ pool: "local", worker: { cores: 2, memoryMiB: 3072, diskMiB: 512, image: "example/coffea:1", network: "host", deathTimeoutSeconds: 20 } });
         expect(g.dask).toEqual({ adaptive: { minimum: 1, maximum: 4, maxCores: 6, idleSeconds: 30 }, dedicatedWorker: { cores: 1, memoryGiB: 1 } });
         const universe = (worker: object) => toProgramConfig({ ...base, htcondor: { pools: { local: { mode: "in-cluster" } } }, groups: [{ name: "cms", htcondor: { pool: "local", worker } }] })
             .facility.groups[0].htcondor!.worker!.universe;

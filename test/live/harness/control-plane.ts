@@ -46,6 +46,10 @@ export interface ControlPlane {
     kubeconfigFor(namespace: string, serviceAccount: string, opts?: { boundPod?: string }): string;
     /** kubectl as ServiceAccount `ns/name`. */
     kubectlAs(namespace: string, serviceAccount: string): Kubectl;
+    /** Stops kube-apiserver (by PID; etcd and the rest keep running). */
+    stopApiServer(): Promise<void>;
+    /** Starts kube-apiserver again, as it was started, and waits until it is ready. */
+    startApiServer(): Promise<void>;
     /** Resident memory of each process in MiB. */
     residentMiB(): Record<string, number>;
     /** Stops everything (by PID) and removes the working directory unless HEPAF_LIVE_KEEP is set. */
@@ -163,7 +167,7 @@ export async function startControlPlane(label = "cluster"): Promise<ControlPlane
         ]);
         await waitFor("etcd /health", async () => (await get(`http://127.0.0.1:${etcdPort}/health`)).body.includes('"true"'), { watch: [procs.etcd], timeoutMs: 60000 });
 
-        procs.apiserver = startProcess(logs, "kube-apiserver", t.kubeApiserver, [
+        const apiserverArgs = [
             `--etcd-servers=http://127.0.0.1:${etcdPort}`,
             `--bind-address=${NODE_IP}`, `--advertise-address=${NODE_IP}`, `--secure-port=${apiPort}`,
             "--authorization-mode=Node,RBAC", "--allow-privileged=true",
@@ -176,9 +180,11 @@ export async function startControlPlane(label = "cluster"): Promise<ControlPlane
             "--requestheader-username-headers=X-Remote-User",
             `--proxy-client-cert-file=${frontProxyClient.cert}`, `--proxy-client-key-file=${frontProxyClient.key}`,
             "--enable-admission-plugins=NodeRestriction", "--profiling=false",
-        ]);
+        ];
+        procs.apiserver = startProcess(logs, "kube-apiserver", t.kubeApiserver, apiserverArgs);
         const adminTls = { ca: ca.cert, cert: path.join(pki, "admin.crt"), key: path.join(pki, "admin.key") };
-        await waitFor("kube-apiserver /readyz", async () => (await get(`${server}/readyz`, adminTls)).status === 200, { watch: [procs.apiserver], timeoutMs: 120000 });
+        const apiserverReady = () => waitFor("kube-apiserver /readyz", async () => (await get(`${server}/readyz`, adminTls)).status === 200, { watch: [procs.apiserver], timeoutMs: 120000 });
+        await apiserverReady();
 
         const common = [`--client-ca-file=${ca.cert}`, `--requestheader-client-ca-file=${frontProxyCa.cert}`, "--leader-elect=false", "--bind-address=127.0.0.1", "--profiling=false"];
         procs.controllerManager = startProcess(logs, "kube-controller-manager", t.kubeControllerManager, [
@@ -234,6 +240,12 @@ export async function startControlPlane(label = "cluster"): Promise<ControlPlane
             startMs,
             kubeconfigFor,
             kubectlAs: (ns, name) => new Kubectl(t.kubectl, kubeconfigFor(ns, name)),
+            stopApiServer: () => procs.apiserver.stop(10000),
+            startApiServer: async () => {
+                if (!procs.apiserver.exited()) throw new Error("kube-apiserver is running: stop it first");
+                procs.apiserver = startProcess(logs, "kube-apiserver", t.kubeApiserver, apiserverArgs);
+                await apiserverReady();
+            },
             residentMiB: () => Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, rssMiB(p.pid)])),
             stop: async () => {
                 await stopAllHere();

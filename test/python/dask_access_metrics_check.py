@@ -121,7 +121,16 @@ def main():
             time.sleep(0.1)
         out["before"], _ = samples(metrics_port)
         out["statuses"] = [http(method, base + path, token)[0] for method, path, token in req["requests"]]
-        out["after"], out["text"] = samples(metrics_port)
+        # The service counts a request once it has answered it, and the metrics port is served by
+        # another thread: read until every counted answer is in the counter (bounded).
+        counted = sum(1 for st in out["statuses"] if st in (200, 403, 404, 429) or st >= 500)
+        deadline = time.monotonic() + 10
+        while True:
+            out["after"], out["text"] = samples(metrics_port)
+            total = sum(v for n, _, v in out["after"] if n == "hepaf_access_requests_total")
+            if total >= counted or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         # The service's own port has no metrics (only its routes under the prefix).
         out["servicePortMetrics"] = http("GET", f"http://127.0.0.1:{port}/metrics")[0]
     finally:

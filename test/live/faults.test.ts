@@ -2,7 +2,8 @@
  * Parts that fail while users work, live: the dev stack with CMS sessions on batch workers (the
  * schedd double runs each job in the worker image, outside the pod; each worker dials its
  * session through real Traefik), and one part at a time made to fail as it fails in a cluster:
- * a Traefik replica killed while a session computes through it, a notebook pod deleted behind
+ * a Traefik replica killed while a session computes through it, Traefik rolled to a new
+ * configuration while a session computes, a notebook pod deleted behind
  * the hub's back, the hub's pod deleted (its Deployment makes a new one), a gateway's API and
  * controller pods deleted, kube-apiserver stopped and started again, and the Dask port flooded with garbage, TLS without SNI and unknown names. Each test counts what the facility holds
  * before and after (objects in its namespaces, pods the kubelet double runs, jobs in the pool and
@@ -19,7 +20,7 @@ import { HeldSession, openHeldSession, ScheddDouble, startScheddDouble } from ".
 jest.setTimeout(20 * 60 * 1000);
 
 /** CMS's users in these tests: one per test, so no pod reuses another's address or name. */
-const CMS_USERS = ["alice", "carol", "dave", "erin", "frank", "gina"];
+const CMS_USERS = ["alice", "carol", "dave", "erin", "frank", "gina", "hank"];
 /** How often JupyterHub polls each server (Spawner.poll_interval: its default, which the facility keeps). */
 const HUB_POLL_SECONDS = 30;
 /** How long a batch worker lives without its scheduler: the group's `htcondor.worker.deathTimeoutSeconds`, set here below its default of 60 s as a site may set it. */
@@ -142,9 +143,12 @@ async function endSession(s: HeldSession): Promise<void> {
     await waitFor(`${s.user}'s batch jobs out of the pool`, () => !schedd.hasJobsOf(`${s.user}.dask.af.example.org`), { timeoutMs: 60000, intervalMs: 500 });
 }
 
+/** Traefik's Deployment, as the stack declares it. */
+const edgeDeployment = () => f.objects.find((o) => o.kind === "Deployment" && /traefik:/.test(o.spec.template.spec.containers[0].image))!;
+
 /** Traefik's pods the kubelet double runs. */
 function edgePods() {
-    const edge = f.objects.find((o) => o.kind === "Deployment" && /traefik:/.test(o.spec.template.spec.containers[0].image))!;
+    const edge = edgeDeployment();
     return f.kubelet.running().filter((p) => p.namespace === edge.metadata.namespace && p.name.startsWith(`${edge.metadata.name}-`));
 }
 
@@ -205,6 +209,44 @@ test("a Traefik replica dies while a CMS session computes on batch workers throu
     console.log(`live faults, a Traefik replica killed: 40 tasks of 1 s right in ${computed.seconds.toFixed(1)} s on ${computed.ranOn.length} workers; `
         + `${lostJobs} batch jobs ended with their connection, ${newJobs} submitted after it; `
         + `new connections: ${failed.length} of ${seen.filter((p) => p.t >= t0).length} failed, the last ${lastFailure.toFixed(1)} s after the kill`);
+});
+
+test("Traefik rolled to a new configuration while a CMS session computes through it: the result is right, the session is back to its workers, and what new connections saw is measured", async () => {
+    const before = await census();
+    const { s } = await cmsSession("hank", 2);
+    await s.say("adapt:2:4", "adapting", 30000);
+    const jobsBefore = schedd.events().filter((e) => e.event === "submit").length;
+    s.tell("compute:60:1");
+    await new Promise((r) => setTimeout(r, 5000));
+    const probes = probeLoop("hank.dask.af.example.org");
+    await new Promise((r) => setTimeout(r, 1000));
+    const edge = edgeDeployment();
+    const old = new Set(edgePods().map((p) => p.uid));
+    const t0 = Date.now();
+    // What a changed static configuration does: the pod template's config hash changes, and the Deployment rolls.
+    f.cp.admin.ok(["-n", edge.metadata.namespace!, "patch", "deployment", edge.metadata.name, "--type", "merge", "-p",
+        JSON.stringify({ spec: { template: { metadata: { annotations: { "hepaf.io/config-sha256": `rolled-${t0}` } } } } })]);
+    await waitFor("Traefik rolled", () => {
+        const pods = edgePods();
+        return pods.length === edge.spec.replicas && pods.every((p) => !old.has(p.uid));
+    }, { timeoutMs: 180000, intervalMs: 300 });
+    const rolled = (Date.now() - t0) / 1000;
+    await waitFrontDoor(f);
+    const computed = await s.answer("computed", 600000);
+    const seen = await probes.stop();
+    expect(computed.right).toBe(true);
+    expect((await s.say("workers:2", "workers", 240000)).names.length).toBeGreaterThanOrEqual(2);
+    const ev = schedd.events();
+    const lostJobs = ev.filter((e) => e.event === "exit" && e.t * 1000 >= t0).length;
+    const newJobs = ev.filter((e) => e.event === "submit").length - jobsBefore;
+    expect(newJobs).toBeGreaterThanOrEqual(lostJobs);
+    const during = seen.filter((p) => p.t >= t0);
+    const failed = during.filter((p) => !p.ok);
+    await endSession(s);
+    expect(withoutHomes(await census(), "hank")).toEqual(before);
+    console.log(`live faults, Traefik rolled: both pods replaced in ${rolled.toFixed(1)} s; 60 tasks of 1 s right in ${computed.seconds.toFixed(1)} s; `
+        + `${lostJobs} batch jobs ended with their connection, ${newJobs} submitted after it; new connections: ${failed.length} of ${during.length} failed`
+        + (failed.length ? `, between ${((failed[0].t - t0) / 1000).toFixed(1)} s and ${((failed[failed.length - 1].t - t0) / 1000).toFixed(1)} s after the change` : ""));
 });
 
 test("a notebook pod deleted behind the hub's back: within the hub's poll its route, Secret and Service are gone; its batch jobs leave the pool; nothing is left", async () => {

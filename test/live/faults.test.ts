@@ -173,16 +173,25 @@ function probeLoop(sni: string): { stop(): Promise<{ t: number; ok: boolean }[]>
     };
 }
 
-test("a Traefik replica dies while a CMS session computes on batch workers through it: the result is right, lost workers come back through the other replica, new connections succeed", async () => {
-    const before = await census();
-    const { s } = await cmsSession("frank", 2);
+/**
+ * A user's adaptive CMS session (2 to 4 batch workers) running `tasks` tasks of 1 s, with new
+ * connections to its address probed every 100 ms: returned once the tasks run, for a fault.
+ */
+async function computingSession(user: string, tasks: number) {
+    const { s } = await cmsSession(user, 2);
     await s.say("adapt:2:4", "adapting", 30000);
     const jobsBefore = schedd.events().filter((e) => e.event === "submit").length;
-    s.tell("compute:40:1");
-    // The tasks are running on the batch workers when the replica dies.
+    s.tell(`compute:${tasks}:1`);
+    // The tasks are running on the batch workers when the fault comes.
     await new Promise((r) => setTimeout(r, 5000));
-    const probes = probeLoop("frank.dask.af.example.org");
+    const probes = probeLoop(`${user}.dask.af.example.org`);
     await new Promise((r) => setTimeout(r, 1000));
+    return { s, jobsBefore, probes };
+}
+
+test("a Traefik replica dies while a CMS session computes on batch workers through it: the result is right, lost workers come back through the other replica, new connections succeed", async () => {
+    const before = await census();
+    const { s, jobsBefore, probes } = await computingSession("frank", 40);
     const [victim, survivor] = edgePods();
     expect(survivor).toBeDefined();
     const t0 = Date.now();
@@ -213,13 +222,7 @@ test("a Traefik replica dies while a CMS session computes on batch workers throu
 
 test("Traefik rolled to a new configuration while a CMS session computes through it: the result is right, the session is back to its workers, and what new connections saw is measured", async () => {
     const before = await census();
-    const { s } = await cmsSession("hank", 2);
-    await s.say("adapt:2:4", "adapting", 30000);
-    const jobsBefore = schedd.events().filter((e) => e.event === "submit").length;
-    s.tell("compute:60:1");
-    await new Promise((r) => setTimeout(r, 5000));
-    const probes = probeLoop("hank.dask.af.example.org");
-    await new Promise((r) => setTimeout(r, 1000));
+    const { s, jobsBefore, probes } = await computingSession("hank", 60);
     const edge = edgeDeployment();
     const old = new Set(edgePods().map((p) => p.uid));
     const t0 = Date.now();

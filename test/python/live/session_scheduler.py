@@ -26,5 +26,7 @@ if want:
     with Client(cluster) as client:
         client.wait_for_workers(want, timeout=240)
         total = client.submit(sum, range(1000)).result(timeout=120)
-        print(json.dumps({"workers": len(client.scheduler_info()["workers"]), "result": total}), flush=True)
+        # The scheduler's own count (it runs in this process); the client's scheduler_info() is a
+        # view it refreshes now and then, which may predate the worker that just joined.
+        print(json.dumps({"workers": len(cluster.scheduler.workers), "result": total}), flush=True)
 time.sleep(600)

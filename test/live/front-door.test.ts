@@ -12,7 +12,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { deploymentLogs, LiveFacility, spawnServer, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
 import { RunningPod } from "./harness/kubelet-double";
-import { Proc, startProcess, waitFor } from "./harness/processes";
+import { jsonLines, Proc, startProcess, waitFor } from "./harness/processes";
 import { ROOT } from "./harness/tools";
 import { builtImage } from "../../components/images";
 
@@ -191,15 +191,6 @@ function tlsProbe(sni: string): Promise<{ peerSubjectAltName: string; fingerprin
         socket.setTimeout(10000, () => socket.destroy(new Error(`no answer for SNI ${sni}`)));
         socket.on("error", reject);
     });
-}
-
-/** The JSON lines a process printed so far. */
-function jsonLines(p: Proc): any[] {
-    return p
-        .log()
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l));
 }
 
 /** A real Dask client (in the tier's namespace: outside the cluster) connecting to `address`; `info` asks only who answers. */

@@ -11,8 +11,8 @@
 import * as path from "path";
 import { deploymentLogs, LiveFacility, spawnServer, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
-import { Proc, waitFor } from "./harness/processes";
-import { HTCONDOR_DOUBLES, jsonLine, ScheddDouble, startScheddDouble } from "./harness/sessions";
+import { jsonLine, Proc, waitFor } from "./harness/processes";
+import { HTCONDOR_DOUBLES, ScheddDouble, startScheddDouble } from "./harness/sessions";
 import { ROOT } from "./harness/tools";
 import { builtImage, DASK_VERSIONS } from "../../components/images";
 
@@ -32,7 +32,6 @@ let rootCa: string;
 let schedd: ScheddDouble;
 const py = (name: string) => path.join(ROOT, "test", "python", "live", name);
 
-const line = jsonLine;
 
 beforeAll(async () => {
     // CMS sessions run on HTCondor; open data's on its gateway.
@@ -81,7 +80,7 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
     const { hub, proc } = await session("alice", "cms", "cms-coffea", { tasks: 24, taskSeconds: 1 });
     try {
         const got = (key: string, timeoutMs: number) =>
-            waitFor(`the session's ${key}`, () => line(proc, key), { watch: [proc], timeoutMs }).catch((err) => {
+            waitFor(`the session's ${key}`, () => jsonLine(proc, key), { watch: [proc], timeoutMs }).catch((err) => {
                 throw new Error(`${err.message}\n${proc.log().slice(-4000)}\n${schedd.proc.log().slice(-2000)}`);
             });
         const factory = (await got("factory", 180000)).factory;
@@ -131,7 +130,7 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
         console.log(`live CMS session: first batch worker ${done.adapted.firstBatchWorkerSeconds.toFixed(1)} s after adapt (through Traefik), `
             + `${done.adapted.maxBatchWorkers} batch workers at most, ${submits.length} condor_submit calls, 24 tasks of 1 s in ${done.computed.seconds.toFixed(1)} s, `
             + `back to the dedicated worker alone ${down.seconds.toFixed(1)} s after the batch workers' last task (idle time ${down.idleSeconds} s)`);
-        await waitFor("the session to close", () => line(proc, "closed"), { watch: [proc], timeoutMs: 120000 });
+        await waitFor("the session to close", () => jsonLine(proc, "closed"), { watch: [proc], timeoutMs: 120000 });
     } finally {
         void hub;
     }
@@ -140,7 +139,7 @@ test("a CMS session: the labextension's factory and the helper make the HTCondor
 test("an open-data session: the factory and the helper make a cluster on the group's gateway with the notebook's own token, and it computes", async () => {
     const { proc } = await session("bob", "opendata", "opendata-default", { tasks: 8, taskSeconds: 0.2 });
     const got = (key: string, timeoutMs: number) =>
-        waitFor(`bob's session's ${key}`, () => line(proc, key), { watch: [proc], timeoutMs }).catch((err) => {
+        waitFor(`bob's session's ${key}`, () => jsonLine(proc, key), { watch: [proc], timeoutMs }).catch((err) => {
             throw new Error(`${err.message}\n${proc.log().slice(-4000)}\n${deploymentLogs(f, "af-opendata", "dask-gateway-api").slice(-3000)}`);
         });
     const factory = (await got("factory", 240000)).factory;
@@ -153,5 +152,5 @@ test("an open-data session: the factory and the helper make a cluster on the gro
     // The gateway cluster's scheduler and workers (the worker image) and the notebook (the notebook image): one Dask.
     expectOneDask(done.versions);
     expect(Object.keys(done.versions.workers).length).toBeGreaterThanOrEqual(1);
-    await waitFor("bob's session to close", () => line(proc, "closed"), { watch: [proc], timeoutMs: 120000 });
+    await waitFor("bob's session to close", () => jsonLine(proc, "closed"), { watch: [proc], timeoutMs: 120000 });
 });

@@ -14,7 +14,7 @@ import { deploymentLogs, LiveFacility, spawnServer, startFacility, waitDeploymen
 import { Host, HostNetwork } from "./harness/host-network";
 import { HubSession } from "./harness/hub-client";
 import { RunningPod } from "./harness/kubelet-double";
-import { Proc, startProcess, waitFor } from "./harness/processes";
+import { jsonLines, Proc, startProcess, waitFor } from "./harness/processes";
 import { ROOT } from "./harness/tools";
 import { opensslText, opensslVerify } from "../helpers/openssl";
 
@@ -61,7 +61,6 @@ const accessLog = () => deploymentLogs(f, "af", "af-dask-access");
 const fullAccessLog = () =>
     f.kubelet.running().filter((p) => p.namespace === "af" && p.name.startsWith("af-dask-access-")).flatMap((p) => p.containers.map((c) => c.proc.log())).join("\n");
 const py = (name: string) => path.join(ROOT, "test", "python", name);
-const jsonLines = (p: Proc): any[] => p.log().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
 
 /** Signs `user` in to the access service as a browser does; returns the page's form token. */
 async function signIn(user: HubSession): Promise<{ page: string; visited: string[]; xsrf: string }> {

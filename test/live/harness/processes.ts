@@ -144,6 +144,16 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     }
 }
 
+/** The JSON lines a process printed so far, parsed (its other lines skipped). */
+export function jsonLines(p: Proc): any[] {
+    return p.log().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+}
+
+/** The first JSON line of `p` that has `key`. */
+export function jsonLine(p: Proc, key: string): any {
+    return jsonLines(p).find((l) => key in l);
+}
+
 /** The last `n` lines of a text. */
 export function tail(text: string, n: number): string {
     return text.trimEnd().split("\n").slice(-n).join("\n");

@@ -8,16 +8,12 @@ import * as path from "path";
 import { NODE_IP } from "./control-plane";
 import { LiveFacility, spawnServer } from "./facility";
 import { HubSession } from "./hub-client";
-import { Proc, startProcess, waitFor } from "./processes";
+import { jsonLine, jsonLines, Proc, startProcess, waitFor } from "./processes";
 import { ROOT } from "./tools";
 
 /** The HTCondor tool doubles, put on a notebook's PATH for a test's session only. */
 export const HTCONDOR_DOUBLES = path.join(ROOT, "test", "python", "doubles", "htcondor");
 
-/** The JSON lines a process printed, parsed. */
-export const jsonLines = (p: Proc): any[] => p.log().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-/** The first JSON line of `p` that has `key`. */
-export const jsonLine = (p: Proc, key: string): any => jsonLines(p).find((l) => key in l);
 
 /** A running schedd double. */
 export interface ScheddDouble {
@@ -155,7 +151,7 @@ export async function openHeldSession(f: LiveFacility, user: string, group: stri
     };
     const close = async () => {
         if (!proc.exited()) {
-            fs.appendFileSync(hostControl, " close");
+            tell("close");
             await waitFor(`${user}'s session to close`, () => jsonLine(proc, "closed") || proc.exited(), { timeoutMs: 60000 }).catch(() => undefined);
         }
         await hub.api("DELETE", `/users/${user}/server`).catch(() => undefined);

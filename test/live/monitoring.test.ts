@@ -174,7 +174,8 @@ test("two sessions: their schedulers are scraped once they exist, jobs idle in t
     }, { timeoutMs: 180000, intervalMs: 1000 }).catch(async (err) => {
         throw new Error(`${err.message}\n${JSON.stringify((await targets()).map((t) => ({ job: t.labels.job, health: t.health, err: t.lastError, url: t.scrapeUrl })), null, 1)}`);
     });
-    const session = (await targets()).find((t) => t.labels.job === SCRAPE_JOBS.sessionScheduler);
+    // The one that is up (an open-data user's session Service has a target too, with no scheduler behind it).
+    const session = (await targets()).find((t) => t.labels.job === SCRAPE_JOBS.sessionScheduler && t.health === "up");
     expect(session.labels).toMatchObject({ namespace: "af-cms", group: "cms", pod: "jupyter-alice" });
     const gateway = (await targets()).find((t) => t.labels.job === SCRAPE_JOBS.gatewayScheduler);
     expect(gateway.labels).toMatchObject({ namespace: "af-opendata", group: "opendata" });

@@ -120,8 +120,18 @@ function checkNamespace(): void {
     }
 }
 
-/** Starts the control plane and waits until it is ready. */
-export async function startControlPlane(label = "cluster"): Promise<ControlPlane> {
+/** What the fake node offers the scheduler (its capacity and allocatable). */
+export interface NodeCapacity {
+    cpu: number;
+    memoryGiB: number;
+    pods: number;
+}
+
+/** The fake node's default size: room for the tests' facilities. */
+export const DEFAULT_NODE: NodeCapacity = { cpu: 64, memoryGiB: 256, pods: 500 };
+
+/** Starts the control plane (its one node of `node`'s size) and waits until it is ready. */
+export async function startControlPlane(label = "cluster", node: NodeCapacity = DEFAULT_NODE): Promise<ControlPlane> {
     checkNamespace();
     const t = tools();
     need(t, ["etcd", "kubeApiserver", "kubeControllerManager", "kubeScheduler", "kubectl", "kwok", "kwokStages"]);
@@ -215,7 +225,7 @@ export async function startControlPlane(label = "cluster"): Promise<ControlPlane
             "--node-lease-duration-seconds=40",
         ]);
         const admin = new Kubectl(t.kubectl, adminKubeconfig);
-        admin.ok(["apply", "-f", "-"], JSON.stringify(fakeNode()));
+        admin.ok(["apply", "-f", "-"], JSON.stringify(fakeNode(node)));
         admin.ok(["apply", "-f", "-"], JSON.stringify(storageClass()));
         const all = Object.values(procs);
         await waitFor(`node ${NODE_NAME} Ready`, () => {
@@ -296,7 +306,8 @@ function kwokConfig(dir: string, stagesDir: string): string {
 }
 
 /** The fake node kwok keeps Ready (no taints: the facility's pods schedule on it). */
-function fakeNode(): Record<string, unknown> {
+function fakeNode(node: NodeCapacity): Record<string, unknown> {
+    const size = { cpu: String(node.cpu), memory: `${node.memoryGiB}Gi`, pods: String(node.pods) };
     return {
         apiVersion: "v1",
         kind: "Node",
@@ -306,7 +317,7 @@ function fakeNode(): Record<string, unknown> {
             labels: { "kubernetes.io/hostname": NODE_NAME, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
         },
         spec: { podCIDR: "10.244.0.0/24", podCIDRs: ["10.244.0.0/24"] },
-        status: { allocatable: { cpu: "64", memory: "256Gi", pods: "500" }, capacity: { cpu: "64", memory: "256Gi", pods: "500" } },
+        status: { allocatable: size, capacity: size },
     };
 }
 

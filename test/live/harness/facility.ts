@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
 import { ApiClient } from "./api";
-import { ControlPlane, startControlPlane } from "./control-plane";
+import { ControlPlane, NodeCapacity, startControlPlane } from "./control-plane";
 import type { HubSession } from "./hub-client";
 import { KubeletDouble, KubeletDoubleOptions, RunningPod } from "./kubelet-double";
 import { stopAll, waitFor } from "./processes";
@@ -43,6 +43,8 @@ export interface FacilityOptions {
     config?: Record<string, unknown>;
     /** Run the monitoring pods (the facility's Prometheus and exporter). Default false: tests of other parts leave them Pending. */
     monitoring?: boolean;
+    /** The fake node's size. Default 64 cores, 256 GiB, 500 pods (DEFAULT_NODE in control-plane.ts). */
+    node?: NodeCapacity;
 }
 
 /** Pods of the monitoring component (its Prometheus and the facility exporter), by their `app.kubernetes.io/name`. */
@@ -53,7 +55,7 @@ export async function startFacility(stack: string, opts: FacilityOptions = {}): 
     const t = tools();
     need(t, ["python", "runtimeDouble"]);
     const objects = stackObjects(stack, opts.config);
-    const cp = await startControlPlane(stack);
+    const cp = await startControlPlane(stack, opts.node);
     const api = new ApiClient(cp.server, { ca: cp.caFile, cert: path.join(cp.dir, "pki", "admin.crt"), key: path.join(cp.dir, "pki", "admin.key") });
     const monitoringPod = (pod: any) => MONITORING_PODS.includes(pod.metadata.labels?.["app.kubernetes.io/name"]);
     const run = (pod: any) => (opts.monitoring || !monitoringPod(pod)) && (!opts.run || opts.run(pod));

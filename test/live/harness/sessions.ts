@@ -8,6 +8,7 @@ import * as path from "path";
 import { NODE_IP } from "./control-plane";
 import { LiveFacility, spawnServer } from "./facility";
 import { HubSession } from "./hub-client";
+import { RunningPod } from "./kubelet-double";
 import { jsonLine, jsonLines, Proc, startProcess, waitFor } from "./processes";
 import { ROOT } from "./tools";
 
@@ -122,6 +123,12 @@ export async function openHeldSession(f: LiveFacility, user: string, group: stri
     const hub = new HubSession(`https://${f.domain}`, user, { ca: opts.rootCa });
     await hub.login();
     const pod = (await spawnServer(f, hub, group, profile))!;
+    return holdSession(f, hub, pod, opts);
+}
+
+/** Holds a Dask session of the group's kind open in `hub`'s user's running notebook `pod`. */
+export async function holdSession(f: LiveFacility, hub: HubSession, pod: RunningPod, opts: HeldSessionOptions): Promise<HeldSession> {
+    const user = hub.user;
     const c = pod.containers[0];
     // The test's words to the session: a file in the container's own root, which only this test writes.
     const control = `/var/tmp/hepaf-session-${user}`;

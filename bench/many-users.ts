@@ -1,0 +1,142 @@
+/**
+ * Many users at once, on the live tier (the dev stack on a real control plane, real Traefik, the
+ * real hub spawning through KubeSpawner, the images' own software in the kubelet double): for
+ * each N of HEPAF_BENCH_USERS (default 10,50,100), a fresh facility whose CMS group lists N
+ * users, and all N take their way at once (bench/users/flow.ts): sign in, bundle, spawn, pod
+ * running, hub ready, a Dask session in the notebook, its SNI route served by Traefik, a laptop
+ * client through the front door computing one task. Then every server is stopped at once and
+ * the run waits until nothing of the users is left. Prints, for each N, every step's p50, p95,
+ * p99 and max, failures, the hub's, Traefik's and the API server's CPU and memory, the API
+ * server's request count, and a summary across N with the goals beside it (bench/goals.ts).
+ *
+ * Sessions run HEPAF_BENCH_SESSIONS at a time (default 20): each holds a scheduler and a worker
+ * (about 0.3 GiB), so all of 100 at once would not fit this machine's memory; servers are all
+ * spawned at once.
+ *
+ * Run by `npm run bench` after the front door; alone:
+ *   npm run bench:users
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { readStackFile } from "../infra/stack-file";
+import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "../test/live/harness/facility";
+import { HubSession } from "../test/live/harness/hub-client";
+import { startProcess, waitFor } from "../test/live/harness/processes";
+import { ROOT } from "../test/live/harness/tools";
+import { Semaphore, userFlow, UserTimes } from "./users/flow";
+import { RunFigures, runTable, summaryTable } from "./users/report";
+import { apiRequests, availableMiB, deploymentPids, sampleParts, treeUsage } from "./users/resources";
+
+const SIZES = (process.env.HEPAF_BENCH_USERS ?? "10,50,100").split(",").map(Number);
+const SESSIONS_AT_ONCE = Number(process.env.HEPAF_BENCH_SESSIONS ?? 20);
+const GROUP = "cms";
+const PROFILE = "cms-coffea";
+const say = (s: string) => process.stderr.write(`bench users: ${s}\n`);
+
+/** user001, user002, ... */
+const userNames = (n: number) => Array.from({ length: n }, (_, i) => `user${String(i + 1).padStart(3, "0")}`);
+
+/**
+ * The dev stack with CMS listing the users, its quota sized for them (each notebook may use 2
+ * cores and 4 GiB), and a node that holds them: a site sizes both for its users, and the dev
+ * stack's quota (200 cores) would cap this run near 100 users instead of the facility.
+ */
+function stackFor(users: string[]) {
+    const groups = (readStackFile("dev")["hepaf:groups"] as any[]).map((g) =>
+        g.name === GROUP ? { ...g, members: { ...g.members, users }, quota: { cpu: 4 * users.length + 100, memoryGiB: 8 * users.length + 200 } } : g,
+    );
+    return {
+        config: { "hepaf:groups": groups },
+        node: { cpu: 4 * users.length + 200, memoryGiB: 8 * users.length + 512, pods: Math.max(500, 3 * users.length + 100) },
+    };
+}
+
+/** The objects a user's session leaves in the group's namespace (the hub's session objects and the notebook). */
+async function userObjects(f: LiveFacility): Promise<string[]> {
+    const ns = `af-${GROUP}`;
+    const lists: [string, string][] = [
+        ["pod", `/api/v1/namespaces/${ns}/pods`],
+        ["service", `/api/v1/namespaces/${ns}/services`],
+        ["secret", `/api/v1/namespaces/${ns}/secrets`],
+        ["ingressroutetcp", `/apis/traefik.io/v1alpha1/namespaces/${ns}/ingressroutetcps`],
+    ];
+    const out: string[] = [];
+    for (const [kind, url] of lists) {
+        for (const o of (await f.api.get(url)).items) if (/user\d{3}/.test(o.metadata.name)) out.push(`${kind}/${o.metadata.name}`);
+    }
+    return out;
+}
+
+async function measure(n: number): Promise<RunFigures> {
+    const users = userNames(n);
+    const { config, node } = stackFor(users);
+    say(`N = ${n}: starting a facility whose CMS group lists ${n} users`);
+    const f = await startFacility("dev", {
+        names: users.map((u) => `${u}.dask.af.example.org`),
+        config,
+        node,
+        run: (pod) => pod.metadata.namespace !== `af-${GROUP}` || !/dask-gateway/.test(pod.spec.containers[0].image),
+    });
+    try {
+        for (const name of ["af-hub", "af-proxy", "af-dask-access"]) await waitDeploymentRunning(f, "af", name);
+        await waitFrontDoor(f);
+        const rootCa = f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"];
+        const dir = path.join(f.cp.dir, "bench-users");
+        fs.mkdirSync(dir, { recursive: true });
+        const requests = path.join(dir, "laptop-requests.jsonl");
+        const laptops = startProcess(dir, "laptops", f.tools.python, [path.join(ROOT, "bench", "python", "users_client.py"), requests, String(n), "3600"]);
+        const edge = f.objects.find((o) => o.kind === "Deployment" && /traefik:/.test(o.spec.template.spec.containers[0].image))!;
+        const before = await userObjects(f);
+        if (before.length) throw new Error(`the users' objects exist before they came: ${before.join(", ")}`);
+        const apiBefore = await apiRequests(f);
+        const sampler = sampleParts({
+            hub: () => deploymentPids(f, "af", "af-hub"),
+            traefik: () => deploymentPids(f, edge.metadata.namespace!, edge.metadata.name),
+            apiserver: () => [f.cp.procs.apiserver.pid],
+        });
+        let minAvailable = availableMiB();
+        const memTimer = setInterval(() => (minAvailable = Math.min(minAvailable, availableMiB())), 1000);
+        const hubs = users.map((u) => new HubSession(`https://${f.domain}`, u, { ca: rootCa }));
+        const ctx = { f, group: GROUP, profile: PROFILE, rootCa, dir, laptops: { proc: laptops, requests }, sessions: new Semaphore(SESSIONS_AT_ONCE) };
+        say(`N = ${n}: ${n} users at once`);
+        const started = Date.now();
+        const progress = setInterval(() => say(`  ${f.kubelet.running().filter((p) => p.name.startsWith("jupyter-")).length}/${n} notebooks running after ${((Date.now() - started) / 1000).toFixed(0)} s`), 15000);
+        let times: UserTimes[];
+        try {
+            times = await Promise.all(users.map((u, i) => userFlow(ctx, u, hubs[i])));
+        } finally {
+            clearInterval(progress);
+        }
+        const traefikWithRoutesMiB = treeUsage(deploymentPids(f, edge.metadata.namespace!, edge.metadata.name)).rssMiB;
+        say(`N = ${n}: ${times.filter((t) => !t.error).length}/${n} computed in ${((Date.now() - started) / 1000).toFixed(0)} s; stopping every server at once`);
+        const stopAsked = Date.now();
+        await Promise.all(hubs.map((h) => h.api("DELETE", `/users/${h.user}/server`).catch(() => undefined)));
+        const left = await waitFor(`every user's objects gone`, async () => ((await userObjects(f)).length === 0 ? [] : false), { timeoutMs: 600000, intervalMs: 500 }).catch(async () => userObjects(f));
+        const stoppedMs = Date.now() - stopAsked;
+        const usage = sampler.stop();
+        clearInterval(memTimer);
+        const apiAfter = await apiRequests(f);
+        for (const h of hubs) await h.close();
+        await laptops.stop();
+        return { n, times, usage, traefikWithRoutesMiB, apiRequests: apiAfter - apiBefore, minAvailableMiB: minAvailable, stoppedMs, left };
+    } catch (err) {
+        throw new Error(`${(err as Error).message}\n${deploymentLogs(f, "af", "af-hub").slice(-3000)}`);
+    } finally {
+        await f.stop();
+    }
+}
+
+async function main(): Promise<void> {
+    const runs: RunFigures[] = [];
+    for (const n of SIZES) {
+        const r = await measure(n);
+        runs.push(r);
+        console.log(`\n${runTable(r, SESSIONS_AT_ONCE).join("\n")}`);
+    }
+    console.log(`\n${summaryTable(runs).join("\n")}`);
+}
+
+main().catch((err) => {
+    console.error(`bench users: FAILED: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+});

@@ -199,6 +199,8 @@ export const stackConfigSchema = strict(
             mode: { enum: ["install", "existing"] },
             replicas: int(1),
             providersThrottleMs: { type: "integer", minimum: 0, maximum: 60000, description: "a whole number of milliseconds from 0 to 60000" },
+            acceptGraceSeconds: { type: "integer", minimum: 0, maximum: 600, description: "a whole number of seconds from 0 to 600" },
+            drainSeconds: { type: "integer", minimum: 0, maximum: 600, description: "a whole number of seconds from 0 to 600" },
             daskPort: port,
             webPort: port,
             websecurePort: port,

@@ -15,6 +15,10 @@ export interface StaticConfigInput {
     logLevel: string;
     /** Traefik's `providers.providersThrottleDuration`, in milliseconds. */
     providersThrottleMs: number;
+    /** Each entrypoint's `transport.lifeCycle.requestAcceptGraceTimeout`, in seconds. */
+    acceptGraceSeconds: number;
+    /** Each entrypoint's `transport.lifeCycle.graceTimeOut`, in seconds. */
+    drainSeconds: number;
 }
 
 /** The static configuration as data; `renderStaticConfig` serializes it. */
@@ -22,7 +26,12 @@ export function staticConfig(input: StaticConfigInput): Record<string, unknown> 
     const entryPoints: Record<string, unknown> = {};
     const websecure = input.entrypoints.find((e) => e.name === input.names.websecure)!;
     for (const ep of input.entrypoints) {
-        const entry: Record<string, unknown> = { address: `:${ep.containerPort}${ep.tcp ? "/tcp" : ""}` };
+        const entry: Record<string, unknown> = {
+            address: `:${ep.containerPort}${ep.tcp ? "/tcp" : ""}`,
+            // Stopping: keep accepting while the endpoint leaves the Service (ping answers 503
+            // meanwhile), then let open connections end, then close them.
+            transport: { lifeCycle: { requestAcceptGraceTimeout: `${input.acceptGraceSeconds}s`, graceTimeOut: `${input.drainSeconds}s` } },
+        };
         if (ep.name === input.names.web) {
             entry.http = {
                 redirections: {

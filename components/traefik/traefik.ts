@@ -89,9 +89,27 @@ export interface TraefikArgs extends PortArgs {
      * which the benchmark shows as 2 s route propagation on a busy front door).
      */
     providersThrottleMs?: number;
+    /**
+     * Seconds a stopping Traefik pod keeps accepting new connections (its entrypoints'
+     * `transport.lifeCycle.requestAcceptGraceTimeout`) while its ping answers 503, so the
+     * Service and the load balancer take it out of rotation before it refuses anyone. Default 5
+     * (Traefik's own is 0: it refuses at once, while its endpoint still gets connections).
+     */
+    acceptGraceSeconds?: number;
+    /**
+     * Seconds it then waits for open connections to end (`transport.lifeCycle.graceTimeOut`)
+     * before it closes them; the pod's termination grace is both periods plus 5 s. Default 10
+     * (Traefik's own).
+     */
+    drainSeconds?: number;
     /** The Prometheus that scrapes Traefik's metrics entrypoint: only its pods may reach that port. Default none (nobody may). */
     scraper?: ScraperRef;
 }
+
+/** Default of {@link TraefikArgs.acceptGraceSeconds}. */
+export const DEFAULT_ACCEPT_GRACE_SECONDS = 5;
+/** Default of {@link TraefikArgs.drainSeconds}. */
+export const DEFAULT_DRAIN_SECONDS = 10;
 
 /** Default of {@link TraefikArgs.providersThrottleMs}. */
 export const DEFAULT_PROVIDERS_THROTTLE_MS = 500;
@@ -116,6 +134,8 @@ export type TraefikPlan =
           image: string;
           crds: CrdSource;
           providersThrottleMs: number;
+          acceptGraceSeconds: number;
+          drainSeconds: number;
       };
 
 /** Validates Traefik args without declaring anything (the facility plans every part first). */
@@ -172,9 +192,14 @@ export function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
         `${name}.providersThrottleMs`,
         `must be a whole number of milliseconds from 0 to 60000, got ${JSON.stringify(providersThrottleMs)}`,
     );
+    const acceptGraceSeconds = args.acceptGraceSeconds ?? DEFAULT_ACCEPT_GRACE_SECONDS;
+    const drainSeconds = args.drainSeconds ?? DEFAULT_DRAIN_SECONDS;
+    for (const [key, value] of [["acceptGraceSeconds", acceptGraceSeconds], ["drainSeconds", drainSeconds]] as const) {
+        check(Number.isInteger(value) && value >= 0 && value <= 600, `${name}.${key}`, `must be a whole number of seconds from 0 to 600, got ${JSON.stringify(value)}`);
+    }
     return {
         mode, names, daskPort: args.daskPort ?? 8786, routeLabels: { [selector.key]: selector.value },
-        entrypoints, watch, selector, service, serviceType, replicas, version, image, crds, providersThrottleMs,
+        entrypoints, watch, selector, service, serviceType, replicas, version, image, crds, providersThrottleMs, acceptGraceSeconds, drainSeconds,
     };
 }
 
@@ -274,6 +299,8 @@ export class Traefik extends pulumi.ComponentResource {
             labelSelector: `${selector.key}=${selector.value}`,
             logLevel: args.logLevel ?? "INFO",
             providersThrottleMs: plan.providersThrottleMs,
+            acceptGraceSeconds: plan.acceptGraceSeconds,
+            drainSeconds: plan.drainSeconds,
         });
         const configName = `${name}-config`;
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(configName, "config"), data: { "traefik.yml": staticConfig } }, inNs);
@@ -313,6 +340,8 @@ export class Traefik extends pulumi.ComponentResource {
                 spec: {
                     replicas,
                     selector: { matchLabels: selectLabels },
+                    // A new pod up before an old one stops: the front door never has fewer replicas than asked for.
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
                     template: {
                         metadata: {
                             labels: { ...labels("proxy") },
@@ -320,6 +349,7 @@ export class Traefik extends pulumi.ComponentResource {
                         },
                         spec: {
                             serviceAccountName: name,
+                            terminationGracePeriodSeconds: plan.acceptGraceSeconds + plan.drainSeconds + 5,
                             securityContext: {
                                 runAsNonRoot: true,
                                 runAsUser: 65532,

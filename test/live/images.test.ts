@@ -37,11 +37,11 @@ function image(ref: string): BuiltImage {
 }
 
 /** Runs `argv` in a fresh container of `ref` (its Env, User and WorkingDir); stdout and stderr together. */
-function run(ref: string, argv: string[]): string {
+async function run(ref: string, argv: string[]): Promise<string> {
     const img = image(ref);
     const base = path.join(dir, `c-${roots.length}`);
     roots.push(base);
-    const root = makeContainerRoot(base, img.rootfs, [], { readOnlyRoot: false, hostsFile: process.env.HEPAF_LIVE_HOSTS ?? "/etc/hosts" });
+    const root = await makeContainerRoot(base, img.rootfs, [], { readOnlyRoot: false, hostsFile: process.env.HEPAF_LIVE_HOSTS ?? "/etc/hosts" });
     const user = containerUser({ metadata: { name: "image-test" }, spec: {} }, { name: "c" }, img.config.User, img.rootfs);
     const env = { ...imageEnv(img), HOME: user.home };
     const flags = ["--root", root, "--uid", String(user.uid), "--gid", String(user.gid), "--cwd", img.config.WorkingDir || "/"];
@@ -70,8 +70,8 @@ const IMPORTS: Record<string, string[]> = {
 describe.each(BUILT_ROLES)("the %s image", (role) => {
     const ref = builtImage(role);
 
-    test("holds exactly its lock, on Debian bookworm's Python 3.11, and runs as its non-root user", () => {
-        const got = JSON.parse(run(ref, INSTALLED).trim());
+    test("holds exactly its lock, on Debian bookworm's Python 3.11, and runs as its non-root user", async () => {
+        const got = JSON.parse((await run(ref, INSTALLED)).trim());
         expect(got.python).toBe("3.11");
         expect(got.uid).toBe(1000);
         const locked = pins(`images/${role}/requirements.txt`);
@@ -81,38 +81,38 @@ describe.each(BUILT_ROLES)("the %s image", (role) => {
         expect({ differ, extra }).toEqual({ differ: [], extra: [] });
     });
 
-    test("imports what the facility's code imports there", () => {
-        const out = run(ref, ["python3", "-c", `import importlib\nfor m in ${JSON.stringify(IMPORTS[role])}: importlib.import_module(m)\nprint("imported", len(${JSON.stringify(IMPORTS[role])}))`]);
+    test("imports what the facility's code imports there", async () => {
+        const out = await run(ref, ["python3", "-c", `import importlib\nfor m in ${JSON.stringify(IMPORTS[role])}: importlib.import_module(m)\nprint("imported", len(${JSON.stringify(IMPORTS[role])}))`]);
         expect(out.trim()).toBe(`imported ${IMPORTS[role].length}`);
     });
 });
 
-test("the notebook image starts a hub server and its JupyterLab has dask-labextension", () => {
+test("the notebook image starts a hub server and its JupyterLab has dask-labextension", async () => {
     const hub = pins("images/hub/requirements.txt").jupyterhub;
-    expect(run(builtImage("notebook"), ["jupyterhub-singleuser", "--version"]).trim()).toBe(hub);
-    const lab = run(builtImage("notebook"), ["sh", "-c", "jupyter labextension list 2>&1"]);
+    expect((await run(builtImage("notebook"), ["jupyterhub-singleuser", "--version"])).trim()).toBe(hub);
+    const lab = await run(builtImage("notebook"), ["sh", "-c", "jupyter labextension list 2>&1"]);
     expect(lab).toMatch(new RegExp(`dask-labextension v${pins("images/notebook/requirements.txt")["dask-labextension"].replace(/\./g, "\\.")} .*enabled`));
     // HTCondor's command-line tools are not in it (images/README.md says why).
-    expect(run(builtImage("notebook"), ["sh", "-c", "command -v condor_submit || echo none"]).trim()).toBe("none");
+    expect((await run(builtImage("notebook"), ["sh", "-c", "command -v condor_submit || echo none"])).trim()).toBe("none");
 });
 
-test("the image doubles hold the versions their upstream images are pinned to", () => {
-    expect(run(UPSTREAM_IMAGES.traefik, ["traefik", "version"])).toMatch(new RegExp(`Version:\\s+${TRAEFIK_VERSION.replace(/\./g, "\\.")}\\n`));
-    expect(run(UPSTREAM_IMAGES.proxy, ["configurable-http-proxy", "--version"]).trim()).toBe(PROXY_VERSION);
-    expect(run(UPSTREAM_IMAGES.gatewayServer, ["dask-gateway-server", "--version"]).trim()).toBe(DASK_GATEWAY_VERSION);
-    expect(run(UPSTREAM_IMAGES.busybox, ["sh", "-c", "command -v install"]).trim()).toBe("/usr/bin/install");
+test("the image doubles hold the versions their upstream images are pinned to", async () => {
+    expect(await run(UPSTREAM_IMAGES.traefik, ["traefik", "version"])).toMatch(new RegExp(`Version:\\s+${TRAEFIK_VERSION.replace(/\./g, "\\.")}\\n`));
+    expect((await run(UPSTREAM_IMAGES.proxy, ["configurable-http-proxy", "--version"])).trim()).toBe(PROXY_VERSION);
+    expect((await run(UPSTREAM_IMAGES.gatewayServer, ["dask-gateway-server", "--version"])).trim()).toBe(DASK_GATEWAY_VERSION);
+    expect((await run(UPSTREAM_IMAGES.busybox, ["sh", "-c", "command -v install"])).trim()).toBe("/usr/bin/install");
     const release = PROMETHEUS_VERSION.replace(/^v/, "").replace(/\./g, "\\.");
-    expect(run(UPSTREAM_IMAGES.prometheus, ["/bin/prometheus", "--version"])).toMatch(new RegExp(`^prometheus, version ${release} `));
-    expect(run(UPSTREAM_IMAGES.prometheus, ["/bin/promtool", "--version"])).toMatch(new RegExp(`^promtool, version ${release} `));
+    expect(await run(UPSTREAM_IMAGES.prometheus, ["/bin/prometheus", "--version"])).toMatch(new RegExp(`^prometheus, version ${release} `));
+    expect(await run(UPSTREAM_IMAGES.prometheus, ["/bin/promtool", "--version"])).toMatch(new RegExp(`^promtool, version ${release} `));
 });
 
-test("the Prometheus double is laid out as the official image: its paths, user, entrypoint and default config", () => {
+test("the Prometheus double is laid out as the official image: its paths, user, entrypoint and default config", async () => {
     const img = image(UPSTREAM_IMAGES.prometheus);
     expect(img.config.Entrypoint).toEqual(["/bin/prometheus"]);
     expect(img.config.Cmd).toEqual(["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]);
     expect(img.config.User).toBe("nobody");
     expect(img.config.WorkingDir).toBe("/prometheus");
     // Its own user owns its data directory, and its promtool accepts the default config.
-    expect(run(UPSTREAM_IMAGES.prometheus, ["sh", "-c", "id -u; stat -c %u /prometheus; touch /prometheus/w && echo writable"]).trim().split("\n")).toEqual(["65534", "65534", "writable"]);
-    expect(run(UPSTREAM_IMAGES.prometheus, ["/bin/promtool", "check", "config", "/etc/prometheus/prometheus.yml"])).toContain("SUCCESS");
+    expect((await run(UPSTREAM_IMAGES.prometheus, ["sh", "-c", "id -u; stat -c %u /prometheus; touch /prometheus/w && echo writable"])).trim().split("\n")).toEqual(["65534", "65534", "writable"]);
+    expect(await run(UPSTREAM_IMAGES.prometheus, ["/bin/promtool", "check", "config", "/etc/prometheus/prometheus.yml"])).toContain("SUCCESS");
 });

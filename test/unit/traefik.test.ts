@@ -47,12 +47,13 @@ describe("Traefik, installed", () => {
 
         // Static configuration, read back from the rendered YAML.
         const config = parse((find(objs, "ConfigMap", "edge-config")[0].data as any)["traefik.yml"]);
+        const transport = { lifeCycle: { requestAcceptGraceTimeout: "5s", graceTimeOut: "10s" } };
         expect(config.entryPoints).toEqual({
-            web: { address: ":8000", http: { redirections: { entryPoint: { to: ":443", scheme: "https", permanent: true } } } },
-            websecure: { address: ":8443", http: { tls: {} } },
-            dask: { address: ":8786/tcp" },
-            traefik: { address: ":9000" },
-            metrics: { address: ":9100" },
+            web: { address: ":8000", transport, http: { redirections: { entryPoint: { to: ":443", scheme: "https", permanent: true } } } },
+            websecure: { address: ":8443", transport, http: { tls: {} } },
+            dask: { address: ":8786/tcp", transport },
+            traefik: { address: ":9000", transport },
+            metrics: { address: ":9100", transport },
         });
         expect(config.providers.kubernetesCRD).toMatchObject({ namespaces: ["af", "af-cms", "af-atlas"], labelSelector: "hepaf.io/traefik=edge" });
         expect(config.ping).toEqual({ entryPoint: "traefik" });
@@ -83,6 +84,9 @@ describe("Traefik, installed", () => {
         expect(container.readinessProbe.httpGet).toEqual({ path: "/ping", port: 9000 });
         expect(container.image).toBe(UPSTREAM_IMAGES.traefik);
         expect(deployment.spec.replicas).toBe(2);
+        // Rolled one new pod at a time, each up before an old one goes; a stopping pod accepts 5 s, drains 10 s.
+        expect(deployment.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+        expect(pod.terminationGracePeriodSeconds).toBe(20);
 
         // One Service, one IP, the three public ports.
         const svc = find(objs, "Service", "edge")[0] as any;
@@ -121,6 +125,8 @@ describe("Traefik, installed", () => {
             service: { type: "NodePort", nodePorts: { dask: 30786 } },
             replicas: 1,
             providersThrottleMs: 0,
+            acceptGraceSeconds: 0,
+            drainSeconds: 30,
         });
         new Traefik("cip", { namespace: "cip", crds: { source: "none" }, service: { type: "ClusterIP" }, createNamespace: false });
         const objs = await objects();
@@ -135,6 +141,9 @@ describe("Traefik, installed", () => {
         expect(np.spec.ports.find((p: any) => p.name === "daskwire").targetPort).toBe("daskwire");
         expect(config.entryPoints.web.http.redirections.entryPoint.to).toBe(":8443");
         expect(config.providers.providersThrottleDuration).toBe("0ms");
+        // A stopping pod: accept for acceptGraceSeconds, drain for drainSeconds, killed 5 s after both.
+        for (const ep of Object.values(config.entryPoints) as any[]) expect(ep.transport.lifeCycle).toEqual({ requestAcceptGraceTimeout: "0s", graceTimeOut: "30s" });
+        expect((find(objs, "Deployment", "np")[0] as any).spec.template.spec.terminationGracePeriodSeconds).toBe(35);
         expect((find(objs, "PodDisruptionBudget", "np")[0] as any).spec).toMatchObject({ maxUnavailable: 1 });
         expect((find(objs, "Service", "cip")[0] as any).spec.type).toBe("ClusterIP");
         expect(find(objs, "Namespace", "cip")).toHaveLength(0);
@@ -219,6 +228,8 @@ describe("bad input names the argument", () => {
         [{ ...base, entrypointNames: { dask: "web" } }, 'e.entrypointNames: entrypoint name "web" is used twice'],
         [{ ...base, providersThrottleMs: 2.5 }, "e.providersThrottleMs: must be a whole number of milliseconds from 0 to 60000, got 2.5"],
         [{ ...base, providersThrottleMs: -1 }, "e.providersThrottleMs: must be a whole number of milliseconds from 0 to 60000, got -1"],
+        [{ ...base, acceptGraceSeconds: 1.5 }, "e.acceptGraceSeconds: must be a whole number of seconds from 0 to 600, got 1.5"],
+        [{ ...base, drainSeconds: 601 }, "e.drainSeconds: must be a whole number of seconds from 0 to 600, got 601"],
     ])("%o", async (args, message) => {
         expect(errorOf(() => new Traefik("e", args as any))).toContain(message);
         const objs = await objects();

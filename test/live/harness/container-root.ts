@@ -7,12 +7,24 @@
  * container-start double (test/live/runtime), which needs nothing inside the image. Nothing of
  * it is visible outside the tier's mount namespace.
  */
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { promisify } from "util";
+
+const run = promisify(execFile);
 
 function mount(args: string[]): void {
     execFileSync("mount", args, { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/**
+ * mount(8) without holding the event loop: with many pods the mount table is long and each
+ * call reads it, so a root's mounts take a while, during which the tier's other work (probes,
+ * timers, other pods' starts) goes on.
+ */
+async function mountAsync(args: string[]): Promise<void> {
+    await run("mount", args);
 }
 
 /** One bind mount of a volume (or a file of it) into the container. */
@@ -25,21 +37,21 @@ export interface BindMount {
 }
 
 /** Builds the root of a container of image `rootfs` under `base` and returns its path. */
-export function makeContainerRoot(base: string, rootfs: string, mounts: BindMount[], opts: { readOnlyRoot: boolean; hostsFile: string; copyInPoints?: string[] }): string {
+export async function makeContainerRoot(base: string, rootfs: string, mounts: BindMount[], opts: { readOnlyRoot: boolean; hostsFile: string; copyInPoints?: string[] }): Promise<string> {
     const upper = path.join(base, "upper");
     const work = path.join(base, "work");
     const root = path.join(base, "root");
     for (const d of [upper, work, root]) fs.mkdirSync(d, { recursive: true });
-    mount(["-t", "overlay", "overlay", "-o", `lowerdir=${rootfs},upperdir=${upper},workdir=${work}`, root]);
+    await mountAsync(["-t", "overlay", "overlay", "-o", `lowerdir=${rootfs},upperdir=${upper},workdir=${work}`, root]);
     // What a runtime provides in every container, whatever the image holds (a FROM scratch
     // image has none of these directories).
     for (const d of ["dev", "proc", "sys", "etc", "tmp"]) fs.mkdirSync(path.join(root, d), { recursive: true });
     const hosts = path.join(root, "etc", "hosts");
     if (!fs.existsSync(hosts)) fs.writeFileSync(hosts, "");
-    mount(["--rbind", "/dev", path.join(root, "dev")]);
-    mount(["-t", "proc", "proc", path.join(root, "proc")]);
-    mount(["--rbind", "/sys", path.join(root, "sys")]);
-    mount(["--bind", opts.hostsFile, hosts]);
+    await mountAsync(["--rbind", "/dev", path.join(root, "dev")]);
+    await mountAsync(["-t", "proc", "proc", path.join(root, "proc")]);
+    await mountAsync(["--rbind", "/sys", path.join(root, "sys")]);
+    await mountAsync(["--bind", opts.hostsFile, hosts]);
     // Parents first; mount points of nested volumes are made in the outer volume (as runc does),
     // and read-only comes last, once every mount point exists.
     const sorted = [...mounts].sort((a, b) => a.target.split("/").length - b.target.split("/").length);
@@ -52,13 +64,13 @@ export function makeContainerRoot(base: string, rootfs: string, mounts: BindMoun
             fs.mkdirSync(path.dirname(target), { recursive: true });
             if (!fs.existsSync(target)) fs.writeFileSync(target, "");
         }
-        mount(["--bind", m.source, target]);
+        await mountAsync(["--bind", m.source, target]);
         targets.push(target);
     }
-    sorted.forEach((m, i) => m.readOnly && mount(["-o", "remount,bind,ro", targets[i]]));
+    for (const [i, m] of sorted.entries()) if (m.readOnly) await mountAsync(["-o", "remount,bind,ro", targets[i]]);
     // Where {@link copyIn} may later put the test's files: made now, while the root is writable.
     for (const d of opts.copyInPoints ?? []) fs.mkdirSync(path.join(root, resolveInside(root, d)), { recursive: true });
-    if (opts.readOnlyRoot) mount(["-o", "remount,ro", root]);
+    if (opts.readOnlyRoot) await mountAsync(["-o", "remount,ro", root]);
     return root;
 }
 

@@ -9,8 +9,9 @@
  * ({@link containerEnv}, {@link commandLine}, {@link containerUser}), and the ServiceAccount
  * token mounted where in-cluster clients look. A pod with an image that was not built is set
  * back to Pending with the kubelet's `ErrImagePull` waiting reason, as on a cluster that cannot
- * pull it (listed in `skipped`). A pod deleted from the API is stopped (SIGTERM, then SIGKILL)
- * and its root and network removed.
+ * pull it (listed in `skipped`). A pod deleted from the API gets SIGTERM, and SIGKILL after its
+ * grace period (the deletion's, else the pod's terminationGracePeriodSeconds), while the other
+ * pods are synced; then its root and network are removed. Pods start a few at a time.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -54,6 +55,8 @@ export interface RunningPod {
     initContainers: { name: string; code: number | null }[];
     /** Processes started in the pod with {@link KubeletDouble.exec}. */
     execs: Proc[];
+    /** The pod's terminationGracePeriodSeconds (the API's default: 30). */
+    graceSeconds: number;
 }
 
 /** Options of the double. */
@@ -65,6 +68,8 @@ export interface KubeletDoubleOptions {
 }
 
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+/** Pods the double starts at once. */
+const START_LANES = 4;
 /** The test's driver scripts, copied into containers for {@link KubeletDouble.exec}. */
 const TEST_SCRIPTS = path.join(ROOT, "test", "python");
 
@@ -74,6 +79,8 @@ export class KubeletDouble {
     /** Pods that failed to start, with the error. */
     readonly failed = new Map<string, string>();
     private readonly pods = new Map<string, RunningPod>();
+    /** Pods being stopped (their grace period running), by key. */
+    private readonly stopping = new Map<string, Promise<void>>();
     private readonly network = new PodNetwork();
     private readonly images: Record<string, BuiltImage>;
     private readonly runtime: string;
@@ -159,7 +166,9 @@ export class KubeletDouble {
     async stop(): Promise<void> {
         if (this.timer) clearInterval(this.timer);
         await waitFor("the kubelet double's last sync", () => !this.busy, { timeoutMs: 30000 }).catch(() => undefined);
-        for (const p of [...this.pods.values()]) await this.stopPod(p);
+        // The tier is ending: every pod stops now, with a short grace.
+        for (const p of [...this.pods.values()]) await this.stopPod(p, 5000);
+        await Promise.all(this.stopping.values());
         this.network.detachAll();
     }
 
@@ -175,12 +184,19 @@ export class KubeletDouble {
             const pod = live.get(key);
             const why = !pod ? "gone from the API" : pod.metadata.uid !== running.uid ? "replaced (new uid)" : pod.metadata.deletionTimestamp ? "being deleted" : undefined;
             if (why) {
-                this.note(`stop ${key}: ${why} (list of ${list.items.length} pods at resourceVersion ${list.metadata?.resourceVersion})`);
-                await this.stopPod(running);
+                // As a kubelet: SIGTERM, and SIGKILL once the pod's grace period is over (the
+                // deletion's own, else the pod's terminationGracePeriodSeconds); meanwhile the
+                // other pods are synced. A pod of the same name starts once this one is gone.
+                const graceSeconds = pod?.metadata.uid === running.uid ? (pod.metadata.deletionGracePeriodSeconds ?? running.graceSeconds) : running.graceSeconds;
+                this.note(`stop ${key}: ${why}, grace ${graceSeconds} s (list of ${list.items.length} pods at resourceVersion ${list.metadata?.resourceVersion})`);
+                this.pods.delete(key);
+                const stopped = this.stopPod(running, graceSeconds * 1000).finally(() => this.stopping.delete(key));
+                this.stopping.set(key, stopped);
             }
         }
+        const starts: (() => Promise<void>)[] = [];
         for (const [key, pod] of live) {
-            if (this.pods.has(key) || this.skipped.has(key) || this.failed.has(key)) continue;
+            if (this.pods.has(key) || this.stopping.has(key) || this.skipped.has(key) || this.failed.has(key)) continue;
             if (pod.metadata.deletionTimestamp || pod.status?.phase !== "Running" || !pod.status?.podIP) continue;
             if (this.opts.run && !this.opts.run(pod)) {
                 this.skipped.set(key, "not selected by the test");
@@ -194,14 +210,22 @@ export class KubeletDouble {
                 await this.reportPullFailure(pod, pull);
                 continue;
             }
-            try {
-                this.note(`start ${key} at ${pod.status.podIP}`);
-                await this.startPod(key, pod);
-            } catch (err) {
-                this.failed.set(key, (err as Error).message);
-                this.note(`failed ${key}: ${(err as Error).message}`);
-            }
+            starts.push(async () => {
+                try {
+                    this.note(`start ${key} at ${pod.status.podIP}`);
+                    await this.startPod(key, pod);
+                    this.note(`started ${key}`);
+                } catch (err) {
+                    this.failed.set(key, (err as Error).message);
+                    this.note(`failed ${key}: ${(err as Error).message}`);
+                }
+            });
         }
+        // A few pods at a time, as a kubelet starts a node's pods in parallel (and a cluster's nodes each their own).
+        const lanes = Array.from({ length: Math.min(START_LANES, starts.length) }, async () => {
+            for (let next = starts.shift(); next; next = starts.shift()) await next();
+        });
+        await Promise.all(lanes);
     }
 
     /** The images of the pod that were not built here, as the kubelet reports a failed pull. */
@@ -236,6 +260,7 @@ export class KubeletDouble {
         const net = this.network.attach(key, pod.status.podIP);
         const running: RunningPod = {
             key, uid: pod.metadata.uid, namespace: pod.metadata.namespace, name: pod.metadata.name, ip: pod.status.podIP, net, dir, containers: [], initContainers: [], execs: [],
+            graceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30,
         };
         this.pods.set(key, running);
         const fsGroup = pod.spec.securityContext?.fsGroup;
@@ -278,7 +303,7 @@ export class KubeletDouble {
                 }),
                 ...saMounts,
             ];
-            const root = makeContainerRoot(path.join(dir, index), image.rootfs, mounts, {
+            const root = await makeContainerRoot(path.join(dir, index), image.rootfs, mounts, {
                 readOnlyRoot: !!c.securityContext?.readOnlyRootFilesystem,
                 hostsFile: process.env.HEPAF_LIVE_HOSTS ?? "/etc/hosts",
                 copyInPoints: [TEST_SCRIPTS],
@@ -304,9 +329,10 @@ export class KubeletDouble {
         }
     }
 
-    private async stopPod(p: RunningPod): Promise<void> {
+    private async stopPod(p: RunningPod, graceMs: number): Promise<void> {
         this.pods.delete(p.key);
-        for (const proc of [...p.execs, ...p.containers.map((c) => c.proc)]) await proc.stop(5000);
+        // Every process at once, as a runtime signals each container: each gets the whole grace.
+        await Promise.all([...p.execs, ...p.containers.map((c) => c.proc)].map((proc) => proc.stop(graceMs)));
         for (const entry of fs.readdirSync(p.dir)) {
             if (entry.startsWith("c-") || entry.startsWith("init-")) removeContainerRoot(path.join(p.dir, entry));
         }

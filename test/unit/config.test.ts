@@ -54,6 +54,7 @@ describe("stack config", () => {
         expect(cfg.facility.traefik).toEqual({ crds: { source: "file", path: file } });
         expect(toProgramConfig({ ...base, traefik: { crds: "none" } }, { traefikCrdsFile: "/x" }).facility.traefik).toEqual({ crds: { source: "none" } });
         expect(toProgramConfig({ ...base, traefik: { providersThrottleMs: 0 } }).facility.traefik).toMatchObject({ providersThrottleMs: 0 });
+        expect(toProgramConfig({ ...base, traefik: { acceptGraceSeconds: 15, drainSeconds: 60 } }).facility.traefik).toMatchObject({ acceptGraceSeconds: 15, drainSeconds: 60 });
         fs.rmSync(path.dirname(file), { recursive: true, force: true });
     });
 
@@ -85,6 +86,7 @@ describe("stack config", () => {
         [{ ...base, traefik: { daskPort: 99999 } }, "hepaf:traefik.daskPort must be a port: an integer from 1 to 65535, got 99999"],
         [{ ...base, traefik: { daskPort: "87x6" } }, 'hepaf:traefik.daskPort must be a port: an integer from 1 to 65535, got "87x6"'],
         [{ ...base, traefik: { providersThrottleMs: "2s" } }, 'hepaf:traefik.providersThrottleMs must be a whole number of milliseconds from 0 to 60000, got "2s"'],
+        [{ ...base, traefik: { acceptGraceSeconds: "5s" } }, 'hepaf:traefik.acceptGraceSeconds must be a whole number of seconds from 0 to 600, got "5s"'],
         [{ ...base, traefik: { daskPort: 443 } }, 'hepaf:traefik.daskPort: entrypoints "websecure" and "dask" would both be exposed on port 443'],
         [{ ...base, traefik: { crds: "file" } }, 'hepaf:traefik.crds must be "url", "none", or {source: "file", path: <file>}'],
         [{ ...base, traefik: { crds: { source: "file" } } }, "hepaf:traefik.crds.path is required"],

@@ -38,10 +38,8 @@ export interface UserTimes {
     ready?: number;
     /** The session was asked for (once a session slot was free). */
     sessionAsked?: number;
-    /** The session's cluster exists: its scheduler listens (a gateway cluster: running). */
+    /** The session's cluster exists: its scheduler listens. */
     listening?: number;
-    /** A gateway cluster's first worker joined. */
-    workers?: number;
     routed?: number;
     connected?: number;
     computed?: number;
@@ -53,8 +51,6 @@ export interface UserTimes {
 export interface FlowContext {
     f: LiveFacility;
     group: string;
-    /** The group's kind of session: `htcondor` (scheduler in the notebook, laptop client through its SNI route) or `gateway`. */
-    kind: "htcondor" | "gateway";
     profile: string;
     rootCa: string;
     /** Where the bundles are unpacked. */
@@ -104,27 +100,15 @@ export async function userFlow(ctx: FlowContext, user: string, hub: HubSession):
         await ctx.sessions.acquire();
         holding = true;
         t.sessionAsked = Date.now();
-        if (ctx.kind === "gateway") {
-            // The user's cluster on the group's gateway: made (its scheduler running), a worker asked for and joined, a task through the front door.
-            session = await holdSession(f, hub, pod, { rootCa: ctx.rootCa, timeoutSeconds: 900 });
-            t.listening = Date.now();
-            await session.say("scale:1", "scaled", 60000);
-            await session.say("workers:1", "workers", 600000);
-            t.workers = Date.now();
-            const computed = await session.say("compute:1:0", "computed", 300000);
-            if (!computed.right) throw new Error(`${user}'s gateway cluster computed a wrong result`);
-            t.computed = Date.now();
-        } else {
-            const sni = `${user}.dask.${f.domain}`;
-            const routed = firstAnswerOf(f.domain, sni, 300000).then(() => (t.routed = Date.now()));
-            session = await holdSession(f, hub, pod, { rootCa: ctx.rootCa, batchWorkers: 0, timeoutSeconds: 900 });
-            t.listening = Date.now();
-            await routed;
-            const out = await laptopCompute(ctx, user, `tls://${sni}:8786`, bundle);
-            t.connected = out.connected;
-            t.computed = out.computed;
-        }
-        await session.say("close", "closed", 180000);
+        const sni = `${user}.dask.${f.domain}`;
+        const routed = firstAnswerOf(f.domain, sni, 300000).then(() => (t.routed = Date.now()));
+        session = await holdSession(f, hub, pod, { rootCa: ctx.rootCa, batchWorkers: 0, timeoutSeconds: 900 });
+        t.listening = Date.now();
+        await routed;
+        const out = await laptopCompute(ctx, user, `tls://${sni}:8786`, bundle);
+        t.connected = out.connected;
+        t.computed = out.computed;
+        await session.say("close", "closed", 120000);
         t.closed = Date.now();
     } catch (err) {
         t.error = (err as Error).message.split("\n").slice(0, 6).join("\n");

@@ -37,11 +37,10 @@ export const STEPS: Step[] = [
     ["notebook pod running, after the answer (0 when it ran before)", (t) => (t.pod === undefined || t.accepted === undefined ? undefined : Math.max(0, t.pod - t.accepted))],
     ["hub says ready, after the pod runs", (t) => since(t.ready, t.pod)],
     ["waiting for a session slot", (t) => since(t.sessionAsked, later(t.pod, t.ready))],
-    ["session started (HTCondor: scheduler and dedicated worker; gateway: cluster running)", (t) => since(t.listening, t.sessionAsked)],
+    ["session started (scheduler and dedicated worker)", (t) => since(t.listening, t.sessionAsked)],
     ["route served after the scheduler listens", (t) => (t.routed === undefined || t.listening === undefined ? undefined : Math.max(0, t.routed - t.listening))],
     ["laptop client connected through the front door", (t) => since(t.connected, later(t.routed, t.listening))],
-    ["gateway: a worker joined, after the cluster runs", (t) => since(t.workers, t.listening)],
-    ["one task computed", (t) => since(t.computed, t.connected ?? t.workers)],
+    ["one task computed", (t) => since(t.computed, t.connected)],
     ["spawn request to pod running", (t) => since(t.pod, t.requested)],
     ["spawn request to task computed, less the slot wait", (t) => {
         const all = since(t.computed, t.requested);

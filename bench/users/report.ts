@@ -37,10 +37,11 @@ export const STEPS: Step[] = [
     ["notebook pod running, after the answer (0 when it ran before)", (t) => (t.pod === undefined || t.accepted === undefined ? undefined : Math.max(0, t.pod - t.accepted))],
     ["hub says ready, after the pod runs", (t) => since(t.ready, t.pod)],
     ["waiting for a session slot", (t) => since(t.sessionAsked, later(t.pod, t.ready))],
-    ["session started (scheduler and dedicated worker)", (t) => since(t.listening, t.sessionAsked)],
+    ["session started (HTCondor: scheduler and dedicated worker; gateway: cluster running)", (t) => since(t.listening, t.sessionAsked)],
     ["route served after the scheduler listens", (t) => (t.routed === undefined || t.listening === undefined ? undefined : Math.max(0, t.routed - t.listening))],
     ["laptop client connected through the front door", (t) => since(t.connected, later(t.routed, t.listening))],
-    ["one task computed", (t) => since(t.computed, t.connected)],
+    ["gateway: a worker joined, after the cluster runs", (t) => since(t.workers, t.listening)],
+    ["one task computed", (t) => since(t.computed, t.connected ?? t.workers)],
     ["spawn request to pod running", (t) => since(t.pod, t.requested)],
     ["spawn request to task computed, less the slot wait", (t) => {
         const all = since(t.computed, t.requested);
@@ -71,7 +72,7 @@ export function runTable(r: RunFigures, sessionsAtOnce: number): string[] {
         "",
         `spawn refusals the hub asked to retry (429): ${r.times.reduce((a, t) => a + t.refused, 0)} (users refused at least once: ${r.times.filter((t) => t.refused).length})`,
         `failed users: ${failures(r).length} (failed spawns: ${failedSpawns(r)})`,
-        ...failures(r).slice(0, 5).map((t) => `  ${t.user}: ${t.error!.split("\n")[0].slice(0, 300)}`),
+        ...failures(r).slice(0, 5).map((t) => `  ${t.user}: ${t.error!.split("\n").map((l) => l.slice(0, 300)).join("\n    ")}`),
         `every server stopped at once: nothing of the users left after ${s(r.stoppedMs)} s${r.left.length ? `; LEFT: ${r.left.slice(0, 10).join(", ")}` : ""}`,
         "",
         "| part | CPU (s) | CPU per user (s) | resident at start (MiB) | peak (MiB) | peak - start per user (MiB) |",

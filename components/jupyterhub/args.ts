@@ -220,6 +220,8 @@ export interface JupyterHubArgs {
     proxyResources?: k8s.types.input.core.v1.ResourceRequirements;
     /** Seconds a user server may take to start. Default 300. */
     startTimeoutSeconds?: number;
+    /** Seconds the hub waits, once a server's pod runs, for the server to answer HTTP (KubeSpawner's `http_timeout`): on a node where many servers start at once they queue for CPU, and a server later than this fails its spawn. Default 120. */
+    httpTimeoutSeconds?: number;
     /** URL a user lands on after spawning. Default `/lab`. */
     defaultUrl?: string;
     /** The Prometheus that scrapes `/hub/metrics` and sessions' Dask dashboards: only its pods may reach those ports. Default none (nobody may). */

@@ -163,7 +163,7 @@ c.KubeSpawner.enable_user_namespaces = False
 c.KubeSpawner.uid = spawner["uid"]
 c.KubeSpawner.fs_gid = spawner["fsGid"]
 c.KubeSpawner.start_timeout = spawner["startTimeout"]
-c.KubeSpawner.http_timeout = 120
+c.KubeSpawner.http_timeout = spawner["httpTimeout"]
 c.KubeSpawner.default_url = spawner["defaultUrl"]
 # The single-user server, not whatever the image's CMD is (as zero-to-jupyterhub sets it);
 # a profile may name its own.

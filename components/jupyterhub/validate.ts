@@ -65,6 +65,7 @@ export interface HubPlan {
     concurrentSpawnLimit: number;
     namedServerLimit: number;
     startTimeoutSeconds: number;
+    httpTimeoutSeconds: number;
     defaultUrl: string;
     admins: string[];
     allowedUsers: string[];
@@ -296,6 +297,8 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
     requireNonNegativeInteger(namedServerLimit, `${arg}.namedServerLimit`);
     const startTimeoutSeconds = args.startTimeoutSeconds ?? 300;
     check(Number.isInteger(startTimeoutSeconds) && startTimeoutSeconds > 0, `${arg}.startTimeoutSeconds`, `${startTimeoutSeconds} must be an integer > 0`);
+    const httpTimeoutSeconds = args.httpTimeoutSeconds ?? 120;
+    check(Number.isInteger(httpTimeoutSeconds) && httpTimeoutSeconds > 0, `${arg}.httpTimeoutSeconds`, `${httpTimeoutSeconds} must be an integer > 0`);
     const defaultUrl = args.defaultUrl ?? "/lab";
     check(defaultUrl.startsWith("/"), `${arg}.defaultUrl`, `"${defaultUrl}" must start with "/"`);
     (args.admins ?? []).forEach((u, i) => check(typeof u === "string" && u.length > 0, `${arg}.admins[${i}]`, "must be a non-empty user name"));
@@ -339,6 +342,7 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
         concurrentSpawnLimit,
         namedServerLimit,
         startTimeoutSeconds,
+        httpTimeoutSeconds,
         defaultUrl,
         admins: [...(args.admins ?? [])],
         allowedUsers: [...(args.allowedUsers ?? [])],

@@ -110,6 +110,7 @@ export function renderHubValues(plan: HubPlan, inputs: ResolvedHubInputs): Recor
         })),
         spawner: {
             startTimeout: plan.startTimeoutSeconds,
+            httpTimeout: plan.httpTimeoutSeconds,
             defaultUrl: plan.defaultUrl,
             cmd: plan.notebookCmd,
             uid: NOTEBOOK_UID,

@@ -146,6 +146,7 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
                 culler: { timeoutSeconds: 1800, everySeconds: 300, maxAgeSeconds: 86400 },
                 concurrentSpawnLimit: 20,
                 namedServerLimit: 2,
+                httpTimeoutSeconds: 600,
                 storage: { storageClass: "fast", capacity: "20Gi" },
             },
             { clientId: "cilogon:/client_id/abc", clientSecret: "s3cret" },
@@ -240,7 +241,7 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         const carl = out.users["carl@cms.org"];
         expect(carl.loaded).toMatchObject({ namespace: "af-cms", image: "example/coffea:2026.10", cpu_guarantee: 0.5, cpu_limit: 2, mem_guarantee: 2 * 2 ** 30, mem_limit: 8 * 2 ** 30 });
         expect(carl.settings).toMatchObject({
-            enable_user_namespaces: false, uid: 1000, fs_gid: 100, default_url: "/lab", cmd: ["jupyterhub-singleuser"], storage_pvc_ensure: true,
+            enable_user_namespaces: false, uid: 1000, fs_gid: 100, start_timeout: 300, http_timeout: 600, default_url: "/lab", cmd: ["jupyterhub-singleuser"], storage_pvc_ensure: true,
             storage_capacity: "20Gi", storage_class: "fast", delete_pvc: false, automount_service_account_token: false,
             // The notebook's token may also open the services its user may (the group's gateway).
             server_token_scopes: ["users:activity!user", "access:servers!server", "access:services"],

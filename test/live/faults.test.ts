@@ -12,7 +12,7 @@
 import * as net from "net";
 import * as tls from "tls";
 import { readStackFile } from "../../infra/stack-file";
-import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
+import { daskPort, daskPortPeer, deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor, waitRouted } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
 import { waitFor } from "./harness/processes";
 import { HeldSession, openHeldSession, ScheddDouble, startScheddDouble } from "./harness/sessions";
@@ -114,19 +114,6 @@ async function sessionObjects(user: string): Promise<string[]> {
     return want.filter((n) => have.has(n));
 }
 
-/** The subjectAltName of the certificate that answers a TLS connection to the Dask port with SNI `sni` (from the node, through Traefik's Service). */
-function daskPortPeer(sni: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const socket = tls.connect({ host: f.domain, port: 8786, servername: sni, rejectUnauthorized: false }, () => {
-            const san = socket.getPeerCertificate().subjectaltname ?? "";
-            socket.destroy();
-            resolve(san);
-        });
-        socket.setTimeout(5000, () => socket.destroy(new Error(`no TLS answer for SNI ${sni}`)));
-        socket.on("error", reject);
-    });
-}
-
 /** A user's CMS session with `workers` batch workers connected through the front door. */
 async function cmsSession(user: string, workers: number): Promise<{ s: HeldSession; batch: string[] }> {
     const s = await openHeldSession(f, user, "cms", "cms-coffea", { rootCa, schedd, batchWorkers: workers });
@@ -159,7 +146,7 @@ function probeLoop(sni: string): { stop(): Promise<{ t: number; ok: boolean }[]>
     const loop = (async () => {
         for (let i = 0; running && i < 6000; i++) {
             const t = Date.now();
-            const ok = await daskPortPeer(sni).then((san) => san.includes(`DNS:${sni}`), () => false);
+            const ok = await daskPortPeer(f, sni).then((san) => san.includes(`DNS:${sni}`), () => false);
             results.push({ t, ok });
             await new Promise((r) => setTimeout(r, 100));
         }
@@ -204,7 +191,7 @@ test("a Traefik replica dies while a CMS session computes on batch workers throu
     expect(computed.right).toBe(true);
     await waitFrontDoor(f);
     // New connections, each through either replica, all reach the session.
-    for (let i = 0; i < 10; i++) expect(await daskPortPeer("frank.dask.af.example.org")).toContain("DNS:frank.dask.af.example.org");
+    for (let i = 0; i < 10; i++) expect(await daskPortPeer(f, "frank.dask.af.example.org")).toContain("DNS:frank.dask.af.example.org");
     const ev = schedd.events();
     const lostJobs = ev.filter((e) => e.event === "exit" && e.t * 1000 >= t0).length;
     const newJobs = ev.filter((e) => e.event === "submit").length - jobsBefore;
@@ -258,7 +245,7 @@ test("a notebook pod deleted behind the hub's back: within the hub's poll its ro
     const made = await sessionObjects("carol");
     expect(made).toEqual(expect.arrayContaining(["secrets/dask-tls-carol", "services/dask-carol", "ingressroutetcps/dask-carol"]));
     expect(schedd.queued()).toHaveLength(2);
-    expect(await daskPortPeer("carol.dask.af.example.org")).toContain("DNS:carol.dask.af.example.org");
+    expect(await daskPortPeer(f, "carol.dask.af.example.org")).toContain("DNS:carol.dask.af.example.org");
 
     const t0 = Date.now();
     f.cp.admin.ok(["-n", "af-cms", "delete", "pod", "jupyter-carol", "--wait=false"]);
@@ -301,7 +288,7 @@ test("the hub restarts during a running session: the session, its route and its 
     expect(s.proc.exited()).toBeUndefined();
     expect(schedd.queued()).toHaveLength(1);
     expect(schedd.liveJobPids()).toHaveLength(1);
-    expect(await daskPortPeer("dave.dask.af.example.org")).toContain("DNS:dave.dask.af.example.org");
+    expect(await daskPortPeer(f, "dave.dask.af.example.org")).toContain("DNS:dave.dask.af.example.org");
     // The batch worker still computes through the front door.
     const computed = await s.say("compute-batch:4:0.2", "computed", 120000);
     expect(computed.right).toBe(true);
@@ -369,7 +356,7 @@ test("kube-apiserver restarts: Traefik keeps serving the routes it has and the h
     await f.cp.stopApiServer();
     try {
         // While it is down: the existing session's route, and the hub's pages, from Traefik's last configuration.
-        for (let i = 0; i < 5; i++) expect(await daskPortPeer("alice.dask.af.example.org")).toContain("DNS:alice.dask.af.example.org");
+        for (let i = 0; i < 5; i++) expect(await daskPortPeer(f, "alice.dask.af.example.org")).toContain("DNS:alice.dask.af.example.org");
         expect((await alice.say("compute-batch:4:0.2", "computed", 120000)).right).toBe(true);
         const outside = new HubSession(`https://${f.domain}`, "nobody", { ca: rootCa });
         try {
@@ -383,7 +370,7 @@ test("kube-apiserver restarts: Traefik keeps serving the routes it has and the h
     const down = (Date.now() - t0) / 1000;
     const t1 = Date.now();
     const { s: erin } = await cmsSession("erin", 1);
-    await waitFor("erin's route served", async () => (await daskPortPeer("erin.dask.af.example.org")).includes("DNS:erin.dask.af.example.org"), { timeoutMs: 60000, intervalMs: 500 });
+    await waitRouted(f, "erin.dask.af.example.org", { timeoutMs: 60000 });
     const routed = (Date.now() - t1) / 1000;
     expect((await erin.say("compute-batch:4:0.2", "computed", 120000)).right).toBe(true);
     await endSession(alice);
@@ -405,12 +392,12 @@ function flood(width: number): { stop(): Promise<{ made: number; answered: numbe
         new Promise<void>((resolve) => {
             const done = () => resolve();
             if (kind === 0) {
-                const sock = net.connect(8786, f.domain, () => sock.write(Buffer.alloc(512, 0x5a)));
+                const sock = net.connect(daskPort(f), f.domain, () => sock.write(Buffer.alloc(512, 0x5a)));
                 sock.setTimeout(2000, () => sock.destroy());
                 sock.on("close", done).on("error", () => undefined);
                 return;
             }
-            const sock = tls.connect({ host: f.domain, port: 8786, rejectUnauthorized: false, ...(kind === 1 ? {} : { servername: "nobody.dask.af.example.org" }) }, () => {
+            const sock = tls.connect({ host: f.domain, port: daskPort(f), rejectUnauthorized: false, ...(kind === 1 ? {} : { servername: "nobody.dask.af.example.org" }) }, () => {
                 if (/\.dask\./.test(sock.getPeerCertificate().subjectaltname ?? "")) answered++;
                 sock.destroy();
             });
@@ -448,7 +435,7 @@ test("garbage, TLS without SNI and a flood of unknown names at the Dask port: re
     expect(made).toBeGreaterThan(100);
     // The bound: the session at most three times slower, plus a second, while 50 bad clients at a time keep coming.
     expect(loaded).toBeLessThanOrEqual(quiet * 3 + 1);
-    expect(await daskPortPeer("gina.dask.af.example.org")).toContain("DNS:gina.dask.af.example.org");
+    expect(await daskPortPeer(f, "gina.dask.af.example.org")).toContain("DNS:gina.dask.af.example.org");
     await endSession(s);
     expect(withoutHomes(await census(), "gina")).toEqual(before);
     console.log(`live faults, bad clients at the Dask port: ${made} refused (garbage, no SNI, unknown name; 50 at a time), none answered by a session; `

@@ -7,9 +7,9 @@
  * gateway://af.example.org:8786; its dashboard is reachable through Traefik after signing in
  * with the hub, for its owner only; shutting the cluster down removes them.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { ACCESS_SERVICE, unpackBundle } from "./harness/bundles";
 import { rssMiB } from "./harness/control-plane";
 import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
@@ -58,13 +58,9 @@ function gatewayClient(user: string, token: string, group: string, bundle?: stri
 
 /** `user`'s bundle of `group` from the access service (with the hub token, as curl from a laptop would), unpacked. */
 async function bundleOf(user: HubSession, group: string): Promise<string> {
-    const res = await user.request("POST", `/services/dask/bundle/${group}`, { useToken: true });
+    const res = await user.request("POST", `${ACCESS_SERVICE}bundle/${group}`, { useToken: true });
     if (res.status !== 200) throw new Error(`bundle of ${user.user}: HTTP ${res.status} ${await res.text()}`);
-    const dir = path.join(f.cp.dir, `${user.user}-bundle`);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "bundle.zip"), await res.bytes());
-    execFileSync(f.tools.python, ["-m", "zipfile", "-e", path.join(dir, "bundle.zip"), dir], { stdio: "ignore" });
-    return path.join(dir, `af.example.org-${group}`);
+    return unpackBundle(f.tools.python, await res.bytes(), path.join(f.cp.dir, `${user.user}-bundle`));
 }
 
 const gatewayLogs = () => `${deploymentLogs(f, "af-cms", "dask-gateway-api").slice(-4000)}\n${deploymentLogs(f, "af-cms", "dask-gateway-controller").slice(-4000)}`;

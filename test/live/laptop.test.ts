@@ -6,10 +6,10 @@
  * nothing but that bundle computes on the user's own notebook scheduler, its workers on a batch
  * node double it cannot reach. Dashboards: through Traefik, after signing in, the owner only.
  */
-import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { ACCESS_SERVICE, signInToAccess, unpackBundle } from "./harness/bundles";
 import { deploymentLogs, LiveFacility, spawnServer, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
 import { Host, HostNetwork } from "./harness/host-network";
 import { HubSession } from "./harness/hub-client";
@@ -21,7 +21,7 @@ import { opensslText, opensslVerify } from "../helpers/openssl";
 jest.setTimeout(15 * 60 * 1000);
 
 const DOMAIN = "https://af.example.org";
-const SERVICE = "/services/dask/";
+const SERVICE = ACCESS_SERVICE;
 let f: LiveFacility;
 let rootCa: string;
 const hosts = new HostNetwork();
@@ -62,13 +62,8 @@ const fullAccessLog = () =>
     f.kubelet.running().filter((p) => p.namespace === "af" && p.name.startsWith("af-dask-access-")).flatMap((p) => p.containers.map((c) => c.proc.log())).join("\n");
 const py = (name: string) => path.join(ROOT, "test", "python", name);
 
-/** Signs `user` in to the access service as a browser does; returns the page's form token. */
-async function signIn(user: HubSession): Promise<{ page: string; visited: string[]; xsrf: string }> {
-    const { res, visited } = await user.signInTo(SERVICE);
-    const page = await res.text();
-    if (res.status !== 200) throw new Error(`sign-in of ${user.user}: HTTP ${res.status} after ${visited.join(" -> ")}: ${page.slice(0, 300)}\n${accessLog().slice(-3000)}`);
-    return { page, visited, xsrf: /name="_xsrf" value="([^"]*)"/.exec(page)?.[1] ?? "" };
-}
+/** Signs `user` in to the access service as a browser does (the access service's log on failure). */
+const signIn = (user: HubSession) => signInToAccess(user, () => `\n${accessLog().slice(-3000)}`);
 
 /** POSTs the download form of `group` as the browser would. */
 async function download(user: HubSession, group: string, xsrf: string) {
@@ -76,13 +71,7 @@ async function download(user: HubSession, group: string, xsrf: string) {
 }
 
 /** Unpacks a bundle (Python's own zip tool) and returns its folder. */
-function unpack(zip: Buffer, into: string): string {
-    fs.mkdirSync(into, { recursive: true });
-    fs.writeFileSync(path.join(into, "bundle.zip"), zip);
-    execFileSync(f.tools.python, ["-m", "zipfile", "-e", path.join(into, "bundle.zip"), into], { stdio: "ignore" });
-    const [folder] = fs.readdirSync(into).filter((e) => e !== "bundle.zip");
-    return path.join(into, folder);
-}
+const unpack = (zip: Buffer, into: string) => unpackBundle(f.tools.python, zip, into);
 
 /** The bundle client on the laptop (its only configuration: DASK_CONFIG, the bundle's folder). */
 async function onLaptop(bundleDir: string, address: string, mode: string, env: Record<string, string> = {}): Promise<any> {
@@ -123,7 +112,7 @@ test("signed in with the hub, a member downloads their group's bundle; another g
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toBe("application/zip");
     expect(res.headers["content-disposition"]).toBe('attachment; filename="af.example.org-cms.zip"');
-    bundles.alice = unpack(await res.bytes(), path.join(f.cp.dir, "alice-bundle"));
+    bundles.alice = await unpack(await res.bytes(), path.join(f.cp.dir, "alice-bundle"));
 
     // What it holds: a certificate for alice from the CMS CA alone, for clients, valid the default 7 days.
     const cmsCa = f.cp.admin.find("configmap", "hepaf-group-ca", "af-cms").data["ca.crt"];
@@ -159,7 +148,7 @@ test("signed in with the hub, a member downloads their group's bundle; another g
     expect((await download(users.bob, "cms", bob.xsrf)).status).toBe(403);
     const bobs = await download(users.bob, "opendata", bob.xsrf);
     expect(bobs.status).toBe(200);
-    bundles.bob = unpack(await bobs.bytes(), path.join(f.cp.dir, "bob-bundle"));
+    bundles.bob = await unpack(await bobs.bytes(), path.join(f.cp.dir, "bob-bundle"));
     // The admin is in no group: the hub lets an admin in, the service gives nothing.
     const admin = await signIn(users.admin);
     expect(admin.page).toContain("You are in no group of this facility");

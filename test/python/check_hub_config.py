@@ -174,6 +174,7 @@ async def main(config_path, scenario_path):
             "uid": spawner.uid,
             "fs_gid": spawner.fs_gid,
             "start_timeout": spawner.start_timeout,
+            "http_timeout": spawner.http_timeout,
             "default_url": spawner.default_url,
             "cmd": jsonable(spawner.cmd),
             "storage_pvc_ensure": spawner.storage_pvc_ensure,

@@ -67,6 +67,7 @@ describe("stack config", () => {
         [{ ...base, groups: [{ name: "cms.x" }] }, `hepaf:groups[0].name must be ${label}, got "cms.x"`],
         [{ ...base, domian: "x" }, 'hepaf:domian is not a known setting; did you mean "domain"?'],
         [{ ...base, hub: { ...hub, culler: { timeoutSecs: 60 } } }, 'hepaf:hub.culler.timeoutSecs is not a known setting; did you mean "timeoutSeconds"?'],
+        [{ ...base, hub: { ...hub, httpTimeoutSeconds: 0 } }, "hepaf:hub.httpTimeoutSeconds must be an integer >= 1, got 0"],
         [{ ...base, hub: { login: { ...oauth, groupClaim: "isMemberOf" } }, hubClientSecret: "s" },
             'hepaf:hub.login.groupClaim is not a known setting of hepaf:hub.login with type "generic-oauth"; did you mean "groupsClaim"?'],
         [{ ...base, hub: { login: { type: "dummy", clientId: "id" }, allowDummy: true } }, 'hepaf:hub.login.clientId is not a known setting of hepaf:hub.login with type "dummy"'],
@@ -133,6 +134,11 @@ describe("stack config", () => {
         [{ ...base, daskAccess: { enabled: "no" } }, 'hepaf:daskAccess.enabled must be true or false, got "no"'],
     ])("%o is refused naming the key", (raw, message) => {
         expect(errorOf(() => toProgramConfig(raw as any))).toContain(message);
+    });
+
+    test("the hub's spawn limits: the stack's keys are the hub's arguments", () => {
+        const h = toProgramConfig({ ...base, hub: { ...hub, concurrentSpawnLimit: 10, startTimeoutSeconds: 900, httpTimeoutSeconds: 600 } }).facility.hub;
+        expect(h).toMatchObject({ concurrentSpawnLimit: 10, startTimeoutSeconds: 900, httpTimeoutSeconds: 600 });
     });
 
     test("session Dask and batch worker keys become the components' arguments (GiB to MiB)", () => {

@@ -189,6 +189,8 @@ describe("JupyterHub", () => {
         expect(values.spawner.storage).toEqual({ type: "dynamic", storageClass: null, capacity: "10Gi", mountPath: "/home/jovyan" });
         // User servers start the single-user server, not the image's own CMD.
         expect(values.spawner.cmd).toEqual(["jupyterhub-singleuser"]);
+        // How long the hub waits for a server: its pod to run, then the server to answer.
+        expect(values.spawner).toMatchObject({ startTimeout: 300, httpTimeout: 120 });
         expect(values.services).toEqual([{ name: "dask-gateway-cms", url: gatewayApiUrl("af", "cms"), groups: ["cms"], display: true, skipConfirm: false, scopes: [] }]);
         expect(values.culler).toEqual({ enabled: true, timeoutSeconds: 3600, everySeconds: 600, maxAgeSeconds: 0 });
         expect(deployment.spec.template.metadata.annotations["hepaf.io/config-sha256"]).toMatch(/^[0-9a-f]{64}$/);

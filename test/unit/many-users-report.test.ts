@@ -53,3 +53,12 @@ test("without a run at N = 100 the route goal says it was not run, and a slow ro
     expect(summaryTable([run(10, [user("a", 0, 100)])]).join("\n")).toMatch(/p99 at N = 100 \| not run/);
     expect(summaryTable([run(100, [user("a", 0, 1500)])]).join("\n")).toMatch(/1500 ms \| <= 1000 ms \| NOT met/);
 });
+
+test("a gateway user's cluster is timed from running to its worker joined, and the task from that worker", () => {
+    const g: UserTimes = { user: "g", start: 0, refused: 0, login: 1000, bundle: 2000, requested: 2000, accepted: 3000, pod: 4000, ready: 5000, sessionAsked: 5000, listening: 9000, workers: 15000, computed: 15500 };
+    const step = (label: string) => stepSpread([g], STEPS.find((s) => s[0].startsWith(label))!);
+    expect(step("gateway: a worker joined")!.max).toBe(6000);
+    expect(step("one task computed")!.max).toBe(500);
+    expect(step("route served")).toBeUndefined();
+    expect(step("laptop client connected")).toBeUndefined();
+});

@@ -7,6 +7,8 @@
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
+import * as tls from "tls";
+import { CONTAINER_PORTS } from "../../../components/traefik/entrypoints";
 import { ApiClient } from "./api";
 import { ControlPlane, NodeCapacity, startControlPlane } from "./control-plane";
 import type { HubSession } from "./hub-client";
@@ -112,8 +114,9 @@ export async function spawnServer(
     opts: { pod?: boolean; context?: () => string } = {},
 ): Promise<RunningPod | undefined> {
     const more = () => (opts.context ? `\n${opts.context()}` : "");
-    const start = await user.api("POST", `/users/${user.user}/server`, { profile });
-    if (![201, 202].includes(start.status)) throw new Error(`spawn of ${user.user}: HTTP ${start.status} ${JSON.stringify(start.body)}${more()}`);
+    await user.requestServer(profile).catch((err) => {
+        throw new Error(`${err.message}${more()}`);
+    });
     await waitFor(`${user.user}'s server ready`, async () => (await user.api("GET", `/users/${user.user}`)).body.servers?.[""]?.ready === true, {
         timeoutMs: 180000,
         intervalMs: 1000,
@@ -171,6 +174,39 @@ export async function waitFrontDoor(f: LiveFacility, timeoutMs = 120000): Promis
             { timeoutMs, intervalMs: 300 },
         );
     }
+}
+
+/**
+ * The subjectAltName of the certificate that answers a TLS handshake to the front door's Dask
+ * port with SNI `sni` (from the node, through Traefik's Service). Traefik answers a name it
+ * has no route for with its own default certificate, so this says which route served.
+ */
+export function daskPortPeer(f: LiveFacility, sni: string, timeoutMs = 5000): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: f.domain, port: daskPort(f), servername: sni, rejectUnauthorized: false }, () => {
+            const san = socket.getPeerCertificate().subjectaltname ?? "";
+            socket.destroy();
+            resolve(san);
+        });
+        socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TLS answer for SNI ${sni}`)));
+        socket.on("error", reject);
+    });
+}
+
+/** The front door's public Dask port: the port of the edge Service that leads to Traefik's Dask entrypoint. */
+export function daskPort(f: LiveFacility): number {
+    const edge = f.objects.find((o) => o.kind === "Deployment" && /traefik:/.test(o.spec.template.spec.containers[0].image))!;
+    const entrypoint = (edge.spec.template.spec.containers[0].ports as any[]).find((p) => p.containerPort === CONTAINER_PORTS.dask)?.name;
+    const leads = (p: any) => p.targetPort === entrypoint || p.targetPort === CONTAINER_PORTS.dask;
+    const service = f.objects.find((o) => o.kind === "Service" && o.metadata.namespace === edge.metadata.namespace && (o.spec.ports ?? []).some(leads));
+    if (!service) throw new Error(`no Service of the stack leads to Traefik's Dask entrypoint (container port ${CONTAINER_PORTS.dask})`);
+    return service.spec.ports.find(leads).port;
+}
+
+/** Resolves once the front door's Dask port answers SNI `sni` with that name's own certificate (a handshake every `intervalMs`, bounded). */
+export async function waitRouted(f: LiveFacility, sni: string, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<void> {
+    const served = () => daskPortPeer(f, sni, 2000).then((san) => san.split(/,\s*/).includes(`DNS:${sni}`), () => false);
+    await waitFor(`Traefik to route ${sni}`, served, { timeoutMs: opts.timeoutMs ?? 60000, intervalMs: opts.intervalMs ?? 500 });
 }
 
 /** The status of GET https://<host><path> sent to ip:port (SNI and Host `host`, trusting `ca`). */

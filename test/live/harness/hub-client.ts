@@ -163,6 +163,37 @@ export class HubSession {
         return { status: res.status, body: parsed };
     }
 
+    /**
+     * Asks for the user's default server with `profile`, as the spawn form does through the API.
+     * A refusal for too many spawns at once (429, beyond the hub's `concurrent_spawn_limit`) is
+     * asked again after the hub's Retry-After (at most `maxRefusals` times), each one reported to
+     * `onRefused`; any other status than 201 or 202 throws with it.
+     */
+    async requestServer(profile: string, opts: { maxRefusals?: number; onRefused?: () => void } = {}): Promise<HubResponse> {
+        const most = opts.maxRefusals ?? 60;
+        for (let refused = 0; ; refused++) {
+            const res = await this.request("POST", `/hub/api/users/${encodeURIComponent(this.user)}/server`, { body: { profile }, useToken: true });
+            if (res.status === 201 || res.status === 202) return res;
+            const text = await res.text();
+            if (res.status !== 429) throw new Error(`spawn of ${this.user}: HTTP ${res.status} ${text.slice(0, 300)}`);
+            if (refused >= most) throw new Error(`spawn of ${this.user}: refused ${refused + 1} times (too many spawns at once)`);
+            opts.onRefused?.();
+            const after = Number(res.headers["retry-after"] ?? 1);
+            await new Promise((r) => setTimeout(r, Math.max(0.2, Math.min(after, 30)) * 1000));
+        }
+    }
+
+    /** Follows the server's progress stream, as the spawn page does, until the hub says it is ready; throws with the last event otherwise. */
+    async waitServerReady(): Promise<void> {
+        const res = await this.request("GET", `/hub/api/users/${encodeURIComponent(this.user)}/server/progress`, { useToken: true, headers: { accept: "text/event-stream" } });
+        const events = (await res.text())
+            .split("\n")
+            .filter((l) => l.startsWith("data:"))
+            .map((l) => JSON.parse(l.slice(5)));
+        const last = events[events.length - 1];
+        if (res.status !== 200 || !last?.ready) throw new Error(`${this.user}'s server not ready: HTTP ${res.status}, last event ${JSON.stringify(last)}`);
+    }
+
     /** Closes connections. */
     async close(): Promise<void> {
         await this.dispatcher.close();

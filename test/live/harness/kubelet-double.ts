@@ -68,8 +68,13 @@ export interface KubeletDoubleOptions {
 }
 
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-/** Pods the double starts at once. */
-const START_LANES = 4;
+/**
+ * Pods the double starts at once. A kubelet starts each pod in a worker of its own, as soon as it
+ * is bound; the double bounds that to keep the machine's few cores for what the pods run, and
+ * takes the pods in the order it saw them, without waiting for one sync's starts to end before
+ * it sees (and stops) more.
+ */
+const START_LANES = 12;
 /** The test's driver scripts, copied into containers for {@link KubeletDouble.exec}. */
 const TEST_SCRIPTS = path.join(ROOT, "test", "python");
 
@@ -81,12 +86,18 @@ export class KubeletDouble {
     private readonly pods = new Map<string, RunningPod>();
     /** Pods being stopped (their grace period running), by key. */
     private readonly stopping = new Map<string, Promise<void>>();
+    /** Pods seen and waiting for a start lane, in the order seen. */
+    private readonly queued = new Map<string, any>();
+    /** Pods being started now (not yet reported as running). */
+    private readonly starting = new Set<string>();
     private readonly network = new PodNetwork();
     private readonly images: Record<string, BuiltImage>;
     private readonly runtime: string;
     private readonly base: string;
     private timer?: NodeJS.Timeout;
     private busy = false;
+    /** Set once {@link KubeletDouble.stop} began: nothing more is started. */
+    private stopped = false;
     private n = 0;
     private apiPort: string;
     private apiHost: string;
@@ -123,14 +134,15 @@ export class KubeletDouble {
         void tick();
     }
 
-    /** The running pod `namespace/name`, if any. */
+    /** The running pod `namespace/name`, if any (once every container of it was started). */
     pod(namespace: string, name: string): RunningPod | undefined {
-        return this.pods.get(`${namespace}/${name}`);
+        const key = `${namespace}/${name}`;
+        return this.starting.has(key) ? undefined : this.pods.get(key);
     }
 
-    /** Every running pod. */
+    /** Every running pod (every container of it started). */
     running(): RunningPod[] {
-        return [...this.pods.values()];
+        return [...this.pods.values()].filter((p) => !this.starting.has(p.key));
     }
 
     /** Waits until a pod matching `pred` runs (bounded). */
@@ -165,7 +177,9 @@ export class KubeletDouble {
     /** Stops every pod and the loop. */
     async stop(): Promise<void> {
         if (this.timer) clearInterval(this.timer);
-        await waitFor("the kubelet double's last sync", () => !this.busy, { timeoutMs: 30000 }).catch(() => undefined);
+        this.stopped = true;
+        this.queued.clear();
+        await waitFor("the kubelet double's last sync and starts", () => !this.busy && this.starting.size === 0, { timeoutMs: 60000 }).catch(() => undefined);
         // The tier is ending: every pod stops now, with a short grace.
         for (const p of [...this.pods.values()]) await this.stopPod(p, 5000);
         await Promise.all(this.stopping.values());
@@ -180,7 +194,13 @@ export class KubeletDouble {
     private async sync(): Promise<void> {
         const list = await this.api.get(`/api/v1/pods?fieldSelector=spec.nodeName%3D${NODE_NAME}`);
         const live = new Map<string, any>(list.items.map((p: any) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+        for (const [key, pod] of [...this.queued]) {
+            const now = live.get(key);
+            if (!now || now.metadata.uid !== pod.metadata.uid || now.metadata.deletionTimestamp) this.queued.delete(key);
+        }
         for (const [key, running] of [...this.pods]) {
+            // A pod being started is stopped, if it must be, by a sync after its start.
+            if (this.starting.has(key)) continue;
             const pod = live.get(key);
             const why = !pod ? "gone from the API" : pod.metadata.uid !== running.uid ? "replaced (new uid)" : pod.metadata.deletionTimestamp ? "being deleted" : undefined;
             if (why) {
@@ -194,9 +214,8 @@ export class KubeletDouble {
                 this.stopping.set(key, stopped);
             }
         }
-        const starts: (() => Promise<void>)[] = [];
         for (const [key, pod] of live) {
-            if (this.pods.has(key) || this.stopping.has(key) || this.skipped.has(key) || this.failed.has(key)) continue;
+            if (this.pods.has(key) || this.stopping.has(key) || this.skipped.has(key) || this.failed.has(key) || this.queued.has(key)) continue;
             if (pod.metadata.deletionTimestamp || pod.status?.phase !== "Running" || !pod.status?.podIP) continue;
             if (this.opts.run && !this.opts.run(pod)) {
                 this.skipped.set(key, "not selected by the test");
@@ -210,7 +229,18 @@ export class KubeletDouble {
                 await this.reportPullFailure(pod, pull);
                 continue;
             }
-            starts.push(async () => {
+            this.queued.set(key, pod);
+        }
+        this.startQueued();
+    }
+
+    /** Starts queued pods while a lane is free; each start, once done, frees its lane for the next. */
+    private startQueued(): void {
+        while (!this.stopped && this.starting.size < START_LANES && this.queued.size) {
+            const [key, pod] = this.queued.entries().next().value as [string, any];
+            this.queued.delete(key);
+            this.starting.add(key);
+            void (async () => {
                 try {
                     this.note(`start ${key} at ${pod.status.podIP}`);
                     await this.startPod(key, pod);
@@ -218,14 +248,12 @@ export class KubeletDouble {
                 } catch (err) {
                     this.failed.set(key, (err as Error).message);
                     this.note(`failed ${key}: ${(err as Error).message}`);
+                } finally {
+                    this.starting.delete(key);
+                    this.startQueued();
                 }
-            });
+            })();
         }
-        // A few pods at a time, as a kubelet starts a node's pods in parallel (and a cluster's nodes each their own).
-        const lanes = Array.from({ length: Math.min(START_LANES, starts.length) }, async () => {
-            for (let next = starts.shift(); next; next = starts.shift()) await next();
-        });
-        await Promise.all(lanes);
     }
 
     /** The images of the pod that were not built here, as the kubelet reports a failed pull. */

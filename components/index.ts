@@ -10,3 +10,4 @@ export * from "./notebook-dask";
 export * from "./dask-sessions";
 export * from "./images";
 export * from "./monitoring";
+export * from "./https";

@@ -1,6 +1,7 @@
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { AnalysisFacilityArgs, CrdSource, FacilityHubArgs, FacilityPoolArgs, GroupArgs, InvalidArgumentError, planFacility } from "../components";
+import { AnalysisFacilityArgs, CrdSource, FacilityHubArgs, FacilityPoolArgs, GroupArgs, HttpsArgs, InvalidArgumentError, planFacility } from "../components";
 import { StackConfigError } from "./errors";
 import { stackConfigSchema } from "./schema";
 import { nearest } from "./suggest";
@@ -109,6 +110,7 @@ export function toProgramConfig(raw: Record<string, any>, env: ProgramEnv = {}):
         facility: {
             domain: raw.domain,
             ca: caArgs(raw),
+            ...(raw.https ? { https: httpsArgs(raw.https, env) } : {}),
             traefik: { ...traefik, ...(crds ? { crds } : {}) },
             hub: hubArgs(raw),
             htcondor: raw.htcondor ? { pools: poolsArgs(raw) } : undefined,
@@ -252,6 +254,20 @@ function groupArgs(g: Record<string, any>, raw: Record<string, any>): GroupArgs 
                     : undefined,
         },
     };
+}
+
+/** Stack config `https` → the facility's args; an ACME server's CA bundle is read from its file (relative to the project). */
+function httpsArgs(raw: Record<string, any>, env: ProgramEnv): HttpsArgs {
+    if (!raw.acme?.caBundleFile) return raw;
+    const { caBundleFile, ...acme } = raw.acme;
+    const file = path.resolve(env.projectDir ?? PROJECT_DIR, caBundleFile);
+    let caBundlePem: string;
+    try {
+        caBundlePem = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new StackConfigError([`hepaf:https.acme.caBundleFile: cannot read ${JSON.stringify(caBundleFile)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+    }
+    return { ...raw, acme: { ...acme, caBundlePem } };
 }
 
 function caArgs(raw: Record<string, any>): AnalysisFacilityArgs["ca"] {

@@ -26,6 +26,8 @@ const nonNegative = { type: "number", minimum: 0, description: "a number >= 0" }
 const text = { type: "string", minLength: 1, description: "a non-empty string" } as const;
 const anyText = { type: "string", description: "a string" } as const;
 const bool = { type: "boolean", description: "true or false" } as const;
+const httpsUrl = { type: "string", pattern: "^https://[^\\s/]+[^\\s]*$", description: "an https:// URL" } as const;
+const email = { type: "string", pattern: "^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$", description: "an e-mail address such as \"admin@example.edu\"" } as const;
 const url = { type: "string", pattern: "^https?://[^\\s]+$", description: "an http(s) URL" } as const;
 const quantity = { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", description: "a Kubernetes quantity such as \"10Gi\"" } as const;
 const duration = { type: "string", pattern: "^([0-9]+(ms|s|m|h|d|w|y))+$", description: "a Prometheus duration such as \"30s\", \"5m\" or \"2d\"" } as const;
@@ -195,6 +197,11 @@ export const stackConfigSchema = strict(
         domain: dnsName,
         renderDir: text,
         ca: strict({ subject, validityDays: positive, renewBeforeDays: positive, import: bool }),
+        https: strict({
+            mode: { enum: ["generated", "secret", "acme"], description: 'one of "generated", "secret", "acme"' },
+            secretName: dnsName,
+            acme: strict({ server: httpsUrl, email, caBundleFile: text, ingressClass: dnsLabel }, ["server", "email"]),
+        }),
         traefik: strict({
             mode: { enum: ["install", "existing"] },
             replicas: int(1),

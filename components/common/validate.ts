@@ -22,6 +22,15 @@ export function isDnsName(value: string): boolean {
     return value.split(".").every((label) => DNS_LABEL.test(label));
 }
 
+/**
+ * True when `value` is an e-mail address as ACME servers take them: an RFC 5322 dot-atom local
+ * part, `@`, and a DNS name with at least one dot.
+ */
+export function isEmailAddress(value: string): boolean {
+    const m = /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)@([^@]+)$/.exec(value);
+    return m !== null && m[3].includes(".") && isDnsName(m[3].toLowerCase());
+}
+
 /** True when `value` is a dotted-quad IPv4 or an IPv6 address. */
 export function isIpAddress(value: string): boolean {
     const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

@@ -6,6 +6,7 @@ import { AdaptiveArgs, DedicatedWorkerArgs, SessionClusterKind } from "../notebo
 import type { FacilityImagesArgs } from "../images";
 import type { MonitoringArgs } from "../monitoring";
 import { CertificateAuthorityArgs } from "../pki";
+import type { HttpsArgs } from "../https";
 import { TraefikArgs } from "../traefik";
 
 /**
@@ -84,6 +85,8 @@ export interface AnalysisFacilityArgs {
     domain: string;
     /** The facility root CA: generated (default) or imported. */
     ca?: CertificateAuthorityArgs;
+    /** Where the hub's HTTPS certificate comes from: `generated` by the facility root (default), a `secret` the site keeps, or `acme` through cert-manager. */
+    https?: HttpsArgs;
     /** The front door; everything but `namespace` and `watchNamespaces`, which the facility sets. Default: install, LoadBalancer, Dask on 8786. */
     traefik?: Omit<TraefikArgs, "namespace" | "watchNamespaces" | "createNamespace">;
     /** HTCondor pools by name (DNS labels); groups refer to them. Default none. */

@@ -23,7 +23,8 @@ import {
 import { resolveImages, ResolvedImages } from "../images";
 import { FacilityMonitoring, FacilityMonitoringArgs, HUB_METRICS_SERVICE, planMonitoring, planScraper } from "../monitoring";
 import { CertificateAuthority } from "../pki";
-import { planTraefik, Traefik, TraefikArgs } from "../traefik";
+import { AcmeCertificate, HttpsPlan, planHttps } from "../https";
+import { KeyPairSource, planTraefik, SecretSource, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
 import { facilityDaskAccess, gatewayAddress as gatewayApiAddress, gatewayProxyAddress } from "./dask-access";
 import { largestProfile, limitedProfile } from "./namespace-limits";
@@ -55,6 +56,8 @@ export interface FacilityPlan {
     images: ResolvedImages;
     /** The monitoring component's args (all but the hub's token); mode `none` declares nothing. */
     monitoring: Omit<FacilityMonitoringArgs, "hubMetricsToken">;
+    /** Where the HTTPS certificate comes from, and what that mode declares. */
+    https: HttpsPlan;
 }
 
 /** The smallest CPU and memory guarantees among the profiles that state one. */
@@ -147,6 +150,15 @@ export function checkFacilityArgs(name: string, args: AnalysisFacilityArgs): voi
 }
 
 /**
+ * Traefik's default certificate in each HTTPS mode: a leaf of the facility root (`generated`,
+ * unless `traefik.defaultCertificate` gives one), else the Secret the site or cert-manager keeps.
+ */
+function edgeCertificate(name: string, args: AnalysisFacilityArgs, https: HttpsPlan, ca: CertificateAuthority): KeyPairSource | SecretSource {
+    if (https.mode !== "generated") return { secretName: https.secretName };
+    return args.traefik?.defaultCertificate ?? ca.issue(`${name}-edge-tls`, { dnsNames: [args.domain, `*.${args.domain}`], usages: ["server"] });
+}
+
+/**
  * Derives every part's args from the one description and validates all of them, declaring
  * nothing: a bad value anywhere fails before the first resource.
  */
@@ -159,9 +171,15 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     // decided first, for every part's NetworkPolicy.
     const scraperRef = planScraper(args.monitoring, name, [namespace, ...args.groups.map((g) => groupNamespace(name, g.name))]);
     const scraper = scraperRef ? { scraper: scraperRef } : {};
+    const https = planHttps(name, args.domain, args.https);
+    if (https.mode !== "generated") {
+        check(args.traefik?.defaultCertificate === undefined, "traefik.defaultCertificate", `is a certificate of its own, and https.mode "${https.mode}" gives the certificate too: give one of them`);
+        check((args.traefik?.mode ?? "install") === "install", "https.mode", `"${https.mode}" sets the certificate of the facility's own Traefik, and traefik.mode is "existing": give that Traefik its certificate, and leave https.mode "generated"`);
+    }
     const traefik: TraefikArgs = {
         ...args.traefik,
         ...scraper,
+        ...(https.mode === "acme" ? { acmeIngressClass: https.ingressClass } : {}),
         ...(traefikImage !== undefined ? { image: traefikImage } : {}),
         namespace,
         createNamespace: false,
@@ -292,7 +310,7 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         prometheusImage: images.prometheus,
     };
     planMonitoring({ ...monitoring, hubMetricsToken: "" }, "monitoring");
-    return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs, images, monitoring };
+    return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs, images, monitoring, https };
 }
 
 /** A whole analysis facility: CA tree, front door, hub and a gateway per group, wired by typed outputs. */
@@ -337,12 +355,25 @@ export class AnalysisFacility extends pulumi.ComponentResource {
         }
         const allNamespaces = [facilityNs, ...Object.values(groupNamespaces)];
 
-        const serverCert = ca.issue(`${name}-edge-tls`, { dnsNames: [args.domain, `*.${args.domain}`], usages: ["server"] });
         this.traefik = new Traefik(
             `${name}-edge`,
-            { ...plan.traefik, defaultCertificate: args.traefik?.defaultCertificate ?? serverCert },
+            { ...plan.traefik, defaultCertificate: edgeCertificate(name, args, plan.https, ca) },
             { parent: this, dependsOn: allNamespaces },
         );
+        if (plan.https.mode === "acme") {
+            new AcmeCertificate(
+                `${name}-https`,
+                {
+                    plan: plan.https,
+                    namespace: plan.namespace,
+                    labels: labels("https"),
+                    routeLabels: this.traefik.routeLabels,
+                    webEntrypoint: this.traefik.entrypoints.web,
+                    traefikPodLabels: this.traefik.podLabels!,
+                },
+                { parent: this, dependsOn: [facilityNs] },
+            );
+        }
 
         // Named like the facility, so its objects are `<facility>-hub`, `<facility>-proxy`, ...
         this.hub = new JupyterHub(

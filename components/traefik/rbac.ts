@@ -27,12 +27,17 @@ export const TRAEFIK_CRD_RESOURCES = [
     "traefikservices",
 ];
 
-/** Rules Traefik gets in each watched namespace. */
-export function providerRules(): PolicyRule[] {
+/**
+ * Rules Traefik gets in each watched namespace; with `ingresses`, also the Ingresses its
+ * kubernetesingress provider reads (its own namespace only, for ACME HTTP-01 solvers: the
+ * provider publishes no Ingress status, so it writes nothing).
+ */
+export function providerRules(ingresses = false): PolicyRule[] {
     const read = ["get", "list", "watch"];
     return [
         { apiGroups: [""], resources: ["services", "secrets", "configmaps"], verbs: read },
         { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
         { apiGroups: ["traefik.io"], resources: TRAEFIK_CRD_RESOURCES, verbs: read },
+        ...(ingresses ? [{ apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: read }] : []),
     ];
 }

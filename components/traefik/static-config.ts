@@ -19,6 +19,10 @@ export interface StaticConfigInput {
     acceptGraceSeconds: number;
     /** Each entrypoint's `transport.lifeCycle.graceTimeOut`, in seconds. */
     drainSeconds: number;
+    /** Ingress class of ACME HTTP-01 solvers to serve (kubernetesingress provider). Default none. */
+    acmeIngressClass?: string;
+    /** Traefik's own namespace, the only one the kubernetesingress provider reads. Required with `acmeIngressClass`. */
+    ownNamespace?: string;
 }
 
 /** The static configuration as data; `renderStaticConfig` serializes it. */
@@ -33,6 +37,8 @@ export function staticConfig(input: StaticConfigInput): Record<string, unknown> 
             transport: { lifeCycle: { requestAcceptGraceTimeout: `${input.acceptGraceSeconds}s`, graceTimeOut: `${input.drainSeconds}s` } },
         };
         if (ep.name === input.names.web) {
+            // ACME challenge paths pass the redirect (Traefik >= 3.6.10), to the solver's Ingress.
+            if (input.acmeIngressClass !== undefined) entry.allowACMEByPass = true;
             entry.http = {
                 redirections: {
                     entryPoint: { to: `:${websecure.servicePort}`, scheme: "https", permanent: true },
@@ -59,6 +65,18 @@ export function staticConfig(input: StaticConfigInput): Record<string, unknown> 
                 // No cluster-wide reads (nodes, for NodePortLB services only): Roles suffice.
                 disableClusterScopeResources: true,
             },
+            ...(input.acmeIngressClass !== undefined
+                ? {
+                      // By annotation, not IngressClass: no cluster-wide reads.
+                      kubernetesIngress: {
+                          namespaces: [input.ownNamespace],
+                          labelSelector: input.labelSelector,
+                          ingressClass: input.acmeIngressClass,
+                          allowExternalNameServices: false,
+                          disableClusterScopeResources: true,
+                      },
+                  }
+                : {}),
         },
         ping: { entryPoint: PING_ENTRYPOINT.name },
         metrics: { prometheus: { entryPoint: METRICS_ENTRYPOINT.name } },

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { check, checkScraper, InvalidArgumentError, METRICS_PORT_NAME, SCRAPE_JOBS, SCRAPE_LABEL, ScraperRef, scraperPeer, isIpAddress, requireDnsLabel, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
+import { check, checkScraper, InvalidArgumentError, METRICS_PORT_NAME, SCRAPE_JOBS, SCRAPE_LABEL, ScraperRef, scraperPeer, isIpAddress, requireDnsLabel, requireDnsName, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
 import { declareGrants } from "../common/grants";
 import { withDependsOn } from "../common/options";
 import { tlsSecret } from "../pki/publish";
@@ -38,6 +38,12 @@ export interface KeyPairSource {
     privateKeyPem: pulumi.Input<string>;
     /** Issuer chain PEM. Default: none. */
     caPem?: pulumi.Input<string>;
+}
+
+/** A `kubernetes.io/tls` Secret in Traefik's namespace that something else keeps (the site, cert-manager). */
+export interface SecretSource {
+    /** Its name. */
+    secretName: string;
 }
 
 /** An existing Traefik to attach routes to, when this component installs nothing. */
@@ -78,8 +84,14 @@ export interface TraefikArgs extends PortArgs {
     replicas?: number;
     /** Container resources. Default requests 100m/128Mi, limits 1 CPU/512Mi. */
     resources?: k8s.types.input.core.v1.ResourceRequirements;
-    /** Default TLS certificate for HTTPS. Default: Traefik's self-signed one. */
-    defaultCertificate?: KeyPairSource;
+    /** Default TLS certificate for HTTPS: a key pair (written into a Secret here) or a Secret kept by someone else, read as it changes. Default: Traefik's self-signed one. */
+    defaultCertificate?: KeyPairSource | SecretSource;
+    /**
+     * Serve Ingresses of this class (their `kubernetes.io/ingress.class` annotation) in Traefik's
+     * own namespace, and let ACME HTTP-01 challenge paths through the `web` entrypoint's HTTPS
+     * redirect: what cert-manager's HTTP-01 solver makes. Default none (no Ingress provider).
+     */
+    acmeIngressClass?: string;
     /** Log level. Default `INFO`. */
     logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
     /**
@@ -186,6 +198,9 @@ export function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
     const crds = args.crds ?? { source: "url" };
     checkCrdSource(crds, `${name}.crds`);
     checkScraper(args.scraper, `${name}.scraper`);
+    if (args.acmeIngressClass !== undefined) requireDnsLabel(args.acmeIngressClass, `${name}.acmeIngressClass`);
+    const certificate = args.defaultCertificate;
+    if (certificate !== undefined && "secretName" in certificate) requireDnsName(certificate.secretName, `${name}.defaultCertificate.secretName`);
     const providersThrottleMs = args.providersThrottleMs ?? DEFAULT_PROVIDERS_THROTTLE_MS;
     check(
         Number.isInteger(providersThrottleMs) && providersThrottleMs >= 0 && providersThrottleMs <= 60000,
@@ -219,6 +234,8 @@ export class Traefik extends pulumi.ComponentResource {
     readonly serviceName?: string;
     /** The external address of the Service once known (LoadBalancer ingress IP or host). */
     readonly address?: pulumi.Output<string | undefined>;
+    /** Labels of Traefik's pods, for NetworkPolicies of what it reaches (undefined for an existing Traefik). */
+    readonly podLabels?: Record<string, string>;
     /** Resources routes depend on (the CRDs), for `dependsOn`. */
     readonly crdResources: pulumi.Output<pulumi.Resource[]>;
 
@@ -244,6 +261,7 @@ export class Traefik extends pulumi.ComponentResource {
 
         const labels = (component: string) => standardLabels({ name: "traefik", instance: name, component });
         const selectLabels = selectorLabels({ name: "traefik", instance: name, component: "proxy" });
+        this.podLabels = selectLabels;
         const child = { parent: this };
 
         // CRDs: cluster-scoped, so every later object waits for them.
@@ -289,7 +307,11 @@ export class Traefik extends pulumi.ComponentResource {
                 bindingOptions: () => inNs,
                 dependsOn: [sa],
             },
-            watch.map((ns) => ({ namespace: ns, rules: providerRules() })),
+            watch.map((ns) =>
+                ns === args.namespace && args.acmeIngressClass !== undefined
+                    ? { namespace: ns, variant: "ingress", rules: providerRules(true) }
+                    : { namespace: ns, rules: providerRules() },
+            ),
         );
 
         const staticConfig = renderStaticConfig({
@@ -301,25 +323,28 @@ export class Traefik extends pulumi.ComponentResource {
             providersThrottleMs: plan.providersThrottleMs,
             acceptGraceSeconds: plan.acceptGraceSeconds,
             drainSeconds: plan.drainSeconds,
+            ...(args.acmeIngressClass !== undefined ? { acmeIngressClass: args.acmeIngressClass, ownNamespace: args.namespace } : {}),
         });
         const configName = `${name}-config`;
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(configName, "config"), data: { "traefik.yml": staticConfig } }, inNs);
         // Traefik reads its static config at start: a change rolls the pods.
         const configHash = createHash("sha256").update(staticConfig).digest("hex");
 
-        const defaultTls = `${name}-default-tls`;
-        if (args.defaultCertificate) {
-            const secret = tlsSecret(
-                `${name}-default-tls`,
-                {
-                    namespace: args.namespace,
-                    name: defaultTls,
-                    certPem: args.defaultCertificate.certPem,
-                    keyPem: args.defaultCertificate.privateKeyPem,
-                    caPem: args.defaultCertificate.caPem ?? "",
-                },
-                inNs,
-            );
+        const certificate = args.defaultCertificate;
+        if (certificate) {
+            const own = !("secretName" in certificate);
+            const defaultTls = own ? `${name}-default-tls` : certificate.secretName;
+            const secret = own
+                ? [
+                      tlsSecret(
+                          `${name}-default-tls`,
+                          { namespace: args.namespace, name: defaultTls, certPem: certificate.certPem, keyPem: certificate.privateKeyPem, caPem: certificate.caPem ?? "" },
+                          inNs,
+                      ),
+                  ]
+                : [];
+            // A Secret kept by someone else may appear later (cert-manager writes it once issued):
+            // Traefik serves its own certificate until then, and each new version as it comes.
             new k8s.apiextensions.CustomResource(
                 `${name}-tlsstore`,
                 {
@@ -328,7 +353,7 @@ export class Traefik extends pulumi.ComponentResource {
                     metadata: { name: "default", namespace: args.namespace, labels: { ...labels("tls"), ...this.routeLabels } },
                     spec: { defaultCertificate: { secretName: defaultTls } },
                 },
-                { ...inNs, dependsOn: this.crdResources.apply((c) => [...c, ...(namespace ? [namespace] : []), secret]) },
+                { ...inNs, dependsOn: this.crdResources.apply((c) => [...c, ...(namespace ? [namespace] : []), ...secret]) },
             );
         }
 

@@ -93,6 +93,16 @@ export function traefikCrds(): any[] {
     return parseAllDocuments(fs.readFileSync(traefikCrdsFile(), "utf8")).map((d) => d.toJSON()).filter(Boolean);
 }
 
+/** cert-manager's CRD definitions (Issuer, Certificate, ...) of the release the facility's objects are written for (a script downloads it through the Go module proxy). */
+export function certManagerCrds(): any[] {
+    const dir = execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "cert-manager-crds.sh")], { encoding: "utf8" }).trim();
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".yaml"))
+        .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), "utf8")).map((d) => d.toJSON()))
+        .filter(Boolean);
+}
+
 /** Validates every object: built-ins against Kubernetes, custom resources against `crds`. */
 export function validateAll(objects: K8sObject[], crds: CrdValidator): void {
     for (const obj of objects) {

@@ -1,0 +1,5 @@
+export * from "./args";
+export * from "./plan";
+export * from "./cert-manager";
+export * from "./acme";
+export * from "./acme-certificate";

@@ -2,7 +2,7 @@
 # The live tier: builds (once, cached by version) the real control plane and Traefik, the
 # images every pod runs (the project's own and the doubles of upstream ones: scripts/images.sh,
 # cached by the hash of each Containerfile and its context), makes sure the venv and the
-# official Traefik CRDs are there, and the browser (scripts/browser.sh: Debian's chromium and
+# official Traefik and cert-manager CRDs are there, and the browser (scripts/browser.sh: Debian's chromium and
 # certutil, installed when missing), then runs test/live/ inside a network, mount and PID
 # namespace of its own (scripts/live-netns.sh), one test file at a time.
 # Extra arguments go to jest (e.g. --testPathPatterns rbac).
@@ -16,6 +16,7 @@ bash scripts/images.sh --doubles
 echo "[live $((SECONDS - t0))s] images ready; preparing the venv, the Traefik CRDs and the browser" >&2
 bash scripts/python-env.sh >/dev/null
 bash scripts/traefik-crds.sh >/dev/null
+bash scripts/cert-manager-crds.sh >/dev/null
 bash scripts/browser.sh
 # The modules of the tier's own Go programs with dependencies (no packet leaves the tier's
 # namespace, so they are downloaded here, into the live tools' module cache).

@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
+import { CERT_MANAGER_SOLVER_IMAGE } from "../../../components/https/cert-manager";
 import { ControlPlane, freePort } from "./control-plane";
 import { Proc, startProcess, waitFor } from "./processes";
 import { liveBinaries } from "./tools";
@@ -113,5 +114,7 @@ export async function startPebble(dir: string, opts: { httpPort: number; ports: 
 /** Starts cert-manager's controllers against the tier's API server. */
 export function startCertManager(cp: ControlPlane): Proc {
     const bins = acmeBinaries();
-    return startProcess(path.join(cp.dir, "logs"), "cert-manager", bins.controller, [`-kubeconfig=${cp.adminKubeconfig}`], { cleanEnv: true });
+    return startProcess(path.join(cp.dir, "logs"), "cert-manager", bins.controller, [`-kubeconfig=${cp.adminKubeconfig}`, `-acme-http01-solver-image=${CERT_MANAGER_SOLVER_IMAGE}`], {
+        cleanEnv: true,
+    });
 }

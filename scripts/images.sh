@@ -65,7 +65,7 @@ refs_json="$(node -r ts-node/register/transpile-only -e '
   const c = require("./components/images/catalog");
   const u = c.UPSTREAM_IMAGES;
   const r = { traefik: u.traefik, proxy: u.proxy, "gateway-server": u.gatewayServer, busybox: u.busybox, prometheus: u.prometheus };
-  // The image the site's cert-manager starts HTTP-01 solvers from (not one of the facility's).
+  // The image a site cert-manager starts HTTP-01 solvers from (not one of the facility images).
   r.acmesolver = require("./components/https/cert-manager").CERT_MANAGER_SOLVER_IMAGE;
   for (const role of c.BUILT_ROLES) r[role] = c.builtImage(role);
   process.stdout.write(JSON.stringify(r));')"

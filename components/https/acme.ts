@@ -83,7 +83,8 @@ export function acmeSolverPolicy(name: string, ctx: AcmeContext): Record<string,
             podSelector: { matchLabels: { [ACME_SOLVER_LABEL]: "true" } },
             policyTypes: ["Ingress", "Egress"],
             ingress: [{ from: [{ podSelector: { matchLabels: ctx.traefikPodLabels } }], ports: [{ port: ACME_SOLVER_PORT, protocol: "TCP" }] }],
-            egress: [],
+            // Egress in policyTypes with no egress rules: nothing out (an empty list would be
+            // dropped by the API server, and each apply would write it again).
         },
     };
 }

@@ -147,7 +147,8 @@ describe("the facility's HTTPS certificate", () => {
         const policy = find(objs, "NetworkPolicy", "af-https-solver")[0] as any;
         expect(policy.spec.podSelector.matchLabels).toEqual({ "acme.cert-manager.io/http01-solver": "true" });
         expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: expect.objectContaining({ "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "af-edge" }) } }], ports: [{ port: 8089, protocol: "TCP" }] }]);
-        expect(policy.spec.egress).toEqual([]);
+        expect(policy.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+        expect(policy.spec.egress).toBeUndefined();
     });
 
     test("a certificate of Traefik's own beside a non-generated mode, or an existing Traefik, is refused before anything is declared", () => {

@@ -18,11 +18,12 @@
 # old build of that image).
 #
 # Usage: scripts/images.sh [--doubles] [--print-index] [--no-build] [NAME...]
-#   --doubles      also the image doubles (traefik, proxy, gateway-server, busybox, prometheus)
+#   --doubles      also the image doubles (traefik, proxy, gateway-server, busybox, prometheus,
+#                  acmesolver)
 #   --print-index  print a JSON object: image reference -> { rootfs, config, key } of every
 #                  selected image that is built (for the live tier)
 #   --no-build     build nothing (with --print-index: only say what is there)
-#   NAME           hub notebook worker traefik proxy gateway-server busybox prometheus (default: the
+#   NAME           hub notebook worker traefik proxy gateway-server busybox prometheus acmesolver (default: the
 #                  product images, and the doubles with --doubles)
 #
 # Needs root (buildah's storage, mmdebstrap, unpacking files of other owners); installs
@@ -38,7 +39,7 @@ say() { printf '[images %4ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
 fail() { echo "images: FAILED $*" >&2; exit 1; }
 
 PRODUCT=(hub notebook worker)
-DOUBLES=(traefik proxy gateway-server busybox prometheus)
+DOUBLES=(traefik proxy gateway-server busybox prometheus acmesolver)
 want_doubles="" print_index="" no_build=""
 selected=()
 for a in "$@"; do
@@ -46,7 +47,7 @@ for a in "$@"; do
     --doubles) want_doubles=1 ;;
     --print-index) print_index=1 ;;
     --no-build) no_build=1 ;;
-    hub | notebook | worker | traefik | proxy | gateway-server | busybox | prometheus) selected+=("$a") ;;
+    hub | notebook | worker | traefik | proxy | gateway-server | busybox | prometheus | acmesolver) selected+=("$a") ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "images: unknown argument '$a' (see scripts/images.sh --help)" >&2; exit 2 ;;
   esac
@@ -64,6 +65,8 @@ refs_json="$(node -r ts-node/register/transpile-only -e '
   const c = require("./components/images/catalog");
   const u = c.UPSTREAM_IMAGES;
   const r = { traefik: u.traefik, proxy: u.proxy, "gateway-server": u.gatewayServer, busybox: u.busybox, prometheus: u.prometheus };
+  // The image a site cert-manager starts HTTP-01 solvers from (not one of the facility images).
+  r.acmesolver = require("./components/https/cert-manager").CERT_MANAGER_SOLVER_IMAGE;
   for (const role of c.BUILT_ROLES) r[role] = c.builtImage(role);
   process.stdout.write(JSON.stringify(r));')"
 ref_of() { node -e 'process.stdout.write(JSON.parse(process.argv[1])[process.argv[2]])' "$refs_json" "$1"; }
@@ -83,6 +86,12 @@ stage_context() { # NAME DIR
       [ -x "$bin" ] || fail "traefik: no Traefik binary (scripts/live-tools.sh traefik builds it)"
       ln "$bin" "$2/traefik" 2>/dev/null || cp "$bin" "$2/traefik"
       cp /etc/ssl/certs/ca-certificates.crt "$2/ca-certificates.crt"
+      ;;
+    acmesolver)
+      local bin
+      bin="$(bash scripts/live-tools.sh --print-bin --no-build cert-manager | sed -n 's/^acmesolver=//p')"
+      [ -x "$bin" ] || fail "acmesolver: no solver binary (scripts/live-tools.sh cert-manager builds it)"
+      ln "$bin" "$2/acmesolver" 2>/dev/null || cp "$bin" "$2/acmesolver"
       ;;
     prometheus)
       # prometheus and promtool, and from the same module the files upstream's Dockerfile copies

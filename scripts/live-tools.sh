@@ -10,8 +10,12 @@
 #   prometheus  github.com/prometheus/prometheus: prometheus and promtool (wrapper with
 #               Prometheus's own go.mod; only Kubernetes service discovery compiled in)
 #               (plus the example config, LICENSE and NOTICE its image holds)
+#   cert-manager github.com/cert-manager/cert-manager: its controllers and its HTTP-01 solver,
+#               started by the small mains of test/live/cert-manager (the release's own commands
+#               are modules the proxy does not serve); keyed by the release and those sources
+#   pebble      github.com/letsencrypt/pebble/v2/cmd/pebble (wrapper with pebble's own go.mod)
 #
-# Usage: scripts/live-tools.sh [--print-bin] [--no-build] [COMPONENT...]   (default: all five)
+# Usage: scripts/live-tools.sh [--print-bin] [--no-build] [COMPONENT...]   (default: all seven)
 #   --print-bin   after building, print "NAME=PATH" for every binary (for the test harness)
 #   --no-build    build nothing (with --print-bin: only say where the binaries are)
 #
@@ -25,7 +29,7 @@
 #                    in $HEPAF_CACHE/go unless HEPAF_GOMODCACHE / HEPAF_GOCACHE say otherwise
 #   HEPAF_GO_JOBS    go build -p (default 2)
 #   HEPAF_ETCD_VERSION, HEPAF_KUBE_VERSION, HEPAF_KWOK_VERSION, HEPAF_TRAEFIK_VERSION,
-#   HEPAF_PROMETHEUS_VERSION
+#   HEPAF_PROMETHEUS_VERSION, HEPAF_PEBBLE_VERSION
 #                    override the pinned versions (for experiments); Prometheus's is its Go
 #                    module version (0.316.0 is Prometheus 3.16.0: module v0.3MM.P is release 3.MM.P)
 set -uo pipefail
@@ -35,6 +39,13 @@ KUBE_VERSION="${HEPAF_KUBE_VERSION:-1.37.2}"
 KWOK_VERSION="${HEPAF_KWOK_VERSION:-0.8.0}"
 TRAEFIK_VERSION="${HEPAF_TRAEFIK_VERSION:-3.6.12}"
 PROMETHEUS_VERSION="${HEPAF_PROMETHEUS_VERSION:-0.316.0}"
+PEBBLE_VERSION="${HEPAF_PEBBLE_VERSION:-2.10.3}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# cert-manager: the release test/live/cert-manager/go.mod requires (a unit test holds it to
+# components/https/cert-manager.ts), and a key of the mains' sources.
+CM_SRC="$HERE/test/live/cert-manager"
+CERT_MANAGER_VERSION="$(sed -n 's#^[[:space:]]*github.com/cert-manager/cert-manager v\([^ ]*\)$#\1#p' "$CM_SRC/go.mod" | head -n 1)"
+CM_KEY="$(cd "$CM_SRC" && cat go.mod go.sum controller/main.go acmesolver/main.go | sha256sum | cut -c1-12)"
 # The release a Prometheus module version is (v0.316.0 -> 3.16.0), what `prometheus --version` says.
 prom_minor="${PROMETHEUS_VERSION#*.}"
 prom_minor="${prom_minor%%.*}"
@@ -50,12 +61,12 @@ for a in "$@"; do
   case "$a" in
     --print-bin) PRINT_BIN=1 ;;
     --no-build) NO_BUILD=1 ;;
-    etcd | kube | kwok | traefik | prometheus) SELECTED+=("$a") ;;
+    etcd | kube | kwok | traefik | prometheus | cert-manager | pebble) SELECTED+=("$a") ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-    *) echo "live-tools: FAILED reading arguments: unknown component '$a' (use: etcd kube kwok traefik prometheus)" >&2; exit 2 ;;
+    *) echo "live-tools: FAILED reading arguments: unknown component '$a' (use: etcd kube kwok traefik prometheus cert-manager pebble)" >&2; exit 2 ;;
   esac
 done
-[ "${#SELECTED[@]}" -gt 0 ] || SELECTED=(etcd kube kwok traefik prometheus)
+[ "${#SELECTED[@]}" -gt 0 ] || SELECTED=(etcd kube kwok traefik prometheus cert-manager pebble)
 
 say() { printf '[live-tools %4ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
 FAILED=()
@@ -271,10 +282,38 @@ build_prometheus() {
     cp "$pdir/documentation/examples/prometheus.yml" "$pdir/LICENSE" "$pdir/NOTICE" "$dir/files/" && chmod -R u+w "$dir/files"
 }
 
+build_pebble() {
+  local v="$PEBBLE_VERSION" dir="$CACHE/bin/pebble-v$PEBBLE_VERSION"
+  [ -x "$dir/pebble" ] && return 0
+  remembered_failure pebble "v$v" && return 1
+  local w="$CACHE/wrappers/pebble-v$v" log="$CACHE/logs/pebble-v$v.log"
+  : >"$log"
+  own_module_wrapper pebble "$v" github.com/letsencrypt/pebble/v2 "$w" "$log" || return 1
+  step pebble "v$v" "downloading modules" "$log" -- sh -c "cd '$w' && go mod download all" || return 1
+  step pebble "v$v" "building pebble" "$log" -- gobuild "$w" "$dir/pebble" "" github.com/letsencrypt/pebble/v2/cmd/pebble || return 1
+  # Its test certificate (for localhost, signed by its test CA), which a pebble of the tier serves its ACME API with.
+  rm -rf "$dir/certs" && mkdir -p "$dir/certs" && cp "$MODULE_DIR/test/certs/pebble.minica.pem" "$dir/certs/" &&
+    cp -r "$MODULE_DIR/test/certs/localhost" "$dir/certs/" && chmod -R u+w "$dir/certs"
+}
+
+build_cert_manager() {
+  local v="$CERT_MANAGER_VERSION" dir="$CACHE/bin/cert-manager-v$CERT_MANAGER_VERSION-$CM_KEY" b
+  [ -x "$dir/controller" ] && [ -x "$dir/acmesolver" ] && return 0
+  remembered_failure cert-manager "v$v-$CM_KEY" && return 1
+  local log="$CACHE/logs/cert-manager-v$v-$CM_KEY.log"
+  : >"$log"
+  # Only the packages the two mains import (the graph's other modules, such as other issuers'
+  # SDKs, are not all served by the proxy).
+  step cert-manager "v$v" "downloading modules" "$log" -- sh -c "cd '$CM_SRC' && go list -deps ./controller ./acmesolver >/dev/null" || return 1
+  for b in controller acmesolver; do
+    step cert-manager "v$v" "building $b" "$log" -- gobuild "$CM_SRC" "$dir/$b" "" "./$b" || return 1
+  done
+}
+
 [ -n "$NO_BUILD" ] && SELECTED=()
 for c in "${SELECTED[@]}"; do
   t=$SECONDS
-  if "build_$c"; then
+  if "build_${c//-/_}"; then
     [ $((SECONDS - t)) -gt 0 ] && say "$c: ready ($((SECONDS - t)) s)"
   fi
 done
@@ -288,6 +327,8 @@ if [ -n "$PRINT_BIN" ]; then
   printf 'traefik=%s\n' "$CACHE/bin/traefik-v$TRAEFIK_VERSION/traefik"
   printf 'prometheus=%s\npromtool=%s\nprometheus-files=%s\n' "$CACHE/bin/prometheus-v$PROMETHEUS_VERSION/prometheus" \
     "$CACHE/bin/prometheus-v$PROMETHEUS_VERSION/promtool" "$CACHE/bin/prometheus-v$PROMETHEUS_VERSION/files"
+  printf 'cert-manager-controller=%s\nacmesolver=%s\n' "$CACHE/bin/cert-manager-v$CERT_MANAGER_VERSION-$CM_KEY/controller" "$CACHE/bin/cert-manager-v$CERT_MANAGER_VERSION-$CM_KEY/acmesolver"
+  printf 'pebble=%s\npebble-certs=%s\n' "$CACHE/bin/pebble-v$PEBBLE_VERSION/pebble" "$CACHE/bin/pebble-v$PEBBLE_VERSION/certs"
 fi
 if [ "${#FAILED[@]}" -gt 0 ]; then
   exit 1

@@ -6,6 +6,9 @@
  */
 export const CERT_MANAGER_VERSION = "v1.21.2";
 
+/** The image the site's cert-manager starts its HTTP-01 solver pods from (its controller's `--acme-http01-solver-image` default). */
+export const CERT_MANAGER_SOLVER_IMAGE = `quay.io/jetstack/cert-manager-acmesolver:${CERT_MANAGER_VERSION}`;
+
 /** API version of Issuers and Certificates. */
 export const CERT_MANAGER_API = "cert-manager.io/v1";
 

@@ -35,11 +35,7 @@ describe.each(["dev", "example-university"])("stack %s on a real API server", (s
         cp = await startControlPlane(stack);
         // A site's cert-manager brings the cert-manager.io CRDs (the example site's HTTPS is
         // acme): applied first, from the release the objects are written for.
-        if (all.some((o) => o.apiVersion === "cert-manager.io/v1")) {
-            const siteCrds = certManagerCrds();
-            applyObjects(cp.admin, siteCrds);
-            cp.admin.ok(["wait", "--for=condition=Established", "--timeout=60s", ...siteCrds.map((c) => `crd/${c.metadata.name}`)]);
-        }
+        if (all.some((o) => o.apiVersion === "cert-manager.io/v1")) applyStack(cp.admin, certManagerCrds());
     });
     afterAll(async () => {
         await cp?.stop();

@@ -8,7 +8,7 @@ import { CrdValidator, certManagerCrds, k8sObjects, K8sObject, traefikCrds, vali
 import { grantsByNamespace } from "../helpers/rbac";
 
 const mocks = setupMocks();
-import { AnalysisFacility, AnalysisFacilityArgs, daskClusterCrdDocument, planHttps, isEmailAddress } from "../../components";
+import { AnalysisFacility, AnalysisFacilityArgs, CERT_MANAGER_SOLVER_IMAGE, CERT_MANAGER_VERSION, daskClusterCrdDocument, planHttps, isEmailAddress } from "../../components";
 import { toProgramConfig } from "../../infra/config";
 
 const crds = new CrdValidator([...traefikCrds(), ...certManagerCrds(), daskClusterCrdDocument()]);
@@ -161,6 +161,12 @@ describe("the facility's HTTPS certificate", () => {
         );
         expect(mocks.resources).toHaveLength(0);
     });
+});
+
+test("the live tier's cert-manager is the release the objects are written for", () => {
+    const goMod = fs.readFileSync(path.join(__dirname, "..", "live", "cert-manager", "go.mod"), "utf8");
+    expect(/^\s*github\.com\/cert-manager\/cert-manager (v\S+)$/m.exec(goMod)?.[1]).toBe(CERT_MANAGER_VERSION);
+    expect(CERT_MANAGER_SOLVER_IMAGE).toBe(`quay.io/jetstack/cert-manager-acmesolver:${CERT_MANAGER_VERSION}`);
 });
 
 describe("stack config hepaf:https", () => {

@@ -47,6 +47,8 @@ export interface FacilityOptions {
     monitoring?: boolean;
     /** The fake node's size. Default 64 cores, 256 GiB, 500 pods (DEFAULT_NODE in control-plane.ts). */
     node?: NodeCapacity;
+    /** CRDs the site's own operators bring (cert-manager's), applied with the stack's, before its other objects. Default none. */
+    siteCrds?: K8sObject[];
 }
 
 /** Pods of the monitoring component (its Prometheus and the facility exporter), by their `app.kubernetes.io/name`. */
@@ -71,7 +73,7 @@ export async function startFacility(stack: string, opts: FacilityOptions = {}): 
         await stopAll();
     };
     try {
-        applyStack(cp.admin, objects);
+        applyStack(cp.admin, [...(opts.siteCrds ?? []), ...objects]);
         const hubRoute = objects.find((o) => o.kind === "IngressRoute" && /Host\(`/.test(JSON.stringify(o.spec)))!;
         const domain = /Host\(`([^`]+)`\)/.exec(JSON.stringify(hubRoute.spec))![1];
         const edge = objects.find((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer")!;

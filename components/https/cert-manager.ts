@@ -1,3 +1,5 @@
+import { CERT_MANAGER_SOLVER_REPOSITORY } from "../images/catalog";
+
 /**
  * cert-manager, as the facility uses it: the site installs it in the cluster (its Helm chart or
  * release manifests); the facility declares only its objects. The version below is the release
@@ -7,7 +9,7 @@
 export const CERT_MANAGER_VERSION = "v1.21.2";
 
 /** The image the site's cert-manager starts its HTTP-01 solver pods from (its controller's `--acme-http01-solver-image` default). */
-export const CERT_MANAGER_SOLVER_IMAGE = `quay.io/jetstack/cert-manager-acmesolver:${CERT_MANAGER_VERSION}`;
+export const CERT_MANAGER_SOLVER_IMAGE = `${CERT_MANAGER_SOLVER_REPOSITORY}:${CERT_MANAGER_VERSION}`;
 
 /** API version of Issuers and Certificates. */
 export const CERT_MANAGER_API = "cert-manager.io/v1";

@@ -53,3 +53,9 @@ export const UPSTREAM_IMAGES = {
     /** Prometheus, the facility's monitoring (scrapes the front door, the hub, the gateways and the exporter; evaluates the alert rules). */
     prometheus: `quay.io/prometheus/prometheus:${PROMETHEUS_VERSION}`,
 } as const;
+
+/**
+ * Repository of cert-manager's HTTP-01 solver image. The site's cert-manager runs it, not the
+ * facility; its tag is the cert-manager release (`CERT_MANAGER_SOLVER_IMAGE` in components/https).
+ */
+export const CERT_MANAGER_SOLVER_REPOSITORY = "quay.io/jetstack/cert-manager-acmesolver";

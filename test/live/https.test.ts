@@ -9,13 +9,13 @@
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import { certManagerCrds } from "../helpers/k8s-schema";
 import { Pebble, pebbleApiCaFile, pebblePorts, startCertManager, startPebble } from "./harness/acme";
 import { LiveFacility, startFacility, waitDeploymentRunning } from "./harness/facility";
+import { httpsGet } from "./harness/https-get";
 import { Proc, tail, waitFor } from "./harness/processes";
 
 jest.setTimeout(15 * 60 * 1000);
@@ -89,13 +89,7 @@ test("the hub's certificate comes from ACME through real Traefik, and HTTPS to t
     const servedAfter = Date.now() - created;
     expect(first.subjectAltName).toBe(`DNS:${f.domain}`);
     // The hub itself answers through it.
-    const status = await new Promise<number>((resolve, reject) => {
-        const req = https.get({ host: f.domain, port: 443, path: "/hub/health", ca: root, servername: f.domain, timeout: 5000 }, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-        });
-        req.on("error", reject);
-    });
+    const { status } = await httpsGet({ host: f.domain, port: 443, path: "/hub/health", ca: root });
     expect(status).toBe(200);
     // The challenge's solver pod, Service and Ingress are removed once the order is valid.
     await waitFor("the HTTP-01 solver's objects gone", () => {

@@ -8,10 +8,10 @@
  * double.
  */
 import * as fs from "fs";
-import * as https from "https";
 import * as path from "path";
 import { CERT_MANAGER_SOLVER_IMAGE } from "../../../components/https/cert-manager";
 import { ControlPlane, freePort } from "./control-plane";
+import { httpsGet } from "./https-get";
 import { Proc, startProcess, waitFor } from "./processes";
 import { liveBinaries } from "./tools";
 
@@ -87,23 +87,13 @@ export async function startPebble(dir: string, opts: { httpPort: number; ports: 
     });
     const apiCaFile = pebbleApiCaFile();
     const ca = fs.readFileSync(apiCaFile);
-    const fetch = (url: string) =>
-        new Promise<{ status: number; body: string }>((resolve, reject) => {
-            const req = https.get(url, { ca, timeout: 5000, headers: { "user-agent": "hepaf-live" } }, (res) => {
-                let body = "";
-                res.on("data", (d) => (body += d));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-            });
-            req.on("timeout", () => req.destroy(new Error("timeout")));
-            req.on("error", reject);
-        });
     const directory = `https://127.0.0.1:${api}/dir`;
-    // A failed fetch throws, so a timeout says why (the last error). Pebble answers 400 to a
-    // request without a User-Agent, as RFC 8555 lets a server.
+    const get = (port: number, urlPath: string) => httpsGet({ host: "127.0.0.1", port, path: urlPath, ca });
+    // A failed GET throws, so a timeout says why (the last error).
     await waitFor(
         "pebble's ACME directory",
         async () => {
-            const r = await fetch(directory);
+            const r = await get(api, "/dir");
             if (r.status !== 200) throw new Error(`${directory} answered ${r.status}`);
             return true;
         },
@@ -114,7 +104,7 @@ export async function startPebble(dir: string, opts: { httpPort: number; ports: 
         directory,
         apiCaFile,
         issuingRoot: async () => {
-            const r = await fetch(`https://127.0.0.1:${management}/roots/0`);
+            const r = await get(management, "/roots/0");
             if (r.status !== 200) throw new Error(`pebble's /roots/0 answered ${r.status}`);
             return r.body;
         },

@@ -5,13 +5,13 @@
  * Service (the load balancer double).
  */
 import * as fs from "fs";
-import * as https from "https";
 import * as path from "path";
 import * as tls from "tls";
 import { CONTAINER_PORTS } from "../../../components/traefik/entrypoints";
 import { ApiClient } from "./api";
 import { ControlPlane, NodeCapacity, startControlPlane } from "./control-plane";
 import type { HubSession } from "./hub-client";
+import { httpsGet } from "./https-get";
 import { KubeletDouble, KubeletDoubleOptions, RunningPod } from "./kubelet-double";
 import { stopAll, waitFor } from "./processes";
 import { ServiceProxyDouble } from "./service-proxy";
@@ -172,7 +172,7 @@ export async function waitFrontDoor(f: LiveFacility, timeoutMs = 120000): Promis
     for (const p of pods) {
         await waitFor(
             `Traefik pod ${p.name} serving https://${f.domain}/hub/health`,
-            () => httpsStatus(p.ip, 8443, f.domain, "/hub/health", ca).then((s) => s === 200),
+            () => httpsGet({ host: p.ip, port: 8443, servername: f.domain, path: "/hub/health", ca }).then((r) => r.status === 200),
             { timeoutMs, intervalMs: 300 },
         );
     }
@@ -211,14 +211,3 @@ export async function waitRouted(f: LiveFacility, sni: string, opts: { timeoutMs
     await waitFor(`Traefik to route ${sni}`, served, { timeoutMs: opts.timeoutMs ?? 60000, intervalMs: opts.intervalMs ?? 500 });
 }
 
-/** The status of GET https://<host><path> sent to ip:port (SNI and Host `host`, trusting `ca`). */
-function httpsStatus(ip: string, port: number, host: string, urlPath: string, ca: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const req = https.get({ host: ip, port, path: urlPath, servername: host, headers: { host }, ca, timeout: 5000 }, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-        });
-        req.on("timeout", () => req.destroy(new Error("timeout")));
-        req.on("error", reject);
-    });
-}

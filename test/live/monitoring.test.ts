@@ -242,6 +242,7 @@ test("a front door with no ready endpoint fires HepafFrontDoorDown, and Traefik 
     const back = Date.now();
     await waitFrontDoor(f);
     const cleared = await waitCleared("HepafFrontDoorDown", {}, back);
-    expect((await upByJob())[SCRAPE_JOBS.traefik]).toBe(2);
+    // One pod up clears the alert; the other is scraped once its endpoint is ready and Prometheus's next round reaches it.
+    await waitFor("both Traefik pods scraped and up", async () => (await upByJob())[SCRAPE_JOBS.traefik] === 2, { timeoutMs: 60000, intervalMs: 1000 });
     console.log(`live monitoring: HepafFrontDoorDown fired ${fired.toFixed(1)} s after Traefik was scaled to 0 (held ${MONITORING.alerts.downFor}), cleared ${cleared.toFixed(1)} s after it was scaled back`);
 });

@@ -130,8 +130,16 @@ export interface NodeCapacity {
 /** The fake node's default size: room for the tests' facilities. */
 export const DEFAULT_NODE: NodeCapacity = { cpu: 64, memoryGiB: 256, pods: 500 };
 
+/**
+ * Who writes a pod's status after kwok gave it its IP. `kwok`: kwok reports every pod Running
+ * and Ready at once (nothing runs: a tier of objects only). `kubelet-double`: kwok leaves the
+ * pod Pending, its containers waiting to be created, and the kubelet double that runs it
+ * reports it Running, and Ready as its readiness probes say.
+ */
+export type PodStatusWriter = "kwok" | "kubelet-double";
+
 /** Starts the control plane (its one node of `node`'s size) and waits until it is ready. */
-export async function startControlPlane(label = "cluster", node: NodeCapacity = DEFAULT_NODE): Promise<ControlPlane> {
+export async function startControlPlane(label = "cluster", node: NodeCapacity = DEFAULT_NODE, pods: PodStatusWriter = "kwok"): Promise<ControlPlane> {
     checkNamespace();
     const t = tools();
     need(t, ["etcd", "kubeApiserver", "kubeControllerManager", "kubeScheduler", "kubectl", "kwok", "kwokStages"]);
@@ -214,7 +222,7 @@ export async function startControlPlane(label = "cluster", node: NodeCapacity = 
         // KwokConfiguration document, which the config (Stages only) has none of, so without the
         // flag no Lease is kept and 50 s after start the node lifecycle controller marks the node
         // NotReady (its pods drop out of every EndpointSlice until kwok sets it Ready again).
-        const stages = kwokConfig(dir, t.kwokStages);
+        const stages = kwokConfig(dir, t.kwokStages, pods);
         procs.kwok = startProcess(logs, "kwok", t.kwok, [
             `--kubeconfig=${kwokKubeconfig}`, `--config=${stages}`, "--manage-all-nodes=false",
             "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake", `--cidr=${POD_CIDR}`, `--node-ip=${NODE_IP}`,
@@ -274,16 +282,19 @@ export async function startControlPlane(label = "cluster", node: NodeCapacity = 
 
 /**
  * kwok's configuration: the Stage objects of its own module (node, pod and volume lifecycles).
- * kwok plays the kubelet's status side and the kubelet double its container side; a pod the
- * double set back to Pending because its image was not built (`ErrImagePull`) is left so, as a
- * kubelet that cannot pull leaves it: kwok's pod-ready Stage skips pods whose first container
- * waits with that reason.
+ * With `pods: "kwok"`, its fast pod-ready Stage reports each pod Running and Ready at once. With
+ * `"kubelet-double"`, kwok plays only the first step of a kubelet's, its general pod-create Stage
+ * (the pod's IP; Pending, containers waiting with ContainerCreating or PodInitializing, not
+ * Ready), without the delay and jitter that Stage simulates: the double's own start is the
+ * wait. The double then writes the status of the pods it runs; a pod it does not run (not
+ * selected, or an image not built, which it sets waiting with `ErrImagePull`) stays Pending.
  */
-function kwokConfig(dir: string, stagesDir: string): string {
+function kwokConfig(dir: string, stagesDir: string, pods: PodStatusWriter): string {
+    const podStart = pods === "kwok" ? "pod/fast/pod-ready.yaml" : "pod/general/pod-create.yaml";
     const files = [
         "node/fast/node-initialize.yaml",
         "node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
-        "pod/fast/pod-ready.yaml",
+        podStart,
         "pod/fast/pod-complete.yaml",
         "pod/fast/pod-delete.yaml",
         "volume/fast/pvc-provision.yaml",
@@ -291,16 +302,16 @@ function kwokConfig(dir: string, stagesDir: string): string {
         "volume/fast/pv-delete.yaml",
         "volume/fast/pvc-delete.yaml",
     ];
+    const missing = files.filter((f) => !fs.existsSync(path.join(stagesDir, f)));
+    if (missing.length) throw new Error(`kwok's Stage files ${missing.join(", ")} are not in ${stagesDir} (scripts/live-tools.sh kwok copies them from its module)`);
+    const docs = files.map((f) => {
+        const text = fs.readFileSync(path.join(stagesDir, f), "utf8").trim();
+        if (f !== "pod/general/pod-create.yaml") return text;
+        const stage = parseYaml(text);
+        for (const k of ["delay", "weight", "weightFrom"]) delete stage.spec[k];
+        return stringify(stage).trim();
+    });
     const out = path.join(dir, "kwok.yaml");
-    const docs = files
-        .filter((f) => fs.existsSync(path.join(stagesDir, f)))
-        .map((f) => {
-            const text = fs.readFileSync(path.join(stagesDir, f), "utf8").trim();
-            if (f !== "pod/fast/pod-ready.yaml") return text;
-            const stage = parseYaml(text);
-            stage.spec.selector.matchExpressions.push({ key: ".status.containerStatuses.[0].state.waiting.reason", operator: "NotIn", values: ["ErrImagePull"] });
-            return stringify(stage).trim();
-        });
     fs.writeFileSync(out, `${docs.join("\n---\n")}\n`);
     return out;
 }

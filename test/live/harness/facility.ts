@@ -59,7 +59,7 @@ export async function startFacility(stack: string, opts: FacilityOptions = {}): 
     const t = tools();
     need(t, ["python", "runtimeDouble"]);
     const objects = stackObjects(stack, opts.config);
-    const cp = await startControlPlane(stack, opts.node);
+    const cp = await startControlPlane(stack, opts.node, "kubelet-double");
     const api = new ApiClient(cp.server, { ca: cp.caFile, cert: path.join(cp.dir, "pki", "admin.crt"), key: path.join(cp.dir, "pki", "admin.key") });
     const monitoringPod = (pod: any) => MONITORING_PODS.includes(pod.metadata.labels?.["app.kubernetes.io/name"]);
     const run = (pod: any) => (opts.monitoring || !monitoringPod(pod)) && (!opts.run || opts.run(pod));
@@ -106,7 +106,9 @@ export async function startFacility(stack: string, opts: FacilityOptions = {}): 
 /**
  * Spawns the signed-in `user`'s server with `profile` through the hub's API and waits until the
  * hub says it is ready; then (unless `pod: false`) until the kubelet double runs its notebook
- * pod in the group's namespace, which it returns. `context` adds to a failure's message (logs).
+ * pod in the group's namespace, which it returns. A spawn the hub gave up (the server gone from
+ * the user's model) fails at once. A failure's message holds what the hub logged of the user,
+ * the notebook's own log, and `context` (more logs).
  */
 export async function spawnServer(
     f: LiveFacility,
@@ -115,11 +117,15 @@ export async function spawnServer(
     profile: string,
     opts: { pod?: boolean; context?: () => string } = {},
 ): Promise<RunningPod | undefined> {
-    const more = () => (opts.context ? `\n${opts.context()}` : "");
+    const more = () => `\n${spawnLogs(f, user.user, group)}${opts.context ? `\n${opts.context()}` : ""}`;
     await user.requestServer(profile).catch((err) => {
         throw new Error(`${err.message}${more()}`);
     });
-    await waitFor(`${user.user}'s server ready`, async () => (await user.api("GET", `/users/${user.user}`)).body.servers?.[""]?.ready === true, {
+    await waitFor(`${user.user}'s server ready`, async () => {
+        const server = (await user.api("GET", `/users/${user.user}`)).body.servers?.[""];
+        if (!server) throw new Error(`the hub gave up ${user.user}'s spawn (no server in the user's model)`);
+        return server.ready === true;
+    }, {
         timeoutMs: 180000,
         intervalMs: 1000,
     }).catch((err) => {
@@ -127,6 +133,20 @@ export async function spawnServer(
     });
     if (opts.pod === false) return undefined;
     return f.kubelet.waitFor(`${user.user}'s notebook`, (p) => p.namespace === `af-${group}` && p.name === `jupyter-${user.user}`);
+}
+
+/** What the hub logged of `user` (but the polls of its model) and the tail of its notebook's own log. */
+function spawnLogs(f: LiveFacility, user: string, group: string): string {
+    const hub = f.kubelet
+        .running()
+        .filter((p) => p.namespace === "af" && p.name.startsWith("af-hub-"))
+        .flatMap((p) => p.containers[0].proc.log().split("\n"))
+        .filter((l) => l.includes(user) && !l.includes(`GET /hub/api/users/${user} `))
+        .slice(-40)
+        .join("\n");
+    const notebook = f.kubelet.pod(`af-${group}`, `jupyter-${user}`)?.containers[0];
+    const tail = notebook ? notebook.proc.log().slice(-3000) : "(the kubelet double does not run it)";
+    return `--- the hub of ${user} ---\n${hub}\n--- jupyter-${user}'s notebook ---\n${tail}`;
 }
 
 /** Waits until the kubelet double runs every pod of Deployment `ns/name` (and they stay up). */
@@ -146,6 +166,20 @@ export async function waitDeploymentRunning(f: LiveFacility, namespace: string, 
         },
         { timeoutMs, intervalMs: 300 },
     );
+}
+
+/**
+ * Waits until Deployment `ns/name` is rolled out and serving, as `kubectl rollout status` judges
+ * it: its pods run in the kubelet double, and the Deployment controller counts every replica
+ * updated and Ready (their readiness probes passed, their endpoints in the Service).
+ */
+export async function waitDeploymentReady(f: LiveFacility, namespace: string, name: string, timeoutMs = 120000): Promise<void> {
+    await waitDeploymentRunning(f, namespace, name, timeoutMs);
+    await waitFor(`Deployment ${namespace}/${name} rolled out and Ready`, async () => {
+        const d = await f.api.get(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`);
+        const want = d.spec.replicas;
+        return d.status?.observedGeneration >= d.metadata.generation && d.status?.updatedReplicas === want && d.status?.readyReplicas === want && (d.status?.replicas ?? 0) === want;
+    }, { timeoutMs, intervalMs: 300 });
 }
 
 /** The log of every container of the pods of Deployment `ns/name` (for failure messages). */

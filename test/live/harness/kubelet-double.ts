@@ -1,6 +1,9 @@
 /**
- * A test double of the kubelet and its container runtime, for the pods kwok reports Running on
- * the fake node. kwok keeps pod status; this double runs what the pod specifies from the pod's
+ * A test double of the kubelet and its container runtime, for the pods of the fake node once
+ * kwok gave them their IP (kwok's pod-create Stage leaves them Pending, containers waiting
+ * `ContainerCreating`). It writes their status from then on, as a kubelet does: Running once
+ * their containers are started, Ready as their readiness probes say ({@link ReadinessState}).
+ * It runs what the pod specifies from the pod's
  * own images (built by scripts/images.sh; nothing of this machine's software): each container
  * in the pod's own network namespace (its pod IP; {@link PodNetwork}), in a root that overlays
  * its image's unpacked layers with the pod's volumes at their mount paths
@@ -20,6 +23,7 @@ import { commandLine, containerEnv } from "./container-env";
 import { BindMount, containerUser, copyIn, imageEnv, makeContainerRoot, removeContainerRoot, runInContainer } from "./container-root";
 import { ControlPlane, NODE_NAME } from "./control-plane";
 import { PodNet, PodNetwork } from "./pod-network";
+import { ReadinessState, readinessOf } from "./probes";
 import { Proc, startProcess, waitFor } from "./processes";
 import { BuiltImage, ROOT, Tools } from "./tools";
 import { materializeVolume } from "./volumes";
@@ -57,6 +61,26 @@ export interface RunningPod {
     execs: Proc[];
     /** The pod's terminationGracePeriodSeconds (the API's default: 30). */
     graceSeconds: number;
+    /** When the double began starting it (the pod's startTime). */
+    startTime: string;
+    /** When its containers had all started. */
+    startedAt: string;
+    /** Each container's readiness, in the pod spec's order (its readinessProbe, {@link ReadinessState}). */
+    readiness: ReadinessState[];
+}
+
+/** What the double reports of a pod it runs: the spec it started, and what it last wrote. */
+interface Reported {
+    pod: any;
+    /** The Ready condition's status last written, and since when. */
+    ready?: { status: boolean; since: string };
+    /** When each container's process was first seen exited. */
+    exitedAt: (string | undefined)[];
+    /** What the last status written said (readiness and exits), to write only changes. */
+    written?: string;
+    /** Status patches, one at a time and in order; how many are queued. */
+    chain: Promise<void>;
+    queued: number;
 }
 
 /** Options of the double. */
@@ -90,6 +114,8 @@ export class KubeletDouble {
     private readonly queued = new Map<string, any>();
     /** Pods being started now (not yet reported as running). */
     private readonly starting = new Set<string>();
+    /** The pods whose status the double writes (every pod it runs), by key. */
+    private readonly reported = new Map<string, Reported>();
     private readonly network = new PodNetwork();
     private readonly images: Record<string, BuiltImage>;
     private readonly runtime: string;
@@ -130,7 +156,10 @@ export class KubeletDouble {
                 this.busy = false;
             }
         };
-        this.timer = setInterval(tick, this.opts.intervalMs ?? 300);
+        this.timer = setInterval(() => {
+            void tick();
+            this.probe();
+        }, this.opts.intervalMs ?? 300);
         void tick();
     }
 
@@ -216,7 +245,7 @@ export class KubeletDouble {
         }
         for (const [key, pod] of live) {
             if (this.pods.has(key) || this.stopping.has(key) || this.skipped.has(key) || this.failed.has(key) || this.queued.has(key)) continue;
-            if (pod.metadata.deletionTimestamp || pod.status?.phase !== "Running" || !pod.status?.podIP) continue;
+            if (!awaitsStart(pod)) continue;
             if (this.opts.run && !this.opts.run(pod)) {
                 this.skipped.set(key, "not selected by the test");
                 this.note(`skip ${key}: not selected by the test`);
@@ -245,6 +274,7 @@ export class KubeletDouble {
                     this.note(`start ${key} at ${pod.status.podIP}`);
                     await this.startPod(key, pod);
                     this.note(`started ${key}`);
+                    this.report(key);
                 } catch (err) {
                     this.failed.set(key, (err as Error).message);
                     this.note(`failed ${key}: ${(err as Error).message}`);
@@ -289,6 +319,9 @@ export class KubeletDouble {
         const running: RunningPod = {
             key, uid: pod.metadata.uid, namespace: pod.metadata.namespace, name: pod.metadata.name, ip: pod.status.podIP, net, dir, containers: [], initContainers: [], execs: [],
             graceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30,
+            startTime: new Date().toISOString(),
+            startedAt: "",
+            readiness: [],
         };
         this.pods.set(key, running);
         const fsGroup = pod.spec.securityContext?.fsGroup;
@@ -350,15 +383,65 @@ export class KubeletDouble {
             running.initContainers.push({ name: c.name, code: st.code });
             if (st.code !== 0) throw new Error(`init container ${c.name} exited ${st.code}:\n${proc.log().slice(-2000)}`);
         }
+        const probes = (pod.spec.containers as any[]).map(readinessOf);
         for (const [i, c] of (pod.spec.containers as any[]).entries()) {
             const prepared = await prepare(c, `c-${i}`);
             const proc = startProcess(path.join(dir, "logs"), `${pod.metadata.name}.${c.name}`, "ip", runInContainer(this.runtime, net.netns, prepared.root, prepared.user, prepared.env, prepared.workingDir, prepared.argv), { cleanEnv: true });
             running.containers.push({ ...prepared, proc });
+            running.readiness.push(new ReadinessState(probes[i], Date.now()));
         }
+        running.startedAt = new Date().toISOString();
+        this.reported.set(key, { pod, exitedAt: [], chain: Promise.resolve(), queued: 0 });
+    }
+
+    /**
+     * The prober: each due readiness probe of every running container, without holding the
+     * loop; a change of readiness, or a container that exited, is reported.
+     */
+    private probe(): void {
+        const now = Date.now();
+        for (const p of this.running()) {
+            p.containers.forEach((c, i) => {
+                const r = p.readiness[i];
+                if (!c.proc.exited() && r?.due(now)) void r.run(p.ip, now).then((changed) => changed && this.report(p.key));
+            });
+            const seen = this.reported.get(p.key);
+            if (seen && !seen.queued && seen.written !== statusKey(p)) this.report(p.key);
+        }
+    }
+
+    /**
+     * Writes pod `key`'s status as a kubelet does once it runs it: Running, its init containers
+     * completed, each container running (or terminated, once its process exited: the double
+     * does not restart containers) and ready as its probe says, and the pod Ready when all are.
+     * Patches run one at a time per pod, each writing the state at its own moment.
+     */
+    private report(key: string): void {
+        const seen = this.reported.get(key);
+        if (!seen) return;
+        seen.queued++;
+        seen.chain = seen.chain.then(async () => {
+            const p = this.pods.get(key);
+            if (!p || this.starting.has(key) || p.uid !== seen.pod.metadata.uid) return;
+            const now = new Date().toISOString();
+            const ready = podReady(p);
+            if (seen.ready?.status !== ready) seen.ready = { status: ready, since: now };
+            p.containers.forEach((c, i) => (seen.exitedAt[i] ??= c.proc.exited() ? now : undefined));
+            const written = statusKey(p);
+            const status = runningStatus(seen.pod, p, seen.ready, seen.exitedAt);
+            const r = await this.api.request("PATCH", `/api/v1/namespaces/${p.namespace}/pods/${p.name}/status`, { status }, "application/strategic-merge-patch+json");
+            if (r.status !== 200) return this.note(`could not report the status of ${key}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+            // What was written; a failed write is tried again by the prober's next round.
+            seen.written = written;
+            this.note(`status of ${key}: Running, ${status.conditions.find((c) => c.type === "Ready")!.status === "True" ? "Ready" : "not Ready"} (${statusKey(p)})`);
+        })
+            .catch((err) => this.note(`could not report the status of ${key}: ${(err as Error).message}`))
+            .finally(() => seen.queued--);
     }
 
     private async stopPod(p: RunningPod, graceMs: number): Promise<void> {
         this.pods.delete(p.key);
+        this.reported.delete(p.key);
         // Every process at once, as a runtime signals each container: each gets the whole grace.
         await Promise.all([...p.execs, ...p.containers.map((c) => c.proc)].map((proc) => proc.stop(graceMs)));
         for (const entry of fs.readdirSync(p.dir)) {
@@ -366,4 +449,59 @@ export class KubeletDouble {
         }
         this.network.detach(p.key);
     }
+}
+
+/**
+ * Whether the kubelet's turn has come for `pod`: kwok's pod-create Stage gave it its IP and left
+ * it Pending, its containers waiting to be created (ContainerCreating, or PodInitializing
+ * behind init containers).
+ */
+function awaitsStart(pod: any): boolean {
+    if (pod.metadata.deletionTimestamp || pod.status?.phase !== "Pending" || !pod.status?.podIP) return false;
+    const waiting = [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])].map((c: any) => c.state?.waiting?.reason);
+    return waiting.length > 0 && waiting.every((r) => r === "ContainerCreating" || r === "PodInitializing");
+}
+
+/** What a pod's status says that can change once it runs: each container's readiness and whether it exited. */
+function statusKey(p: RunningPod): string {
+    return p.containers.map((c, i) => `${c.proc.exited() ? "exited" : p.readiness[i]?.ready ? "ready" : "running"}`).join(",");
+}
+
+/** A running pod is Ready when each container runs and is ready. */
+function podReady(p: RunningPod): boolean {
+    return p.containers.every((c, i) => !c.proc.exited() && p.readiness[i]?.ready);
+}
+
+/** The status a kubelet writes of a pod it runs (see {@link KubeletDouble} `report`). */
+function runningStatus(pod: any, p: RunningPod, ready: { status: boolean; since: string }, exitedAt: (string | undefined)[]) {
+    const containerStatus = (c: any, i: number) => {
+        const run = p.containers[i];
+        const exited = run.proc.exited();
+        const state = exited
+            ? { terminated: { exitCode: exited.code ?? 137, reason: exited.code === 0 ? "Completed" : "Error", ...(exited.signal ? { signal: exited.signal } : {}), startedAt: p.startedAt, finishedAt: exitedAt[i] ?? p.startedAt } }
+            : { running: { startedAt: p.startedAt } };
+        return { name: c.name, image: c.image, imageID: "", containerID: `hepaf-double://${p.uid}/${c.name}`, ready: !exited && !!p.readiness[i]?.ready, started: !exited, restartCount: 0, state };
+    };
+    const initStatus = (c: any, i: number) => ({
+        name: c.name, image: c.image, imageID: "", ready: true, started: false, restartCount: 0,
+        state: { terminated: { exitCode: p.initContainers[i]?.code ?? 0, reason: "Completed", startedAt: p.startTime, finishedAt: p.startedAt } },
+    });
+    // A strategic merge patch merges conditions by type: null removes kwok's reason and message once Ready.
+    const unready = pod.spec.containers.filter((c: any, i: number) => !containerStatus(c, i).ready).map((c: any) => c.name);
+    const condition = (type: string, status: boolean, since: string) => ({
+        type, status: status ? "True" : "False", lastTransitionTime: since,
+        reason: status ? null : "ContainersNotReady", message: status ? null : `containers with unready status: [${unready.join(" ")}]`,
+    });
+    return {
+        phase: "Running",
+        startTime: p.startTime,
+        conditions: [
+            { type: "PodReadyToStartContainers", status: "True", lastTransitionTime: p.startTime },
+            { type: "Initialized", status: "True", lastTransitionTime: p.startedAt, reason: null, message: null },
+            condition("ContainersReady", ready.status, ready.since),
+            condition("Ready", ready.status, ready.since),
+        ],
+        ...((pod.spec.initContainers ?? []).length ? { initContainerStatuses: pod.spec.initContainers.map(initStatus) } : {}),
+        containerStatuses: pod.spec.containers.map(containerStatus),
+    };
 }

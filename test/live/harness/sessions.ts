@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { NODE_IP } from "./control-plane";
-import { deploymentLogs, LiveFacility, spawnServer } from "./facility";
+import { LiveFacility, spawnServer } from "./facility";
 import { HubSession } from "./hub-client";
 import { RunningPod } from "./kubelet-double";
 import { jsonLine, jsonLines, Proc, startProcess, waitFor } from "./processes";
@@ -124,8 +124,9 @@ export async function openHeldSession(f: LiveFacility, user: string, group: stri
     await hub.login();
     // A spawn that does not finish says what the hub and the API server saw of it.
     const context = () => {
-        const seen = f.cp.admin.json(["get", "pods", "-n", `af-${group}`]).items.map((p: any) => `${p.metadata.name} ${p.status?.phase} ${JSON.stringify(p.status?.containerStatuses?.map((c: any) => c.state) ?? [])}`);
-        return `pods in af-${group}: ${seen.join("; ")}\nkubelet double: ${f.kubelet.pod(`af-${group}`, `jupyter-${user}`) ? "runs" : "does not run"} jupyter-${user}\n${deploymentLogs(f, "af", "af-hub").slice(-5000)}`;
+        const ready = (p: any) => p.status?.conditions?.find((c: any) => c.type === "Ready")?.status === "True" ? "Ready" : "not Ready";
+        const seen = f.cp.admin.json(["get", "pods", "-n", `af-${group}`]).items.map((p: any) => `${p.metadata.name} ${p.status?.phase} ${ready(p)} ${JSON.stringify(p.status?.containerStatuses?.map((c: any) => c.state) ?? [])}`);
+        return `pods in af-${group}: ${seen.join("; ")}\nkubelet double: ${f.kubelet.pod(`af-${group}`, `jupyter-${user}`) ? "runs" : "does not run"} jupyter-${user}`;
     };
     const pod = (await spawnServer(f, hub, group, profile, { context }))!;
     return holdSession(f, hub, pod, opts);

@@ -6,3 +6,4 @@ export * from "./shipped-files";
 export * from "./options";
 export * from "./grants";
 export * from "./metrics";
+export * from "./probes";

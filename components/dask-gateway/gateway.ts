@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { GATEWAY_API_PORT, GATEWAY_API_SERVICE, gatewayApiUrl, selectorLabels, standardLabels, withDependsOn } from "../common";
+import { GATEWAY_API_PORT, GATEWAY_API_SERVICE, gatewayApiUrl, SINGLE_REPLICA_READINESS, selectorLabels, standardLabels, withDependsOn } from "../common";
 import { GATEWAY_CONFIG_DIR, GATEWAY_CONFIG_FILE, GATEWAY_VALUES_FILE, gatewayConfigSource } from "./config-file";
 import { networkPolicySpecs } from "./network-policy";
 import { AccountRoles, declareGatewayRoles } from "./roles";
@@ -235,7 +235,7 @@ export class DaskGateway extends pulumi.ComponentResource {
             command: ["dask-gateway-server", "--config", configPath],
             ports: [{ name: "api", containerPort: GATEWAY_API_PORT, protocol: "TCP" }],
             env: [valuesEnv, { name: "JUPYTERHUB_API_TOKEN", valueFrom: { secretKeyRef: { name: GATEWAY_HUB_SECRET, key: GATEWAY_HUB_TOKEN_KEY } } }],
-            readinessProbe: { ...apiProbe, initialDelaySeconds: 2 },
+            readinessProbe: { ...apiProbe, ...SINGLE_REPLICA_READINESS },
             livenessProbe: { ...apiProbe, initialDelaySeconds: 15 },
         });
         const controllerProbe = { tcpSocket: { port: "http" }, periodSeconds: 10, failureThreshold: 3 };
@@ -243,7 +243,7 @@ export class DaskGateway extends pulumi.ComponentResource {
             command: ["dask-gateway-server", "kube-controller", "--config", configPath],
             ports: [{ name: "http", containerPort: 8000, protocol: "TCP" }],
             env: [valuesEnv],
-            readinessProbe: { ...controllerProbe, initialDelaySeconds: 2 },
+            readinessProbe: { ...controllerProbe, ...SINGLE_REPLICA_READINESS },
             livenessProbe: { ...controllerProbe, initialDelaySeconds: 15 },
         });
         const apiSelect = selectorLabels({ name: "dask-gateway", instance: name, component: "api" });

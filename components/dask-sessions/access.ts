@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import { declareGrants, HUB_API_CLIENT_LABELS, METRICS_PORT_NAME, SCRAPE_JOBS, SCRAPE_LABEL, scraperPeer, selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
+import { declareGrants, HUB_API_CLIENT_LABELS, METRICS_PORT_NAME, SINGLE_REPLICA_READINESS, SCRAPE_JOBS, SCRAPE_LABEL, scraperPeer, selectorLabels, shippedFile, standardLabels, withDependsOn } from "../common";
 import { builtImage } from "../images";
 import { DaskAccessArgs } from "./access-args";
 import {
@@ -182,7 +182,7 @@ export class DaskAccess extends pulumi.ComponentResource {
                                         fromSecret("HEPAF_DASK_ACCESS_COOKIE_SECRET", DASK_ACCESS_SECRET_KEYS.cookieSecret),
                                     ],
                                     resources: args.resources ?? DEFAULT_RESOURCES,
-                                    readinessProbe: { ...probe, initialDelaySeconds: 2 },
+                                    readinessProbe: { ...probe, ...SINGLE_REPLICA_READINESS },
                                     livenessProbe: { ...probe, initialDelaySeconds: 20, failureThreshold: 6 },
                                     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                                     volumeMounts: mounts,

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { JupyterHubArgs } from "./args";
 import { daskSessionRbac, DASK_SESSIONS_MODULE, daskSessionsModuleText } from "../dask-sessions";
-import { declareGrants, SCRAPE_JOBS, SCRAPE_LABEL, withDependsOn } from "../common";
+import { declareGrants, SINGLE_REPLICA_READINESS, SCRAPE_JOBS, SCRAPE_LABEL, withDependsOn } from "../common";
 import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
 import { HubContext } from "./context";
 import { spawnerRules } from "./rbac";
@@ -118,7 +118,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                                     fromSecret("CONFIGPROXY_AUTH_TOKEN", SECRET_KEYS.proxyToken),
                                 ],
                                 resources: args.hubResources ?? DEFAULT_RESOURCES,
-                                readinessProbe: { ...probe, initialDelaySeconds: 5, failureThreshold: 3 },
+                                readinessProbe: { ...probe, ...SINGLE_REPLICA_READINESS },
                                 livenessProbe: { ...probe, initialDelaySeconds: 60, failureThreshold: 30 },
                                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                                 volumeMounts: [

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { withDependsOn } from "../common";
+import { SINGLE_REPLICA_READINESS, withDependsOn } from "../common";
 import { JupyterHubArgs } from "./args";
 import { HubContext } from "./context";
 import { HubSecrets, SECRET_KEYS } from "./secrets";
@@ -47,7 +47,7 @@ export function declareProxy(ctx: HubContext, args: JupyterHubArgs, secrets: Hub
                                     { name: "api", containerPort: plan.proxyApiPort, protocol: "TCP" },
                                 ],
                                 resources: args.proxyResources ?? DEFAULT_RESOURCES,
-                                readinessProbe: { ...probe, initialDelaySeconds: 2 },
+                                readinessProbe: { ...probe, ...SINGLE_REPLICA_READINESS },
                                 livenessProbe: { ...probe, initialDelaySeconds: 30, failureThreshold: 30 },
                                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                             },

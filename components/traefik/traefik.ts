@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { check, checkScraper, InvalidArgumentError, METRICS_PORT_NAME, SCRAPE_JOBS, SCRAPE_LABEL, ScraperRef, scraperPeer, isIpAddress, requireDnsLabel, requireDnsName, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
+import { check, checkScraper, InvalidArgumentError, METRICS_PORT_NAME, READINESS_TIMING, SCRAPE_JOBS, SCRAPE_LABEL, ScraperRef, scraperPeer, isIpAddress, requireDnsLabel, requireDnsName, requireOneOf, requirePort, requirePositiveInteger, selectorLabels, standardLabels } from "../common";
 import { declareGrants } from "../common/grants";
 import { withDependsOn } from "../common/options";
 import { tlsSecret } from "../pki/publish";
@@ -389,7 +389,7 @@ export class Traefik extends pulumi.ComponentResource {
                                     args: ["--configFile=/etc/traefik/traefik.yml"],
                                     ports: entrypoints.map((ep) => ({ name: ep.name, containerPort: ep.containerPort, protocol: "TCP" })),
                                     resources: args.resources ?? DEFAULT_RESOURCES,
-                                    readinessProbe: { ...probe, initialDelaySeconds: 2 },
+                                    readinessProbe: { ...probe, ...READINESS_TIMING },
                                     livenessProbe: { ...probe, initialDelaySeconds: 10 },
                                     securityContext: {
                                         allowPrivilegeEscalation: false,

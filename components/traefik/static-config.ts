@@ -62,6 +62,12 @@ export function staticConfig(input: StaticConfigInput): Record<string, unknown> 
                 labelSelector: input.labelSelector,
                 allowCrossNamespace: false,
                 allowExternalNameServices: false,
+                // A route whose Service has no ready endpoint (a gateway's API while it restarts,
+                // a session's scheduler before its pod is Ready) stays, and answers 503 (or, for
+                // TCP, closes the connection). Dropped, it would let a request fall through to
+                // the hub's catch-all route: a gateway client's stop got the hub's 403 during an
+                // API restart, and its cluster stayed.
+                allowEmptyServices: true,
                 // No cluster-wide reads (nodes, for NodePortLB services only): Roles suffice.
                 disableClusterScopeResources: true,
             },

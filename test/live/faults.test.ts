@@ -12,7 +12,7 @@
 import * as net from "net";
 import * as tls from "tls";
 import { readStackFile } from "../../infra/stack-file";
-import { daskPort, daskPortPeer, deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor, waitRouted } from "./harness/facility";
+import { daskPort, daskPortPeer, deploymentLogs, LiveFacility, startFacility, waitDeploymentReady, waitDeploymentRunning, waitFrontDoor, waitRouted } from "./harness/facility";
 import { HubSession } from "./harness/hub-client";
 import { waitFor } from "./harness/processes";
 import { HeldSession, openHeldSession, ScheddDouble, startScheddDouble } from "./harness/sessions";
@@ -331,7 +331,9 @@ test("a gateway's API and controller restart: the running gateway cluster stays 
         const selector = Object.entries(f.declared("Deployment", name, "af-opendata").spec.selector.matchLabels as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(",");
         f.cp.admin.ok(["-n", "af-opendata", "delete", "pods", "-l", selector, "--wait=false"]);
     }
-    for (const name of ["dask-gateway-api", "dask-gateway-controller"]) await waitDeploymentRunning(f, "af-opendata", name);
+    // Back once serving: a client's call before the new API is Ready gets 503 (Traefik keeps the
+    // route with no servers), and dask-gateway's close() only logs a failed stop.
+    for (const name of ["dask-gateway-api", "dask-gateway-controller"]) await waitDeploymentReady(f, "af-opendata", name);
     const back = (Date.now() - t0) / 1000;
     // The cluster's scheduler and worker were not touched; a new client reaches it through the front door.
     await s.say("reconnect", "reconnected", 120000);

@@ -94,6 +94,10 @@ describe("every Dask connection through the one Traefik port, by SNI, still encr
         sessions[user] = { hub, pod, scheduler, jobScript: first.jobScript, tls };
     }
 
+    /** When the refused handshakes ran, and when alice's session stopped (for what Traefik may log of them). */
+    const refused = { from: 0, to: 0 };
+    const stopped = { from: 0, to: 0 };
+
     afterAll(async () => {
         for (const s of Object.values(sessions)) await s.hub.close();
     });
@@ -127,10 +131,12 @@ describe("every Dask connection through the one Traefik port, by SNI, still encr
             fs.writeFileSync(chain, fs.readFileSync(files.cert, "utf8") + fs.readFileSync(files.ca, "utf8"));
             return { ...files, cert: chain };
         };
+        refused.from = Date.now();
         const atAlice = await connect("tls://alice.dask.af.example.org:8786", fullChain("bob", bob.tls));
         expect(atAlice.error).toMatch(/TLS|SSL|certificate|closed|Timed out/i);
         const atBob = await connect("tls://bob.dask.af.example.org:8786", fullChain("alice", alice().tls));
         expect(atBob.error).toMatch(/TLS|SSL|certificate|closed|Timed out/i);
+        refused.to = Date.now();
         // And with its own group's certificate, bob's scheduler answers (no workers: it is the scheduler that answers).
         expect(await connect("tls://bob.dask.af.example.org:8786", bob.tls, "info")).toMatchObject({ scheduler: expect.stringMatching(/^tls:\/\//) });
     });
@@ -148,6 +154,7 @@ describe("every Dask connection through the one Traefik port, by SNI, still encr
     });
 
     test("after the hub stops a session, its name reaches nothing within seconds", async () => {
+        stopped.from = Date.now();
         const stop = await alice().hub.api("DELETE", "/users/alice/server");
         expect([202, 204]).toContain(stop.status);
         const started = Date.now();
@@ -155,18 +162,31 @@ describe("every Dask connection through the one Traefik port, by SNI, still encr
             const r = await tlsProbe("alice.dask.af.example.org");
             return r.response ? r : undefined;
         }, { timeoutMs: 60000, intervalMs: 250 });
+        stopped.to = Date.now();
         expect(probe.response).toMatch(/^HTTP\/1\.1 404/);
         console.log(`route of alice gone ${Date.now() - started} ms after the hub's stop call`);
         expect(f.cp.admin.find("ingressroutetcp.traefik.io", "dask-alice", "af-cms")).toBeUndefined();
     });
 
-    test("what Traefik logged at ERROR meanwhile: only session routes in the moments their pod was not ready, nothing for refused handshakes", () => {
+    test("what Traefik logged at ERROR meanwhile: only a stopped session's route before Traefik read its removal, and schedulers' resets", () => {
+        // The log is read: each pod said its version at start.
+        expect(traefikLines("info").filter((e) => /^Traefik version/.test(e.message ?? "")).length).toBe(2);
         const errors = traefikLines("error");
-        expect(errors.length).toBeGreaterThan(0);
-        for (const e of errors) {
-            // The hub makes a session's route before its pod is Ready and removes it after the pod is gone.
-            expect(`${e.error} ${e.routerName ?? e.serviceName ?? ""}`).toMatch(/(no servers found for af-(cms|opendata)\/dask-(alice|bob)|the service "af-(cms|opendata)-dask-(alice|bob)-[0-9a-f]+@kubernetescrd" does not exist)/);
-        }
+        // A reset Traefik read from a scheduler: Go's TCPConn.WriteTo (Traefik's copy from the
+        // backend) reports it as "writeto", and Traefik lowers to DEBUG only resets reported as "read".
+        const resetBy = (ips: string[]) => new RegExp(`^writeto tcp [0-9.]+:[0-9]+->(${ips.map((ip) => ip.replace(/\./g, "\\.")).join("|")}):8786: .*connection reset by peer$`);
+        // Traefik's time field has whole seconds.
+        const within = (e: any, w: { from: number; to: number }) => Date.parse(e.time) >= Math.floor(w.from / 1000) * 1000 && Date.parse(e.time) <= w.to + 1000;
+        const unexplained = errors.filter((e) => {
+            // A scheduler that refuses a client's certificate closes with the client's first bytes
+            // unread, so its kernel answers them with a reset.
+            if (resetBy([alice().pod.ip, sessions.bob.pod.ip]).test(e.error) && within(e, refused)) return false;
+            // So does a scheduler stopped while its batch worker's bytes were unread.
+            if (resetBy([alice().pod.ip]).test(e.error) && within(e, stopped)) return false;
+            // The hub's stop hook deletes a session's Service and route; Traefik may read the one before the other.
+            return !/the service "af-(cms|opendata)-dask-(alice|bob)-[0-9a-f]+@kubernetescrd" does not exist/.test(`${e.error} ${e.routerName ?? e.serviceName ?? ""}`);
+        });
+        expect(unexplained).toEqual([]);
     });
 });
 

@@ -137,9 +137,7 @@ export async function spawnServer(
 
 /** What the hub logged of `user` (but the polls of its model) and the tail of its notebook's own log. */
 function spawnLogs(f: LiveFacility, user: string, group: string): string {
-    const hub = f.kubelet
-        .running()
-        .filter((p) => p.namespace === "af" && p.name.startsWith("af-hub-"))
+    const hub = deploymentPods(f, "af", "af-hub")
         .flatMap((p) => p.containers[0].proc.log().split("\n"))
         .filter((l) => l.includes(user) && !l.includes(`GET /hub/api/users/${user} `))
         .slice(-40)
@@ -182,11 +180,14 @@ export async function waitDeploymentReady(f: LiveFacility, namespace: string, na
     }, { timeoutMs, intervalMs: 300 });
 }
 
+/** The pods of Deployment `ns/name` the kubelet double runs. */
+function deploymentPods(f: LiveFacility, namespace: string, name: string): RunningPod[] {
+    return f.kubelet.running().filter((p) => p.namespace === namespace && p.name.startsWith(`${name}-`));
+}
+
 /** The log of every container of the pods of Deployment `ns/name` (for failure messages). */
 export function deploymentLogs(f: LiveFacility, namespace: string, name: string): string {
-    return f.kubelet
-        .running()
-        .filter((p) => p.namespace === namespace && p.name.startsWith(`${name}-`))
+    return deploymentPods(f, namespace, name)
         .flatMap((p) => p.containers.map((c) => `--- ${p.name}/${c.name} ---\n${fs.existsSync(c.proc.logFile) ? c.proc.log().slice(-4000) : ""}`))
         .join("\n");
 }
@@ -202,7 +203,7 @@ export async function waitFrontDoor(f: LiveFacility, timeoutMs = 120000): Promis
     const ca = f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"];
     const edge = f.objects.find((o) => o.kind === "Deployment" && /traefik:/.test(o.spec.template.spec.containers[0].image))!;
     await waitDeploymentRunning(f, edge.metadata.namespace!, edge.metadata.name, timeoutMs);
-    const pods = f.kubelet.running().filter((p) => p.namespace === edge.metadata.namespace && p.name.startsWith(`${edge.metadata.name}-`));
+    const pods = deploymentPods(f, edge.metadata.namespace!, edge.metadata.name);
     for (const p of pods) {
         await waitFor(
             `Traefik pod ${p.name} serving https://${f.domain}/hub/health`,

@@ -274,7 +274,6 @@ export class KubeletDouble {
                     this.note(`start ${key} at ${pod.status.podIP}`);
                     await this.startPod(key, pod);
                     this.note(`started ${key}`);
-                    this.report(key);
                 } catch (err) {
                     this.failed.set(key, (err as Error).message);
                     this.note(`failed ${key}: ${(err as Error).message}`);
@@ -395,15 +394,16 @@ export class KubeletDouble {
     }
 
     /**
-     * The prober: each due readiness probe of every running container, without holding the
-     * loop; a change of readiness, or a container that exited, is reported.
+     * The prober, each round of the loop: each due readiness probe of every running container,
+     * without holding the loop; and the pod's status written when what it says differs from what
+     * was last written (a pod just started, a change of readiness, a container that exited).
      */
     private probe(): void {
         const now = Date.now();
         for (const p of this.running()) {
             p.containers.forEach((c, i) => {
                 const r = p.readiness[i];
-                if (!c.proc.exited() && r?.due(now)) void r.run(p.ip, now).then((changed) => changed && this.report(p.key));
+                if (!c.proc.exited() && r?.due(now)) void r.run(p.ip, now);
             });
             const seen = this.reported.get(p.key);
             if (seen && !seen.queued && seen.written !== statusKey(p)) this.report(p.key);
@@ -486,8 +486,9 @@ function runningStatus(pod: any, p: RunningPod, ready: { status: boolean; since:
         name: c.name, image: c.image, imageID: "", ready: true, started: false, restartCount: 0,
         state: { terminated: { exitCode: p.initContainers[i]?.code ?? 0, reason: "Completed", startedAt: p.startTime, finishedAt: p.startedAt } },
     });
+    const containerStatuses = pod.spec.containers.map(containerStatus);
     // A strategic merge patch merges conditions by type: null removes kwok's reason and message once Ready.
-    const unready = pod.spec.containers.filter((c: any, i: number) => !containerStatus(c, i).ready).map((c: any) => c.name);
+    const unready = containerStatuses.filter((c: any) => !c.ready).map((c: any) => c.name);
     const condition = (type: string, status: boolean, since: string) => ({
         type, status: status ? "True" : "False", lastTransitionTime: since,
         reason: status ? null : "ContainersNotReady", message: status ? null : `containers with unready status: [${unready.join(" ")}]`,
@@ -502,6 +503,6 @@ function runningStatus(pod: any, p: RunningPod, ready: { status: boolean; since:
             condition("Ready", ready.status, ready.since),
         ],
         ...((pod.spec.initContainers ?? []).length ? { initContainerStatuses: pod.spec.initContainers.map(initStatus) } : {}),
-        containerStatuses: pod.spec.containers.map(containerStatus),
+        containerStatuses,
     };
 }

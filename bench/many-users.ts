@@ -13,7 +13,10 @@
  *
  * Sessions run HEPAF_BENCH_SESSIONS at a time (default 20): each holds a scheduler and a worker
  * (about 0.3 GiB), so all of 100 at once would not fit this machine's memory; servers are all
- * spawned at once. HEPAF_BENCH_HTTP_TIMEOUT sets the hub's `httpTimeoutSeconds` (how long it
+ * spawned at once. A session whose cluster does not exist within HEPAF_BENCH_SESSION_START seconds
+ * (default 600) fails; a failed gateway user stops what they still have on the gateway through
+ * it, as they would from a laptop, and the run says how many such clusters there were.
+ * HEPAF_BENCH_HTTP_TIMEOUT sets the hub's `httpTimeoutSeconds` (how long it
  * waits for a started server to answer; default 120).
  *
  * Run by `npm run bench` after the front door; alone:
@@ -32,6 +35,9 @@ import { apiRequests, availableMiB, deploymentPids, sampleParts, treeUsage } fro
 
 const SIZES = (process.env.HEPAF_BENCH_USERS ?? "10,50,100").split(",").map(Number);
 const SESSIONS_AT_ONCE = Number(process.env.HEPAF_BENCH_SESSIONS ?? 20);
+/** The longest a user's session may take to start (HEPAF_BENCH_SESSION_START, seconds; default 600): with sessions starting at once on two cores, a gateway cluster's scheduler pod may wait minutes for its turn. */
+const SESSION_START_SECONDS = Number(process.env.HEPAF_BENCH_SESSION_START ?? 600);
+if (!(Number.isInteger(SESSION_START_SECONDS) && SESSION_START_SECONDS > 0)) throw new Error(`HEPAF_BENCH_SESSION_START: "${process.env.HEPAF_BENCH_SESSION_START}" must be a whole number of seconds > 0`);
 /** The group the users are of (HEPAF_BENCH_GROUP): cms (HTCondor sessions, the default) or opendata (a cluster each on its gateway). */
 const GROUP = process.env.HEPAF_BENCH_GROUP ?? "cms";
 const PROFILES: Record<string, string> = { cms: "cms-coffea", opendata: "opendata-default" };
@@ -125,7 +131,10 @@ async function measure(n: number): Promise<RunFigures> {
         let minAvailable = availableMiB();
         const memTimer = setInterval(() => (minAvailable = Math.min(minAvailable, availableMiB())), 1000);
         const hubs = users.map((u) => new HubSession(`https://${f.domain}`, u, { ca: rootCa }));
-        const ctx: FlowContext = { f, group: GROUP, kind: KINDS[GROUP], profile: PROFILE, rootCa, dir, laptops: { proc: laptops, requests }, sessions: new Semaphore(SESSIONS_AT_ONCE) };
+        const ctx: FlowContext = { f, group: GROUP, kind: KINDS[GROUP], profile: PROFILE, rootCa, dir, laptops: { proc: laptops, requests }, sessions: new Semaphore(SESSIONS_AT_ONCE),
+            sessionStartMs: SESSION_START_SECONDS * 1000,
+            onFailure: (t) => say(`  ${t.user} failed after ${((Date.now() - t.start) / 1000).toFixed(0)} s: ${t.error!.split("\n")[0].slice(0, 300)}${t.leftClusters?.length ? `; stopped its clusters left on the gateway: ${t.leftClusters.join(", ")}` : ""}`),
+        };
         say(`N = ${n}: ${n} users at once`);
         const started = Date.now();
         const progress = setInterval(() => say(`  ${f.kubelet.running().filter((p) => p.name.startsWith("jupyter-")).length}/${n} notebooks running after ${((Date.now() - started) / 1000).toFixed(0)} s`), 15000);

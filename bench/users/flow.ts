@@ -15,8 +15,9 @@ import * as path from "path";
 import { downloadBundle } from "../../test/live/harness/bundles";
 import { daskPort, LiveFacility, waitRouted } from "../../test/live/harness/facility";
 import { HubSession } from "../../test/live/harness/hub-client";
-import { jsonLines, Proc, waitFor } from "../../test/live/harness/processes";
+import { jsonLines, Proc, startProcess, waitFor } from "../../test/live/harness/processes";
 import { HeldSession, holdSession } from "../../test/live/harness/sessions";
+import { ROOT } from "../../test/live/harness/tools";
 
 /** When each step of one user ended (epoch ms), how often the hub refused the spawn, and the first error. */
 export interface UserTimes {
@@ -43,6 +44,8 @@ export interface UserTimes {
     computed?: number;
     closed?: number;
     error?: string;
+    /** Gateway: clusters the user still had on the gateway once the flow failed, stopped through it as the user would. */
+    leftClusters?: string[];
 }
 
 /** What every user's flow shares. */
@@ -59,6 +62,10 @@ export interface FlowContext {
     laptops: { proc: Proc; requests: string };
     /** Limits how many sessions run at once (the machine's memory): acquire, then release. */
     sessions: Semaphore;
+    /** The longest a session may take to start (its cluster to exist), in ms. */
+    sessionStartMs: number;
+    /** Told of each user's failure as it happens. */
+    onFailure(t: UserTimes): void;
 }
 
 /** A counting semaphore (FIFO). */
@@ -85,11 +92,12 @@ export async function userFlow(ctx: FlowContext, user: string, hub: HubSession):
     let session: HeldSession | undefined;
     let holding = false;
     let ended = false;
+    let bundle: string | undefined;
     try {
         await hub.login();
         t.login = Date.now();
         const { f } = ctx;
-        const bundle = await downloadBundle(f.tools.python, hub, ctx.group, path.join(ctx.dir, user));
+        bundle = await downloadBundle(f.tools.python, hub, ctx.group, path.join(ctx.dir, user));
         t.bundle = Date.now();
         // The pod is watched from the request on: the hub may start it before it answers.
         const podRuns = waitFor(
@@ -110,7 +118,7 @@ export async function userFlow(ctx: FlowContext, user: string, hub: HubSession):
         t.sessionAsked = Date.now();
         if (ctx.kind === "gateway") {
             // The user's cluster on the group's gateway: made (its scheduler running), a worker asked for and joined, a task through the front door.
-            session = await holdSession(f, hub, pod, { rootCa: ctx.rootCa, timeoutSeconds: 900 });
+            session = await holdSession(f, hub, pod, { rootCa: ctx.rootCa, timeoutSeconds: 900, startTimeoutMs: ctx.sessionStartMs });
             t.listening = Date.now();
             await session.say("scale:1", "scaled", 60000);
             await session.say("workers:1", "workers", 600000);
@@ -121,7 +129,7 @@ export async function userFlow(ctx: FlowContext, user: string, hub: HubSession):
         } else {
             const sni = `${user}.dask.${f.domain}`;
             const routed = waitRouted(f, sni, { timeoutMs: 300000, intervalMs: 100 }).then(() => (t.routed = Date.now()));
-            session = await holdSession(f, hub, pod, { rootCa: ctx.rootCa, batchWorkers: 0, timeoutSeconds: 900 });
+            session = await holdSession(f, hub, pod, { rootCa: ctx.rootCa, batchWorkers: 0, timeoutSeconds: 900, startTimeoutMs: ctx.sessionStartMs });
             t.listening = Date.now();
             await routed;
             const out = await laptopCompute(ctx, user, `tls://${sni}:${daskPort(f)}`, bundle);
@@ -134,12 +142,34 @@ export async function userFlow(ctx: FlowContext, user: string, hub: HubSession):
         // What failed and, from a session's log, how it ended (a traceback's last lines).
         const lines = (err as Error).message.split("\n").filter((l) => l.trim());
         t.error = (lines.length > 8 ? [...lines.slice(0, 3), "  ...", ...lines.slice(-5)] : lines).join("\n");
-        if (session && !session.proc.exited()) await session.proc.stop(2000);
+        // The session closes its cluster if it still can; what the user still has on the gateway they stop through it.
+        if (session && !session.proc.exited()) {
+            session.tell("close");
+            await waitFor(`${user}'s session to close`, () => session!.proc.exited() || jsonLines(session!.proc).some((l) => "closed" in l), { timeoutMs: 60000 }).catch(() => undefined);
+            await session.proc.stop(2000);
+        }
+        if (ctx.kind === "gateway" && bundle && hub.token) t.leftClusters = await stopUserClusters(ctx, user, bundle, hub.token);
+        ctx.onFailure(t);
     } finally {
         ended = true;
         if (holding) ctx.sessions.release();
     }
     return t;
+}
+
+/** Stops the clusters the user has on the gateway, from the laptop with the user's bundle and token; their names. */
+async function stopUserClusters(ctx: FlowContext, user: string, bundle: string, token: string): Promise<string[]> {
+    const env = { DASK_CONFIG: bundle, JUPYTERHUB_API_TOKEN: token, SSL_CERT_FILE: path.join(bundle, "root-ca.crt"), DASK_ROOT_CONFIG: undefined };
+    const proc = startProcess(ctx.dir, `${user}-stop-clusters`, ctx.f.tools.python, [path.join(ROOT, "bench", "python", "stop_user_clusters.py")], { env });
+    try {
+        const out = await waitFor(`${user}'s clusters stopped`, () => jsonLines(proc).find((l) => l.stopped || l.error), { watch: [proc], timeoutMs: 120000 });
+        if (out.error) throw new Error(out.error);
+        return out.stopped;
+    } catch (err) {
+        return [`(could not stop the user's clusters: ${(err as Error).message.split("\n")[0]})`];
+    } finally {
+        await proc.stop(2000);
+    }
 }
 
 /** The user's laptop connects through the front door and computes one task; when it connected and computed (epoch ms). */

@@ -72,6 +72,7 @@ export function runTable(r: RunFigures, sessionsAtOnce: number): string[] {
         "",
         `spawn refusals the hub asked to retry (429): ${r.times.reduce((a, t) => a + t.refused, 0)} (users refused at least once: ${r.times.filter((t) => t.refused).length})`,
         `failed users: ${failures(r).length} (failed spawns: ${failedSpawns(r)})`,
+        ...(r.times.some((t) => t.leftClusters?.length) ? [`gateway clusters failed users still had, stopped through the gateway: ${r.times.reduce((a, t) => a + (t.leftClusters?.length ?? 0), 0)}`] : []),
         ...failures(r).slice(0, 5).map((t) => `  ${t.user}: ${t.error!.split("\n").map((l) => l.slice(0, 300)).join("\n    ")}`),
         `every server stopped at once: nothing of the users left after ${s(r.stoppedMs)} s${r.left.length ? `; LEFT: ${r.left.slice(0, 10).join(", ")}` : ""}`,
         "",

@@ -62,3 +62,11 @@ test("a gateway user's cluster is timed from running to its worker joined, and t
     expect(step("route served")).toBeUndefined();
     expect(step("laptop client connected")).toBeUndefined();
 });
+
+test("clusters that failed gateway users still had are counted; a run without any says nothing of them", () => {
+    const failed = (name: string, left: string[]): UserTimes => ({ user: name, start: 0, refused: 0, login: 1, bundle: 2, requested: 2, accepted: 3, pod: 4, ready: 5, sessionAsked: 5, error: `${name}'s session started: timed out`, leftClusters: left });
+    const table = runTable(run(3, [user("a", 0, 0), failed("b", ["af-opendata.1"]), failed("c", ["af-opendata.2", "af-opendata.3"])]), 20).join("\n");
+    expect(table).toContain("gateway clusters failed users still had, stopped through the gateway: 3");
+    expect(table).toContain("failed users: 2 (failed spawns: 0)");
+    expect(runTable(run(1, [user("a", 0, 0)]), 20).join("\n")).not.toContain("gateway clusters failed users");
+});

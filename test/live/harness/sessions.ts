@@ -116,6 +116,8 @@ export interface HeldSessionOptions {
     batchWorkers?: number;
     /** The longest the session waits for a word or for workers, in seconds. Default 900. */
     timeoutSeconds?: number;
+    /** The longest the test waits for the session's cluster to exist, in ms. Default 240000. */
+    startTimeoutMs?: number;
 }
 
 /** Logs `user` in, spawns the server with `profile` and holds a Dask session of the group's kind open in it. */
@@ -145,8 +147,11 @@ export async function holdSession(f: LiveFacility, hub: HubSession, pod: Running
         env: opts.schedd ? { PATH: `${HTCONDOR_DOUBLES}:${c.env.PATH}`, HEPAF_SCHEDD_DOUBLE: opts.schedd.address } : {},
     });
     const failure = (err: Error) => new Error(`${err.message}\n${proc.log().slice(-4000)}`);
-    const started = await waitFor(`${user}'s session started`, () => jsonLine(proc, "started"), { watch: [proc], timeoutMs: 240000 }).catch((err) => {
-        throw failure(err);
+    const started = await waitFor(`${user}'s session started`, () => jsonLine(proc, "started"), { watch: [proc], timeoutMs: opts.startTimeoutMs ?? 240000 }).catch(async (err) => {
+        // Nothing will talk to it again: the process goes (a cluster it asked for stays with its maker, the gateway).
+        const failed = failure(err);
+        await proc.stop(2000);
+        throw failed;
     });
     const answered: Record<string, number> = {};
     const tell = (word: string) => fs.appendFileSync(hostControl, ` ${word}`);

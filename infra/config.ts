@@ -110,6 +110,7 @@ export function toProgramConfig(raw: Record<string, any>, env: ProgramEnv = {}):
         facility: {
             domain: raw.domain,
             ca: caArgs(raw),
+            ...(raw.pki ? { pki: raw.pki } : {}),
             ...(raw.https ? { https: httpsArgs(raw.https, env) } : {}),
             traefik: { ...traefik, ...(crds ? { crds } : {}) },
             hub: hubArgs(raw),

@@ -57,6 +57,9 @@ export function crossCheck(raw: Record<string, any>): string[] {
     if (raw.ca?.import && (!raw.caCertPem || !raw.caKeyPem)) {
         problems.push("hepaf:ca.import is true, so hepaf:caCertPem and hepaf:caKeyPem (secret) are required");
     }
+    if (raw.pki?.mode === "cert-manager" && raw.ca?.import) {
+        problems.push('hepaf:ca.import is true, but hepaf:pki.mode "cert-manager" makes the facility root in the cluster: leave out one of them');
+    }
     if (!raw.ca?.import && (raw.caCertPem || raw.caKeyPem)) {
         problems.push(`${raw.caCertPem ? "hepaf:caCertPem" : "hepaf:caKeyPem"} is set but hepaf:ca.import is not true: set hepaf:ca.import to use that CA`);
     }

@@ -197,6 +197,9 @@ export const stackConfigSchema = strict(
         domain: dnsName,
         renderDir: text,
         ca: strict({ subject, validityDays: positive, renewBeforeDays: positive, import: bool }),
+        pki: strict({
+            mode: { enum: ["generated", "cert-manager"], description: 'one of "generated", "cert-manager"' },
+        }),
         https: strict({
             mode: { enum: ["generated", "secret", "acme"], description: 'one of "generated", "secret", "acme"' },
             secretName: dnsName,

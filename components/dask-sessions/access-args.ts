@@ -69,6 +69,8 @@ export interface DaskAccessArgs {
     mintsPerDay?: number;
     /** ConfigMap in `namespace` with the facility root CA (`ca.crt`), shipped in bundles for HTTPS to the hub and gateways. Default `hepaf-root-ca`; `false` for none (a publicly trusted certificate). */
     rootCaConfigMap?: string | false;
+    /** A Secret in `namespace` whose `ca.crt` is the facility root (cert-manager keeps its root there); only `ca.crt` is mounted. Wins over `rootCaConfigMap`. Default none. */
+    rootCaSecret?: string;
     /** What declares that ConfigMap (e.g. the root CA's `trustBundle`): the service waits for it, by name, not by its outputs. Default none. */
     rootCaResource?: pulumi.Resource;
     /** The hub the service signs users in with (`hub.serviceRef(serviceName)`). Required. */

@@ -55,7 +55,8 @@ export interface DaskAccessPlan {
     groups: DaskAccessGroupPlan[];
     certificateValidityDays: number;
     mintsPerDay: number;
-    rootCaConfigMap: string | false;
+    /** Where the facility root (`ca.crt`) is mounted from: a ConfigMap, a Secret (only its `ca.crt`), or none. */
+    rootCa: { configMap: string } | { secret: string } | false;
     websecure: string;
     /** The Dask a laptop's client needs (the bundle's README names it). */
     dask: DaskVersions;
@@ -81,6 +82,8 @@ export function planDaskAccess(args: Omit<DaskAccessArgs, "hub">, argument = "da
     requirePositiveInteger(mintsPerDay, `${argument}.mintsPerDay`);
     const rootCaConfigMap = args.rootCaConfigMap ?? "hepaf-root-ca";
     if (rootCaConfigMap !== false) requireDnsLabel(rootCaConfigMap, `${argument}.rootCaConfigMap`);
+    if (args.rootCaSecret !== undefined) check(isDnsName(args.rootCaSecret), `${argument}.rootCaSecret`, `"${args.rootCaSecret}" is not a valid Secret name`);
+    const rootCa = args.rootCaSecret !== undefined ? { secret: args.rootCaSecret } : rootCaConfigMap === false ? false : { configMap: rootCaConfigMap };
     requireDnsLabel(args.traefik.namespace, `${argument}.traefik.namespace`);
     requireDnsLabel(args.traefik.entrypoints.websecure, `${argument}.traefik.entrypoints.websecure`);
     check(args.groups.length > 0, `${argument}.groups`, "give at least one group");
@@ -120,7 +123,7 @@ export function planDaskAccess(args: Omit<DaskAccessArgs, "hub">, argument = "da
         groups,
         certificateValidityDays: days,
         mintsPerDay,
-        rootCaConfigMap,
+        rootCa,
         websecure: args.traefik.entrypoints.websecure,
         dask: resolveDaskVersions(args.daskVersions, `${argument}.daskVersions`),
         sessionDashboards: { pathPrefix: `${prefix}/sessions`, entrypoint: args.traefik.entrypoints.websecure, middlewares: [o.signIn, o.dropCredentials, o.sessionPrefix] },
@@ -151,7 +154,7 @@ export function renderDaskAccessValues(plan: DaskAccessPlan): Record<string, unk
         metricsPort: DASK_ACCESS_METRICS_PORT,
         certificateValidityDays: plan.certificateValidityDays,
         mintsPerDay: plan.mintsPerDay,
-        rootCaFile: plan.rootCaConfigMap === false ? null : `${DASK_ACCESS_ROOT_CA_DIR}/ca.crt`,
+        rootCaFile: plan.rootCa === false ? null : `${DASK_ACCESS_ROOT_CA_DIR}/ca.crt`,
         sessionAddressTemplate: contactAddressTemplate(plan.domain, plan.daskPort),
         sessionDashboardPrefix: plan.sessionDashboards.pathPrefix,
         recordsConfigMap: DASK_ACCESS_GROUP_OBJECTS.records,

@@ -133,12 +133,16 @@ export class DaskAccess extends pulumi.ComponentResource {
         const volumes: k8s.types.input.core.v1.Volume[] = [
             { name: "config", configMap: { name: n } },
             { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
-            ...(plan.rootCaConfigMap === false ? [] : [{ name: "root-ca", configMap: { name: plan.rootCaConfigMap } }]),
+            ...(plan.rootCa === false
+                ? []
+                : ["secret" in plan.rootCa
+                      ? { name: "root-ca", secret: { secretName: plan.rootCa.secret, items: [{ key: "ca.crt", path: "ca.crt" }] } }
+                      : { name: "root-ca", configMap: { name: plan.rootCa.configMap } }]),
         ];
         const mounts: k8s.types.input.core.v1.VolumeMount[] = [
             { name: "config", mountPath: DASK_ACCESS_CONFIG_DIR, readOnly: true },
             { name: "tmp", mountPath: "/tmp" },
-            ...(plan.rootCaConfigMap === false ? [] : [{ name: "root-ca", mountPath: DASK_ACCESS_ROOT_CA_DIR, readOnly: true }]),
+            ...(plan.rootCa === false ? [] : [{ name: "root-ca", mountPath: DASK_ACCESS_ROOT_CA_DIR, readOnly: true }]),
         ];
         new k8s.apps.v1.Deployment(
             `${name}-deployment`,

@@ -220,6 +220,19 @@ class IssuedCertificate:
     not_after: datetime.datetime
 
 
+def authority_key_identifier(ca_cert: Any) -> Any:
+    """The leaf's authority key identifier: the CA certificate's own subject key identifier, which
+    verifiers match it against (Go 1.25 and later, so cert-manager, write a truncated SHA-256 there,
+    not the SHA-1 of RFC 5280's first method); computed from the CA's key only when it has none."""
+    from cryptography import x509
+
+    try:
+        ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key())
+    return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+
+
 def issue_leaf(ca_cert_pem: str, ca_key_pem: str, common_name: str, days: int, *, dns_name: Optional[str] = None,
                organizational_unit: Optional[str] = None, client_only: bool = False,
                now: Optional[datetime.datetime] = None) -> IssuedCertificate:
@@ -259,7 +272,7 @@ def issue_leaf(ca_cert_pem: str, ca_key_pem: str, common_name: str, days: int, *
                                      crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .add_extension(authority_key_identifier(ca_cert), critical=False)
     )
     if dns_name:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)

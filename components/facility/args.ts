@@ -5,7 +5,7 @@ import { HubGroupArgs, JupyterHubArgs } from "../jupyterhub";
 import { AdaptiveArgs, DedicatedWorkerArgs, SessionClusterKind } from "../notebook-dask";
 import type { FacilityImagesArgs } from "../images";
 import type { MonitoringArgs } from "../monitoring";
-import { CertificateAuthorityArgs } from "../pki";
+import { CertificateAuthorityArgs, PkiArgs } from "../pki";
 import type { HttpsArgs } from "../https";
 import { TraefikArgs } from "../traefik";
 
@@ -83,8 +83,10 @@ export interface FacilityDaskAccessArgs {
 export interface AnalysisFacilityArgs {
     /** Public DNS name: hub at `https://<domain>`, Dask at `<domain>:<daskPort>`. Required. */
     domain: string;
-    /** The facility root CA: generated (default) or imported. */
+    /** The facility root CA: generated (default) or imported; with `pki.mode` cert-manager, its subject, key and validity only. */
     ca?: CertificateAuthorityArgs;
+    /** Where the facility root, the group CAs and the edge certificate are made: `generated` by Pulumi (default; keys in state) or by the site's `cert-manager` in the cluster (keys never leave it; renewed before expiry). */
+    pki?: PkiArgs;
     /** Where the hub's HTTPS certificate comes from: `generated` by the facility root (default), a `secret` the site keeps, or `acme` through cert-manager. */
     https?: HttpsArgs;
     /** The front door; everything but `namespace` and `watchNamespaces`, which the facility sets. Default: install, LoadBalancer, Dask on 8786. */

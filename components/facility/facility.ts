@@ -22,21 +22,24 @@ import {
 } from "../notebook-dask";
 import { resolveImages, ResolvedImages } from "../images";
 import { FacilityMonitoring, FacilityMonitoringArgs, HUB_METRICS_SERVICE, planMonitoring, planScraper } from "../monitoring";
-import { CertificateAuthority } from "../pki";
+import { CertificateAuthority, InClusterAuthority } from "../pki";
 import { AcmeCertificate, HttpsPlan, planHttps } from "../https";
 import { KeyPairSource, planTraefik, SecretSource, Traefik, TraefikArgs } from "../traefik";
 import { AnalysisFacilityArgs } from "./args";
 import { facilityDaskAccess, gatewayAddress as gatewayApiAddress, gatewayProxyAddress } from "./dask-access";
 import { largestProfile, limitedProfile } from "./namespace-limits";
 import { declareGroupParts, GROUP_CA_BUNDLE, groupCaSubject, GroupParts } from "./group-parts";
+import { FacilityPkiPlan, GROUP_CA_CERTIFICATE, planPki, ROOT_CA_SECRET } from "./pki-plan";
 import { mergePodParts } from "./pod-parts";
 
 /** Per-group parts, by group name. */
 export interface FacilityGroup {
     /** Namespace `<facility>-<group>`. */
     namespace: string;
-    /** The group's CA: a self-signed root (no path-length constraint), the only trust anchor of the group's Dask TLS. */
-    ca: CertificateAuthority;
+    /** The group's CA (`pki.mode` generated): a self-signed root (no path-length constraint), the only trust anchor of the group's Dask TLS. */
+    ca?: CertificateAuthority;
+    /** The same CA made by cert-manager in the group namespace (`pki.mode` cert-manager). */
+    inClusterCa?: InClusterAuthority;
     /** The group's Dask Gateway. */
     gateway: DaskGateway;
 }
@@ -58,6 +61,8 @@ export interface FacilityPlan {
     monitoring: Omit<FacilityMonitoringArgs, "hubMetricsToken">;
     /** Where the HTTPS certificate comes from, and what that mode declares. */
     https: HttpsPlan;
+    /** Where the authorities are made, and what cert-manager mode declares. */
+    pki: FacilityPkiPlan;
 }
 
 /** The smallest CPU and memory guarantees among the profiles that state one. */
@@ -153,9 +158,11 @@ export function checkFacilityArgs(name: string, args: AnalysisFacilityArgs): voi
  * Traefik's default certificate in each HTTPS mode: a leaf of the facility root (`generated`,
  * unless `traefik.defaultCertificate` gives one), else the Secret the site or cert-manager keeps.
  */
-function edgeCertificate(name: string, args: AnalysisFacilityArgs, https: HttpsPlan, ca: CertificateAuthority): KeyPairSource | SecretSource {
+function edgeCertificate(name: string, args: AnalysisFacilityArgs, https: HttpsPlan, pki: FacilityPkiPlan, ca?: CertificateAuthority): KeyPairSource | SecretSource {
     if (https.mode !== "generated") return { secretName: https.secretName };
-    return args.traefik?.defaultCertificate ?? ca.issue(`${name}-edge-tls`, { dnsNames: [args.domain, `*.${args.domain}`], usages: ["server"] });
+    if (args.traefik?.defaultCertificate) return args.traefik.defaultCertificate;
+    if (pki.mode === "cert-manager") return { secretName: pki.edge!.secretName };
+    return ca!.issue(`${name}-edge-tls`, { dnsNames: [args.domain, `*.${args.domain}`], usages: ["server"] });
 }
 
 /**
@@ -172,6 +179,14 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const scraperRef = planScraper(args.monitoring, name, [namespace, ...args.groups.map((g) => groupNamespace(name, g.name))]);
     const scraper = scraperRef ? { scraper: scraperRef } : {};
     const https = planHttps(name, args.domain, args.https);
+    const pki = planPki(name, {
+        pki: args.pki,
+        ca: args.ca,
+        domain: args.domain,
+        namespace,
+        makesEdge: https.mode === "generated" && args.traefik?.defaultCertificate === undefined,
+        labels: standardLabels({ name: "hepaf", instance: name, component: "pki", facility: name }),
+    });
     if (https.mode !== "generated") {
         check(args.traefik?.defaultCertificate === undefined, "traefik.defaultCertificate", `is a certificate of its own, and https.mode "${https.mode}" gives the certificate too: give one of them`);
         check((args.traefik?.mode ?? "install") === "install", "https.mode", `"${https.mode}" sets the certificate of the facility's own Traefik, and traefik.mode is "existing": give that Traefik its certificate, and leave https.mode "generated"`);
@@ -188,7 +203,9 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
     const traefikPlan = planTraefik(`${name}-edge`, traefik);
     const daskPort = traefikPlan.daskPort;
     const entrypoints = traefikPlan.names;
-    const accessArgs = facilityDaskAccess(name, args, { namespace, websecure: entrypoints.websecure, routeLabels: traefikPlan.routeLabels, daskPort }, images.hub, scraperRef);
+    const accessBase = facilityDaskAccess(name, args, { namespace, websecure: entrypoints.websecure, routeLabels: traefikPlan.routeLabels, daskPort }, images.hub, scraperRef);
+    // cert-manager keeps the root in a Secret: the service mounts its ca.crt alone.
+    const accessArgs = accessBase && pki.mode === "cert-manager" ? { ...accessBase, rootCaSecret: ROOT_CA_SECRET } : accessBase;
     const access = accessArgs && planDaskAccess(accessArgs, "daskAccess");
 
     const profilesOf = (g: AnalysisFacilityArgs["groups"][number]) => (g.profiles ?? [DAY_ONE_PROFILE]).map(limitedProfile);
@@ -305,12 +322,13 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         groups: args.groups.map((g) => ({ name: g.name, namespace: groupNamespace(name, g.name), gatewayHealthUrl: `${gatewayApiUrl(name, g.name)}/api/health` })),
         rootCaConfigMap: { name: ROOT_CA_BUNDLE, key: "ca.crt" },
         groupCaConfigMap: { name: GROUP_CA_BUNDLE, key: "ca.crt" },
+        ...(pki.mode === "cert-manager" ? { caCertificates: { root: pki.root.certificateName, group: GROUP_CA_CERTIFICATE } } : {}),
         daskAccess: access !== undefined,
         hubImage: hub.hubImage!,
         prometheusImage: images.prometheus,
     };
     planMonitoring({ ...monitoring, hubMetricsToken: "" }, "monitoring");
-    return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs, images, monitoring, https };
+    return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs, images, monitoring, https, pki };
 }
 
 /** A whole analysis facility: CA tree, front door, hub and a gateway per group, wired by typed outputs. */
@@ -319,8 +337,8 @@ export class AnalysisFacility extends pulumi.ComponentResource {
     readonly hubUrl: string;
     /** `<domain>:<daskPort>`: one address and port for every Dask cluster. */
     readonly daskEndpoint: string;
-    /** The facility root CA certificate (public). */
-    readonly rootCaCertPem: pulumi.Output<string>;
+    /** The facility root CA certificate (public); undefined with `pki.mode` cert-manager, which keeps it in the cluster (`ca.crt` of the Secret `hepaf-root-ca-keypair` in the facility namespace). */
+    readonly rootCaCertPem?: pulumi.Output<string>;
     /** The front door. */
     readonly traefik: Traefik;
     /** The hub. */
@@ -344,9 +362,13 @@ export class AnalysisFacility extends pulumi.ComponentResource {
         const labels = (component: string, group?: string) => standardLabels({ name: "hepaf", instance: name, component, facility: name, group });
 
         const facilityNs = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: plan.namespace, labels: labels("facility") } }, child);
-        const ca = new CertificateAuthority(`${name}-root`, { subject: { organization: name }, ...args.ca }, child);
-        this.rootCaCertPem = ca.certPem;
-        const rootCaBundle = ca.trustBundle({ namespace: plan.namespace, name: ROOT_CA_BUNDLE }, { dependsOn: [facilityNs] });
+        // The facility root: in Pulumi state (generated), or made by cert-manager in the facility namespace.
+        const pki = plan.pki;
+        const ca = pki.mode === "generated" ? new CertificateAuthority(`${name}-root`, { subject: { organization: name }, ...args.ca }, child) : undefined;
+        const inClusterRoot = pki.mode === "cert-manager" ? new InClusterAuthority(`${name}-root`, { plan: pki.root, issuerName: pki.issuerName }, { parent: this, dependsOn: [facilityNs] }) : undefined;
+        this.rootCaCertPem = ca?.certPem;
+        const rootCaBundle = ca ? ca.trustBundle({ namespace: plan.namespace, name: ROOT_CA_BUNDLE }, { dependsOn: [facilityNs] }) : inClusterRoot!.certificate;
+        if (inClusterRoot && pki.mode === "cert-manager" && pki.edge) inClusterRoot.serverCertificate(`${name}-edge-certificate`, { name: pki.edge.certificateName, secretName: pki.edge.secretName, dnsNames: pki.edge.dnsNames });
 
         const groupNamespaces: Record<string, k8s.core.v1.Namespace> = {};
         for (const group of args.groups) {
@@ -357,7 +379,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
 
         this.traefik = new Traefik(
             `${name}-edge`,
-            { ...plan.traefik, defaultCertificate: edgeCertificate(name, args, plan.https, ca) },
+            { ...plan.traefik, defaultCertificate: edgeCertificate(name, args, plan.https, pki, ca) },
             { parent: this, dependsOn: allNamespaces },
         );
         if (plan.https.mode === "acme") {
@@ -399,6 +421,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
                 group: g,
                 namespace: groupNamespace(name, g),
                 caSubject: groupCaSubject(name, g),
+                pki: plan.pki.mode,
                 notebook: plan.notebooks.find((nb) => nb.group === g)!,
                 gateway: gw,
             };

@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
+import { standardLabels } from "../common";
 import { DaskGateway, DaskGatewayArgs, GatewayRoles, TraefikRef } from "../dask-gateway";
 import { GROUP_CA_SECRET } from "../dask-sessions";
 import { NotebookDask, NotebookDaskArgs } from "../notebook-dask";
-import { CertificateAuthority } from "../pki";
+import { CertificateAuthority, InClusterAuthority, PkiMode } from "../pki";
+import { groupCaPlan } from "./pki-plan";
 
 /**
  * A group's own parts: its CA (published in its namespace: the certificate as a ConfigMap, the
- * key pair as a Secret), its session Dask defaults and its Dask Gateway. Everything else a
+ * key pair as a Secret; with `pki` cert-manager, made there by cert-manager), its session Dask defaults and its Dask Gateway. Everything else a
  * group has (its namespace, its profiles in the hub, its grants, routes and middlewares in the
  * shared components, its pool's client config) belongs to the shared facility.
  *
@@ -23,6 +25,8 @@ export interface GroupParts {
     namespace: string;
     /** Subject of the group's CA. */
     caSubject: { organization: string; organizationalUnit: string; commonName: string };
+    /** Where the group's CA is made: `generated` (Pulumi state) or by `cert-manager` in the group namespace. Default `generated`. */
+    pki?: PkiMode;
     /** Its session Dask defaults. */
     notebook: NotebookDaskArgs;
     /** Its gateway's args but the references below. */
@@ -53,7 +57,10 @@ export interface GroupPartsDependencies {
 
 /** The declared parts. */
 export interface DeclaredGroupParts {
-    ca: CertificateAuthority;
+    /** The CA in Pulumi state (`pki` generated). */
+    ca?: CertificateAuthority;
+    /** The CA cert-manager makes (`pki` cert-manager). */
+    inClusterCa?: InClusterAuthority;
     gateway: DaskGateway;
 }
 
@@ -64,7 +71,8 @@ export interface DeclaredGroupParts {
  * another group's user in by presenting their full chain. It carries no path-length constraint
  * (the tls provider cannot write pathlen:0); one would bind only the holder of the key, who can
  * sign leaves directly anyway, and every leaf is CA:FALSE, so nobody else can extend the group's
- * trust. The key lives only in the group's namespace (the hub signs user certificates with it).
+ * trust. The key lives only in the group's namespace (the hub signs user certificates with it);
+ * with `pki` cert-manager it is made there and never leaves it, in the same Secret.
  */
 export function declareGroupParts(
     parts: Omit<GroupParts, "hub" | "gatewayRoles"> & { hub: DaskGatewayArgs["hub"]; traefik: TraefikRef; gatewayRoles?: GatewayRoles },
@@ -73,16 +81,23 @@ export function declareGroupParts(
 ): DeclaredGroupParts {
     const { facility: name, group, namespace: ns } = parts;
     const inNs = deps.namespace ? { dependsOn: [deps.namespace] } : {};
-    const ca = new CertificateAuthority(`${name}-${group}-ca`, { subject: parts.caSubject, maxPathLength: "none", validityDays: GROUP_CA_VALIDITY_DAYS }, { parent });
-    ca.trustBundle({ namespace: ns, name: GROUP_CA_BUNDLE }, inNs);
-    ca.toSecret({ namespace: ns, name: GROUP_CA_SECRET }, inNs);
+    let ca: CertificateAuthority | undefined;
+    let inClusterCa: InClusterAuthority | undefined;
+    if (parts.pki === "cert-manager") {
+        const labels = standardLabels({ name: "hepaf", instance: name, component: "pki", facility: name, group });
+        inClusterCa = new InClusterAuthority(`${name}-${group}-ca`, { plan: groupCaPlan({ namespace: ns, subject: parts.caSubject, validityDays: GROUP_CA_VALIDITY_DAYS, labels }) }, { parent, ...inNs });
+    } else {
+        ca = new CertificateAuthority(`${name}-${group}-ca`, { subject: parts.caSubject, maxPathLength: "none", validityDays: GROUP_CA_VALIDITY_DAYS }, { parent });
+        ca.trustBundle({ namespace: ns, name: GROUP_CA_BUNDLE }, inNs);
+        ca.toSecret({ namespace: ns, name: GROUP_CA_SECRET }, inNs);
+    }
     new NotebookDask(`${name}-${group}-notebook-dask`, parts.notebook, { parent, ...inNs });
     const gateway = new DaskGateway(
         `${name}-${group}-gateway`,
         { ...parts.gateway, hub: parts.hub, traefik: parts.traefik, ...(parts.gatewayRoles ? { roles: parts.gatewayRoles } : {}) },
         { parent, dependsOn: [deps.crd, deps.namespace].filter((d): d is pulumi.Resource => d !== undefined) },
     );
-    return { ca, gateway };
+    return { ca, inClusterCa, gateway };
 }
 
 /**
@@ -91,8 +106,10 @@ export function declareGroupParts(
  * a small `up` of its own stack, after the facility's stack has added the group's shared parts.
  */
 export class FacilityGroupParts extends pulumi.ComponentResource {
-    /** The group's CA. */
-    readonly ca: CertificateAuthority;
+    /** The group's CA (`pki` generated). */
+    readonly ca?: CertificateAuthority;
+    /** The group's CA made by cert-manager (`pki` cert-manager). */
+    readonly inClusterCa?: InClusterAuthority;
     /** The group's gateway. */
     readonly gateway: DaskGateway;
     /** The gateway's address for `dask_gateway.Gateway(address=...)`. */
@@ -103,6 +120,7 @@ export class FacilityGroupParts extends pulumi.ComponentResource {
         const roles: GatewayRoles = { ...parts.gatewayRoles, resources: [] };
         const declared = declareGroupParts({ ...parts, hub: { ...parts.hub, apiToken: pulumi.secret(parts.hub.apiToken) }, gatewayRoles: roles }, this);
         this.ca = declared.ca;
+        this.inClusterCa = declared.inClusterCa;
         this.gateway = declared.gateway;
         this.gatewayAddress = declared.gateway.proxyAddress;
         this.registerOutputs({ gatewayAddress: this.gatewayAddress });

@@ -60,6 +60,8 @@ export interface FacilityMonitoringArgs extends MonitoringArgs {
     rootCaConfigMap: { name: string; key: string };
     /** The group CA bundle ConfigMap's name and key, the same in every group namespace. */
     groupCaConfigMap: { name: string; key: string };
+    /** Where cert-manager makes the CAs (`pki.mode` cert-manager): the root's Certificate (facility namespace) and the group CAs' (the same name in every group namespace), read for CA expiry instead of the ConfigMaps. Default none. */
+    caCertificates?: { root: string; group: string };
     /** A hub token with the `read:metrics` scope (a Pulumi secret). */
     hubMetricsToken: pulumi.Input<string>;
     /** Whether the Dask access service runs (and is scraped). */

@@ -22,21 +22,30 @@ export function exporterValues(args: FacilityMonitoringArgs, intervalSeconds: nu
         namespace: args.facilityNamespace,
         port: METRICS_PORTS.exporter,
         intervalSeconds,
-        rootCaConfigMap: { namespace: args.facilityNamespace, ...args.rootCaConfigMap },
-        groups: args.groups.map((g) => ({ name: g.name, namespace: g.namespace, caConfigMap: args.groupCaConfigMap, gatewayHealthUrl: g.gatewayHealthUrl })),
+        ...(args.caCertificates
+            ? { rootCaConfigMap: null, rootCaCertificate: { namespace: args.facilityNamespace, name: args.caCertificates.root } }
+            : { rootCaConfigMap: { namespace: args.facilityNamespace, ...args.rootCaConfigMap } }),
+        groups: args.groups.map((g) => ({
+            name: g.name,
+            namespace: g.namespace,
+            ...(args.caCertificates ? { caConfigMap: null, caCertificate: { name: args.caCertificates.group } } : { caConfigMap: args.groupCaConfigMap }),
+            gatewayHealthUrl: g.gatewayHealthUrl,
+        })),
     };
 }
 
-/** What the exporter reads: the published CA bundles, the group quotas and gateway clusters; never a Secret. */
+/** What the exporter reads: the published CA bundles (or cert-manager's CA Certificates), the group quotas and gateway clusters; never a Secret. */
 export function exporterGrants(args: FacilityMonitoringArgs): NamespaceGrant[] {
-    const bundle = (name: string): PolicyRule => ({ apiGroups: [""], resources: ["configmaps"], verbs: ["get"], resourceNames: [name] });
+    const certificate = (name: string): PolicyRule => ({ apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: ["get"], resourceNames: [name] });
+    const configMap = (name: string): PolicyRule => ({ apiGroups: [""], resources: ["configmaps"], verbs: ["get"], resourceNames: [name] });
+    const c = args.caCertificates;
     return [
-        { namespace: args.facilityNamespace, variant: "facility", rules: [bundle(args.rootCaConfigMap.name)] },
+        { namespace: args.facilityNamespace, variant: "facility", rules: [c ? certificate(c.root) : configMap(args.rootCaConfigMap.name)] },
         ...args.groups.map((g) => ({
             namespace: g.namespace,
             variant: "group",
             rules: [
-                bundle(args.groupCaConfigMap.name),
+                c ? certificate(c.group) : configMap(args.groupCaConfigMap.name),
                 { apiGroups: [""], resources: ["resourcequotas"], verbs: ["list"] },
                 { apiGroups: ["gateway.dask.org"], resources: ["daskclusters"], verbs: ["list"] },
             ],

@@ -1,14 +1,17 @@
 """The facility exporter of a hepaf facility: Prometheus metrics of what no other part reports.
 
 Runs in the hub image (Python 3.11, kubernetes_asyncio, cryptography, prometheus_client) with a
-ServiceAccount that reads ConfigMaps, ResourceQuotas and DaskClusters (never a Secret). It
+ServiceAccount that reads ConfigMaps (or cert-manager Certificates), ResourceQuotas and
+DaskClusters (never a Secret). It
 serves ``/metrics`` (prometheus_client's own HTTP server) on ``port`` and, every
 ``intervalSeconds``, reads the cluster and updates:
 
     hepaf_ca_expiry_timestamp_seconds{group, ca}
         notAfter (unix seconds) of the published CA bundle: ca="root", group="" for the
         facility root's ConfigMap; ca="group" for each group's. A bundle of several
-        certificates (a rotation overlap) gives the latest notAfter among them.
+        certificates (a rotation overlap) gives the latest notAfter among them. Where
+        cert-manager makes the CAs (pki.mode cert-manager), the CA's Certificate's
+        status.notAfter instead (cert-manager.io/v1; no Secret is read).
     hepaf_group_quota_used_ratio{group, resource}
         status.used / status.hard of every resource of every ResourceQuota in the group
         namespace (Kubernetes quantities); the highest ratio where two quotas hold one
@@ -31,7 +34,9 @@ Values (argv[1], else ``$HEPAF_EXPORTER_VALUES``, a JSON file):
     listenAddress            the address to listen on; default "" (every interface)
     intervalSeconds          between two reads; default 30
     rootCaConfigMap          {namespace, name, key} of the facility root's bundle, or null
-    groups                   [{name, namespace, caConfigMap: {name, key} or null, gatewayHealthUrl or null}]
+    rootCaCertificate        {namespace, name} of the facility root's Certificate (instead of rootCaConfigMap)
+    groups                   [{name, namespace, caConfigMap: {name, key} or null,
+                               caCertificate: {name} (instead of caConfigMap), gatewayHealthUrl or null}]
 
 Kubernetes: in-cluster (the pod's ServiceAccount), else KUBECONFIG, as the hub's session hooks
 and the Dask access service connect.
@@ -69,10 +74,17 @@ class ConfigMapKey:
 
 
 @dataclass(frozen=True)
+class CertificateRef:
+    """A cert-manager Certificate, whose status.notAfter is its certificate's."""
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True)
 class GroupRef:
     name: str
     namespace: str
-    ca: Optional[ConfigMapKey]
+    ca: Optional[ConfigMapKey | CertificateRef]
     gateway_health_url: Optional[str]
 
 
@@ -83,7 +95,7 @@ class ExporterSettings:
     port: int
     listen_address: str = ""
     interval_seconds: float = 30.0
-    root_ca: Optional[ConfigMapKey] = None
+    root_ca: Optional[ConfigMapKey | CertificateRef] = None
     groups: tuple = field(default_factory=tuple)
 
 
@@ -95,17 +107,22 @@ def settings_from_values(v: Mapping[str, Any]) -> ExporterSettings:
         return obj[key]
 
     root = v.get("rootCaConfigMap")
+    root_cert = v.get("rootCaCertificate")
     root_ca = None
-    if root is not None:
+    if root_cert is not None:
+        root_ca = CertificateRef(need(root_cert, "namespace", "rootCaCertificate."), need(root_cert, "name", "rootCaCertificate."))
+    elif root is not None:
         root_ca = ConfigMapKey(need(root, "namespace", "rootCaConfigMap."), need(root, "name", "rootCaConfigMap."), need(root, "key", "rootCaConfigMap."))
     groups = []
     for i, g in enumerate(need(v, "groups")):
         where = f"groups[{i}]."
         namespace = need(g, "namespace", where)
         ca = g.get("caConfigMap")
+        cert = g.get("caCertificate")
         groups.append(GroupRef(
             name=need(g, "name", where), namespace=namespace,
-            ca=ConfigMapKey(namespace, need(ca, "name", where + "caConfigMap."), need(ca, "key", where + "caConfigMap.")) if ca else None,
+            ca=CertificateRef(namespace, need(cert, "name", where + "caCertificate.")) if cert
+            else ConfigMapKey(namespace, need(ca, "name", where + "caConfigMap."), need(ca, "key", where + "caConfigMap.")) if ca else None,
             gateway_health_url=g.get("gatewayHealthUrl") or None,
         ))
     interval = float(v.get("intervalSeconds", 30))
@@ -175,6 +192,18 @@ def cluster_phases(clusters: list) -> dict:
         phase = ((obj or {}).get("status") or {}).get("phase") or "Pending"
         out[phase] = out.get(phase, 0) + 1
     return out
+
+
+def certificate_not_after(certificate: Mapping[str, Any]) -> float:
+    """status.notAfter (RFC 3339, e.g. ``2031-12-07T06:00:00Z``) of a cert-manager Certificate, in
+    unix seconds; raises ValueError while it has none (not issued yet)."""
+    from datetime import datetime
+
+    text = ((certificate or {}).get("status") or {}).get("notAfter")
+    if not isinstance(text, str):
+        name = ((certificate or {}).get("metadata") or {}).get("name", "?")
+        raise ValueError(f"Certificate {name} has no status.notAfter yet (not issued)")
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def latest_not_after(pem: str) -> float:
@@ -265,6 +294,11 @@ class ExporterKube:
             raise KeyError(f"ConfigMap {ref.namespace}/{ref.name} has no key {ref.key}")
         return data[ref.key]
 
+    async def certificate(self, ref: CertificateRef) -> dict:
+        from kubernetes_asyncio import client
+
+        return await client.CustomObjectsApi(await self._client()).get_namespaced_custom_object("cert-manager.io", "v1", ref.namespace, "certificates", ref.name)
+
     async def quota_statuses(self, namespace: str) -> list:
         from kubernetes_asyncio import client
 
@@ -306,9 +340,12 @@ class Exporter:
         self.errors.labels(source).inc()
         log.warning("%s %s: %s", source, where, describe(err))
 
-    async def _ca(self, s: Snapshot, group: str, kind: str, ref: ConfigMapKey) -> None:
+    async def _ca(self, s: Snapshot, group: str, kind: str, ref: ConfigMapKey | CertificateRef) -> None:
         try:
-            s.ca[(group, kind)] = latest_not_after(await self.kube.config_map_value(ref))
+            if isinstance(ref, CertificateRef):
+                s.ca[(group, kind)] = certificate_not_after(await self.kube.certificate(ref))
+            else:
+                s.ca[(group, kind)] = latest_not_after(await self.kube.config_map_value(ref))
         except Exception as err:  # noqa: BLE001 (counted, logged, carried on)
             self._failed("ca", f"{ref.namespace}/{ref.name}", err)
 

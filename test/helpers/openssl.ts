@@ -39,13 +39,15 @@ export function opensslText(cert: string): string {
 }
 
 /** Makes a CA with openssl (for import tests): returns its certificate and key PEMs. */
-export function opensslMakeCa(cn: string, days = 3650): { certPem: string; keyPem: string } {
+export function opensslMakeCa(cn: string, days = 3650, opts: { subjectKeyId?: string } = {}): { certPem: string; keyPem: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-openssl-"));
     try {
         execFileSync("openssl", [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem"), "-days", String(days), "-subj", `/CN=${cn}`,
             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            // A self-signed certificate with no authority key identifier, as Go writes one.
+            ...(opts.subjectKeyId ? ["-addext", `subjectKeyIdentifier=${opts.subjectKeyId}`, "-addext", "authorityKeyIdentifier=none"] : []),
         ], { stdio: "ignore" });
         return { certPem: fs.readFileSync(path.join(dir, "c.pem"), "utf8"), keyPem: fs.readFileSync(path.join(dir, "k.pem"), "utf8") };
     } finally {

@@ -86,6 +86,17 @@ describe("hub module at spawn and stop, against a fake Kubernetes API", () => {
         expect(opensslVerify(opensslMakeCa("other group").certPem, cert).ok).toBe(false);
     });
 
+    test("a CA whose key identifier is not RFC 5280's SHA-1 (Go 1.25 and later, so cert-manager, write a truncated SHA-256): the leaf names that identifier and verifies", () => {
+        const ski = "3f1a9c0e5b7d2468ace013579bdf02468ace1357";
+        const sha256Ca = opensslMakeCa("af cms CA", 3650, { subjectKeyId: ski });
+        const issued = runHooks(settings, sha256Ca, "Alice", ["cms"]);
+        const cert = Buffer.from(issued.objects.find((o: any) => o.kind === "Secret").data["tls.crt"], "base64").toString();
+        expect(opensslText(cert)).toMatch(new RegExp(`Authority Key Identifier:\\s*(keyid:)?${ski.match(/../g)!.join(":").toUpperCase()}`));
+        const verified = opensslVerify(sha256Ca.certPem, cert, undefined, "sslclient");
+        expect(verified.output).toContain("OK");
+        expect(verified.ok).toBe(true);
+    });
+
     test("wires the pod manifest after the profile: label, TLS volume and mount, contact address, the profile's own kept", () => {
         expect(out.pod.labels).toMatchObject({ keep: "me", "hepaf.io/dask-user": "alice-3bc5106297" });
         expect(out.pod.volumes).toEqual([

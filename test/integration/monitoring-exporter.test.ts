@@ -172,3 +172,52 @@ test("Kubernetes quantities, as the API server writes them; anything else refuse
     for (const q of quantities) expect([q, num(out.good[q])]).toEqual([q, expected[q]]);
     expect(out.bad).toEqual(bad);
 });
+
+describe("with cert-manager's CAs (pki.mode cert-manager)", () => {
+    const certValues = {
+        ...values,
+        rootCaConfigMap: null,
+        rootCaCertificate: { namespace: "af", name: "af-root-ca" },
+        groups: values.groups.map((g) => ({ name: g.name, namespace: g.namespace, caCertificate: { name: "hepaf-group-ca" }, gatewayHealthUrl: g.gatewayHealthUrl })),
+    };
+    const issued = (at: string) => ({ notAfter: at, conditions: [{ type: "Ready", status: "True" }] });
+    const first = {
+        certificates: {
+            "af/af-root-ca": issued("2036-12-01T06:00:00Z"),
+            "af-cms/hepaf-group-ca": issued("2031-12-01T06:00:00Z"),
+            // Not issued yet: a Certificate without status.notAfter.
+            "af-atlas/hepaf-group-ca": { conditions: [{ type: "Ready", status: "False", reason: "Issuing" }] },
+        },
+        daskClusters: { "af-cms": [], "af-atlas": [] },
+    };
+    // A renewal moved cms's notAfter; atlas's was issued.
+    const second = { ...first, certificates: { ...first.certificates, "af-cms/hepaf-group-ca": issued("2032-01-15T12:30:00Z"), "af-atlas/hepaf-group-ca": issued("2031-12-02T00:00:00Z") } };
+    let run: any;
+    beforeAll(() => {
+        const d = path.join(dir, "cert-manager");
+        run = JSON.parse(execFileSync(python, [path.join(root, "test", "python", "exporter_check.py"), JSON.stringify({
+            module: path.join(root, "components", "monitoring"), dir: d, values: certValues, states: [first, second], gateways: { cms: 200, atlas: 200 },
+        })], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 180000 }));
+    });
+    const at = (round: number, labels: Record<string, string>) =>
+        (run.rounds[round].samples as Sample[]).find(([n, l]) => n === "hepaf_ca_expiry_timestamp_seconds" && l.group === labels.group && l.ca === labels.ca)?.[2];
+    const unix = (iso: string) => Date.parse(iso) / 1000;
+
+    test("CA expiry is each Certificate's status.notAfter; one not issued yet has no series until it is, and a renewal moves it", () => {
+        expect(at(0, { group: "", ca: "root" })).toBe(unix("2036-12-01T06:00:00Z"));
+        expect(at(0, { group: "cms", ca: "group" })).toBe(unix("2031-12-01T06:00:00Z"));
+        expect(at(0, { group: "atlas", ca: "group" })).toBeUndefined();
+        expect(at(1, { group: "cms", ca: "group" })).toBe(unix("2032-01-15T12:30:00Z"));
+        expect(at(1, { group: "atlas", ca: "group" })).toBe(unix("2031-12-02T00:00:00Z"));
+        expect(run.log.some((l: string) => / WARNING hepaf\.exporter ca af-atlas\/hepaf-group-ca: ValueError: Certificate hepaf-group-ca has no status\.notAfter yet/.test(l))).toBe(true);
+    });
+
+    test("it reads the Certificates, no ConfigMap and never a Secret", () => {
+        const paths = [...new Set((run.requests as { path: string }[]).map((r) => r.path))].filter((p) => !/resourcequotas|daskclusters/.test(p)).sort();
+        expect(paths).toEqual([
+            "/apis/cert-manager.io/v1/namespaces/af-atlas/certificates/hepaf-group-ca",
+            "/apis/cert-manager.io/v1/namespaces/af-cms/certificates/hepaf-group-ca",
+            "/apis/cert-manager.io/v1/namespaces/af/certificates/af-root-ca",
+        ]);
+    });
+});

@@ -13,14 +13,13 @@ import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import { certManagerCrds } from "../helpers/k8s-schema";
-import { Pebble, pebbleApiCaFile, pebblePorts, startCertManager, startPebble } from "./harness/acme";
+import { Pebble, pebbleApiCaFile, pebblePorts, startCertManager, startPebble, triggerRenewal, waitCertificateReady } from "./harness/acme";
 import { LiveFacility, startFacility, waitDeploymentRunning } from "./harness/facility";
 import { httpsGet } from "./harness/https-get";
 import { Proc, tail, waitFor } from "./harness/processes";
 
 jest.setTimeout(15 * 60 * 1000);
 
-const CERTIFICATE = "/apis/cert-manager.io/v1/namespaces/af/certificates/af-edge";
 
 let f: LiveFacility;
 let pebble: Pebble;
@@ -74,14 +73,7 @@ afterAll(async () => {
 });
 
 test("the hub's certificate comes from ACME through real Traefik, and HTTPS to the hub verifies against the ACME server's root", async () => {
-    const ready = await waitFor(
-        "the Certificate af/af-edge Ready",
-        async () => {
-            const cert = (await f.api.get(CERTIFICATE)) as any;
-            return cert.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True") && cert;
-        },
-        { timeoutMs: 240000, intervalMs: 500, watch: [certManager, pebble.proc] },
-    ).catch((err) => {
+    const ready = await waitCertificateReady(f, "af", "af-edge", { watch: [certManager, pebble.proc] }).catch((err) => {
         throw new Error(`${err.message}\n${context()}`);
     });
     const created = Date.parse(ready.metadata.creationTimestamp);
@@ -118,16 +110,7 @@ test("a forced renewal is served by Traefik with no failed handshake across it",
             await new Promise((r) => setTimeout(r, 50));
         }
     })();
-    // What `cmctl renew` does: the Issuing condition, set on the status subresource.
-    const cert = (await f.api.get(CERTIFICATE)) as any;
-    const now = new Date().toISOString();
-    cert.status.conditions = [
-        ...cert.status.conditions.filter((c: any) => c.type !== "Issuing"),
-        { type: "Issuing", status: "True", reason: "ManuallyTriggered", message: "Certificate re-issuance manually triggered", lastTransitionTime: now, observedGeneration: cert.metadata.generation },
-    ];
-    const triggered = Date.now();
-    const r = await f.api.request("PUT", `${CERTIFICATE}/status`, cert);
-    expect(r.status).toBe(200);
+    const triggered = await triggerRenewal(f, "af", "af-edge");
     const after = await waitFor("Traefik serving the renewed certificate", () => served(root).then((c) => c.serialNumber !== before.serialNumber && c, () => undefined), { timeoutMs: 240000, intervalMs: 200 }).catch(
         (err) => {
             throw new Error(`${err.message}\n${context()}`);

@@ -78,10 +78,12 @@ class FakeKubeApi:
 # (so a test changes the cluster by rewriting the file):
 #   {"token": "...", "configMaps": {"<ns>/<name>": {key: value}},
 #    "resourceQuotas": {"<ns>": [{"name", "hard": {...}, "used": {...}}]},
-#    "daskClusters": {"<ns>": [DaskCluster objects]}, "fail": {"<path>": status}}
+#    "daskClusters": {"<ns>": [DaskCluster objects]}, "certificates": {"<ns>/<name>": status},
+#    "fail": {"<path>": status}}
 # GET /api/v1/namespaces/<ns>/configmaps/<name>       a ConfigMap, or 404
 # GET /api/v1/namespaces/<ns>/resourcequotas          a ResourceQuotaList
 # GET /apis/gateway.dask.org/v1alpha1/namespaces/<ns>/daskclusters   a list of them
+# GET /apis/cert-manager.io/v1/namespaces/<ns>/certificates/<name>   a Certificate with that status, or 404
 # anything else: 404 (a Status, as the API server answers); without the bearer token: 401.
 # Every request is appended to the log file as a JSON line {"method", "path", "status"}.
 #
@@ -120,6 +122,13 @@ def kube_answer(state, method, path):
     if m:
         items = (state.get("daskClusters") or {}).get(m.group(1), [])
         return 200, {"apiVersion": "gateway.dask.org/v1alpha1", "kind": "DaskClusterList", "metadata": {"resourceVersion": "1"}, "items": items}
+    m = re.fullmatch(r"/apis/cert-manager\.io/v1/namespaces/([^/]+)/certificates/([^/]+)", path)
+    if m:
+        ns, name = m.groups()
+        status = (state.get("certificates") or {}).get(f"{ns}/{name}")
+        if status is None:
+            return 404, _status(404, f'certificates.cert-manager.io "{name}" not found')
+        return 200, {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": name, "namespace": ns}, "spec": {"isCA": True}, "status": status}
     return 404, _status(404, f"the server could not find the requested resource ({path})")
 
 

@@ -188,14 +188,14 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
             test("each group's CA is its own trust anchor, as the tls provider writes it", async () => {
                 // A CMS leaf verifies against the CMS CA alone, and neither against OpenData's CA
                 // nor against the facility root, even with its chain.
-                const root = await valueOf(af.rootCaCertPem);
-                const cmsCa = await valueOf(af.groups.cms.ca.certPem);
-                const cmsLeaf = af.groups.cms.ca.issue("cms-user", { usages: ["client"] });
+                const root = await valueOf(af.rootCaCertPem!);
+                const cmsCa = await valueOf(af.groups.cms.ca!.certPem);
+                const cmsLeaf = af.groups.cms.ca!.issue("cms-user", { usages: ["client"] });
                 const cmsPem = await valueOf(cmsLeaf.certPem);
                 expect(opensslVerify(cmsCa, cmsPem, undefined, "sslclient").ok).toBe(true);
-                expect(opensslVerify(await valueOf(af.groups.opendata.ca.certPem), cmsPem, cmsCa).ok).toBe(false);
+                expect(opensslVerify(await valueOf(af.groups.opendata.ca!.certPem), cmsPem, cmsCa).ok).toBe(false);
                 expect(opensslVerify(root, cmsPem, cmsCa).ok).toBe(false);
-                expect(await valueOf(af.groups.cms.ca.chainPem)).toBe(cmsCa);
+                expect(await valueOf(af.groups.cms.ca!.chainPem)).toBe(cmsCa);
                 // What the tls provider writes for it: CA:TRUE without a path length (it cannot write
                 // pathlen:0); asked for with 0, the input stacks made earlier hold, so nothing is replaced.
                 const cmsCaText = opensslText(cmsCa);
@@ -205,7 +205,7 @@ export function facilityTests(mocks: Recorder, mode: "update" | "preview"): void
                 // So only the holder of the group's key can extend the group's trust: a CA signed with it
                 // verifies (as a leaf signed with it directly would); a user's leaf is CA:FALSE and what it
                 // signs is refused.
-                const cmsCaKey = await valueOf(af.groups.cms.ca.privateKeyPem);
+                const cmsCaKey = await valueOf(af.groups.cms.ca!.privateKeyPem);
                 const sub = opensslIssue({ certPem: cmsCa, keyPem: cmsCaKey }, "sub-ca", { ca: true });
                 expect(opensslVerify(cmsCa, opensslIssue(sub, "via-sub").certPem, sub.certPem, "sslclient").ok).toBe(true);
                 const forged = opensslIssue({ certPem: cmsPem, keyPem: await valueOf(cmsLeaf.privateKeyPem) }, "mallory");

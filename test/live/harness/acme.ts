@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CERT_MANAGER_SOLVER_IMAGE } from "../../../components/https/cert-manager";
 import { ControlPlane, freePort } from "./control-plane";
+import type { LiveFacility } from "./facility";
 import { httpsGet } from "./https-get";
 import { Proc, startProcess, waitFor } from "./processes";
 import { liveBinaries } from "./tools";
@@ -117,4 +118,33 @@ export function startCertManager(cp: ControlPlane): Proc {
     return startProcess(path.join(cp.dir, "logs"), "cert-manager", bins.controller, [`-kubeconfig=${cp.adminKubeconfig}`, `-acme-http01-solver-image=${CERT_MANAGER_SOLVER_IMAGE}`], {
         cleanEnv: true,
     });
+}
+
+/** The Certificate's API path. */
+export const certificatePath = (namespace: string, name: string) => `/apis/cert-manager.io/v1/namespaces/${namespace}/certificates/${name}`;
+
+/** Waits until cert-manager says the Certificate is Ready; the Certificate then. */
+export async function waitCertificateReady(f: LiveFacility, namespace: string, name: string, opts: { timeoutMs?: number; watch?: Proc[] } = {}): Promise<any> {
+    return waitFor(
+        `the Certificate ${namespace}/${name} Ready`,
+        async () => {
+            const cert = (await f.api.get(certificatePath(namespace, name))) as any;
+            return cert.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True") && cert;
+        },
+        { timeoutMs: opts.timeoutMs ?? 240000, intervalMs: 500, watch: opts.watch },
+    );
+}
+
+/** Forces a renewal of the Certificate as `cmctl renew` does (the Issuing condition, on the status subresource); when it was asked (epoch ms). */
+export async function triggerRenewal(f: LiveFacility, namespace: string, name: string): Promise<number> {
+    const url = certificatePath(namespace, name);
+    const cert = (await f.api.get(url)) as any;
+    cert.status.conditions = [
+        ...cert.status.conditions.filter((c: any) => c.type !== "Issuing"),
+        { type: "Issuing", status: "True", reason: "ManuallyTriggered", message: "Certificate re-issuance manually triggered", lastTransitionTime: new Date().toISOString(), observedGeneration: cert.metadata.generation },
+    ];
+    const triggered = Date.now();
+    const r = await f.api.request("PUT", `${url}/status`, cert);
+    if (r.status !== 200) throw new Error(`renewal of ${namespace}/${name}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+    return triggered;
 }

@@ -192,6 +192,12 @@ export function deploymentLogs(f: LiveFacility, namespace: string, name: string)
         .join("\n");
 }
 
+/** The facility root (public): its ConfigMap (pki generated), else `ca.crt` of the Secret cert-manager keeps it in (pki cert-manager; only once issued). */
+export function facilityRootCa(f: LiveFacility): string {
+    if (f.objects.some((o) => o.kind === "ConfigMap" && o.metadata.name === "hepaf-root-ca")) return f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"];
+    return Buffer.from(f.cp.admin.find("secret", "hepaf-root-ca-keypair", "af").data["ca.crt"], "base64").toString("utf8");
+}
+
 /**
  * Waits until every Traefik pod of the facility serves its routes: HTTPS to the hub's health
  * page through each pod's own websecure port, trusted by the facility root. A Traefik pod
@@ -200,7 +206,7 @@ export function deploymentLogs(f: LiveFacility, namespace: string, name: string)
  * its built-in self-signed certificate.
  */
 export async function waitFrontDoor(f: LiveFacility, timeoutMs = 120000): Promise<void> {
-    const ca = f.cp.admin.find("configmap", "hepaf-root-ca", "af").data["ca.crt"];
+    const ca = facilityRootCa(f);
     const edge = f.objects.find((o) => o.kind === "Deployment" && /traefik:/.test(o.spec.template.spec.containers[0].image))!;
     await waitDeploymentRunning(f, edge.metadata.namespace!, edge.metadata.name, timeoutMs);
     const pods = deploymentPods(f, edge.metadata.namespace!, edge.metadata.name);

@@ -26,7 +26,7 @@ import { PodNet, PodNetwork } from "./pod-network";
 import { ReadinessState, readinessOf } from "./probes";
 import { Proc, startProcess, waitFor } from "./processes";
 import { BuiltImage, ROOT, Tools } from "./tools";
-import { materializeVolume } from "./volumes";
+import { materializeVolume, VolumeSourceMissing } from "./volumes";
 
 /** Why a pod's image cannot run here: the kubelet's waiting reason and message. */
 export interface ImagePullFailure {
@@ -107,6 +107,8 @@ export class KubeletDouble {
     readonly skipped = new Map<string, string>();
     /** Pods that failed to start, with the error. */
     readonly failed = new Map<string, string>();
+    /** Pods waiting for a volume's ConfigMap or Secret to exist, with what is missing. */
+    readonly waitingVolumes = new Map<string, string>();
     private readonly pods = new Map<string, RunningPod>();
     /** Pods being stopped (their grace period running), by key. */
     private readonly stopping = new Map<string, Promise<void>>();
@@ -244,7 +246,7 @@ export class KubeletDouble {
             }
         }
         for (const [key, pod] of live) {
-            if (this.pods.has(key) || this.stopping.has(key) || this.skipped.has(key) || this.failed.has(key) || this.queued.has(key)) continue;
+            if (this.pods.has(key) || this.starting.has(key) || this.stopping.has(key) || this.skipped.has(key) || this.failed.has(key) || this.queued.has(key)) continue;
             if (!awaitsStart(pod)) continue;
             if (this.opts.run && !this.opts.run(pod)) {
                 this.skipped.set(key, "not selected by the test");
@@ -273,10 +275,17 @@ export class KubeletDouble {
                 try {
                     this.note(`start ${key} at ${pod.status.podIP}`);
                     await this.startPod(key, pod);
+                    this.waitingVolumes.delete(key);
                     this.note(`started ${key}`);
                 } catch (err) {
-                    this.failed.set(key, (err as Error).message);
-                    this.note(`failed ${key}: ${(err as Error).message}`);
+                    if (err instanceof VolumeSourceMissing) {
+                        // Not failed: queued again by the next sync that finds it still to start.
+                        if (this.waitingVolumes.get(key) !== err.message) this.note(`waiting ${key}: ${err.message}`);
+                        this.waitingVolumes.set(key, err.message);
+                    } else {
+                        this.failed.set(key, (err as Error).message);
+                        this.note(`failed ${key}: ${(err as Error).message}`);
+                    }
                 } finally {
                     this.starting.delete(key);
                     this.startQueued();
@@ -314,15 +323,6 @@ export class KubeletDouble {
     private async startPod(key: string, pod: any): Promise<void> {
         const dir = path.join(this.base, `pod-${this.n++}`);
         fs.mkdirSync(path.join(dir, "logs"), { recursive: true });
-        const net = this.network.attach(key, pod.status.podIP);
-        const running: RunningPod = {
-            key, uid: pod.metadata.uid, namespace: pod.metadata.namespace, name: pod.metadata.name, ip: pod.status.podIP, net, dir, containers: [], initContainers: [], execs: [],
-            graceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30,
-            startTime: new Date().toISOString(),
-            startedAt: "",
-            readiness: [],
-        };
-        this.pods.set(key, running);
         const fsGroup = pod.spec.securityContext?.fsGroup;
         const volumeCtx = {
             api: this.api,
@@ -332,8 +332,24 @@ export class KubeletDouble {
             caPem: fs.readFileSync(this.cp.caFile, "utf8"),
             token: async () => this.cp.admin.token(pod.metadata.namespace, pod.spec.serviceAccountName ?? "default", { boundPod: pod.metadata.name }),
         };
+        // Volumes first, as the kubelet mounts them before it starts anything: one whose source is
+        // missing leaves the pod waiting (no network, no process), tried again by a later sync.
         const volumes = new Map<string, string>();
-        for (const v of pod.spec.volumes ?? []) volumes.set(v.name, await materializeVolume(volumeCtx, v, fsGroup));
+        try {
+            for (const v of pod.spec.volumes ?? []) volumes.set(v.name, await materializeVolume(volumeCtx, v, fsGroup));
+        } catch (err) {
+            fs.rmSync(dir, { recursive: true, force: true });
+            throw err;
+        }
+        const net = this.network.attach(key, pod.status.podIP);
+        const running: RunningPod = {
+            key, uid: pod.metadata.uid, namespace: pod.metadata.namespace, name: pod.metadata.name, ip: pod.status.podIP, net, dir, containers: [], initContainers: [], execs: [],
+            graceSeconds: pod.spec.terminationGracePeriodSeconds ?? 30,
+            startTime: new Date().toISOString(),
+            startedAt: "",
+            readiness: [],
+        };
+        this.pods.set(key, running);
         // The kubelet mounts the ServiceAccount token unless the pod or its account says not to.
         const sa = pod.spec.serviceAccountName ?? "default";
         const account = await this.api.request("GET", `/api/v1/namespaces/${pod.metadata.namespace}/serviceaccounts/${sa}`);

@@ -1,0 +1,176 @@
+/**
+ * Keys made in the cluster (pki.mode cert-manager), live: the dev stack with the site's
+ * cert-manager (its controllers, the release's packages) making the facility root, its CA Issuer,
+ * the edge certificate Traefik serves and each group's CA, in the Secrets the hub's session signer
+ * and the Dask access service read at each signing. A CMS user's session (scheduler in the
+ * notebook, certificate signed by the hub with the group CA) computes for a laptop client holding
+ * only a bundle from the access service; another group's bundle is refused through Traefik. Then a
+ * group CA renewal, forced as `cmctl renew` forces it: the key stays, the session started before
+ * it still computes, with a bundle issued before the renewal and one issued after.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as tls from "tls";
+import { certManagerCrds } from "../helpers/k8s-schema";
+import { opensslVerify } from "../helpers/openssl";
+import { pemBlocks } from "../helpers/pem";
+import { startCertManager, triggerRenewal, waitCertificateReady } from "./harness/acme";
+import { downloadBundle } from "./harness/bundles";
+import { deploymentLogs, facilityRootCa, LiveFacility, startFacility, waitDeploymentRunning, waitFrontDoor } from "./harness/facility";
+import { httpsGet } from "./harness/https-get";
+import { HubSession } from "./harness/hub-client";
+import { jsonLines, Proc, startProcess, tail, waitFor } from "./harness/processes";
+import { HeldSession, openHeldSession } from "./harness/sessions";
+import { ROOT } from "./harness/tools";
+
+jest.setTimeout(15 * 60 * 1000);
+
+let f: LiveFacility;
+let certManager: Proc;
+let rootCa: string;
+const hubs: HubSession[] = [];
+let alice: HeldSession | undefined;
+/** Bundles downloaded, by `<user>-<when>`: their unpacked folders. */
+const bundles: Record<string, string> = {};
+
+const context = () => `--- cert-manager ---\n${certManager ? tail(certManager.log(), 40) : ""}\n--- access service ---\n${f ? deploymentLogs(f, "af", "af-dask-access").slice(-2000) : ""}`;
+const secretPem = (ns: string, name: string, key: string) => Buffer.from(f.cp.admin.find("secret", name, ns).data[key], "base64").toString("utf8");
+
+beforeAll(async () => {
+    f = await startFacility("dev", {
+        config: { "hepaf:pki": { mode: "cert-manager" } },
+        siteCrds: certManagerCrds(),
+        names: ["alice", "bob"].map((u) => `${u}.dask.af.example.org`),
+        // Neither group's gateway is needed here.
+        run: (pod) => !/dask-gateway/.test(pod.spec.containers[0].image),
+    });
+    certManager = startCertManager(f.cp);
+    try {
+        for (const [ns, name] of [["af", "af-root-ca"], ["af", "af-edge"], ["af-cms", "hepaf-group-ca"], ["af-opendata", "hepaf-group-ca"]]) await waitCertificateReady(f, ns, name, { watch: [certManager] });
+        rootCa = facilityRootCa(f);
+        for (const name of ["af-hub", "af-proxy", "af-dask-access"]) await waitDeploymentRunning(f, "af", name);
+        await waitFrontDoor(f);
+    } catch (err) {
+        throw new Error(`${(err as Error).message}\n${context()}`);
+    }
+});
+afterAll(async () => {
+    await alice?.close();
+    for (const h of hubs) await h.close();
+    await certManager?.stop();
+    await f?.stop();
+});
+
+/** The certificate the front door serves for the hub's name, verified against the facility root. */
+function served(): Promise<crypto.X509Certificate> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: f.domain, port: 443, servername: f.domain, ca: rootCa }, () => {
+            const raw = socket.getPeerCertificate().raw;
+            socket.destroy();
+            resolve(new crypto.X509Certificate(raw));
+        });
+        socket.setTimeout(3000, () => socket.destroy(new Error("no TLS answer")));
+        socket.on("error", reject);
+    });
+}
+
+/** A laptop's client with nothing but `bundle` (DASK_CONFIG): what it got from `address`. */
+async function laptop(bundle: string, address: string, mode: "compute" | "info"): Promise<any> {
+    const p = startProcess(path.join(f.cp.dir, "laptop"), `client-${mode}-${Date.now()}`, f.tools.python, [path.join(ROOT, "test", "python", "bundle_client.py"), JSON.stringify({ address, timeout: 20, mode })], {
+        env: { DASK_CONFIG: bundle, DASK_ROOT_CONFIG: undefined },
+    });
+    await waitFor(`the laptop's client (${mode}) of ${address}`, () => p.exited(), { timeoutMs: 180000 });
+    return jsonLines(p).pop() ?? { error: p.log().slice(-2000) };
+}
+
+async function bundleOf(user: string, group: string, label: string): Promise<string> {
+    const hub = new HubSession(`https://${f.domain}`, user, { ca: rootCa });
+    hubs.push(hub);
+    await hub.login();
+    bundles[`${user}-${label}`] = await downloadBundle(f.tools.python, hub, group, path.join(f.cp.dir, "bundles", `${user}-${label}`));
+    return bundles[`${user}-${label}`];
+}
+
+const spki = (pem: string) => crypto.createPublicKey(pem).export({ format: "der", type: "spki" }) as Buffer;
+
+test("cert-manager makes the root, the edge certificate and each group's CA in the cluster; HTTPS to the hub verifies against that root; the program holds none of them", async () => {
+    const root = new crypto.X509Certificate(rootCa);
+    expect(root.ca).toBe(true);
+    expect(root.subject).toContain("CN=af root CA");
+    expect(root.verify(root.publicKey)).toBe(true);
+    const edge = await waitFor("the front door serving the edge certificate of the root", () => served().then((c) => c, () => undefined), { timeoutMs: 60000, intervalMs: 200 });
+    const servedBy = Date.now();
+    expect(edge.subjectAltName).toBe(`DNS:${f.domain}, DNS:*.${f.domain}`);
+    expect(edge.checkIssued(root)).toBe(true);
+    expect((await httpsGet({ host: f.domain, port: 443, path: "/hub/health", ca: rootCa })).status).toBe(200);
+    const edgeCert = (await f.api.get("/apis/cert-manager.io/v1/namespaces/af/certificates/af-edge")) as any;
+    const created = Date.parse(edgeCert.metadata.creationTimestamp);
+    const ready = Date.parse(edgeCert.status.conditions.find((c: any) => c.type === "Ready").lastTransitionTime);
+    // Each group's CA: a root of its own, self-signed, not the facility's.
+    for (const ns of ["af-cms", "af-opendata"]) {
+        const ca = new crypto.X509Certificate(secretPem(ns, "hepaf-group-ca-keypair", "tls.crt"));
+        expect(ca.ca).toBe(true);
+        expect(ca.subject).toContain(`OU=${ns.slice(3)}`);
+        expect(ca.checkIssued(ca)).toBe(true);
+        expect(ca.checkIssued(root)).toBe(false);
+    }
+    // Nothing of the keys or the certificates passed through the program.
+    expect(pemBlocks(f.objects)).toEqual([]);
+    const made = ["hepaf-root-ca-keypair", "hepaf-group-ca-keypair", "af-edge-tls", "hepaf-root-ca", "hepaf-group-ca"];
+    expect(f.objects.filter((o) => ["Secret", "ConfigMap"].includes(o.kind) && made.includes(o.metadata.name))).toEqual([]);
+    console.log(`pki cert-manager: edge Certificate created -> Ready ${ready - created} ms (1 s resolution); served by Traefik within ${servedBy - created} ms of its creation (an upper bound: first looked at once the hub ran)`);
+});
+
+test("the group CA made by cert-manager signs alice's session certificate and her bundle: her laptop computes through the front door; another group's bundle is refused", async () => {
+    alice = await openHeldSession(f, "alice", "cms", "cms-coffea", { rootCa, batchWorkers: 0 });
+    const groupCa = secretPem("af-cms", "hepaf-group-ca-keypair", "tls.crt");
+    const session = f.cp.admin.json(["get", "secrets", "-n", "af-cms"]).items.find((s: any) => /alice/.test(s.metadata.name) && s.data?.["tls.crt"]);
+    expect(session).toBeDefined();
+    const sessionCert = Buffer.from(session.data["tls.crt"], "base64").toString("utf8");
+    expect(opensslVerify(groupCa, sessionCert).ok).toBe(true);
+
+    const bundle = await bundleOf("alice", "cms", "before");
+    expect(opensslVerify(groupCa, fs.readFileSync(path.join(bundle, "tls.crt"), "utf8"), undefined, "sslclient").ok).toBe(true);
+    expect(await laptop(bundle, "tls://alice.dask.af.example.org:8786", "compute")).toMatchObject({ result: 45, requireEncryption: true });
+
+    const bob = await bundleOf("bob", "opendata", "before");
+    const refused = await laptop(bob, "tls://alice.dask.af.example.org:8786", "info");
+    expect(refused.error).toMatch(/TLS|SSL|certificate|closed|Timed out/i);
+    expect(refused.scheduler).toBeUndefined();
+});
+
+test("a group CA renewal keeps its key: the session started before it computes after it, for a bundle issued before and one issued after", async () => {
+    expect(alice && bundles["alice-before"]).toBeTruthy();
+    const before = secretPem("af-cms", "hepaf-group-ca-keypair", "tls.crt");
+    const triggered = await triggerRenewal(f, "af-cms", "hepaf-group-ca");
+    const after = await waitFor(
+        "the renewed group CA in its Secret",
+        () => {
+            const now = secretPem("af-cms", "hepaf-group-ca-keypair", "tls.crt");
+            return now !== before && now;
+        },
+        { timeoutMs: 120000, intervalMs: 200, watch: [certManager] },
+    ).catch((err) => {
+        throw new Error(`${err.message}\n${context()}`);
+    });
+    const renewedMs = Date.now() - triggered;
+    const [old, renewed] = [new crypto.X509Certificate(before), new crypto.X509Certificate(after)];
+    expect(renewed.serialNumber).not.toBe(old.serialNumber);
+    expect(renewed.subject).toBe(old.subject);
+    expect(spki(after).equals(spki(before))).toBe(true);
+
+    // The session's scheduler holds the old certificate as its trust; bundles are signed under the new one.
+    const issuedAfter = await bundleOf("alice", "cms", "after");
+    const newLeaf = fs.readFileSync(path.join(issuedAfter, "tls.crt"), "utf8");
+    expect(opensslVerify(before, newLeaf, undefined, "sslclient").ok).toBe(true);
+    const oldBundle = bundles["alice-before"];
+    const oldLeaf = fs.readFileSync(path.join(oldBundle, "tls.crt"), "utf8");
+    expect(opensslVerify(after, oldLeaf, undefined, "sslclient").ok).toBe(true);
+
+    const computed = await alice!.say("compute:2:0", "computed", 120000);
+    expect(computed.right).toBe(true);
+    expect(await laptop(oldBundle, "tls://alice.dask.af.example.org:8786", "compute")).toMatchObject({ result: 45 });
+    expect(await laptop(issuedAfter, "tls://alice.dask.af.example.org:8786", "compute")).toMatchObject({ result: 45 });
+    console.log(`pki cert-manager: group CA renewed ${renewedMs} ms after the trigger; same key; session and bundles from before and after compute`);
+});

@@ -46,8 +46,15 @@ describe.each(["dev", "example-university"])("stack %s on a real API server", (s
         const result = applyStack(cp.admin, objects);
         expect(result.warnings).toEqual([]);
         expect(result.lines).toHaveLength(objects.length);
-        // The example site's Issuer and Certificate, validated by the API server against cert-manager's CRDs.
-        expect(objects.filter((o) => o.apiVersion === "cert-manager.io/v1").map((o) => o.kind).sort()).toEqual(stack === "example-university" ? ["Certificate", "Issuer"] : []);
+        // The example site's Issuers and Certificates (HTTPS from ACME, every CA from cert-manager), validated by the API server against cert-manager's CRDs.
+        expect(objects.filter((o) => o.apiVersion === "cert-manager.io/v1").map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual(
+            stack === "example-university"
+                ? [
+                      "Certificate casa-cms/hepaf-group-ca", "Certificate casa-opendata/hepaf-group-ca", "Certificate casa/casa-edge", "Certificate casa/casa-root-ca",
+                      "Issuer casa-cms/hepaf-selfsigned", "Issuer casa-opendata/hepaf-selfsigned", "Issuer casa/casa-acme", "Issuer casa/casa-root", "Issuer casa/hepaf-selfsigned",
+                  ]
+                : [],
+        );
         const live = liveObjects(cp.admin, objects);
         expect(objects.map(objectId).filter((id) => !live.has(id))).toEqual([]);
         for (const crd of objects.filter((o) => o.kind === "CustomResourceDefinition")) {

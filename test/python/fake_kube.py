@@ -104,13 +104,21 @@ def kube_answer(state, method, path):
     if path in (state.get("fail") or {}):
         code = int(state["fail"][path])
         return code, _status(code, "failure asked for by the test")
-    m = re.fullmatch(r"/api/v1/namespaces/([^/]+)/configmaps/([^/]+)", path)
-    if m:
-        ns, name = m.groups()
-        data = (state.get("configMaps") or {}).get(f"{ns}/{name}")
-        if data is None:
-            return 404, _status(404, f'configmaps "{name}" not found')
-        return 200, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns, "resourceVersion": "1"}, "data": data}
+    # One named object: its state entry, or 404 as the API server words it.
+    named = (
+        (r"/api/v1/namespaces/([^/]+)/configmaps/([^/]+)", "configMaps", "configmaps",
+         lambda ns, name, data: {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns, "resourceVersion": "1"}, "data": data}),
+        (r"/apis/cert-manager\.io/v1/namespaces/([^/]+)/certificates/([^/]+)", "certificates", "certificates.cert-manager.io",
+         lambda ns, name, status: {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": name, "namespace": ns}, "spec": {"isCA": True}, "status": status}),
+    )
+    for pattern, key, resource, build in named:
+        m = re.fullmatch(pattern, path)
+        if m:
+            ns, name = m.groups()
+            value = (state.get(key) or {}).get(f"{ns}/{name}")
+            if value is None:
+                return 404, _status(404, f'{resource} "{name}" not found')
+            return 200, build(ns, name, value)
     m = re.fullmatch(r"/api/v1/namespaces/([^/]+)/resourcequotas", path)
     if m:
         ns = m.group(1)
@@ -122,13 +130,6 @@ def kube_answer(state, method, path):
     if m:
         items = (state.get("daskClusters") or {}).get(m.group(1), [])
         return 200, {"apiVersion": "gateway.dask.org/v1alpha1", "kind": "DaskClusterList", "metadata": {"resourceVersion": "1"}, "items": items}
-    m = re.fullmatch(r"/apis/cert-manager\.io/v1/namespaces/([^/]+)/certificates/([^/]+)", path)
-    if m:
-        ns, name = m.groups()
-        status = (state.get("certificates") or {}).get(f"{ns}/{name}")
-        if status is None:
-            return 404, _status(404, f'certificates.cert-manager.io "{name}" not found')
-        return 200, {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": name, "namespace": ns}, "spec": {"isCA": True}, "status": status}
     return 404, _status(404, f"the server could not find the requested resource ({path})")
 
 

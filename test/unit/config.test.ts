@@ -320,6 +320,7 @@ describe("the committed stacks", () => {
         expect(cfg.facility.traefik!.service!.loadBalancerIP).toBe("203.0.113.10");
         expect(cfg.facility.htcondor!.pools.campus.mode).toBe("external");
         expect(cfg.facility.https).toEqual({ mode: "acme", acme: { server: "https://acme-v02.api.letsencrypt.org/directory", email: "af-admins@example.edu" } });
+        expect(cfg.facility.pki).toEqual({ mode: "cert-manager" });
         // Without its secrets the stack is refused, naming the secret key.
         expect(errorOf(() => toProgramConfig(stack("example-university")))).toContain("hepaf:hubClientSecret (secret) is required");
         expect(errorOf(() => toProgramConfig({ ...stack("example-university"), hubClientSecret: "x" }))).toContain("hepaf:poolSigningKeys.campus (secret) is required");

@@ -63,9 +63,18 @@ export class ApiClient {
         });
     }
 
-    /** GET that must succeed. */
+    /**
+     * GET that must succeed. A 429 (the API server's "storage is (re)initializing" right after a
+     * CRD is made, or its flow control) is tried again after the Retry-After it asks for, as
+     * client-go does, at most five times.
+     */
     async get<T = any>(path: string): Promise<T> {
-        const r = await this.request<T>("GET", path);
+        let r = await this.request<T>("GET", path);
+        for (let i = 0; i < 5 && r.status === 429; i++) {
+            const after = Number((r.body as any)?.details?.retryAfterSeconds ?? 1);
+            await new Promise((res) => setTimeout(res, Math.min(Math.max(after, 1), 10) * 1000));
+            r = await this.request<T>("GET", path);
+        }
         if (r.status !== 200) throw new Error(`GET ${path}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
         return r.body;
     }

@@ -128,7 +128,8 @@ export async function userFlow(ctx: FlowContext, user: string, hub: HubSession):
             t.computed = Date.now();
         } else {
             const sni = `${user}.dask.${f.domain}`;
-            const routed = waitRouted(f, sni, { timeoutMs: 300000, intervalMs: 100 }).then(() => (t.routed = Date.now()));
+            // Served only once the scheduler listens: bounded by the session's start, and a minute more.
+            const routed = waitRouted(f, sni, { timeoutMs: ctx.sessionStartMs + 60000, intervalMs: 100 }).then(() => (t.routed = Date.now()));
             session = await holdSession(f, hub, pod, { rootCa: ctx.rootCa, batchWorkers: 0, timeoutSeconds: 900, startTimeoutMs: ctx.sessionStartMs });
             t.listening = Date.now();
             await routed;

@@ -16,6 +16,8 @@ import { DASK_SESSIONS_MODULE, daskSessionsModuleText } from "./module";
 /** Private address ranges: where Traefik's pods, which every request to the service comes through, live. */
 const PROXY_NETWORKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
 const DEFAULT_RESOURCES = { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+/** The most Traefik reads of the sign-in's answer to its forwardAuth (a redirect, or a page that says why not). */
+const SIGN_IN_MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** The service's own text (shipped beside this file). */
 export function daskAccessServiceText(): string {
@@ -96,6 +98,9 @@ export class DaskAccess extends pulumi.ComponentResource {
                         trustForwardHeader: false,
                         // The service needs only the browser's sign-in and how the request was made.
                         authRequestHeaders: ["Cookie", "Authorization", "Accept", "Sec-Fetch-Mode", "Sec-Fetch-Site"],
+                        // Its answers are a redirect or a short page: Traefik reads no more (unset, it reads
+                        // any size and warns for every router at each configuration reload).
+                        maxResponseBodySize: SIGN_IN_MAX_RESPONSE_BYTES,
                     },
                 });
                 // An empty value removes the header: the dashboard (user code) never sees the sign-in.

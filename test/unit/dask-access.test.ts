@@ -113,6 +113,7 @@ describe("DaskAccess", () => {
             address: "http://af-dask-access.af.svc.cluster.local:8080/services/dask/auth",
             trustForwardHeader: false,
             authRequestHeaders: ["Cookie", "Authorization", "Accept", "Sec-Fetch-Mode", "Sec-Fetch-Site"],
+            maxResponseBodySize: 65536,
         });
         expect(one(objs, "Middleware", o.dropCredentials, "af-cms").spec).toEqual({ headers: { customRequestHeaders: { Cookie: "", Authorization: "" } } });
         expect(one(objs, "Middleware", o.sessionPrefix, "af-cms").spec).toEqual({ stripPrefixRegex: { regex: ["^/services/dask/sessions/[a-z0-9-]+/"] } });

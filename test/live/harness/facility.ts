@@ -246,9 +246,9 @@ export function daskPort(f: LiveFacility): number {
     return service.spec.ports.find(leads).port;
 }
 
-/** Resolves once the front door's Dask port answers SNI `sni` with that name's own certificate (a handshake every `intervalMs`, bounded). */
-export async function waitRouted(f: LiveFacility, sni: string, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<void> {
-    const served = () => daskPortPeer(f, sni, 2000).then((san) => san.split(/,\s*/).includes(`DNS:${sni}`), () => false);
+/** Resolves once the front door's Dask port answers SNI `sni` with that name's own certificate (a handshake every `intervalMs`, each bounded by `handshakeTimeoutMs`, default 2 s; all bounded by `timeoutMs`). */
+export async function waitRouted(f: LiveFacility, sni: string, opts: { timeoutMs?: number; intervalMs?: number; handshakeTimeoutMs?: number } = {}): Promise<void> {
+    const served = () => daskPortPeer(f, sni, opts.handshakeTimeoutMs ?? 2000).then((san) => san.split(/,\s*/).includes(`DNS:${sni}`), () => false);
     await waitFor(`Traefik to route ${sni}`, served, { timeoutMs: opts.timeoutMs ?? 60000, intervalMs: opts.intervalMs ?? 500 });
 }
 

@@ -11,3 +11,4 @@ export * from "./dask-sessions";
 export * from "./images";
 export * from "./monitoring";
 export * from "./https";
+export * from "./kept-secrets";

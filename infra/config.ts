@@ -145,7 +145,8 @@ export function stackKeyOfArgument(argument: string, name: string, pools: string
         [`${name}.`, "hub."],
     ];
     const rule = rules.find(([prefix]) => argument.startsWith(prefix));
-    const key = rule ? rule[1] + argument.slice(rule[0].length) : argument;
+    // A pool's `tokens` is a word in the stack, the component's `tokens.source`.
+    const key = (rule ? rule[1] + argument.slice(rule[0].length) : argument).replace(/^(htcondor\.pools\.[a-z0-9-]+\.tokens)\.source$/, "$1");
     const top = key.split(/[.[]/)[0];
     return top in stackConfigSchema.properties ? `hepaf:${key}` : argument;
 }
@@ -178,7 +179,7 @@ function checkWithComponents(config: ProgramConfig, pools: string[]): void {
 function hubArgs(raw: Record<string, any>): FacilityHubArgs {
     const hub = raw.hub;
     const login = hub.login;
-    const needsSecret = login.type === "generic-oauth" || login.type === "github";
+    const needsSecret = (login.type === "generic-oauth" || login.type === "github") && raw.hubClientSecret !== undefined;
     const { image, ...rest } = hub;
     return {
         ...rest,
@@ -206,7 +207,7 @@ function poolsArgs(raw: Record<string, any>): Record<string, FacilityPoolArgs> {
             trustDomain: p.trustDomain,
             uidDomain: p.uidDomain,
             requireAccountingGroup: p.requireAccountingGroup,
-            tokens: tokens === "mint" ? { source: "mint", signingKey: pulumi.secret(raw.poolSigningKeys[name] as string) } : { source: "provided" },
+            tokens: tokens === "mint" ? { source: "mint", signingKey: pulumi.secret(raw.poolSigningKeys[name] as string) } : { source: tokens },
         };
     }
     return pools;

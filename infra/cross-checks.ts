@@ -45,7 +45,11 @@ export function crossCheck(raw: Record<string, any>): string[] {
     });
 
     const loginType = raw.hub?.login?.type;
-    if ((loginType === "generic-oauth" || loginType === "github") && !raw.hubClientSecret) {
+    // Secrets made in the cluster: the client secret is the site's Secret's, never the program's.
+    const inCluster = raw.pki?.mode === "cert-manager" || raw.hub?.secrets?.madeBy === "cluster";
+    if (inCluster && raw.hubClientSecret) {
+        problems.push("hepaf:hubClientSecret is set, but the hub's secrets are made in the cluster (hepaf:pki.mode cert-manager or hepaf:hub.secrets.madeBy cluster): keep it in the site's Secret named by hepaf:hub.secrets.siteSecret (key \"client-secret\") instead");
+    } else if ((loginType === "generic-oauth" || loginType === "github") && !inCluster && !raw.hubClientSecret) {
         problems.push(`hepaf:hub.login.type is "${loginType}", so hepaf:hubClientSecret (secret) is required`);
     }
     if (loginType === "dummy" && raw.hubClientSecret) {

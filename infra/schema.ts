@@ -149,7 +149,7 @@ const pool = kinds("mode", {
             trustDomain: dnsName,
             uidDomain: dnsName,
             requireAccountingGroup: bool,
-            tokens: { enum: ["provided", "mint"] },
+            tokens: { enum: ["provided", "mint", "site"] },
         },
     },
     "in-cluster": {
@@ -234,6 +234,7 @@ export const stackConfigSchema = strict(
                 concurrentSpawnLimit: int(0),
                 startTimeoutSeconds: int(1),
                 httpTimeoutSeconds: int(1),
+                secrets: strict({ madeBy: { enum: ["program", "cluster"] }, siteSecret: dnsName }),
             },
             ["login"],
         ),

@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import type { KeptSecret } from "../kept-secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { GATEWAY_API_PORT, GATEWAY_API_SERVICE, gatewayApiUrl, SINGLE_REPLICA_READINESS, selectorLabels, standardLabels, withDependsOn } from "../common";
@@ -33,6 +34,11 @@ const DEFAULT_RESOURCES = { requests: { cpu: "100m", memory: "256Mi" }, limits: 
 export const GATEWAY_HUB_SECRET = "dask-gateway-hub";
 /** Key of the token in that Secret. */
 export const GATEWAY_HUB_TOKEN_KEY = "jupyterhub-api-token";
+
+/** The gateway's token Secret as the hub's keeper makes it (secrets made in the cluster): the value `tokenValueId` under its key. */
+export function gatewayHubTokenSecret(namespace: string, tokenValueId: string, labels: Record<string, string>): KeptSecret {
+    return { namespace, name: GATEWAY_HUB_SECRET, labels, data: { [GATEWAY_HUB_TOKEN_KEY]: tokenValueId } };
+}
 /** Name of the ConfigMap holding the config file and its values. */
 export const GATEWAY_CONFIG_MAP = "dask-gateway-config";
 const API_PREFIX_MIDDLEWARE = "dask-gateway-api-prefix";
@@ -132,15 +138,19 @@ export class DaskGateway extends pulumi.ComponentResource {
         );
 
         // Secrets stay in a Secret; the ConfigMap holds the config file and secret-free values.
-        const secret = new k8s.core.v1.Secret(
-            `${name}-hub-token`,
-            {
-                metadata: meta(GATEWAY_HUB_SECRET, "credentials"),
-                type: "Opaque",
-                stringData: { [GATEWAY_HUB_TOKEN_KEY]: pulumi.secret(args.hub.apiToken) },
-            },
-            inNs,
-        );
+        // Without a token the hub's keeper makes the Secret in the cluster, and the pods wait for it.
+        const secret =
+            args.hub.apiToken === undefined
+                ? undefined
+                : new k8s.core.v1.Secret(
+                      `${name}-hub-token`,
+                      {
+                          metadata: meta(GATEWAY_HUB_SECRET, "credentials"),
+                          type: "Opaque",
+                          stringData: { [GATEWAY_HUB_TOKEN_KEY]: pulumi.secret(args.hub.apiToken) },
+                      },
+                      inNs,
+                  );
         const valuesJson = pulumi.output(args.hub.hubApiUrl).apply((hubApiUrl) =>
             serializeGatewayValues(
                 renderGatewayValues(plan, {
@@ -226,7 +236,7 @@ export class DaskGateway extends pulumi.ComponentResource {
                 },
                 // Named, not referenced: a config change is an update of this Deployment (the
                 // checksum above rolls its pods), never a replacement.
-                withDependsOn(inNs, config, secret, sa.resource),
+                withDependsOn(inNs, config, ...(secret ? [secret] : []), sa.resource),
             );
         };
         const valuesEnv = { name: "HEPAF_GATEWAY_VALUES", value: `${GATEWAY_CONFIG_DIR}/${GATEWAY_VALUES_FILE}` };

@@ -2,6 +2,7 @@ import type { ScraperRef } from "../common/metrics";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GatewayRoles } from "./roles";
+import type { gatewayHubTokenSecret } from "./gateway";
 
 /**
  * What a group's gateway needs from JupyterHub: the shape `JupyterHub.serviceRef(group)` returns.
@@ -9,8 +10,8 @@ import type { GatewayRoles } from "./roles";
 export interface HubServiceRef {
     /** JupyterHub service name of this gateway; must equal `gatewayServiceName(group)`. Required. */
     serviceName: string;
-    /** The service's API token; a Pulumi secret. Required. */
-    apiToken: pulumi.Input<string>;
+    /** The service's API token; a Pulumi secret. Default none: the token's Secret (`dask-gateway-hub`, see {@link gatewayHubTokenSecret}) is made in the cluster, by the hub's keeper. */
+    apiToken?: pulumi.Input<string>;
     /** The hub's API URL as seen from the group namespace, e.g. `http://hub.af.svc.cluster.local:8081/hub/api`. Required. */
     hubApiUrl: pulumi.Input<string>;
 }

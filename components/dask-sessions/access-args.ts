@@ -2,6 +2,7 @@ import type { ScraperRef } from "../common/metrics";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DaskVersions } from "../images";
+import type { daskAccessKeptSecrets } from "./access-plan";
 
 /** One group the Dask access service serves. */
 export interface DaskAccessGroupArgs {
@@ -26,8 +27,8 @@ export interface DaskAccessGroupArgs {
 export interface DaskAccessHubRef {
     /** The service's name in the hub; must equal the service's `serviceName`. Required. */
     serviceName: string;
-    /** The service's API token (also its OAuth client secret); a Pulumi secret. Required. */
-    apiToken: pulumi.Input<string>;
+    /** The service's API token (also its OAuth client secret); a Pulumi secret. Default none: the service's Secret (token and cookie secret, see {@link daskAccessKeptSecrets}) is made in the cluster, by the hub's keeper. */
+    apiToken?: pulumi.Input<string>;
     /** The hub API as seen from the facility namespace (`http://<hub>.<ns>.svc.cluster.local:8081/hub/api`). Required. */
     hubApiUrl: string;
 }

@@ -1,3 +1,4 @@
+import { HEX_32, KeptSecrets } from "../kept-secrets";
 import { check, checkScraper, isDnsName, METRICS_PORTS, requireDnsLabel, requirePort, requirePositiveInteger, requireUnique } from "../common";
 import { contactAddressTemplate } from "../htcondor/dask-config";
 import { DaskVersions, requireImageReference, resolveDaskVersions } from "../images";
@@ -19,6 +20,18 @@ export const DASK_ACCESS_ROOT_CA_DIR = "/etc/hepaf/root-ca";
 export const DASK_ACCESS_SERVICE = "dask";
 /** Keys of the service's Secret. */
 export const DASK_ACCESS_SECRET_KEYS = { hubToken: "hub-api-token", cookieSecret: "cookie-secret" } as const;
+
+/**
+ * The service's Secret as the hub's keeper makes it (secrets made in the cluster): the hub's
+ * token for the service (value `tokenValueId`) and a cookie secret of its own.
+ */
+export function daskAccessKeptSecrets(namespace: string, secretName: string, tokenValueId: string, labels: Record<string, string>): KeptSecrets {
+    const cookie = `${namespace}.${secretName}.cookie-secret`;
+    return {
+        values: { [cookie]: HEX_32 },
+        secrets: [{ namespace, name: secretName, labels, data: { [DASK_ACCESS_SECRET_KEYS.hubToken]: tokenValueId, [DASK_ACCESS_SECRET_KEYS.cookieSecret]: cookie } }],
+    };
+}
 /** Names of the objects in each group namespace (the hub's session routes and the gateway's dashboard routes name the middlewares). */
 export const DASK_ACCESS_GROUP_OBJECTS = {
     /** The record of certificates issued (serial, user, expiry), a ConfigMap the service updates. */

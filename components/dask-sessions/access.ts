@@ -111,19 +111,23 @@ export class DaskAccess extends pulumi.ComponentResource {
             }
         }
 
-        const cookie = new random.RandomBytes(`${name}-cookie-secret`, { length: 32 }, child);
-        const secret = new k8s.core.v1.Secret(
-            `${name}-secret`,
-            {
-                metadata: meta("credentials"),
-                type: "Opaque",
-                stringData: {
-                    [DASK_ACCESS_SECRET_KEYS.hubToken]: pulumi.secret(args.hub.apiToken),
-                    [DASK_ACCESS_SECRET_KEYS.cookieSecret]: pulumi.secret(cookie.hex),
-                },
-            },
-            child,
-        );
+        // Without a token the hub's keeper makes this Secret in the cluster, and the pod waits for it.
+        const apiToken = args.hub.apiToken;
+        const secret =
+            apiToken === undefined
+                ? undefined
+                : new k8s.core.v1.Secret(
+                      `${name}-secret`,
+                      {
+                          metadata: meta("credentials"),
+                          type: "Opaque",
+                          stringData: {
+                              [DASK_ACCESS_SECRET_KEYS.hubToken]: pulumi.secret(apiToken),
+                              [DASK_ACCESS_SECRET_KEYS.cookieSecret]: pulumi.secret(new random.RandomBytes(`${name}-cookie-secret`, { length: 32 }, child).hex),
+                          },
+                      },
+                      child,
+                  );
         const values = `${JSON.stringify(renderDaskAccessValues(plan), null, 2)}\n`;
         const config = new k8s.core.v1.ConfigMap(
             `${name}-config`,
@@ -202,7 +206,7 @@ export class DaskAccess extends pulumi.ComponentResource {
                     },
                 },
             },
-            withDependsOn(child, sa, secret, config, ...bindings, ...(args.rootCaResource ? [args.rootCaResource] : [])),
+            withDependsOn(child, sa, ...(secret ? [secret] : []), config, ...bindings, ...(args.rootCaResource ? [args.rootCaResource] : [])),
         );
         new k8s.core.v1.Service(
             `${name}-service`,

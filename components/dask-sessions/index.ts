@@ -10,7 +10,7 @@ export { DaskAccess, daskAccessServiceText } from "./access";
 export type { DaskAccessArgs, DaskAccessGroupArgs, DaskAccessHubRef, DaskAccessTraefikRef } from "./access-args";
 export {
     DASK_ACCESS_CONFIG_DIR, DASK_ACCESS_FILES, DASK_ACCESS_GROUP_OBJECTS, DASK_ACCESS_METRICS_PORT, DASK_ACCESS_PORT, DASK_ACCESS_ROOT_CA_DIR, DASK_ACCESS_SECRET_KEYS, DASK_ACCESS_SERVICE,
-    daskAccessHubService, gatewayDashboards, planDaskAccess, renderDaskAccessValues,
+    daskAccessHubService, daskAccessKeptSecrets, gatewayDashboards, planDaskAccess, renderDaskAccessValues,
 } from "./access-plan";
 export type { DaskAccessGroupPlan, DaskAccessPlan } from "./access-plan";
 export { daskAccessRbac } from "./access-rbac";

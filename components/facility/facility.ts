@@ -14,14 +14,14 @@ import {
 } from "../common";
 import { DaskClusterCrd, DaskGateway, DaskGatewayArgs, validateGateways } from "../dask-gateway";
 import { DaskAccess, DaskAccessArgs, daskAccessHubService, gatewayDashboards, planDaskAccess, renderDaskSessionSettings } from "../dask-sessions";
-import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool } from "../htcondor";
-import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub, ProfileArgs } from "../jupyterhub";
+import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool, poolKeptSecrets } from "../htcondor";
+import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub, ProfileArgs, serviceTokenValueId } from "../jupyterhub";
 import { isQuantity, quantityValue } from "../jupyterhub/quantity";
 import {
     DEFAULT_MAX_WORKERS, labextensionEnv, NotebookDaskArgs, NotebookGuarantee, notebookDaskPodParts, planNotebookDask, SESSION_CLUSTER_KINDS, SessionClusterKind,
 } from "../notebook-dask";
 import { resolveImages, ResolvedImages } from "../images";
-import { FacilityMonitoring, FacilityMonitoringArgs, HUB_METRICS_SERVICE, planMonitoring, planScraper } from "../monitoring";
+import { FacilityMonitoring, FacilityMonitoringArgs, HUB_METRICS_SERVICE, monitoringHubTokenSecret, planMonitoring, planScraper } from "../monitoring";
 import { CertificateAuthority, InClusterAuthority } from "../pki";
 import { AcmeCertificate, HttpsPlan, planHttps } from "../https";
 import { KeyPairSource, planTraefik, SecretSource, Traefik, TraefikArgs } from "../traefik";
@@ -31,6 +31,7 @@ import { largestProfile, limitedProfile } from "./namespace-limits";
 import { declareGroupParts, GROUP_CA_BUNDLE, groupCaSubject, GroupParts } from "./group-parts";
 import { FacilityPkiPlan, GROUP_CA_CERTIFICATE, planPki, ROOT_CA_SECRET } from "./pki-plan";
 import { mergePodParts } from "./pod-parts";
+import { planHubSecrets, secretsMadeBy } from "./secrets-plan";
 
 /** Per-group parts, by group name. */
 export interface FacilityGroup {
@@ -285,7 +286,9 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
             ...(scraperRef === undefined ? [] : [{ name: HUB_METRICS_SERVICE, scopes: ["read:metrics"] }]),
         ],
     };
-    const pools = poolArgs(name, args, images);
+    const madeBy = secretsMadeBy(args, pki);
+    // Made in the cluster, an in-cluster pool's key and tokens come from the hub's keeper.
+    const pools = poolArgs(name, args, images).map((p) => (p.args.mode === "in-cluster" && madeBy === "cluster" ? { ...p, args: { ...p.args, secretsMadeBy: madeBy } } : p));
     const poolPlans = pools.map((p) => planPool(`${name}-${p.name}`, p.args));
     const jobqueueOf = new Map(poolPlans.flatMap((pp) => pp.groups.map((g) => [g.name, g.jobqueue] as const)));
     const notebooks: NotebookDaskArgs[] = args.groups.map((g, i) => {
@@ -314,7 +317,6 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         const clientByGroup = new Map(poolPlans.flatMap((pp) => pp.groups.map((g) => [g.name, clientPodParts(g, NOTEBOOK_UID)] as const)));
         hub.groups = hub.groups.map((g) => (clientByGroup.has(g.name) ? { ...g, pod: mergePodParts(clientByGroup.get(g.name), g.pod) } : g));
     }
-    planHub(name, hub);
     const monitoring: Omit<FacilityMonitoringArgs, "hubMetricsToken"> = {
         ...args.monitoring,
         facility: name,
@@ -327,7 +329,14 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         hubImage: hub.hubImage!,
         prometheusImage: images.prometheus,
     };
-    planMonitoring({ ...monitoring, hubMetricsToken: "" }, "monitoring");
+    const monitoringPlan = planMonitoring({ ...monitoring, hubMetricsToken: "" }, "monitoring");
+    hub.secrets = planHubSecrets(name, args, pki, {
+        gateways: args.groups.map((g) => ({ namespace: groupNamespace(name, g.name), service: gatewayServiceName(g.name) })),
+        access: access && { namespace, secretName: access.names.workload, service: access.serviceName },
+        pools: pools.map((p, i) => poolKeptSecrets(`${name}-${p.name}`, poolPlans[i], name)),
+        monitoring: monitoringHubTokenSecret(monitoringPlan, namespace, serviceTokenValueId(HUB_METRICS_SERVICE), standardLabels({ name: "hepaf-monitoring", instance: `${name}-monitoring`, component: "credentials", facility: name })),
+    });
+    planHub(name, hub);
     return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs, images, monitoring, https, pki };
 }
 
@@ -453,6 +462,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
 
         new FacilityMonitoring(
             `${name}-monitoring`,
+            // Made in the cluster, the token's Secret comes from the hub's keeper (no token here).
             { ...plan.monitoring, hubMetricsToken: (plan.monitoring.mode ?? "none") === "none" ? "" : this.hub.serviceRef(HUB_METRICS_SERVICE).apiToken },
             { parent: this, dependsOn: allNamespaces },
         );

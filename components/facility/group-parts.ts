@@ -32,7 +32,8 @@ export interface GroupParts {
     /** Its gateway's args but the references below. */
     gateway: Omit<DaskGatewayArgs, "hub" | "traefik" | "roles">;
     /** The hub service the gateway authenticates through (the token is a secret). */
-    hub: { serviceName: string; apiToken: string; hubApiUrl: string };
+    /** `apiToken` is absent when the hub's keeper makes the gateway's token Secret in the cluster. */
+    hub: { serviceName: string; apiToken?: string; hubApiUrl: string };
     /** The facility's Traefik, by name. */
     traefik: Omit<TraefikRef, "crdResources">;
     /** The ClusterRoles the facility declared once for every gateway, by name. */
@@ -118,7 +119,7 @@ export class FacilityGroupParts extends pulumi.ComponentResource {
     constructor(name: string, parts: GroupParts, opts?: pulumi.ComponentResourceOptions) {
         super("hepaf:facility:FacilityGroupParts", name, {}, opts);
         const roles: GatewayRoles = { ...parts.gatewayRoles, resources: [] };
-        const declared = declareGroupParts({ ...parts, hub: { ...parts.hub, apiToken: pulumi.secret(parts.hub.apiToken) }, gatewayRoles: roles }, this);
+        const declared = declareGroupParts({ ...parts, hub: { ...parts.hub, apiToken: parts.hub.apiToken === undefined ? undefined : pulumi.secret(parts.hub.apiToken) }, gatewayRoles: roles }, this);
         this.ca = declared.ca;
         this.inClusterCa = declared.inClusterCa;
         this.gateway = declared.gateway;

@@ -46,8 +46,17 @@ export interface RemoteTokens {
     lifetimeDays?: number;
 }
 
+/**
+ * Tokens the site keeps in the cluster itself: each group's IDTOKEN in a Secret of the group
+ * namespace named `htcondor-<pool>-token`, under the key `<pool>` (the pool's resource name).
+ * The program declares no token and holds none.
+ */
+export interface SiteTokens {
+    source: "site";
+}
+
 /** How group tokens are obtained. */
-export type TokenSource = ProvidedTokens | MintedTokens | RemoteTokens;
+export type TokenSource = ProvidedTokens | MintedTokens | RemoteTokens | SiteTokens;
 
 /** Settings shared by both modes. */
 interface PoolCommonArgs {
@@ -107,6 +116,12 @@ export interface InClusterPoolArgs extends PoolCommonArgs {
     tokenLifetimeDays?: number;
     /** `iat` of minted tokens. Default: the time of the first `pulumi up`, kept in state. */
     issuedAt?: number;
+    /**
+     * Who makes the signing key and the tokens. `program`: random values and tokens minted in the
+     * program (in Pulumi state and a render). `cluster`: made at the facility hub's first start by
+     * its keeper (see {@link poolKeptSecrets}); the pool declares no key and no token. Default `program`.
+     */
+    secretsMadeBy?: "program" | "cluster";
 }
 
 /** Arguments of {@link HTCondorPool}; `mode` decides which resources exist. */

@@ -29,9 +29,9 @@ type Role = "cm" | "submit" | "execute";
 
 /** What the in-cluster part gives back to the pool. */
 export interface InClusterParts {
-    /** Base64 of the generated signing key file (a Pulumi secret). */
-    signingKey: pulumi.Output<string>;
-    issuedAt: pulumi.Output<number | undefined>;
+    /** Base64 of the generated signing key file (a Pulumi secret); none when made in the cluster. */
+    signingKey?: pulumi.Output<string>;
+    issuedAt?: pulumi.Output<number | undefined>;
 }
 
 function roleKnobs(plan: PoolPlan, role: Role): Knobs {
@@ -54,19 +54,20 @@ export function declareInCluster(name: string, plan: PoolPlan, ic: InClusterPlan
     const labels = (component: string) => standardLabels({ name: "htcondor", instance: name, component });
     const selector = (component: string) => selectorLabels({ name: "htcondor", instance: name, component });
 
-    // The signing key: random bytes, created once, the key file's contents (scrambled form).
-    const keyBytes = new random.RandomBytes(`${name}-signing-key`, { length: 64 }, child);
-    const signingKey = pulumi.secret(keyBytes.base64);
     // Objects are named here and referred to by these names (see withDependsOn).
     const keySecretName = `${name}-signing-key`;
     const configName = `${name}-config`;
     const tokenSecretName = (role: Role) => `${name}-${role}-token`;
-    const keySecret = new k8s.core.v1.Secret(
+    // The signing key: random bytes, created once, the key file's contents (scrambled form); or,
+    // made in the cluster, nothing here (the hub's keeper makes the same Secrets, see poolKeptSecrets).
+    const inProgram = ic.secretsMadeBy === "program";
+    const signingKey = inProgram ? pulumi.secret(new random.RandomBytes(`${name}-signing-key`, { length: 64 }, child).base64) : undefined;
+    const keySecret = signingKey && new k8s.core.v1.Secret(
         `${name}-signing-key`,
         { metadata: { name: keySecretName, namespace: ic.namespace, labels: labels("signing-key") }, type: "Opaque", data: { [POOL_KEY_ID]: signingKey } },
         child,
     );
-    const issuedAt = stableIssuedAt(`${name}-issued-at`, issuedAtArg, parent);
+    const issuedAt = inProgram ? stableIssuedAt(`${name}-issued-at`, issuedAtArg, parent) : undefined;
 
     const roleConfigs = Object.fromEntries(
         (["cm", "submit", "execute"] as Role[]).map((role) => [
@@ -81,10 +82,10 @@ export function declareInCluster(name: string, plan: PoolPlan, ic: InClusterPlan
     );
 
     const tokenSecrets: Partial<Record<Role, k8s.core.v1.Secret>> = {};
-    for (const role of ["submit", "execute"] as const) {
+    for (const role of inProgram ? (["submit", "execute"] as const) : []) {
         const token = mintedToken(
             { resourceName: `${name}-${role}-token`, identity: `condor@${plan.trustDomain}`, scopes: ROLE_SCOPES[role] },
-            signingKey, POOL_KEY_ID, plan.trustDomain, issuedAt, plan.tokens.source === "mint" ? plan.tokens.lifetimeDays : undefined, parent,
+            signingKey!, POOL_KEY_ID, plan.trustDomain, issuedAt!, plan.tokens.source === "mint" ? plan.tokens.lifetimeDays : undefined, parent,
         );
         tokenSecrets[role] = new k8s.core.v1.Secret(
             `${name}-${role}-token`,
@@ -105,7 +106,7 @@ export function declareInCluster(name: string, plan: PoolPlan, ic: InClusterPlan
             mounts.push({ name: "signing-key", mountPath: "/etc/condor/passwords-orig.d", readOnly: true });
         }
         const tokenSecret = role === "cm" ? undefined : tokenSecrets[role];
-        if (tokenSecret) {
+        if (role !== "cm") {
             // ...and /etc/condor/tokens-orig.d into tokens.d with mode 0600.
             volumes.push({ name: "tokens", secret: { secretName: tokenSecretName(role), defaultMode: 0o400 } });
             mounts.push({ name: "tokens", mountPath: "/etc/condor/tokens-orig.d", readOnly: true });
@@ -145,7 +146,7 @@ export function declareInCluster(name: string, plan: PoolPlan, ic: InClusterPlan
                     },
                 },
             },
-            withDependsOn(child, config, ...(role !== "execute" ? [keySecret] : []), ...(tokenSecret ? [tokenSecret] : [])),
+            withDependsOn(child, config, ...(role !== "execute" && keySecret ? [keySecret] : []), ...(tokenSecret ? [tokenSecret] : [])),
         );
     };
     const small = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } };

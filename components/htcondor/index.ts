@@ -1,6 +1,6 @@
 // Public API of the HTCondor module; names are explicit so they never collide with other modules.
 export type {
-    ExternalPoolArgs, HTCondorExecuteArgs, HTCondorGroupArgs, HTCondorPoolArgs, InClusterPoolArgs, MintedTokens, ProvidedTokens, RemoteTokens, TokenSource,
+    ExternalPoolArgs, HTCondorExecuteArgs, HTCondorGroupArgs, HTCondorPoolArgs, InClusterPoolArgs, MintedTokens, ProvidedTokens, RemoteTokens, SiteTokens, TokenSource,
 } from "./args";
 export { batchWorkerSource, HTCondorPool } from "./pool";
 export type { HTCondorClientConfig } from "./client";
@@ -16,3 +16,4 @@ export { AUTHZ_LEVELS, jwtKey, mintToken, POOL_KEY_ID, scopeClaim, SUBMIT_SCOPES
 export type { AuthzLevel, TokenClaims } from "./tokens";
 export type { InClusterPlan, PoolGroupPlan, PoolPlan, PoolTokenPlan } from "./plan";
 export { DEFAULT_WORKER_IMAGE, HTCONDOR_IMAGE_TAG, HTCONDOR_PORT, htcondorImage, TOKEN_INIT_IMAGE } from "./version";
+export { poolKeptSecrets } from "./kept";

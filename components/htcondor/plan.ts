@@ -11,7 +11,7 @@ import { DEFAULT_WORKER_IMAGE, HTCONDOR_IMAGE_TAG, HTCONDOR_PORT, htcondorImage,
 /** Pool modes. */
 export const POOL_MODES = ["external", "in-cluster"] as const;
 /** Token sources of an external pool. */
-export const TOKEN_SOURCES = ["provided", "mint", "remote"] as const;
+export const TOKEN_SOURCES = ["provided", "mint", "remote", "site"] as const;
 
 /** One group, resolved. */
 export interface PoolGroupPlan {
@@ -31,6 +31,7 @@ export interface PoolGroupPlan {
 /** How tokens are obtained, resolved. */
 export type PoolTokenPlan =
     | { source: "provided" }
+    | { source: "site" }
     | { source: "mint"; signingKey?: pulumi.Input<string>; keyId: string; lifetimeDays?: number; issuedAt?: number }
     | { source: "remote"; connection: RemoteTokens["connection"]; keyId: string; lifetimeDays?: number };
 
@@ -41,6 +42,8 @@ export interface InClusterPlan {
     submitService: string;
     images: { cm: string; submit: string; execute: string };
     execute: { replicas: number; maxReplicas: number; cpus: number; memoryMiB: number };
+    /** Who makes the signing key and the tokens: the program, or the hub's keeper in the cluster. */
+    secretsMadeBy: "program" | "cluster";
 }
 
 /** Everything decided from the args, validated, before any resource exists. */
@@ -123,6 +126,8 @@ export function planPool(name: string, args: HTCondorPoolArgs): PoolPlan {
             check(args.tokens.connection !== undefined, `${name}.tokens.connection`, "creating tokens on the central manager needs an SSH connection");
             requireLifetime(args.tokens.lifetimeDays, `${name}.tokens.lifetimeDays`);
             tokens = { source: "remote", connection: args.tokens.connection, keyId: resolveKeyId(args.tokens.keyId, `${name}.tokens.keyId`), lifetimeDays: args.tokens.lifetimeDays };
+        } else if (args.tokens.source === "site") {
+            tokens = { source: "site" };
         } else {
             tokens = { source: "provided" };
             args.groups.forEach((g, i) =>
@@ -168,7 +173,9 @@ export function planPool(name: string, args: HTCondorPoolArgs): PoolPlan {
                 execute: args.images?.execute ?? htcondorImage("execute", tag),
             },
             execute: { replicas, maxReplicas, cpus, memoryMiB },
+            secretsMadeBy: args.secretsMadeBy ?? "program",
         };
+        requireOneOf(inCluster.secretsMadeBy, ["program", "cluster"], `${name}.secretsMadeBy`);
     }
 
     if (args.tokenInitImage !== undefined) requireImageReference(args.tokenInitImage, `${name}.tokenInitImage`);

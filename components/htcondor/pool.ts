@@ -32,7 +32,7 @@ export class HTCondorPool extends pulumi.ComponentResource {
     readonly scheddName: string;
     /** The pool's trust domain. */
     readonly trustDomain: string;
-    /** Group token Secrets, by group. */
+    /** Group token Secrets, by group (none when the tokens are the site's or made in the cluster). */
     readonly tokenSecrets: Record<string, k8s.core.v1.Secret>;
     /** Group client ConfigMaps, by group. */
     readonly configMaps: Record<string, k8s.core.v1.ConfigMap>;
@@ -64,22 +64,10 @@ export class HTCondorPool extends pulumi.ComponentResource {
 
         this.tokenSecrets = {};
         this.configMaps = {};
+        // Tokens the program does not hold: the site's own Secrets, or the hub's keeper's.
+        const tokensElsewhere = plan.tokens.source === "site" || plan.inCluster?.secretsMadeBy === "cluster";
         for (const g of plan.groups) {
-            const req = { resourceName: `${name}-${g.name}-token`, identity: g.identity, scopes: SUBMIT_SCOPES };
-            let token: pulumi.Output<string>;
-            if (plan.tokens.source === "mint") {
-                token = mintedToken(req, signingKey!, plan.tokens.keyId, plan.trustDomain, issuedAt!, plan.tokens.lifetimeDays, this);
-            } else if (plan.tokens.source === "remote") {
-                token = remoteToken(req, plan.tokens, this);
-            } else {
-                token = pulumi.secret(pulumi.output(g.token as pulumi.Input<string>));
-            }
             const labels = standardLabels({ name: "htcondor", instance: name, component: "client", facility: args.facility, group: g.name });
-            this.tokenSecrets[g.name] = new k8s.core.v1.Secret(
-                `${name}-${g.name}-token`,
-                { metadata: { name: g.tokenSecretName, namespace: g.namespace, labels }, type: "Opaque", stringData: { [name]: token } },
-                child,
-            );
             this.configMaps[g.name] = new k8s.core.v1.ConfigMap(
                 `${name}-${g.name}-client`,
                 {
@@ -91,6 +79,21 @@ export class HTCondorPool extends pulumi.ComponentResource {
                         [CLIENT_CONFIG_KEYS.batchWorker]: batchWorkerSource(),
                     },
                 },
+                child,
+            );
+            if (tokensElsewhere) continue;
+            const req = { resourceName: `${name}-${g.name}-token`, identity: g.identity, scopes: SUBMIT_SCOPES };
+            let token: pulumi.Output<string>;
+            if (plan.tokens.source === "mint") {
+                token = mintedToken(req, signingKey!, plan.tokens.keyId, plan.trustDomain, issuedAt!, plan.tokens.lifetimeDays, this);
+            } else if (plan.tokens.source === "remote") {
+                token = remoteToken(req, plan.tokens, this);
+            } else {
+                token = pulumi.secret(pulumi.output(g.token as pulumi.Input<string>));
+            }
+            this.tokenSecrets[g.name] = new k8s.core.v1.Secret(
+                `${name}-${g.name}-token`,
+                { metadata: { name: g.tokenSecretName, namespace: g.namespace, labels }, type: "Opaque", stringData: { [name]: token } },
                 child,
             );
         }

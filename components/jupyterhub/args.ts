@@ -2,6 +2,8 @@ import type { ScraperRef } from "../common/metrics";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { DaskSessionSettings } from "../dask-sessions";
+import type { KeptSecrets } from "../kept-secrets";
+import type { serviceTokenValueId } from "./secrets";
 import { builtImage, UPSTREAM_IMAGES } from "../images";
 
 /** Login through any OAuth2 / OpenID Connect provider (CILogon, experiment SSO, Keycloak, ...). */
@@ -17,8 +19,8 @@ export interface GenericOAuthLogin {
     userdataUrl?: string;
     /** OAuth client id. Required. */
     clientId: pulumi.Input<string>;
-    /** OAuth client secret; kept in a Secret only. Required. */
-    clientSecret: pulumi.Input<string>;
+    /** OAuth client secret; kept in a Secret only. Required, unless the hub's secrets are made in the cluster (`secrets.madeBy: cluster`: then it is the site's Secret's, and refused here). */
+    clientSecret?: pulumi.Input<string>;
     /** Scopes requested (CILogon needs `org.cilogon.userinfo` for `isMemberOf`). Default `["openid", "email", "profile"]`. */
     scopes?: string[];
     /** Userinfo claim that becomes the JupyterHub user name. Default `email`. */
@@ -34,8 +36,8 @@ export interface GitHubLogin {
     type: "github";
     /** OAuth app client id. Required. */
     clientId: pulumi.Input<string>;
-    /** OAuth app client secret; kept in a Secret only. Required. */
-    clientSecret: pulumi.Input<string>;
+    /** OAuth app client secret; kept in a Secret only. Required, unless the hub's secrets are made in the cluster (`secrets.madeBy: cluster`: then it is the site's Secret's, and refused here). */
+    clientSecret?: pulumi.Input<string>;
     /** Organizations (or `org:team`) whose members may log in. Default none. */
     allowedOrganizations?: string[];
 }
@@ -226,6 +228,24 @@ export interface JupyterHubArgs {
     defaultUrl?: string;
     /** The Prometheus that scrapes `/hub/metrics` and sessions' Dask dashboards: only its pods may reach those ports. Default none (nobody may). */
     scraper?: ScraperRef;
+    /** Who makes the hub's secrets (cookie secret, crypt key, proxy token, services' tokens). Default `{ madeBy: "program" }`. */
+    secrets?: HubSecretsArgs;
+}
+
+/** Who makes the hub's secrets, and where the site's own values are. */
+export interface HubSecretsArgs {
+    /**
+     * `program`: random values of the program, kept in Pulumi state and written into the hub's
+     * Secret (and a render). `cluster`: the hub's keeper makes them at its first start and keeps
+     * them in Secrets; the program holds no secret value, so the site's own values come from
+     * `siteSecret` and `login.clientSecret`, `login.password` and `databaseUrl` are refused.
+     * Default `program`.
+     */
+    madeBy?: "program" | "cluster";
+    /** With `cluster`: a Secret the site keeps in the hub's namespace, with `client-secret` (the OAuth client secret; required unless the login is `dummy`) and `dummy-password` (optional). Default none. */
+    siteSecret?: string;
+    /** With `cluster`: further Secrets the hub's keeper makes for the facility's other parts, such as a service's copy of its token (value id {@link serviceTokenValueId}). Default none. */
+    alsoKeep?: KeptSecrets[];
 }
 
 /** The hub's default image: the project's own hub image from the image catalogue. */

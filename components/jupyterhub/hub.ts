@@ -6,7 +6,8 @@ import { declareGrants, SINGLE_REPLICA_READINESS, SCRAPE_JOBS, SCRAPE_LABEL, wit
 import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
 import { HubContext } from "./context";
 import { spawnerRules } from "./rbac";
-import { HubSecrets, SECRET_KEYS } from "./secrets";
+import { HubSecrets, SECRET_KEYS, serviceTokenEnv, serviceTokenKey, SITE_SECRET_ENV, SITE_SECRET_KEYS } from "./secrets";
+import { keeperProgramText, keeperRules, keeperSpecText, KEEPER_PROGRAM, KEEPER_SPEC_FILE } from "../kept-secrets";
 import { HUB_CONFIG_DIR, HUB_DATA_DIR, renderHubValues, HUB_SECRET_DIR, HUB_SECRETS_FILE, HUB_VALUES_FILE, valuesFileText } from "./values";
 
 /** Private address ranges (RFC 1918, RFC 4193): where the proxies in front of the hub live. */
@@ -15,8 +16,16 @@ export const PRIVATE_NETWORKS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"
 const DEFAULT_RESOURCES = { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } };
 
 /** The values file text the component mounts (exported for the integration test: same function). */
-export function hubValuesText(ctx: Pick<HubContext, "plan">, args: Pick<JupyterHubArgs, "databaseUrl" | "daskSessions">): string {
-    return valuesFileText(renderHubValues(ctx.plan, { externalDatabase: args.databaseUrl !== undefined, daskSessions: args.daskSessions }));
+export function hubValuesText(ctx: Pick<HubContext, "plan">, args: Pick<JupyterHubArgs, "databaseUrl" | "daskSessions" | "groups" | "login">): string {
+    // Made in the cluster, the plan has checked these are plain strings: they are not secret.
+    const clusterSecrets =
+        ctx.plan.secrets.madeBy === "cluster"
+            ? {
+                  clientId: args.login.type === "dummy" ? undefined : (args.login.clientId as string),
+                  groupEnv: Object.fromEntries(args.groups.map((g) => [g.name, (g.env ?? {}) as Record<string, string>])),
+              }
+            : undefined;
+    return valuesFileText(renderHubValues(ctx.plan, { externalDatabase: args.databaseUrl !== undefined, daskSessions: args.daskSessions, clusterSecrets }));
 }
 
 /**
@@ -52,12 +61,35 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
         }),
     );
 
+    // Secrets made in the cluster: the keeper, run before the hub, may write them where they live.
+    const keeperBindings =
+        secrets.madeBy === "cluster"
+            ? declareGrants(
+                  {
+                      roleBase: `hepaf-${plan.namespace}-${n.hub}-keeper`,
+                      bindingName: `${n.hub}-keeper`,
+                      subject: { kind: "ServiceAccount", name: n.hub, namespace: plan.namespace },
+                      labels: () => ctx.labels("rbac"),
+                      roleResourceName: `${plan.name}-hub-keeper-role`,
+                      roleOptions: ctx.inNs,
+                      bindingResourceName: (ns) => `${plan.name}-hub-keeper-rolebinding-${ns}`,
+                      bindingOptions: (ns) => {
+                          const group = plan.groups.find((g) => g.namespace === ns);
+                          return group ? ctx.inGroupNs(group.name) : ctx.inNs;
+                      },
+                      dependsOn: [sa],
+                  },
+                  // A role of its own per namespace: each names the Secrets kept there.
+                  keeperRules(secrets.keeper).map((g) => ({ ...g, variant: g.namespace })),
+              )
+            : [];
     const externalDatabase = args.databaseUrl !== undefined;
     const values = hubValuesText(ctx, args);
     const configPy = hubConfigText();
-    const modules: Record<string, string> = args.daskSessions
-        ? { [DASK_SESSIONS_MODULE]: daskSessionsModuleText() }
-        : {};
+    const modules: Record<string, string> = {
+        ...(args.daskSessions ? { [DASK_SESSIONS_MODULE]: daskSessionsModuleText() } : {}),
+        ...(secrets.madeBy === "cluster" ? { [KEEPER_PROGRAM]: keeperProgramText(), [KEEPER_SPEC_FILE]: keeperSpecText(secrets.keeper) } : {}),
+    };
     const config = new k8s.core.v1.ConfigMap(
         `${plan.name}-hub-config`,
         { metadata: meta(n.config), data: { [HUB_CONFIG_FILE]: configPy, [HUB_VALUES_FILE]: values, ...modules } },
@@ -79,6 +111,32 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
           );
 
     const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: n.secret, key } } });
+    const kept = plan.secrets.madeBy === "cluster" ? plan.secrets : undefined;
+    const fromSite = (name: string, key: string, optional: boolean) =>
+        kept?.siteSecret === undefined ? [] : [{ name, valueFrom: { secretKeyRef: { name: kept.siteSecret, key, optional } } }];
+    // Made in the cluster, every secret reaches the hub in its environment: the keeper makes the
+    // hub's Secret after the pod's volumes are mounted, but before its container's environment is read.
+    const secretEnv = kept
+        ? [
+              ...plan.services.map((s) => fromSecret(serviceTokenEnv(s.name), serviceTokenKey(s.name))),
+              ...fromSite(SITE_SECRET_ENV.clientSecret, SITE_SECRET_KEYS.clientSecret, plan.login.type === "dummy"),
+              ...fromSite(SITE_SECRET_ENV.dummyPassword, SITE_SECRET_KEYS.dummyPassword, true),
+          ]
+        : [{ name: "HEPAF_HUB_SECRETS", value: `${HUB_SECRET_DIR}/${HUB_SECRETS_FILE}` }];
+    const hubSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+    const initContainers = kept
+        ? [
+              {
+                  name: "keeper",
+                  image: plan.images.hub,
+                  command: ["python3", `${HUB_CONFIG_DIR}/${KEEPER_PROGRAM}`],
+                  env: [{ name: "HEPAF_KEEPER_SPEC", value: `${HUB_CONFIG_DIR}/${KEEPER_SPEC_FILE}` }, { name: "PYTHONUNBUFFERED", value: "1" }],
+                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
+                  securityContext: hubSecurity,
+                  volumeMounts: [{ name: "config", mountPath: HUB_CONFIG_DIR, readOnly: true }],
+              },
+          ]
+        : [];
     const probe = { httpGet: { path: "/hub/health", port: "http" }, periodSeconds: 10, timeoutSeconds: 3 };
     const deployment = new k8s.apps.v1.Deployment(
         `${plan.name}-hub`,
@@ -98,6 +156,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                     spec: {
                         serviceAccountName: n.hub,
                         securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+                        initContainers,
                         containers: [
                             {
                                 name: "hub",
@@ -106,7 +165,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                                 ports: [{ name: "http", containerPort: plan.hubPort, protocol: "TCP" }],
                                 env: [
                                     { name: "HEPAF_HUB_VALUES", value: `${HUB_CONFIG_DIR}/${HUB_VALUES_FILE}` },
-                                    { name: "HEPAF_HUB_SECRETS", value: `${HUB_SECRET_DIR}/${HUB_SECRETS_FILE}` },
+                                    ...secretEnv,
                                     { name: "PYTHONUNBUFFERED", value: "1" },
                                     // Requests reach the hub through proxies (Traefik's replicas, then the
                                     // proxy), so the address it sees is a proxy's, and with several replicas
@@ -120,10 +179,10 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                                 resources: args.hubResources ?? DEFAULT_RESOURCES,
                                 readinessProbe: { ...probe, ...SINGLE_REPLICA_READINESS },
                                 livenessProbe: { ...probe, initialDelaySeconds: 60, failureThreshold: 30 },
-                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                securityContext: hubSecurity,
                                 volumeMounts: [
                                     { name: "config", mountPath: HUB_CONFIG_DIR, readOnly: true },
-                                    { name: "secret", mountPath: HUB_SECRET_DIR, readOnly: true },
+                                    ...(kept ? [] : [{ name: "secret", mountPath: HUB_SECRET_DIR, readOnly: true }]),
                                     { name: "data", mountPath: HUB_DATA_DIR },
                                     { name: "tmp", mountPath: "/tmp" },
                                 ],
@@ -131,7 +190,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                         ],
                         volumes: [
                             { name: "config", configMap: { name: n.config } },
-                            { name: "secret", secret: { secretName: n.secret, items: [{ key: SECRET_KEYS.secretsFile, path: HUB_SECRETS_FILE }], defaultMode: 0o400 } },
+                            ...(kept ? [] : [{ name: "secret", secret: { secretName: n.secret, items: [{ key: SECRET_KEYS.secretsFile, path: HUB_SECRETS_FILE }], defaultMode: 0o400 } }]),
                             database ? { name: "data", persistentVolumeClaim: { claimName: n.database } } : { name: "data", emptyDir: {} },
                             { name: "tmp", emptyDir: {} },
                         ],
@@ -139,7 +198,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                 },
             },
         },
-        withDependsOn(ctx.inNs, sa, config, secrets.secret, ...(database ? [database] : [])),
+        withDependsOn(ctx.inNs, sa, config, ...(secrets.madeBy === "program" ? [secrets.secret] : keeperBindings), ...(database ? [database] : [])),
     );
     const service = new k8s.core.v1.Service(
         `${plan.name}-hub-service`,

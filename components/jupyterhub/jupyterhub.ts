@@ -6,7 +6,7 @@ import { HubContext, labelHelpers } from "./context";
 import { declareHub } from "./hub";
 import { declareNetworkPolicies } from "./network-policy";
 import { declareProxy } from "./proxy";
-import { declareSecrets } from "./secrets";
+import { declareSecrets, serviceTokenValueId } from "./secrets";
 import { planHub, HubPlan } from "./validate";
 import { hubApiUrl } from "./values";
 
@@ -14,8 +14,10 @@ import { hubApiUrl } from "./values";
 export interface JupyterHubServiceRef {
     /** The JupyterHub service name. */
     serviceName: string;
-    /** The service's API token; a Pulumi secret, generated once. */
-    apiToken: pulumi.Output<string>;
+    /** The service's API token; a Pulumi secret, generated once. Undefined when the hub's secrets are made in the cluster (see `apiTokenValueId`). */
+    apiToken?: pulumi.Output<string>;
+    /** With secrets made in the cluster: the id of the token among the hub keeper's values, for the service's copy in `secrets.alsoKeep`. */
+    apiTokenValueId: string;
     /** In-cluster URL of the hub API (`http://<hub>.<ns>.svc.cluster.local:8081/hub/api`). */
     hubApiUrl: string;
     /** Public URL of the hub. */
@@ -77,7 +79,7 @@ export class JupyterHub extends pulumi.ComponentResource {
         };
 
         const secrets = declareSecrets(ctx, args);
-        this.serviceTokens = secrets.serviceTokens;
+        this.serviceTokens = secrets.madeBy === "program" ? secrets.serviceTokens : {};
         const hub = declareHub(ctx, args, secrets);
         this.route = declareProxy(ctx, args, secrets).route;
         declareNetworkPolicies(ctx, args);
@@ -108,6 +110,7 @@ export class JupyterHub extends pulumi.ComponentResource {
         return {
             serviceName: service.name,
             apiToken: this.serviceTokens[name],
+            apiTokenValueId: serviceTokenValueId(name),
             hubApiUrl: this.hubApiUrl,
             hubPublicUrl: this.publicUrl,
             servicePrefix: `/services/${service.name}/`,

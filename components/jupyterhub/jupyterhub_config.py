@@ -6,7 +6,9 @@
 #   secrets.json (Secret; client secret, tokens)   path: $HEPAF_HUB_SECRETS
 # The cookie secret, the crypt key and the proxy token reach JupyterHub through its own
 # environment variables (JPY_COOKIE_SECRET, JUPYTERHUB_CRYPT_KEY, CONFIGPROXY_AUTH_TOKEN),
-# set from the same Secret.
+# set from the same Secret. With secrets made in the cluster there is no secrets file: the
+# hub's keeper (an init container) makes the hub's Secret, and the services' tokens and the
+# site's values reach the hub in environment variables named in values.json's "secrets".
 
 import json
 import os
@@ -20,8 +22,26 @@ SECRETS_PATH = os.environ.get("HEPAF_HUB_SECRETS", "/usr/local/etc/jupyterhub/se
 
 with open(VALUES_PATH) as f:
     values = json.load(f)
-with open(SECRETS_PATH) as f:
-    secrets = json.load(f)
+
+
+def load_secrets(where):
+    """What is secret: the secrets file the program rendered, or, with secrets made in the
+    cluster, the environment (the hub's keeper and the site's Secret) beside values.json's
+    plain-text parts."""
+    if where["from"] == "file":
+        with open(SECRETS_PATH) as f:
+            return json.load(f)
+    return {
+        "clientId": where["clientId"],
+        "clientSecret": os.environ.get(where["clientSecretEnv"]),
+        "dummyPassword": os.environ.get(where["dummyPasswordEnv"]),
+        "databaseUrl": None,
+        "serviceTokens": {name: os.environ[env] for name, env in where["serviceTokenEnv"].items()},
+        "groupEnv": where["groupEnv"],
+    }
+
+
+secrets = load_secrets(values.get("secrets", {"from": "file"}))
 
 hub = values["hub"]
 auth = values["auth"]

@@ -57,7 +57,7 @@ export function declareProxy(ctx: HubContext, args: JupyterHubArgs, secrets: Hub
             },
         },
         // The Secret by its name (see withDependsOn): replacing it never replaces the proxy.
-        withDependsOn(ctx.inNs, secrets.secret),
+        withDependsOn(ctx.inNs, ...(secrets.madeBy === "program" ? [secrets.secret] : [])),
     );
     const port = (name: string, p: number) => ({ name, port: p, targetPort: name, protocol: "TCP" });
     new k8s.core.v1.Service(

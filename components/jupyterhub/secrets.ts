@@ -4,6 +4,10 @@ import * as random from "@pulumi/random";
 import { JupyterHubArgs } from "./args";
 import { HubContext } from "./context";
 import { renderHubSecrets, ResolvedHubSecrets, HUB_SECRETS_FILE } from "./values";
+import { HEX_32, joinKeptSecrets, KeeperSpec, KeptSecrets, KeptValue } from "../kept-secrets";
+import type { HubPlan } from "./validate";
+import { serviceTokenKey, serviceTokenValueId } from "./secret-names";
+export * from "./secret-names";
 
 /** Keys of the hub Secret. */
 export const SECRET_KEYS = {
@@ -13,16 +17,40 @@ export const SECRET_KEYS = {
     secretsFile: HUB_SECRETS_FILE,
 } as const;
 
-/** Generated secrets, stable across updates (random resources keep their state). */
-export interface HubSecrets {
-    secret: k8s.core.v1.Secret;
-    proxyToken: pulumi.Output<string>;
-    serviceTokens: Record<string, pulumi.Output<string>>;
+/** The hub's own Secret as the keeper makes it: cookie secret, crypt key, proxy token, each service's token. */
+export function hubKeptSecrets(plan: Pick<HubPlan, "name" | "namespace" | "names" | "services">, labels: Record<string, string>): KeptSecrets {
+    const values: Record<string, KeptValue> = {
+        [`${plan.name}.cookie-secret`]: HEX_32,
+        [`${plan.name}.crypt-key`]: HEX_32,
+        [`${plan.name}.proxy-token`]: HEX_32,
+    };
+    const data: Record<string, string> = {
+        [SECRET_KEYS.cookieSecret]: `${plan.name}.cookie-secret`,
+        [SECRET_KEYS.cryptKey]: `${plan.name}.crypt-key`,
+        [SECRET_KEYS.proxyToken]: `${plan.name}.proxy-token`,
+    };
+    for (const s of plan.services) {
+        values[serviceTokenValueId(s.name)] = HEX_32;
+        data[serviceTokenKey(s.name)] = serviceTokenValueId(s.name);
+    }
+    return { values, secrets: [{ namespace: plan.namespace, name: plan.names.secret, labels, data }] };
 }
 
-/** Declares the random values and the one hub Secret holding every secret the hub reads. */
+/**
+ * The hub's secrets. Made by the program: random resources (stable across updates, kept in
+ * state) and the hub Secret. Made in the cluster: the keeper's spec, and no value at all.
+ */
+export type HubSecrets =
+    | { madeBy: "program"; secret: k8s.core.v1.Secret; serviceTokens: Record<string, pulumi.Output<string>> }
+    | { madeBy: "cluster"; keeper: KeeperSpec };
+
+/** Declares the hub's secrets as the plan says who makes them. */
 export function declareSecrets(ctx: HubContext, args: JupyterHubArgs): HubSecrets {
     const { plan } = ctx;
+    if (plan.secrets.madeBy === "cluster") {
+        const keeper = joinKeptSecrets(`${plan.namespace}/${plan.names.hub}`, [hubKeptSecrets(plan, ctx.labels("hub")), ...plan.secrets.alsoKeep]);
+        return { madeBy: "cluster", keeper };
+    }
     const parent = { parent: ctx.inNs.parent };
     // 32 bytes each, hex: what JupyterHub expects of JPY_COOKIE_SECRET and JUPYTERHUB_CRYPT_KEY.
     const cookie = new random.RandomBytes(`${plan.name}-cookie-secret`, { length: 32 }, parent);
@@ -62,5 +90,5 @@ export function declareSecrets(ctx: HubContext, args: JupyterHubArgs): HubSecret
         },
         ctx.inNs,
     );
-    return { secret, proxyToken: pulumi.secret(proxy.result), serviceTokens };
+    return { madeBy: "program", secret, serviceTokens };
 }

@@ -3,6 +3,13 @@ import { check, groupNamespace, InvalidArgumentError, isDnsName, requireDnsLabel
 import { requireImageReference } from "../images";
 import { CullerArgs, GroupPodArgs, HUB_IMAGE, HubServiceArgs, JupyterHubArgs, LoginArgs, NOTEBOOK_CMD, NOTEBOOK_IMAGE, ProfileArgs, PROXY_IMAGE } from "./args";
 import { isQuantity, quantityBytes, quantityValue } from "./quantity";
+import type { KeptSecrets } from "../kept-secrets";
+
+/** Who makes the hub's secrets: the program, or the hub's keeper in the cluster. */
+export type HubSecretsPlan = { madeBy: "program" } | { madeBy: "cluster"; siteSecret?: string; alsoKeep: KeptSecrets[] };
+
+/** Values of `secrets.madeBy`. */
+export const SECRETS_MADE_BY = ["program", "cluster"] as const;
 
 /** Login types the component knows. */
 export const LOGIN_TYPES = ["generic-oauth", "github", "dummy"] as const;
@@ -70,6 +77,8 @@ export interface HubPlan {
     admins: string[];
     allowedUsers: string[];
     names: HubNames;
+    /** Who makes the hub's secrets. */
+    secrets: HubSecretsPlan;
     /** Images of the hub, the proxy and of user servers whose profile names none. */
     images: { hub: string; proxy: string; notebook: string };
     /** Command of user servers (KubeSpawner's `cmd`) whose profile names none. */
@@ -140,6 +149,38 @@ function planProfile(group: string, profile: ProfileArgs, argument: string, note
     return plan;
 }
 
+/**
+ * With secrets made in the cluster the program may hold no secret value: the site's own values
+ * come from its Secret, and whatever the hub writes into its ConfigMap instead must be plain text.
+ */
+function planSecrets(args: JupyterHubArgs, arg: string): HubSecretsPlan {
+    const madeBy = args.secrets?.madeBy ?? "program";
+    requireOneOf(madeBy, SECRETS_MADE_BY, `${arg}.secrets.madeBy`);
+    if (madeBy === "program") {
+        check(args.secrets?.siteSecret === undefined, `${arg}.secrets.siteSecret`, 'is read only with secrets.madeBy "cluster"; the program\'s hub Secret holds the site\'s values');
+        check(!(args.secrets?.alsoKeep ?? []).length, `${arg}.secrets.alsoKeep`, 'needs secrets.madeBy "cluster" (the keeper runs only then)');
+        return { madeBy };
+    }
+    const siteSecret = args.secrets?.siteSecret;
+    if (siteSecret !== undefined) requireDnsName(siteSecret, `${arg}.secrets.siteSecret`);
+    const inSite = (what: string) => `the program holds no secret with secrets.madeBy "cluster"; put it in the site's Secret (secrets.siteSecret, key "${what}")`;
+    const login = args.login;
+    if (login.type === "dummy") {
+        check(login.password === undefined, `${arg}.login.password`, inSite("dummy-password"));
+    } else {
+        check(login.clientSecret === undefined, `${arg}.login.clientSecret`, inSite("client-secret"));
+        check(siteSecret !== undefined, `${arg}.secrets.siteSecret`, `is required with secrets.madeBy "cluster" and login "${login.type}": the Secret holding the OAuth client secret (key "client-secret")`);
+        check(typeof login.clientId === "string", `${arg}.login.clientId`, 'must be a plain string with secrets.madeBy "cluster": it is written into the hub\'s ConfigMap');
+    }
+    check(args.databaseUrl === undefined, `${arg}.databaseUrl`, 'an external database is not yet read from the site\'s Secret with secrets.madeBy "cluster"; use the sqlite default, or secrets.madeBy "program"');
+    args.groups.forEach((g, i) =>
+        Object.entries(g.env ?? {}).forEach(([k, v]) =>
+            check(typeof v === "string", `${arg}.groups[${i}].env.${k}`, 'must be a plain string with secrets.madeBy "cluster": the groups\' environment is written into the hub\'s ConfigMap'),
+        ),
+    );
+    return { madeBy, siteSecret, alsoKeep: [...(args.secrets?.alsoKeep ?? [])] };
+}
+
 function validateLogin(args: JupyterHubArgs, arg: string): void {
     const login = args.login as LoginArgs | undefined;
     check(login !== undefined && login !== null && typeof login === "object", `${arg}.login`, "is required");
@@ -153,7 +194,8 @@ function validateLogin(args: JupyterHubArgs, arg: string): void {
         return;
     }
     check(login.clientId !== undefined && login.clientId !== "", `${arg}.login.clientId`, "is required");
-    check(login.clientSecret !== undefined && login.clientSecret !== "", `${arg}.login.clientSecret`, "is required");
+    // Made in the cluster, the client secret is the site's Secret's (checked in planSecrets).
+    if (args.secrets?.madeBy !== "cluster") check(login.clientSecret !== undefined && login.clientSecret !== "", `${arg}.login.clientSecret`, "is required");
     if (login.type === "generic-oauth") {
         const urls = ["authorizeUrl", "tokenUrl", "userdataUrl"] as const;
         for (const key of ["issuer", ...urls] as const) {
@@ -194,6 +236,7 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
     requireDnsLabel(args.traefik.namespace, `${arg}.traefik.namespace`);
     checkScraper(args.scraper, `${arg}.scraper`);
     validateLogin(args, arg);
+    const secrets = planSecrets(args, arg);
     const images = { hub: args.hubImage ?? HUB_IMAGE, proxy: args.proxyImage ?? PROXY_IMAGE, notebook: args.notebookImage ?? NOTEBOOK_IMAGE };
     if (args.hubImage !== undefined) requireImageReference(args.hubImage, `${arg}.hubImage`);
     if (args.proxyImage !== undefined) requireImageReference(args.proxyImage, `${arg}.proxyImage`);
@@ -347,6 +390,7 @@ export function planHub(name: string, args: JupyterHubArgs): HubPlan {
         admins: [...(args.admins ?? [])],
         allowedUsers: [...(args.allowedUsers ?? [])],
         names,
+        secrets,
         images,
         notebookCmd: [...notebookCmd],
         hubPort: 8081,

@@ -1,6 +1,7 @@
 import { gatewayServiceName } from "../common";
 import type { DaskSessionSettings } from "../dask-sessions";
 import { HubPlan } from "./validate";
+import { serviceTokenEnv, SITE_SECRET_ENV } from "./secret-names";
 
 
 /** The user KubeSpawner runs notebooks as (jovyan of the JupyterHub user images). */
@@ -28,6 +29,8 @@ export interface ResolvedHubInputs {
     externalDatabase: boolean;
     /** Settings of the dask-sessions hooks, written under `daskSessions`. Default none. */
     daskSessions?: DaskSessionSettings;
+    /** With secrets made in the cluster: what the secrets file held that is not secret (plain text, checked by the plan). */
+    clusterSecrets?: { clientId?: string; groupEnv: Record<string, Record<string, string>> };
 }
 
 /** Secret values, resolved, for the secrets file. */
@@ -133,6 +136,17 @@ export function renderHubValues(plan: HubPlan, inputs: ResolvedHubInputs): Recor
             scopes: s.scopes,
         })),
         culler: plan.culler,
+        // Where the hub finds what is secret: the secrets file, or (made in the cluster) its environment.
+        secrets: inputs.clusterSecrets
+            ? {
+                  from: "environment",
+                  clientId: inputs.clusterSecrets.clientId ?? null,
+                  clientSecretEnv: SITE_SECRET_ENV.clientSecret,
+                  dummyPasswordEnv: SITE_SECRET_ENV.dummyPassword,
+                  serviceTokenEnv: Object.fromEntries(plan.services.map((s) => [s.name, serviceTokenEnv(s.name)])),
+                  groupEnv: inputs.clusterSecrets.groupEnv,
+              }
+            : { from: "file" },
         ...(inputs.daskSessions ? { daskSessions: inputs.daskSessions } : {}),
     };
 }

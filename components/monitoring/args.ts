@@ -1,3 +1,4 @@
+import type { monitoringHubTokenSecret } from "./monitoring";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -62,8 +63,8 @@ export interface FacilityMonitoringArgs extends MonitoringArgs {
     groupCaConfigMap: { name: string; key: string };
     /** Where cert-manager makes the CAs (`pki.mode` cert-manager): the root's Certificate (facility namespace) and the group CAs' (the same name in every group namespace), read for CA expiry instead of the ConfigMaps. Default none. */
     caCertificates?: { root: string; group: string };
-    /** A hub token with the `read:metrics` scope (a Pulumi secret). */
-    hubMetricsToken: pulumi.Input<string>;
+    /** A hub token with the `read:metrics` scope (a Pulumi secret). Default none: its Secret is made in the cluster by the hub's keeper (see {@link monitoringHubTokenSecret}). */
+    hubMetricsToken?: pulumi.Input<string>;
     /** Whether the Dask access service runs (and is scraped). */
     daskAccess: boolean;
     /** The hub image (the exporter's default image). */

@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import type { KeptSecret } from "../kept-secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { check, checkScraper, DEFAULT_SCRAPER_POD_LABELS, requireOneOf, ScraperRef, standardLabels } from "../common";
 import { requireImageReference } from "../images";
@@ -57,6 +58,17 @@ export function planScraper(args: MonitoringArgs | undefined, facility: string, 
         `"${namespace}" is a namespace of the facility; the scraping Prometheus needs a namespace of its own (a group named "monitoring" takes the default <facility>-monitoring: name another)`,
     );
     return scraper;
+}
+
+/**
+ * Where the scraper reads the hub's metrics token, as the hub's keeper makes it (secrets made in
+ * the cluster): beside the facility's Prometheus, or in the facility namespace for the site's
+ * operator. None in mode `none`.
+ */
+export function monitoringHubTokenSecret(plan: MonitoringPlan, facilityNamespace: string, tokenValueId: string, labels: Record<string, string>): KeptSecret | undefined {
+    if (plan.mode === "none" || plan.scraper === undefined) return undefined;
+    const namespace = plan.mode === "prometheus" ? plan.scraper.namespace : facilityNamespace;
+    return { namespace, name: HUB_METRICS_TOKEN_SECRET, labels, data: { [HUB_METRICS_TOKEN_KEY]: tokenValueId } };
 }
 
 /** Validates the monitoring args (under `arg`) without declaring anything. */
@@ -126,11 +138,13 @@ export class FacilityMonitoring extends pulumi.ComponentResource {
         } else {
             const inFacility = { parent: this, dependsOn };
             const meta = (objName: string, component: string) => ({ name: objName, namespace: args.facilityNamespace, labels: { ...labels(component), ...args.operator?.labels } });
-            new k8s.core.v1.Secret(
-                `${name}-hub-token`,
-                { metadata: { ...meta(HUB_METRICS_TOKEN_SECRET, "credentials"), labels: labels("credentials") }, type: "Opaque", stringData: { [HUB_METRICS_TOKEN_KEY]: pulumi.secret(args.hubMetricsToken) } },
-                inFacility,
-            );
+            if (args.hubMetricsToken !== undefined) {
+                new k8s.core.v1.Secret(
+                    `${name}-hub-token`,
+                    { metadata: { ...meta(HUB_METRICS_TOKEN_SECRET, "credentials"), labels: labels("credentials") }, type: "Opaque", stringData: { [HUB_METRICS_TOKEN_KEY]: pulumi.secret(args.hubMetricsToken) } },
+                    inFacility,
+                );
+            }
             for (const t of plan.targets) {
                 new k8s.apiextensions.CustomResource(
                     `${name}-servicemonitor-${t.job}`,

@@ -36,8 +36,8 @@ export interface OwnPrometheusInput {
     targets: ScrapeTarget[];
     /** The alert rules (a Prometheus rule file as data). */
     rules: Record<string, unknown>;
-    /** The hub's metrics token (a Pulumi secret). */
-    hubMetricsToken: pulumi.Input<string>;
+    /** The hub's metrics token (a Pulumi secret). Default none: its Secret is made in the cluster, by the hub's keeper. */
+    hubMetricsToken?: pulumi.Input<string>;
 }
 
 /**
@@ -76,11 +76,14 @@ export function declarePrometheus(input: OwnPrometheusInput, parent: pulumi.Reso
         { metadata: meta("config"), data: { [PROMETHEUS_FILES.config]: configText, [PROMETHEUS_FILES.rules]: rulesText } },
         inNs,
     );
-    const token = new k8s.core.v1.Secret(
-        `${input.facility}-prometheus-hub-token`,
-        { metadata: meta("credentials", HUB_METRICS_TOKEN_SECRET), type: "Opaque", stringData: { [HUB_METRICS_TOKEN_KEY]: pulumi.secret(input.hubMetricsToken) } },
-        inNs,
-    );
+    const token =
+        input.hubMetricsToken === undefined
+            ? undefined
+            : new k8s.core.v1.Secret(
+                  `${input.facility}-prometheus-hub-token`,
+                  { metadata: meta("credentials", HUB_METRICS_TOKEN_SECRET), type: "Opaque", stringData: { [HUB_METRICS_TOKEN_KEY]: pulumi.secret(input.hubMetricsToken) } },
+                  inNs,
+              );
     const select = selectorLabels({ name: "prometheus", instance: input.facility, component: "server" });
     const probe = (path: string) => ({ httpGet: { path, port: "http" }, periodSeconds: 10, timeoutSeconds: 5 });
     new k8s.apps.v1.Deployment(
@@ -131,7 +134,7 @@ export function declarePrometheus(input: OwnPrometheusInput, parent: pulumi.Reso
                 },
             },
         },
-        withDependsOn(inNs, sa, config, token, ...bindings),
+        withDependsOn(inNs, sa, config, ...(token ? [token] : []), ...bindings),
     );
     new k8s.core.v1.Service(
         `${input.facility}-prometheus-service`,

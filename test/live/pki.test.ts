@@ -23,6 +23,11 @@ import { HubSession } from "./harness/hub-client";
 import { jsonLines, Proc, startProcess, tail, waitFor } from "./harness/processes";
 import { HeldSession, openHeldSession } from "./harness/sessions";
 import { ROOT } from "./harness/tools";
+import { readStackFile } from "../../infra/stack-file";
+import { jwtKey, mintToken, SUBMIT_SCOPES } from "../../components/htcondor";
+import { KEEPER_SPEC_FILE, KeeperSpec, MADE_BY_ANNOTATION } from "../../components/kept-secrets";
+
+const devPools = (readStackFile("dev")["hepaf:htcondor"] as any).pools;
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -39,13 +44,22 @@ const secretPem = (ns: string, name: string, key: string) => Buffer.from(f.cp.ad
 
 beforeAll(async () => {
     f = await startFacility("dev", {
-        config: { "hepaf:pki": { mode: "cert-manager" } },
+        config: {
+            "hepaf:pki": { mode: "cert-manager" },
+            // The campus pool's group token is the site's (a Secret it keeps), as cert-manager mode requires.
+            "hepaf:htcondor": { pools: { ...devPools, campus: { ...devPools.campus, tokens: "site" } } },
+            "hepaf:poolSigningKeys": null,
+        },
         siteCrds: certManagerCrds(),
         names: ["alice", "bob"].map((u) => `${u}.dask.af.example.org`),
         // Neither group's gateway is needed here.
         run: (pod) => !/dask-gateway/.test(pod.spec.containers[0].image),
     });
     certManager = startCertManager(f.cp);
+    // What the site does: CMS's IDTOKEN of its campus pool, in the Secret the notebooks mount.
+    const campusToken = mintToken(crypto.randomBytes(64), "POOL", { subject: "cms@example.org", issuer: "example.org", scopes: SUBMIT_SCOPES, id: crypto.randomBytes(16).toString("hex"), issuedAt: Math.floor(Date.now() / 1000) });
+    const site = { apiVersion: "v1", kind: "Secret", metadata: { name: "htcondor-af-campus-token", namespace: "af-cms" }, type: "Opaque", stringData: { "af-campus": campusToken } };
+    f.cp.admin.ok(["create", "-f", "-"], JSON.stringify(site));
     try {
         for (const [ns, name] of [["af", "af-root-ca"], ["af", "af-edge"], ["af-cms", "hepaf-group-ca"], ["af-opendata", "hepaf-group-ca"]]) await waitCertificateReady(f, ns, name, { watch: [certManager] });
         rootCa = facilityRootCa(f);
@@ -120,6 +134,42 @@ test("cert-manager makes the root, the edge certificate and each group's CA in t
     const made = ["hepaf-root-ca-keypair", "hepaf-group-ca-keypair", "af-edge-tls", "hepaf-root-ca", "hepaf-group-ca"];
     expect(f.objects.filter((o) => ["Secret", "ConfigMap"].includes(o.kind) && made.includes(o.metadata.name))).toEqual([]);
     console.log(`pki cert-manager: edge Certificate created -> Ready ${ready - created} ms (1 s resolution); served by Traefik within ${servedBy - created} ms of its creation (an upper bound: first looked at once the hub ran)`);
+});
+
+test("the hub's keeper makes every secret of the facility in the cluster: the program declares no Secret, the services' copies hold the hub's tokens, the pool's tokens verify with the key it made", async () => {
+    // No Secret at all among the objects the program declares: nothing secret in a render.
+    expect(f.objects.filter((o) => o.kind === "Secret").map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([]);
+    const config = f.objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "af-hub-config") as any;
+    const spec: KeeperSpec = JSON.parse(config.data[KEEPER_SPEC_FILE]);
+    const secrets: any[] = f.cp.admin.json(["get", "secrets", "-A"]).items.filter((x: any) => x.metadata.annotations?.[MADE_BY_ANNOTATION] === "af/af-hub");
+    const byId = new Map(secrets.map((x) => [`${x.metadata.namespace}/${x.metadata.name}`, x]));
+    expect([...byId.keys()].sort()).toEqual(spec.secrets.map((x) => `${x.namespace}/${x.name}`).sort());
+    // Each value sits alike in every Secret that lists it (the hub's token of a service and the service's copy).
+    const value = (ns: string, name: string, key: string) => Buffer.from(byId.get(`${ns}/${name}`).data[key], "base64");
+    const seen = new Map<string, string>();
+    for (const x of spec.secrets) {
+        for (const [key, id] of Object.entries(x.data)) {
+            const v = value(x.namespace, x.name, key).toString("base64");
+            expect(seen.get(id) ?? v).toBe(v);
+            seen.set(id, v);
+        }
+    }
+    expect(spec.secrets.map((x) => `${x.namespace}/${x.name}`)).toEqual(expect.arrayContaining(["af/af-hub-secret", "af-cms/dask-gateway-hub", "af-opendata/dask-gateway-hub", "af/af-dask-access", "af/af-local-signing-key", "af-opendata/htcondor-af-local-token"]));
+    expect(value("af-cms", "dask-gateway-hub", "jupyterhub-api-token").toString()).toBe(value("af", "af-hub-secret", "service.dask-gateway-cms.token").toString());
+    expect(value("af", "af-hub-secret", "hub.cookie-secret").toString()).toMatch(/^[0-9a-f]{64}$/);
+    // Open data's token of the in-cluster pool: an HS256 IDTOKEN under the key the keeper made, as HTCondor derives it.
+    const key = value("af", "af-local-signing-key", "POOL");
+    expect(key.length).toBe(64);
+    const [header, payload, signature] = value("af-opendata", "htcondor-af-local-token", "af-local").toString().split(".");
+    expect(crypto.createHmac("sha256", jwtKey(key, "POOL")).update(`${header}.${payload}`).digest("base64url")).toBe(signature);
+    expect(JSON.parse(Buffer.from(header, "base64url").toString())).toEqual({ alg: "HS256", typ: "JWT", kid: "POOL" });
+    expect(JSON.parse(Buffer.from(payload, "base64url").toString())).toMatchObject({ sub: "opendata@af-local-cm.af.svc.cluster.local", iss: "af-local-cm.af.svc.cluster.local", scope: "condor:/READ condor:/WRITE" });
+    // No value the keeper made is anywhere in what the program declared.
+    const rendered = JSON.stringify(f.objects);
+    for (const v of seen.values()) {
+        expect(rendered).not.toContain(v);
+        expect(rendered).not.toContain(Buffer.from(v, "base64").toString("utf8"));
+    }
 });
 
 test("the group CA made by cert-manager signs alice's session certificate and her bundle: her laptop computes through the front door; another group's bundle is refused", async () => {

@@ -313,17 +313,23 @@ describe("the committed stacks", () => {
         // The signing key is committed only encrypted.
         expect(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.dev.yaml"), "utf8")).toMatch(/secure: v1:/);
     });
-    test("example-university: CILogon, an external pool, a fixed IP (with its secrets set)", () => {
-        const raw = { ...stack("example-university"), hubClientSecret: "x".repeat(32), poolSigningKeys: { campus: "a2V5".repeat(20) } };
-        const cfg = toProgramConfig(raw);
+    test("example-university: CILogon, an external pool, a fixed IP, and no secret in the stack", () => {
+        const cfg = toProgramConfig(stack("example-university"));
         expect(cfg.facility.hub.login.type).toBe("generic-oauth");
         expect(cfg.facility.traefik!.service!.loadBalancerIP).toBe("203.0.113.10");
-        expect(cfg.facility.htcondor!.pools.campus.mode).toBe("external");
+        expect(cfg.facility.htcondor!.pools.campus).toMatchObject({ mode: "external", tokens: { source: "site" } });
         expect(cfg.facility.https).toEqual({ mode: "acme", acme: { server: "https://acme-v02.api.letsencrypt.org/directory", email: "af-admins@example.edu" } });
         expect(cfg.facility.pki).toEqual({ mode: "cert-manager" });
-        // Without its secrets the stack is refused, naming the secret key.
-        expect(errorOf(() => toProgramConfig(stack("example-university")))).toContain("hepaf:hubClientSecret (secret) is required");
-        expect(errorOf(() => toProgramConfig({ ...stack("example-university"), hubClientSecret: "x" }))).toContain("hepaf:poolSigningKeys.campus (secret) is required");
+        expect(cfg.facility.hub.secrets).toEqual({ siteSecret: "casa-hub-site" });
+        // A program secret given anyway is refused, naming the key and where the value belongs.
+        expect(errorOf(() => toProgramConfig({ ...stack("example-university"), hubClientSecret: "x" }))).toContain("hepaf:hubClientSecret is set, but the hub's secrets are made in the cluster");
+        const minting = { ...stack("example-university"), poolSigningKeys: { campus: "a2V5" } } as any;
+        minting.htcondor = { pools: { campus: { ...minting.htcondor.pools.campus, tokens: "mint" } } };
+        expect(errorOf(() => toProgramConfig(minting))).toContain('hepaf:htcondor.pools.campus.tokens: "mint" puts the group tokens (or the key they are minted with) in the program; with pki.mode "cert-manager" use "site"');
+        const noSite = { ...stack("example-university") } as any;
+        const { secrets: _secrets, ...hubWithout } = noSite.hub;
+        noSite.hub = hubWithout;
+        expect(errorOf(() => toProgramConfig(noSite))).toContain('hepaf:hub.secrets.siteSecret: is required with secrets.madeBy "cluster" and login "generic-oauth"');
     });
 });
 

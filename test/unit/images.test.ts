@@ -341,7 +341,7 @@ describe("stack config hepaf:images", () => {
         expect(toProgramConfig(base).facility.images).toBeUndefined();
         expect(toProgramConfig({ ...base, images: { registry: "registry.example.edu/hepaf", busybox: "mirror.example.edu/busybox:1" } }).facility.images)
             .toEqual({ registry: "registry.example.edu/hepaf", busybox: "mirror.example.edu/busybox:1" });
-        const example = toProgramConfig({ ...rawStackConfig(asPulumiConfig(readStackFile("example-university"))), hubClientSecret: "s", poolSigningKeys: { campus: "a2V5" } });
+        const example = toProgramConfig(rawStackConfig(asPulumiConfig(readStackFile("example-university"))));
         expect(resolveImages(example.facility.images).notebook).toBe(`registry.example.edu/hepaf/notebook:${HEPAF_VERSION}`);
         // Its profiles name no image: they get the notebook image.
         expect(example.facility.groups.flatMap((g) => g.profiles ?? []).map((p) => p.image)).toEqual([undefined]);

@@ -266,7 +266,7 @@ describe("JupyterHub", () => {
         expect(ref).toMatchObject({ serviceName: "dask-gateway-cms", hubApiUrl: "http://hub-hub.af.svc.cluster.local:8081/hub/api", group: "cms", servicePrefix: "/services/dask-gateway-cms/" });
         const token = await valueOf(ref.apiToken);
         expect(token).toBe(mocks.named("hub-service-dask-gateway-cms-token").state.result);
-        expect(await pulumi.isSecret(ref.apiToken)).toBe(true);
+        expect(await pulumi.isSecret(ref.apiToken!)).toBe(true);
         const secret = mocks.resources.find((r) => r.type === "kubernetes:core/v1:Secret")!;
         expect(JSON.parse(secret.inputs.stringData["secrets.json"]).serviceTokens).toEqual({ "dask-gateway-cms": token });
         expect(secret.inputs.stringData["proxy.token"]).toBe(mocks.named("hub-proxy-token").state.result);

@@ -4,7 +4,7 @@
  * env values, command and args (`$$` escapes a `$`).
  */
 import { ApiClient } from "./api";
-import { fieldValue } from "./volumes";
+import { fieldValue, SourceMissing } from "./volumes";
 
 /** Expands `$(VAR)` references the way the kubelet does; unknown references stay as written. */
 export function expandRefs(value: string, env: Record<string, string>): string {
@@ -14,11 +14,13 @@ export function expandRefs(value: string, env: Record<string, string>): string {
 async function keyOf(api: ApiClient, kind: "configmaps" | "secrets", ns: string, ref: { name: string; key: string; optional?: boolean }): Promise<string | undefined> {
     const r = await api.request("GET", `/api/v1/namespaces/${ns}/${kind}/${ref.name}`);
     if (r.status === 404 && ref.optional) return undefined;
+    // As the kubelet: CreateContainerConfigError, and the container is created once the object is there.
+    if (r.status === 404) throw new SourceMissing(`env: ${kind.slice(0, -1)} ${ns}/${ref.name} not found (CreateContainerConfigError; the kubelet tries again)`);
     if (r.status !== 200) throw new Error(`env: ${kind.slice(0, -1)} ${ns}/${ref.name}: HTTP ${r.status}`);
-    const data = kind === "secrets" ? r.body.data ?? {} : r.body.data ?? {};
+    const data = r.body.data ?? {};
     if (!(ref.key in data)) {
         if (ref.optional) return undefined;
-        throw new Error(`env: ${kind.slice(0, -1)} ${ns}/${ref.name} has no key "${ref.key}"`);
+        throw new SourceMissing(`env: ${kind.slice(0, -1)} ${ns}/${ref.name} has no key "${ref.key}" (CreateContainerConfigError; the kubelet tries again)`);
     }
     return kind === "secrets" ? Buffer.from(data[ref.key], "base64").toString("utf8") : data[ref.key];
 }

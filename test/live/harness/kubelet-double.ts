@@ -26,7 +26,7 @@ import { PodNet, PodNetwork } from "./pod-network";
 import { ReadinessState, readinessOf } from "./probes";
 import { Proc, startProcess, waitFor } from "./processes";
 import { BuiltImage, ROOT, Tools } from "./tools";
-import { materializeVolume, VolumeSourceMissing } from "./volumes";
+import { materializeVolume, SourceMissing } from "./volumes";
 
 /** Why a pod's image cannot run here: the kubelet's waiting reason and message. */
 export interface ImagePullFailure {
@@ -278,7 +278,7 @@ export class KubeletDouble {
                     this.waitingVolumes.delete(key);
                     this.note(`started ${key}`);
                 } catch (err) {
-                    if (err instanceof VolumeSourceMissing) {
+                    if (err instanceof SourceMissing) {
                         // Not failed: queued again by the next sync that finds it still to start.
                         if (this.waitingVolumes.get(key) !== err.message) this.note(`waiting ${key}: ${err.message}`);
                         this.waitingVolumes.set(key, err.message);
@@ -371,6 +371,8 @@ export class KubeletDouble {
         };
         const prepare = async (c: any, index: string) => {
             const image = this.images[c.image];
+            // The environment first: a missing source leaves nothing of this container made.
+            const env = await containerEnv(this.api, pod, c, { ...imageEnv(image), ...base });
             const mounts: BindMount[] = [
                 ...(c.volumeMounts ?? []).map((m: any) => {
                     const src = volumes.get(m.name);
@@ -385,7 +387,6 @@ export class KubeletDouble {
                 copyInPoints: [TEST_SCRIPTS],
             });
             const user = containerUser(pod, c, image.config.User, image.rootfs);
-            const env = await containerEnv(this.api, pod, c, { ...imageEnv(image), ...base });
             // As a runtime does: HOME from the user's entry in the image's /etc/passwd when unset.
             env.HOME = env.HOME ?? user.home;
             const argv = commandLine(c, image.config, env);
@@ -399,8 +400,27 @@ export class KubeletDouble {
             if (st.code !== 0) throw new Error(`init container ${c.name} exited ${st.code}:\n${proc.log().slice(-2000)}`);
         }
         const probes = (pod.spec.containers as any[]).map(readinessOf);
+        // Every container's environment is read once the init containers are done (one of them may
+        // make what it names), before any container starts. One whose source is missing leaves the
+        // pod to a later sync: nothing of it runs meanwhile (a kubelet would keep the pod and run
+        // only the containers again; the double runs its init containers again, which here are
+        // idempotent).
+        const preparedAll: Awaited<ReturnType<typeof prepare>>[] = [];
+        try {
+            for (const [i, c] of (pod.spec.containers as any[]).entries()) preparedAll.push(await prepare(c, `c-${i}`));
+        } catch (err) {
+            if (err instanceof SourceMissing) {
+                this.pods.delete(key);
+                this.network.detach(key);
+                for (const entry of fs.readdirSync(dir)) {
+                    if (entry.startsWith("c-") || entry.startsWith("init-")) removeContainerRoot(path.join(dir, entry));
+                }
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+            throw err;
+        }
         for (const [i, c] of (pod.spec.containers as any[]).entries()) {
-            const prepared = await prepare(c, `c-${i}`);
+            const prepared = preparedAll[i];
             const proc = startProcess(path.join(dir, "logs"), `${pod.metadata.name}.${c.name}`, "ip", runInContainer(this.runtime, net.netns, prepared.root, prepared.user, prepared.env, prepared.workingDir, prepared.argv), { cleanEnv: true });
             running.containers.push({ ...prepared, proc });
             running.readiness.push(new ReadinessState(probes[i], Date.now()));

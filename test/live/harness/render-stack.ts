@@ -8,9 +8,8 @@
  * Usage (a child process of the live tier): node -r ts-node/register/transpile-only
  *   test/live/harness/render-stack.ts STACK OUT.json
  * Needs HEPAF_TRAEFIK_CRDS_FILE (the official Traefik CRDs, scripts/traefik-crds.sh); takes
- * HEPAF_STACK_CONFIG (JSON of config keys set over the stack file's).
+ * HEPAF_STACK_CONFIG (JSON of config keys set over the stack file's; null removes a key).
  */
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { readStackFile } from "../../../infra/stack-file";
@@ -20,15 +19,11 @@ if (!stack || !out) {
     console.error("usage: render-stack.ts STACK OUT.json");
     process.exit(2);
 }
-// Secrets a site sets itself (scripts/example-secrets.sh sets the same throwaway ones for previews).
-const THROWAWAY: Record<string, () => Record<string, unknown>> = {
-    "example-university": () => ({
-        "hepaf:hubClientSecret": crypto.randomBytes(32).toString("base64"),
-        "hepaf:poolSigningKeys": { campus: crypto.randomBytes(64).toString("base64") },
-    }),
-};
 // HEPAF_STACK_CONFIG: keys a test sets over the stack file's (JSON), as `pulumi config set` would.
-const config = { ...readStackFile(stack), ...(THROWAWAY[stack]?.() ?? {}), ...JSON.parse(process.env.HEPAF_STACK_CONFIG || "{}") };
+// A key set to null is removed, as `pulumi config rm` removes it.
+const config = Object.fromEntries(
+    Object.entries({ ...readStackFile(stack), ...JSON.parse(process.env.HEPAF_STACK_CONFIG || "{}") }).filter(([, v]) => v !== null),
+);
 process.env.PULUMI_CONFIG = JSON.stringify(
     Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
 );

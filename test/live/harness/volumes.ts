@@ -24,13 +24,17 @@ export interface VolumeContext {
 
 type Files = { path: string; content: Buffer; mode?: number }[];
 
-/** A volume's ConfigMap or Secret that does not exist (yet): the kubelet keeps the pod in ContainerCreating and tries again. */
-export class VolumeSourceMissing extends Error {}
+/**
+ * A Secret or ConfigMap a pod needs (a volume's, or a container's environment's) that does not
+ * exist yet: the kubelet keeps the pod waiting (ContainerCreating, CreateContainerConfigError) and
+ * tries again, so the double queues the pod again instead of failing it.
+ */
+export class SourceMissing extends Error {}
 
 async function getObject(api: ApiClient, kind: "configmaps" | "secrets", ns: string, name: string, optional: boolean): Promise<any | undefined> {
     const r = await api.request("GET", `/api/v1/namespaces/${ns}/${kind}/${name}`);
     if (r.status === 404 && optional) return undefined;
-    if (r.status === 404) throw new VolumeSourceMissing(`volume: ${kind.slice(0, -1)} ${ns}/${name} not found (the kubelet keeps the pod in ContainerCreating and mounts it once it exists)`);
+    if (r.status === 404) throw new SourceMissing(`volume: ${kind.slice(0, -1)} ${ns}/${name} not found (the kubelet keeps the pod in ContainerCreating and mounts it once it exists)`);
     if (r.status !== 200) throw new Error(`volume: ${kind.slice(0, -1)} ${ns}/${name}: HTTP ${r.status} (the kubelet would keep the pod in ContainerCreating)`);
     return r.body;
 }

@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { Recorded } from "./pulumi";
+import { Recorded, settled } from "./pulumi";
 
 /** A Kubernetes object as it would be applied. */
 export interface K8sObject {
@@ -24,6 +24,12 @@ export function isK8sType(type: string): boolean {
 }
 
 /** The Kubernetes objects among recorded resources, as plain objects. */
+/** The Kubernetes objects the program has declared once every output has settled. */
+export async function settledObjects(recorder: { resources: Recorded[] }): Promise<K8sObject[]> {
+    await settled();
+    return k8sObjects(recorder.resources);
+}
+
 export function k8sObjects(resources: Recorded[]): K8sObject[] {
     return resources.filter((r) => isK8sType(r.type)).map((r) => r.inputs as K8sObject);
 }

@@ -1,7 +1,8 @@
 /** Secrets made in the cluster: the hub's keeper makes every secret of the facility; the program declares none (issue: nothing secret in a render). */
 import * as pulumi from "@pulumi/pulumi";
-import { errorOf, setupMocks, settled } from "../helpers/pulumi";
-import { k8sObjects, K8sObject } from "../helpers/k8s-schema";
+import { errorOf, setupMocks } from "../helpers/pulumi";
+import { CERT_MANAGER_FACILITY } from "../helpers/facility-args";
+import { K8sObject, settledObjects } from "../helpers/k8s-schema";
 import { pemBlocks } from "../helpers/pem";
 import { grantsByNamespace } from "../helpers/rbac";
 
@@ -10,10 +11,10 @@ import { AnalysisFacility, AnalysisFacilityArgs, HEX_32, joinKeptSecrets, Jupyte
 
 beforeEach(() => mocks.reset());
 
+/** CMS on an external pool whose tokens are the site's, open data on the in-cluster pool and its gateway. */
 function facility(extra: Partial<AnalysisFacilityArgs> = {}): AnalysisFacility {
     return new AnalysisFacility("af", {
-        domain: "af.example.org",
-        hub: { login: { type: "dummy" }, allowDummy: true },
+        ...CERT_MANAGER_FACILITY,
         groups: [{ name: "cms", htcondor: { pool: "campus" } }, { name: "opendata", htcondor: { pool: "local" }, dask: { cluster: "gateway" } }],
         htcondor: {
             pools: {
@@ -21,17 +22,11 @@ function facility(extra: Partial<AnalysisFacilityArgs> = {}): AnalysisFacility {
                 local: { mode: "in-cluster" },
             },
         },
-        traefik: { crds: { source: "none" } },
-        pki: { mode: "cert-manager" },
-        monitoring: { mode: "prometheus" },
         ...extra,
     });
 }
 
-async function objects(): Promise<K8sObject[]> {
-    await settled();
-    return k8sObjects(mocks.resources);
-}
+const objects = () => settledObjects(mocks);
 const find = (objs: K8sObject[], kind: string, name: string, namespace?: string) =>
     objs.find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace)) as any;
 const keeperSpec = (objs: K8sObject[]): KeeperSpec => JSON.parse(find(objs, "ConfigMap", "af-hub-config", "af").data["keeper.json"]);

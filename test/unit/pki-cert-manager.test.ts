@@ -1,6 +1,7 @@
 /** `pki.mode: cert-manager`: the facility root, the group CAs and the edge certificate made in the cluster by cert-manager; no key in the program. */
-import { errorOf, setupMocks, settled } from "../helpers/pulumi";
-import { CrdValidator, certManagerCrds, k8sObjects, K8sObject, traefikCrds, validateAll } from "../helpers/k8s-schema";
+import { errorOf, setupMocks } from "../helpers/pulumi";
+import { CERT_MANAGER_FACILITY } from "../helpers/facility-args";
+import { CrdValidator, certManagerCrds, K8sObject, settledObjects, traefikCrds, validateAll } from "../helpers/k8s-schema";
 import { pemBlocks } from "../helpers/pem";
 import { grantsByNamespace } from "../helpers/rbac";
 
@@ -14,21 +15,10 @@ const crds = new CrdValidator([...traefikCrds(), ...certManagerCrds(), daskClust
 beforeEach(() => mocks.reset());
 
 function facility(extra: Partial<AnalysisFacilityArgs> = {}): AnalysisFacility {
-    return new AnalysisFacility("af", {
-        domain: "af.example.org",
-        hub: { login: { type: "dummy" }, allowDummy: true },
-        groups: [{ name: "cms" }, { name: "opendata" }],
-        traefik: { crds: { source: "none" } },
-        pki: { mode: "cert-manager" },
-        monitoring: { mode: "prometheus" },
-        ...extra,
-    });
+    return new AnalysisFacility("af", { ...CERT_MANAGER_FACILITY, ...extra });
 }
 
-async function objects(): Promise<K8sObject[]> {
-    await settled();
-    return k8sObjects(mocks.resources);
-}
+const objects = () => settledObjects(mocks);
 const find = (objs: K8sObject[], kind: string, name?: string, namespace?: string) =>
     objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name) && (namespace === undefined || o.metadata.namespace === namespace)) as any[];
 

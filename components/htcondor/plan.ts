@@ -176,6 +176,7 @@ export function planPool(name: string, args: HTCondorPoolArgs): PoolPlan {
             secretsMadeBy: args.secretsMadeBy ?? "program",
         };
         requireOneOf(inCluster.secretsMadeBy, ["program", "cluster"], `${name}.secretsMadeBy`);
+        check(!(inCluster.secretsMadeBy === "cluster" && args.issuedAt !== undefined), `${name}.issuedAt`, 'cannot be set with secretsMadeBy "cluster": the keeper writes the time it mints the tokens');
     }
 
     if (args.tokenInitImage !== undefined) requireImageReference(args.tokenInitImage, `${name}.tokenInitImage`);

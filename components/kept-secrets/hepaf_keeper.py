@@ -50,9 +50,17 @@ class Api:
             req.add_header("Content-Type", content_type)
         try:
             with urllib.request.urlopen(req, context=self.context, timeout=30) as r:
-                return r.status, json.loads(r.read() or b"{}")
+                return r.status, parse(r.read())
         except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
+            return e.code, parse(e.read())
+
+
+def parse(raw):
+    """The API's answer as JSON; a body that is not (a proxy's page) becomes its message."""
+    try:
+        return json.loads(raw or b"{}")
+    except ValueError:
+        return {"message": raw[:200].decode("utf-8", "replace")}
 
 
 def secret_path(ns, name=None):

@@ -7,7 +7,7 @@ import { pemBlocks } from "../helpers/pem";
 import { grantsByNamespace } from "../helpers/rbac";
 
 const mocks = setupMocks();
-import { AnalysisFacility, AnalysisFacilityArgs, HEX_32, joinKeptSecrets, JupyterHub, keeperRules, KeeperSpec } from "../../components";
+import { AnalysisFacility, AnalysisFacilityArgs, HEX_32, joinKeptSecrets, JupyterHub, keeperRules, KeeperSpec, planPool } from "../../components";
 
 beforeEach(() => mocks.reset());
 
@@ -162,6 +162,9 @@ describe("AnalysisFacility with pki.mode cert-manager: secrets made in the clust
             'htcondor.pools.campus.tokens.source: "mint" puts the group tokens (or the key they are minted with) in the program; with pki.mode "cert-manager" use "site"',
         );
         expect(mocks.resources.filter((r) => r.type.startsWith("kubernetes:"))).toEqual([]);
+        expect(errorOf(() => planPool("p", { mode: "in-cluster", namespace: "af", facility: "af", groups: [{ name: "cms" }], secretsMadeBy: "cluster", issuedAt: 5 }))).toBe(
+            'p.issuedAt: cannot be set with secretsMadeBy "cluster": the keeper writes the time it mints the tokens',
+        );
     });
 
     test("with OAuth the client secret comes from the site's Secret, the client id from the ConfigMap", async () => {

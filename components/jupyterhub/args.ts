@@ -242,8 +242,10 @@ export interface HubSecretsArgs {
      * Default `program`.
      */
     madeBy?: "program" | "cluster";
-    /** With `cluster`: a Secret the site keeps in the hub's namespace, with `client-secret` (the OAuth client secret; required unless the login is `dummy`) and `dummy-password` (optional). Default none. */
+    /** With `cluster`: a Secret the site keeps in the hub's namespace, with `client-secret` (the OAuth client secret; required unless the login is `dummy`), `dummy-password` (optional) and `database-url` (with `siteDatabase`). Default none. */
     siteSecret?: string;
+    /** With `cluster`: the hub's database is the URL under `database-url` in `siteSecret` (e.g. `postgresql://...`), not sqlite on a PVC. Default false. */
+    siteDatabase?: boolean;
     /** With `cluster`: further Secrets the hub's keeper makes for the facility's other parts, such as a service's copy of its token (value id {@link serviceTokenValueId}). Default none. */
     alsoKeep?: KeptSecrets[];
 }

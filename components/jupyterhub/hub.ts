@@ -25,7 +25,12 @@ export function hubValuesText(ctx: Pick<HubContext, "plan">, args: Pick<JupyterH
                   groupEnv: Object.fromEntries(args.groups.map((g) => [g.name, (g.env ?? {}) as Record<string, string>])),
               }
             : undefined;
-    return valuesFileText(renderHubValues(ctx.plan, { externalDatabase: args.databaseUrl !== undefined, daskSessions: args.daskSessions, clusterSecrets }));
+    return valuesFileText(renderHubValues(ctx.plan, { externalDatabase: usesExternalDatabase(ctx.plan, args), daskSessions: args.daskSessions, clusterSecrets }));
+}
+
+/** Whether the hub's database is an external one (a URL of the program's, or of the site's Secret), not sqlite on a PVC. */
+function usesExternalDatabase(plan: HubContext["plan"], args: Pick<JupyterHubArgs, "databaseUrl">): boolean {
+    return args.databaseUrl !== undefined || (plan.secrets.madeBy === "cluster" && plan.secrets.siteDatabase);
 }
 
 /**
@@ -83,7 +88,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
                   keeperRules(secrets.keeper).map((g) => ({ ...g, variant: g.namespace })),
               )
             : [];
-    const externalDatabase = args.databaseUrl !== undefined;
+    const externalDatabase = usesExternalDatabase(plan, args);
     const values = hubValuesText(ctx, args);
     const configPy = hubConfigText();
     const modules: Record<string, string> = {
@@ -121,6 +126,7 @@ export function declareHub(ctx: HubContext, args: JupyterHubArgs, secrets: HubSe
               ...plan.services.map((s) => fromSecret(serviceTokenEnv(s.name), serviceTokenKey(s.name))),
               ...fromSite(SITE_SECRET_ENV.clientSecret, SITE_SECRET_KEYS.clientSecret, plan.login.type === "dummy"),
               ...fromSite(SITE_SECRET_ENV.dummyPassword, SITE_SECRET_KEYS.dummyPassword, true),
+              ...(kept.siteDatabase ? fromSite(SITE_SECRET_ENV.databaseUrl, SITE_SECRET_KEYS.databaseUrl, false) : []),
           ]
         : [{ name: "HEPAF_HUB_SECRETS", value: `${HUB_SECRET_DIR}/${HUB_SECRETS_FILE}` }];
     const hubSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };

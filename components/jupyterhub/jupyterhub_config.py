@@ -35,7 +35,7 @@ def load_secrets(where):
         "clientId": where["clientId"],
         "clientSecret": os.environ.get(where["clientSecretEnv"]),
         "dummyPassword": os.environ.get(where["dummyPasswordEnv"]),
-        "databaseUrl": None,
+        "databaseUrl": os.environ.get(where["databaseUrlEnv"]),
         "serviceTokens": {name: os.environ[env] for name, env in where["serviceTokenEnv"].items()},
         "groupEnv": where["groupEnv"],
     }

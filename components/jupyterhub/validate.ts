@@ -6,7 +6,7 @@ import { isQuantity, quantityBytes, quantityValue } from "./quantity";
 import type { KeptSecrets } from "../kept-secrets";
 
 /** Who makes the hub's secrets: the program, or the hub's keeper in the cluster. */
-export type HubSecretsPlan = { madeBy: "program" } | { madeBy: "cluster"; siteSecret?: string; alsoKeep: KeptSecrets[] };
+export type HubSecretsPlan = { madeBy: "program" } | { madeBy: "cluster"; siteSecret?: string; siteDatabase: boolean; alsoKeep: KeptSecrets[] };
 
 /** Values of `secrets.madeBy`. */
 export const SECRETS_MADE_BY = ["program", "cluster"] as const;
@@ -159,6 +159,7 @@ function planSecrets(args: JupyterHubArgs, arg: string): HubSecretsPlan {
     if (madeBy === "program") {
         check(args.secrets?.siteSecret === undefined, `${arg}.secrets.siteSecret`, 'is read only with secrets.madeBy "cluster"; the program\'s hub Secret holds the site\'s values');
         check(!(args.secrets?.alsoKeep ?? []).length, `${arg}.secrets.alsoKeep`, 'needs secrets.madeBy "cluster" (the keeper runs only then)');
+        check(args.secrets?.siteDatabase === undefined, `${arg}.secrets.siteDatabase`, 'is read only with secrets.madeBy "cluster"; give databaseUrl instead');
         return { madeBy };
     }
     const siteSecret = args.secrets?.siteSecret;
@@ -172,13 +173,15 @@ function planSecrets(args: JupyterHubArgs, arg: string): HubSecretsPlan {
         check(siteSecret !== undefined, `${arg}.secrets.siteSecret`, `is required with secrets.madeBy "cluster" and login "${login.type}": the Secret holding the OAuth client secret (key "client-secret")`);
         check(typeof login.clientId === "string", `${arg}.login.clientId`, 'must be a plain string with secrets.madeBy "cluster": it is written into the hub\'s ConfigMap');
     }
-    check(args.databaseUrl === undefined, `${arg}.databaseUrl`, 'an external database is not yet read from the site\'s Secret with secrets.madeBy "cluster"; use the sqlite default, or secrets.madeBy "program"');
+    check(args.databaseUrl === undefined, `${arg}.databaseUrl`, inSite("database-url") + " and set secrets.siteDatabase: true");
+    const siteDatabase = args.secrets?.siteDatabase ?? false;
+    check(!siteDatabase || siteSecret !== undefined, `${arg}.secrets.siteDatabase`, "needs secrets.siteSecret: the Secret holding the database URL (key \"database-url\")");
     args.groups.forEach((g, i) =>
         Object.entries(g.env ?? {}).forEach(([k, v]) =>
             check(typeof v === "string", `${arg}.groups[${i}].env.${k}`, 'must be a plain string with secrets.madeBy "cluster": the groups\' environment is written into the hub\'s ConfigMap'),
         ),
     );
-    return { madeBy, siteSecret, alsoKeep: [...(args.secrets?.alsoKeep ?? [])] };
+    return { madeBy, siteSecret, siteDatabase, alsoKeep: [...(args.secrets?.alsoKeep ?? [])] };
 }
 
 function validateLogin(args: JupyterHubArgs, arg: string): void {

@@ -143,6 +143,7 @@ export function renderHubValues(plan: HubPlan, inputs: ResolvedHubInputs): Recor
                   clientId: inputs.clusterSecrets.clientId ?? null,
                   clientSecretEnv: SITE_SECRET_ENV.clientSecret,
                   dummyPasswordEnv: SITE_SECRET_ENV.dummyPassword,
+                  databaseUrlEnv: SITE_SECRET_ENV.databaseUrl,
                   serviceTokenEnv: Object.fromEntries(plan.services.map((s) => [s.name, serviceTokenEnv(s.name)])),
                   groupEnv: inputs.clusterSecrets.groupEnv,
               }

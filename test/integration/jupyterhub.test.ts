@@ -5,12 +5,13 @@
  */
 import { execFile, execFileSync } from "child_process";
 import { promisify } from "util";
+import { hubValuesText } from "../../components/jupyterhub/hub";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { builtImage, shippedFile, gatewayApiUrl, hubConfigPath, JupyterHubArgs, planHub, renderDaskSessionSettings, renderHubSecrets, renderHubValues, ResolvedHubSecrets, valuesFileText } from "../../components";
+import { builtImage, shippedFile, gatewayApiUrl, hubConfigPath, JupyterHubArgs, planHub, renderDaskSessionSettings, renderHubSecrets, ResolvedHubSecrets } from "../../components";
 
 const root = path.join(__dirname, "..", "..");
 const python = execFileSync("bash", [path.join(root, "scripts", "python-env.sh")], { encoding: "utf8" }).trim();
@@ -65,10 +66,11 @@ interface Run {
 
 /** Renders values and secrets as the component does, then runs the Python driver on them. */
 /** Runs asynchronously: the test's own OIDC issuer must keep answering while Python runs. */
-async function runHub(args: JupyterHubArgs, secrets: Omit<ResolvedHubSecrets, "serviceTokens" | "groupEnv">, scenario: object): Promise<Run> {
+/** With the hub's secrets made in the cluster there is no secrets file: `secretEnv` is what the keeper's and the site's Secrets put in the hub's environment. */
+async function runHub(args: JupyterHubArgs, secrets: Omit<ResolvedHubSecrets, "serviceTokens" | "groupEnv">, scenario: object, secretEnv?: Record<string, string>): Promise<Run> {
     const plan = planHub("hub", args);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-hub-"));
-    const valuesText = valuesFileText(renderHubValues(plan, { externalDatabase: args.databaseUrl !== undefined, daskSessions: args.daskSessions }));
+    const valuesText = hubValuesText({ plan }, args);
     if (args.daskSessions) {
         // The ConfigMap carries the dask-sessions module beside the values file.
         fs.copyFileSync(shippedFile("dask-sessions", "dask_sessions.py"), path.join(dir, "dask_sessions.py"));
@@ -87,7 +89,7 @@ async function runHub(args: JupyterHubArgs, secrets: Omit<ResolvedHubSecrets, "s
             HOME: dir,
             KUBECONFIG: path.join(dir, "kubeconfig"),
             HEPAF_HUB_VALUES: path.join(dir, "values.json"),
-            HEPAF_HUB_SECRETS: path.join(dir, "secrets.json"),
+            ...(secretEnv ?? { HEPAF_HUB_SECRETS: path.join(dir, "secrets.json") }),
             JPY_COOKIE_SECRET: crypto.randomBytes(32).toString("hex"),
             JUPYTERHUB_CRYPT_KEY: crypto.randomBytes(32).toString("hex"),
             CONFIGPROXY_AUTH_TOKEN: "proxy-token-for-test",
@@ -302,6 +304,26 @@ describe("jupyterhub_config.py under the real JupyterHub, OAuthenticator and Kub
         // HTCondor sessions: the dask-sessions module is imported and its hooks wrap the group check.
         expect(out.users["gh-user"].settings).toMatchObject({ pre_spawn_hook: "spawn_with_dask_session", post_stop_hook: "stop_dask_session", modify_pod_hook: "wire_dask_session" });
         expect(out.users.nobody.pre_spawn_hook).toBe("refused: user nobody is in no group of this facility; ask an admin for access");
+    });
+
+    test("secrets made in the cluster: no secrets file; the client secret, the database URL and each service's token from the environment", async () => {
+        const { out, values } = await runHub(
+            {
+                facility: "af", domain: "af.example.edu", traefik,
+                login: { type: "github", clientId: "gh-id", allowedOrganizations: ["cms-org"] },
+                groups: [{ name: "cms", members: { claimValues: ["cms-org:analysts"] }, profiles: [{ name: "default", image: "example/coffea:1" }], env: { DASK_GATEWAY__ADDRESS: "https://af.example.edu/services/dask-gateway-cms" } }],
+                services: [{ name: "dask-gateway-cms", url: gatewayApiUrl("af", "cms"), group: "cms" }],
+                secrets: { madeBy: "cluster", siteSecret: "af-site", siteDatabase: true },
+            },
+            {},
+            { users: [{ name: "gh-user", groups: ["cms"], profile: null }] },
+            { HEPAF_HUB_CLIENT_SECRET: "site-client-secret", HEPAF_HUB_DATABASE_URL: "postgresql://hub:pw@db.example:5432/hub", HEPAF_SERVICE_TOKEN_DASK_GATEWAY_CMS: "kept-token" },
+        );
+        expect(values.secrets.from).toBe("environment");
+        expect(out.authenticator).toMatchObject({ class: "oauthenticator.github.GitHubOAuthenticator", client_id: "gh-id", client_secret: "site-client-secret" });
+        expect(out.hub.db_url).toBe("postgresql://hub:pw@db.example:5432/hub");
+        expect(out.hub.services.find((x: any) => x.name === "dask-gateway-cms")).toMatchObject({ api_token: "kept-token" });
+        expect(out.users["gh-user"].loaded.environment).toMatchObject({ DASK_GATEWAY__ADDRESS: "https://af.example.edu/services/dask-gateway-cms" });
     });
 
     test("dummy login (development): groups loaded from the member lists, shared password", async () => {

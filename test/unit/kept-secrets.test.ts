@@ -156,7 +156,8 @@ describe("AnalysisFacility with pki.mode cert-manager: secrets made in the clust
         expect(errorOf(() => facility({ hub: { login: { ...oauth, clientSecret: "s" } } }))).toContain('af.login.clientSecret: the program holds no secret with secrets.madeBy "cluster"');
         expect(errorOf(() => facility({ hub: { login: oauth } }))).toContain('af.secrets.siteSecret: is required with secrets.madeBy "cluster" and login "generic-oauth"');
         expect(errorOf(() => facility({ hub: { login: { ...oauth, clientId: pulumi.secret("id") }, secrets: { siteSecret: "af-site" } } }))).toContain("af.login.clientId: must be a plain string");
-        expect(errorOf(() => facility({ hub: { login: { type: "dummy" }, allowDummy: true, databaseUrl: "postgresql://u:p@db/hub" } }))).toContain("af.databaseUrl: an external database is not yet read from the site's Secret");
+        expect(errorOf(() => facility({ hub: { login: { type: "dummy" }, allowDummy: true, databaseUrl: "postgresql://u:p@db/hub" } }))).toContain('af.databaseUrl: the program holds no secret with secrets.madeBy "cluster"; put it in the site\'s Secret (secrets.siteSecret, key "database-url") and set secrets.siteDatabase: true');
+        expect(errorOf(() => facility({ hub: { login: { type: "dummy" }, allowDummy: true, secrets: { siteDatabase: true } } }))).toContain("af.secrets.siteDatabase: needs secrets.siteSecret");
         expect(errorOf(() => facility({ hub: { login: { type: "dummy" }, allowDummy: true, secrets: { madeBy: "program" } } }))).toContain('hub.secrets.madeBy: "program" cannot be used with pki.mode "cert-manager"');
         expect(errorOf(() => facility({ htcondor: { pools: { campus: { mode: "external", collector: "cm.example.org", schedd: { host: "ap.example.org" }, trustDomain: "example.org", tokens: { source: "mint", signingKey: "a2V5" } }, local: { mode: "in-cluster" } } } }))).toContain(
             'htcondor.pools.campus.tokens.source: "mint" puts the group tokens (or the key they are minted with) in the program; with pki.mode "cert-manager" use "site"',
@@ -182,5 +183,18 @@ describe("AnalysisFacility with pki.mode cert-manager: secrets made in the clust
         expect(env).toContainEqual({ name: "HEPAF_HUB_DUMMY_PASSWORD", valueFrom: { secretKeyRef: { name: "af-site", key: "dummy-password", optional: true } } });
         expect(JSON.parse(find(objs, "ConfigMap", "hub-hub-config", "af").data["values.json"]).secrets.clientId).toBe("gh-id");
         expect(objs.filter((o) => o.kind === "Secret")).toEqual([]);
+        expect(env.map((e: any) => e.name)).not.toContain("HEPAF_HUB_DATABASE_URL");
+        expect(find(objs, "PersistentVolumeClaim", "hub-hub-db", "af")).toBeDefined();
+    });
+
+    test("an external database's URL is the site Secret's too: no sqlite volume, the URL in the hub's environment", async () => {
+        facility({ hub: { login: { type: "dummy" }, allowDummy: true, secrets: { siteSecret: "af-site", siteDatabase: true } } });
+        const objs = await objects();
+        const hub = find(objs, "Deployment", "af-hub", "af").spec.template.spec;
+        expect(hub.containers[0].env).toContainEqual({ name: "HEPAF_HUB_DATABASE_URL", valueFrom: { secretKeyRef: { name: "af-site", key: "database-url", optional: false } } });
+        expect(find(objs, "PersistentVolumeClaim", "af-hub-db", "af")).toBeUndefined();
+        const values = JSON.parse(find(objs, "ConfigMap", "af-hub-config", "af").data["values.json"]);
+        expect(values.hub.database).toEqual({ type: "url" });
+        expect(values.secrets.databaseUrlEnv).toBe("HEPAF_HUB_DATABASE_URL");
     });
 });

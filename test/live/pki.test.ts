@@ -6,7 +6,9 @@
  * notebook, certificate signed by the hub with the group CA) computes for a laptop client holding
  * only a bundle from the access service; another group's bundle is refused through Traefik. Then a
  * group CA renewal, forced as `cmctl renew` forces it: the key stays, the session started before
- * it still computes, with a bundle issued before the renewal and one issued after.
+ * it still computes, with a bundle issued before the renewal and one issued after. And the
+ * facility's other secrets, made by the hub's keeper (no Secret in the program): where it keeps
+ * them, a pool token it minted, and a hub restart that changes none of them.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -223,4 +225,29 @@ test("a group CA renewal keeps its key: the session started before it computes a
     expect(await laptop(oldBundle, "tls://alice.dask.af.example.org:8786", "compute")).toMatchObject({ result: 45 });
     expect(await laptop(issuedAfter, "tls://alice.dask.af.example.org:8786", "compute")).toMatchObject({ result: 45 });
     console.log(`pki cert-manager: group CA renewed ${renewedMs} ms after the trigger; same key; session and bundles from before and after compute`);
+});
+
+test("the hub restarts: its keeper changes no Secret and makes a lost copy again with the same value; the hub and the access service still agree", async () => {
+    const made = () => new Map<string, any>(f.cp.admin.json(["get", "secrets", "-A"]).items.filter((x: any) => x.metadata.annotations?.[MADE_BY_ANNOTATION] === "af/af-hub").map((x: any) => [`${x.metadata.namespace}/${x.metadata.name}`, x]));
+    const before = made();
+    // A copy lost meanwhile (its gateway does not run here, so nothing else notices).
+    f.cp.admin.ok(["-n", "af-cms", "delete", "secret", "dask-gateway-hub"]);
+    const oldHub = f.kubelet.running().find((p) => p.namespace === "af" && p.name.startsWith("af-hub-"))!;
+    const t0 = Date.now();
+    f.cp.admin.ok(["-n", "af", "delete", "pod", oldHub.name, "--wait=false"]);
+    const newHub = await waitFor("the hub's pod replaced", () => f.kubelet.running().find((p) => p.namespace === "af" && p.name.startsWith("af-hub-") && p.uid !== oldHub.uid), { timeoutMs: 120000 });
+    await waitDeploymentRunning(f, "af", "af-hub");
+    await waitFrontDoor(f);
+    const back = (Date.now() - t0) / 1000;
+    const log = fs.readFileSync(path.join(newHub.dir, "logs", `${newHub.name}.init.keeper.log`), "utf8");
+    expect(log).toContain("hepaf-keeper: created secret af-cms/dask-gateway-hub");
+    expect(log.match(/hepaf-keeper: kept secret /g)).toHaveLength(before.size - 1);
+    const after = made();
+    for (const [id, x] of before) {
+        expect(after.get(id).data).toEqual(x.data);
+        if (id !== "af-cms/dask-gateway-hub") expect(after.get(id).metadata.resourceVersion).toBe(x.metadata.resourceVersion);
+    }
+    // The new hub holds the same tokens: the access service, started before, still signs users in with it.
+    expect(fs.existsSync(path.join(await bundleOf("alice", "cms", "after-restart"), "tls.crt"))).toBe(true);
+    console.log(`pki cert-manager: the hub restarted and served again after ${back.toFixed(1)} s; its keeper kept ${before.size - 1} Secrets and made 1 lost copy again, same value`);
 });

@@ -15,13 +15,13 @@ import {
 import { DaskClusterCrd, DaskGateway, DaskGatewayArgs, validateGateways } from "../dask-gateway";
 import { DaskAccess, DaskAccessArgs, daskAccessHubService, gatewayDashboards, planDaskAccess, renderDaskSessionSettings } from "../dask-sessions";
 import { clientPodParts, HTCondorPool, HTCondorPoolArgs, planPool, poolKeptSecrets } from "../htcondor";
-import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub, ProfileArgs, serviceTokenValueId } from "../jupyterhub";
+import { JupyterHub, JupyterHubArgs, NOTEBOOK_UID, planHub, ProfileArgs } from "../jupyterhub";
 import { isQuantity, quantityValue } from "../jupyterhub/quantity";
 import {
     DEFAULT_MAX_WORKERS, labextensionEnv, NotebookDaskArgs, NotebookGuarantee, notebookDaskPodParts, planNotebookDask, SESSION_CLUSTER_KINDS, SessionClusterKind,
 } from "../notebook-dask";
 import { resolveImages, ResolvedImages } from "../images";
-import { FacilityMonitoring, FacilityMonitoringArgs, HUB_METRICS_SERVICE, monitoringHubTokenSecret, planMonitoring, planScraper } from "../monitoring";
+import { FacilityMonitoring, FacilityMonitoringArgs, HUB_METRICS_SERVICE, planMonitoring, planScraper } from "../monitoring";
 import { CertificateAuthority, InClusterAuthority } from "../pki";
 import { AcmeCertificate, HttpsPlan, planHttps } from "../https";
 import { KeyPairSource, planTraefik, SecretSource, Traefik, TraefikArgs } from "../traefik";
@@ -330,11 +330,11 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
         prometheusImage: images.prometheus,
     };
     const monitoringPlan = planMonitoring({ ...monitoring, hubMetricsToken: "" }, "monitoring");
-    hub.secrets = planHubSecrets(name, args, pki, {
-        gateways: args.groups.map((g) => ({ namespace: groupNamespace(name, g.name), service: gatewayServiceName(g.name) })),
+    hub.secrets = planHubSecrets(name, args, madeBy, {
+        gateways: args.groups.map((g) => ({ group: g.name, namespace: groupNamespace(name, g.name), service: gatewayServiceName(g.name) })),
         access: access && { namespace, secretName: access.names.workload, service: access.serviceName },
         pools: pools.map((p, i) => poolKeptSecrets(`${name}-${p.name}`, poolPlans[i], name)),
-        monitoring: monitoringHubTokenSecret(monitoringPlan, namespace, serviceTokenValueId(HUB_METRICS_SERVICE), standardLabels({ name: "hepaf-monitoring", instance: `${name}-monitoring`, component: "credentials", facility: name })),
+        monitoring: { plan: monitoringPlan, facilityNamespace: namespace, service: HUB_METRICS_SERVICE },
     });
     planHub(name, hub);
     return { namespace, traefik, hub, gateways, pools, notebooks, access: accessArgs, images, monitoring, https, pki };

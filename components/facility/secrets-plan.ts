@@ -9,24 +9,25 @@ import { check, standardLabels } from "../common";
 import { gatewayHubTokenSecret } from "../dask-gateway";
 import { daskAccessKeptSecrets } from "../dask-sessions";
 import { HubSecretsArgs, serviceTokenValueId } from "../jupyterhub";
-import { KeptSecret, KeptSecrets } from "../kept-secrets";
+import { KeptSecrets, SecretsMadeBy } from "../kept-secrets";
+import { MonitoringPlan, monitoringHubTokenSecret } from "../monitoring";
 import { AnalysisFacilityArgs } from "./args";
 import { FacilityPkiPlan } from "./pki-plan";
 
 /** The consumers of the hub's service tokens, as the facility declares them. */
 export interface TokenConsumers {
-    /** Each group's gateway: its namespace and hub service. */
-    gateways: { namespace: string; service: string }[];
+    /** Each group's gateway: its group, namespace and hub service. */
+    gateways: { group: string; namespace: string; service: string }[];
     /** The Dask access service, if it runs. */
     access?: { namespace: string; secretName: string; service: string };
-    /** The scraper's token Secret, if something scrapes. */
-    monitoring?: KeptSecret;
+    /** The monitoring plan and the facility namespace: where the scraper reads its token, if something scrapes. */
+    monitoring: { plan: MonitoringPlan; facilityNamespace: string; service: string };
     /** In-cluster pools' signing keys and tokens. */
     pools: KeptSecrets[];
 }
 
 /** Who makes the hub's secrets (and an in-cluster pool's): `cluster` with `pki.mode: cert-manager`, else as `hub.secrets.madeBy` says. */
-export function secretsMadeBy(args: Pick<AnalysisFacilityArgs, "hub" | "htcondor">, pki: Pick<FacilityPkiPlan, "mode">): "program" | "cluster" {
+export function secretsMadeBy(args: Pick<AnalysisFacilityArgs, "hub" | "htcondor">, pki: Pick<FacilityPkiPlan, "mode">): SecretsMadeBy {
     const asked = args.hub.secrets?.madeBy;
     check(
         !(pki.mode === "cert-manager" && asked === "program"),
@@ -47,18 +48,16 @@ export function secretsMadeBy(args: Pick<AnalysisFacilityArgs, "hub" | "htcondor
     return asked ?? (pki.mode === "cert-manager" ? "cluster" : "program");
 }
 
-/** The hub's `secrets` args for the facility. */
-export function planHubSecrets(name: string, args: Pick<AnalysisFacilityArgs, "hub" | "htcondor">, pki: Pick<FacilityPkiPlan, "mode">, consumers: TokenConsumers): HubSecretsArgs {
-    const madeBy = secretsMadeBy(args, pki);
+/** The hub's `secrets` args for the facility, once {@link secretsMadeBy} has said who makes them. */
+export function planHubSecrets(name: string, args: Pick<AnalysisFacilityArgs, "hub">, madeBy: SecretsMadeBy, consumers: TokenConsumers): HubSecretsArgs {
     if (madeBy === "program") return { ...args.hub.secrets, madeBy };
     const labels = (part: string, group?: string) => standardLabels({ name: part, instance: name, component: "credentials", facility: name, ...(group ? { group } : {}) });
+    const { plan, facilityNamespace, service } = consumers.monitoring;
+    const scraperToken = monitoringHubTokenSecret(plan, facilityNamespace, serviceTokenValueId(service), labels("hepaf-monitoring"));
     const alsoKeep: KeptSecrets[] = [
-        ...consumers.gateways.map((g) => ({
-            values: {},
-            secrets: [gatewayHubTokenSecret(g.namespace, serviceTokenValueId(g.service), labels("dask-gateway", g.namespace.slice(name.length + 1)))],
-        })),
+        ...consumers.gateways.map((g) => ({ values: {}, secrets: [gatewayHubTokenSecret(g.namespace, serviceTokenValueId(g.service), labels("dask-gateway", g.group))] })),
         ...(consumers.access ? [daskAccessKeptSecrets(consumers.access.namespace, consumers.access.secretName, serviceTokenValueId(consumers.access.service), labels("dask-access"))] : []),
-        ...(consumers.monitoring ? [{ values: {}, secrets: [consumers.monitoring] }] : []),
+        ...(scraperToken ? [{ values: {}, secrets: [scraperToken] }] : []),
         ...consumers.pools,
     ];
     return { ...args.hub.secrets, madeBy, alsoKeep };

@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { HTCondorWorkerArgs } from "./dask-config";
 import type { DEFAULT_WORKER_IMAGE, TOKEN_INIT_IMAGE } from "./version";
+import type { SecretsMadeBy } from "../kept-secrets";
 
 /** One group that submits to the pool. */
 export interface HTCondorGroupArgs {
@@ -121,7 +122,7 @@ export interface InClusterPoolArgs extends PoolCommonArgs {
      * program (in Pulumi state and a render). `cluster`: made at the facility hub's first start by
      * its keeper (see {@link poolKeptSecrets}); the pool declares no key and no token. Default `program`.
      */
-    secretsMadeBy?: "program" | "cluster";
+    secretsMadeBy?: SecretsMadeBy;
 }
 
 /** Arguments of {@link HTCondorPool}; `mode` decides which resources exist. */

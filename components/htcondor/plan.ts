@@ -1,3 +1,4 @@
+import { SECRETS_MADE_BY, SecretsMadeBy } from "../kept-secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { check, groupNamespace, isDnsName, requireDnsLabel, requireOneOf, requirePositiveInteger, requireUnique } from "../common";
 import { HTCondorPoolArgs, MintedTokens, RemoteTokens } from "./args";
@@ -43,7 +44,7 @@ export interface InClusterPlan {
     images: { cm: string; submit: string; execute: string };
     execute: { replicas: number; maxReplicas: number; cpus: number; memoryMiB: number };
     /** Who makes the signing key and the tokens: the program, or the hub's keeper in the cluster. */
-    secretsMadeBy: "program" | "cluster";
+    secretsMadeBy: SecretsMadeBy;
 }
 
 /** Everything decided from the args, validated, before any resource exists. */
@@ -175,7 +176,7 @@ export function planPool(name: string, args: HTCondorPoolArgs): PoolPlan {
             execute: { replicas, maxReplicas, cpus, memoryMiB },
             secretsMadeBy: args.secretsMadeBy ?? "program",
         };
-        requireOneOf(inCluster.secretsMadeBy, ["program", "cluster"], `${name}.secretsMadeBy`);
+        requireOneOf(inCluster.secretsMadeBy, SECRETS_MADE_BY, `${name}.secretsMadeBy`);
         check(!(inCluster.secretsMadeBy === "cluster" && args.issuedAt !== undefined), `${name}.issuedAt`, 'cannot be set with secretsMadeBy "cluster": the keeper writes the time it mints the tokens');
     }
 

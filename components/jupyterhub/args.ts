@@ -2,8 +2,8 @@ import type { ScraperRef } from "../common/metrics";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { DaskSessionSettings } from "../dask-sessions";
-import type { KeptSecrets } from "../kept-secrets";
-import type { serviceTokenValueId } from "./secrets";
+import type { KeptSecrets, SecretsMadeBy } from "../kept-secrets";
+import type { serviceTokenValueId } from "./secret-names";
 import { builtImage, UPSTREAM_IMAGES } from "../images";
 
 /** Login through any OAuth2 / OpenID Connect provider (CILogon, experiment SSO, Keycloak, ...). */
@@ -241,7 +241,7 @@ export interface HubSecretsArgs {
      * `siteSecret` and `login.clientSecret`, `login.password` and `databaseUrl` are refused.
      * Default `program`.
      */
-    madeBy?: "program" | "cluster";
+    madeBy?: SecretsMadeBy;
     /** With `cluster`: a Secret the site keeps in the hub's namespace, with `client-secret` (the OAuth client secret; required unless the login is `dummy`), `dummy-password` (optional) and `database-url` (with `siteDatabase`). Default none. */
     siteSecret?: string;
     /** With `cluster`: the hub's database is the URL under `database-url` in `siteSecret` (e.g. `postgresql://...`), not sqlite on a PVC. Default false. */

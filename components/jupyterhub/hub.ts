@@ -6,7 +6,8 @@ import { declareGrants, SINGLE_REPLICA_READINESS, SCRAPE_JOBS, SCRAPE_LABEL, wit
 import { hubConfigText, HUB_CONFIG_FILE } from "./config-file";
 import { HubContext } from "./context";
 import { spawnerRules } from "./rbac";
-import { HubSecrets, SECRET_KEYS, serviceTokenEnv, serviceTokenKey, SITE_SECRET_ENV, SITE_SECRET_KEYS } from "./secrets";
+import { HubSecrets, SECRET_KEYS } from "./secrets";
+import { serviceTokenEnv, serviceTokenKey, SITE_SECRET_ENV, SITE_SECRET_KEYS } from "./secret-names";
 import { keeperProgramText, keeperRules, keeperSpecText, KEEPER_PROGRAM, KEEPER_SPEC_FILE } from "../kept-secrets";
 import { HUB_CONFIG_DIR, HUB_DATA_DIR, renderHubValues, HUB_SECRET_DIR, HUB_SECRETS_FILE, HUB_VALUES_FILE, valuesFileText } from "./values";
 

@@ -6,7 +6,8 @@ import { HubContext, labelHelpers } from "./context";
 import { declareHub } from "./hub";
 import { declareNetworkPolicies } from "./network-policy";
 import { declareProxy } from "./proxy";
-import { declareSecrets, serviceTokenValueId } from "./secrets";
+import { declareSecrets } from "./secrets";
+import { serviceTokenValueId } from "./secret-names";
 import { planHub, HubPlan } from "./validate";
 import { hubApiUrl } from "./values";
 

@@ -7,7 +7,6 @@ import { renderHubSecrets, ResolvedHubSecrets, HUB_SECRETS_FILE } from "./values
 import { HEX_32, joinKeptSecrets, KeeperSpec, KeptSecrets, KeptValue } from "../kept-secrets";
 import type { HubPlan } from "./validate";
 import { serviceTokenKey, serviceTokenValueId } from "./secret-names";
-export * from "./secret-names";
 
 /** Keys of the hub Secret. */
 export const SECRET_KEYS = {

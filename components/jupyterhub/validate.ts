@@ -3,13 +3,10 @@ import { check, groupNamespace, InvalidArgumentError, isDnsName, requireDnsLabel
 import { requireImageReference } from "../images";
 import { CullerArgs, GroupPodArgs, HUB_IMAGE, HubServiceArgs, JupyterHubArgs, LoginArgs, NOTEBOOK_CMD, NOTEBOOK_IMAGE, ProfileArgs, PROXY_IMAGE } from "./args";
 import { isQuantity, quantityBytes, quantityValue } from "./quantity";
-import type { KeptSecrets } from "../kept-secrets";
+import { KeptSecrets, SECRETS_MADE_BY } from "../kept-secrets";
 
 /** Who makes the hub's secrets: the program, or the hub's keeper in the cluster. */
 export type HubSecretsPlan = { madeBy: "program" } | { madeBy: "cluster"; siteSecret?: string; siteDatabase: boolean; alsoKeep: KeptSecrets[] };
-
-/** Values of `secrets.madeBy`. */
-export const SECRETS_MADE_BY = ["program", "cluster"] as const;
 
 /** Login types the component knows. */
 export const LOGIN_TYPES = ["generic-oauth", "github", "dummy"] as const;

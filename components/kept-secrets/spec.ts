@@ -8,6 +8,11 @@ import * as fs from "fs";
 import { shippedFile } from "../common";
 import type { PolicyRule } from "../common";
 
+/** Who makes a part's secrets: the program (random resources, in Pulumi state and a render) or the hub's keeper, in the cluster. */
+export const SECRETS_MADE_BY = ["program", "cluster"] as const;
+/** One of {@link SECRETS_MADE_BY}. */
+export type SecretsMadeBy = (typeof SECRETS_MADE_BY)[number];
+
 /** Random bytes: hex text (cookie secrets, API tokens) or the raw bytes (a key file). */
 export interface RandomValue {
     kind: "random";

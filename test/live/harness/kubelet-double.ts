@@ -412,9 +412,7 @@ export class KubeletDouble {
             if (err instanceof SourceMissing) {
                 this.pods.delete(key);
                 this.network.detach(key);
-                for (const entry of fs.readdirSync(dir)) {
-                    if (entry.startsWith("c-") || entry.startsWith("init-")) removeContainerRoot(path.join(dir, entry));
-                }
+                removeContainerRoots(dir);
                 fs.rmSync(dir, { recursive: true, force: true });
             }
             throw err;
@@ -480,10 +478,15 @@ export class KubeletDouble {
         this.reported.delete(p.key);
         // Every process at once, as a runtime signals each container: each gets the whole grace.
         await Promise.all([...p.execs, ...p.containers.map((c) => c.proc)].map((proc) => proc.stop(graceMs)));
-        for (const entry of fs.readdirSync(p.dir)) {
-            if (entry.startsWith("c-") || entry.startsWith("init-")) removeContainerRoot(path.join(p.dir, entry));
-        }
+        removeContainerRoots(p.dir);
         this.network.detach(p.key);
+    }
+}
+
+/** Unmounts and removes the root of each container (init containers' too) made in a pod's directory. */
+function removeContainerRoots(podDir: string): void {
+    for (const entry of fs.readdirSync(podDir)) {
+        if (entry.startsWith("c-") || entry.startsWith("init-")) removeContainerRoot(path.join(podDir, entry));
     }
 }
 

@@ -29,7 +29,7 @@ import { deploymentLogs, LiveFacility, startFacility, waitDeploymentRunning, wai
 import { HubSession } from "../test/live/harness/hub-client";
 import { startProcess, waitFor } from "../test/live/harness/processes";
 import { ROOT } from "../test/live/harness/tools";
-import { FlowContext, Semaphore, userFlow, UserTimes } from "./users/flow";
+import { FlowContext, Semaphore, stopServer, userFlow, UserTimes } from "./users/flow";
 import { RunFigures, runTable, summaryTable } from "./users/report";
 import { apiRequests, availableMiB, deploymentPids, sampleParts, treeUsage } from "./users/resources";
 
@@ -147,7 +147,8 @@ async function measure(n: number): Promise<RunFigures> {
         const traefikWithRoutesMiB = treeUsage(deploymentPids(f, edge.metadata.namespace!, edge.metadata.name)).rssMiB;
         say(`N = ${n}: ${times.filter((t) => !t.error).length}/${n} computed in ${((Date.now() - started) / 1000).toFixed(0)} s; stopping every server at once`);
         const stopAsked = Date.now();
-        await Promise.all(hubs.map((h) => h.api("DELETE", `/users/${h.user}/server`).catch(() => undefined)));
+        const stops = await Promise.all(hubs.map((h) => stopServer(h)));
+        for (const st of stops.filter((x) => x.answers.length > 1 || !x.accepted)) say(`  ${st.user}'s stop: ${st.answers.join(", ")}${st.accepted ? "" : " (never accepted)"}`);
         const left = await waitFor(`every user's objects gone`, async () => ((await userObjects(f)).length === 0 ? [] : false), { timeoutMs: 600000, intervalMs: 500 }).catch(async () => userObjects(f));
         const stoppedMs = Date.now() - stopAsked;
         const usage = sampler.stop();
@@ -155,7 +156,7 @@ async function measure(n: number): Promise<RunFigures> {
         const apiAfter = await apiRequests(f);
         for (const h of hubs) await h.close();
         await laptops.stop();
-        return { n, times, usage, traefikWithRoutesMiB, apiRequests: apiAfter - apiBefore, minAvailableMiB: minAvailable, stoppedMs, left };
+        return { n, times, usage, traefikWithRoutesMiB, apiRequests: apiAfter - apiBefore, minAvailableMiB: minAvailable, stoppedMs, left, stops };
     } catch (err) {
         throw new Error(`${(err as Error).message}\n${deploymentLogs(f, "af", "af-hub").slice(-3000)}`);
     } finally {

@@ -182,3 +182,32 @@ async function laptopCompute(ctx: FlowContext, user: string, address: string, bu
     if (out.error || out.result !== 45) throw new Error(`${user}'s laptop client: ${out.error ?? `result ${out.result}, not 45`}`);
     return { connected: Math.round(out.connected * 1000), computed: Math.round(out.computed * 1000) };
 }
+
+/** How one user's stop went: the answers the hub gave (or the connection error), in order. */
+export interface StopAnswers {
+    user: string;
+    answers: string[];
+    /** The hub accepted the stop (202 or 204). */
+    accepted: boolean;
+}
+
+/**
+ * Asks the hub to stop the user's server, and asks again, as a user clicks again, when the
+ * request did not reach the hub (a refused or timed-out connection) or the hub answered an
+ * error (5xx): at most `tries` times, `pauseMs` apart. A stop asked once and lost on the way
+ * leaves the server running.
+ */
+export async function stopServer(hub: HubSession, tries = 5, pauseMs = 5000): Promise<StopAnswers> {
+    const answers: string[] = [];
+    for (let i = 0; i < tries; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, pauseMs));
+        const answer = await hub.api("DELETE", `/users/${hub.user}/server`).then(
+            (res) => res.status,
+            (err: Error) => err.message.split("\n")[0].slice(0, 120),
+        );
+        answers.push(String(answer));
+        if (answer === 202 || answer === 204) return { user: hub.user, answers, accepted: true };
+        if (typeof answer === "number" && answer < 500) break;
+    }
+    return { user: hub.user, answers, accepted: false };
+}

@@ -3,7 +3,7 @@
  * the goals beside them. Pure: from the users' recorded times and the parts' usage.
  */
 import { MANY_USERS_GOALS as GOALS } from "../goals";
-import type { UserTimes } from "./flow";
+import type { StopAnswers, UserTimes } from "./flow";
 import type { PartUsage } from "./resources";
 import { Spread, spread } from "./stats";
 
@@ -22,6 +22,8 @@ export interface RunFigures {
     stoppedMs: number;
     /** What was left after the bound (empty when all went). */
     left: string[];
+    /** Each user's stop request and what the hub answered. */
+    stops: StopAnswers[];
 }
 
 type Step = [label: string, duration: (t: UserTimes) => number | undefined];
@@ -74,6 +76,7 @@ export function runTable(r: RunFigures, sessionsAtOnce: number): string[] {
         `failed users: ${failures(r).length} (failed spawns: ${failedSpawns(r)})`,
         ...(r.times.some((t) => t.leftClusters?.length) ? [`gateway clusters failed users still had, stopped through the gateway: ${r.times.reduce((a, t) => a + (t.leftClusters?.length ?? 0), 0)}`] : []),
         ...failures(r).slice(0, 5).map((t) => `  ${t.user}: ${t.error!.split("\n").map((l) => l.slice(0, 300)).join("\n    ")}`),
+        `stops asked again (the first lost on the way or answered 5xx): ${r.stops.filter((x) => x.answers.length > 1).length}; never accepted: ${r.stops.filter((x) => !x.accepted).length}`,
         `every server stopped at once: nothing of the users left after ${s(r.stoppedMs)} s${r.left.length ? `; LEFT: ${r.left.slice(0, 10).join(", ")}` : ""}`,
         "",
         "| part | CPU (s) | CPU per user (s) | resident at start (MiB) | peak (MiB) | peak - start per user (MiB) |",

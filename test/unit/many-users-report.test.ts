@@ -22,7 +22,7 @@ function user(name: string, start: number, routeLag: number): UserTimes {
 
 function run(n: number, times: UserTimes[], over: Partial<RunFigures> = {}): RunFigures {
     const part = { cpuSeconds: 10, rssStartMiB: 100, rssPeakMiB: 105 };
-    return { n, times, usage: { hub: part, traefik: part, apiserver: part }, traefikWithRoutesMiB: 105, apiRequests: 20 * n, minAvailableMiB: 8192, stoppedMs: 4000, left: [], ...over };
+    return { n, times, usage: { hub: part, traefik: part, apiserver: part }, traefikWithRoutesMiB: 105, apiRequests: 20 * n, minAvailableMiB: 8192, stoppedMs: 4000, left: [], stops: [], ...over };
 }
 
 test("each step is timed from the end of the one before it; a route that answers before the session is seen listening counts as 0", () => {

@@ -1,0 +1,148 @@
+/**
+ * The package's provider: the engine asks it to construct `hepaf:index:<Component>`, and it
+ * builds the same component the TypeScript API builds, from the inputs as the engine delivers
+ * them. The components check every plain argument before they declare anything, so each
+ * property the schema marks `plain` is resolved here first: a known value (wrapped in an Output
+ * because it carries a dependency or came through another resource) is taken as its value; an
+ * unknown one (at preview, from a resource not made yet) is refused, naming the property. A
+ * property the schema leaves an input (`pulumi.Input<T>` in the TypeScript args: secrets, keys,
+ * tokens) is passed as it came, secret and dependencies kept.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as provider from "@pulumi/pulumi/provider";
+import { AnalysisFacility } from "../components/facility";
+import { InvalidArgumentError } from "../components/common/errors";
+import { COMPONENTS, PACKAGE } from "./components";
+import type { ComplexTypeSpec, ObjectTypeSpec, PropertySpec, TypeSpec } from "./schema-types";
+
+/** The schema committed in `provider/` (regenerated and compared by the tests), from the source or the built file. */
+export const SCHEMA_PATH = [path.join(__dirname, "schema.json"), path.join(__dirname, "..", "..", "provider", "schema.json")].find((f) => fs.existsSync(f)) ?? path.join(__dirname, "schema.json");
+
+type Constructor = new (name: string, args: any, opts?: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
+const CLASSES: Record<string, Constructor> = { AnalysisFacility };
+
+export interface PackageSchema {
+    name: string;
+    version: string;
+    resources: Record<string, { inputProperties: Record<string, PropertySpec>; requiredInputs?: string[] }>;
+    types: Record<string, ComplexTypeSpec>;
+}
+
+export function readSchema(file = SCHEMA_PATH): PackageSchema {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+}
+
+async function settled(o: pulumi.Output<unknown>): Promise<{ known: boolean; value: unknown; secret: boolean }> {
+    const internal = o as unknown as { isKnown: Promise<boolean>; promise(): Promise<unknown>; isSecret: Promise<boolean> };
+    return { known: await internal.isKnown, value: await internal.promise(), secret: await internal.isSecret };
+}
+
+/**
+ * `value` as the component takes it, at `where` (a dotted path) of a property of schema `spec`:
+ * plain parts resolved, input parts as they came.
+ */
+export async function asComponentInput(value: unknown, spec: TypeSpec, types: Record<string, ComplexTypeSpec>, where: string): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        if (!spec.plain) return value;
+        const s = await settled(value);
+        if (!s.known) throw new InvalidArgumentError(where, "must be known when the program runs: it is plain in the schema, and this value comes from a resource not made yet (unknown at preview)");
+        if (s.secret) throw new InvalidArgumentError(where, "cannot be a secret: it is plain in the schema (give secrets only to the properties that take inputs: passwords, client secrets, keys, tokens)");
+        return asComponentInput(s.value, spec, types, where);
+    }
+    if (value === undefined || value === null) return undefined;
+    if (spec.$ref?.startsWith("#/types/")) {
+        const t = types[spec.$ref.slice("#/types/".length)];
+        if (!t) throw new Error(`${where}: the schema has no type ${spec.$ref}`);
+        if (t.type === "object") return objectInput(value, t, types, where);
+        return value;
+    }
+    if (spec.type === "array" && Array.isArray(value)) return Promise.all(value.map((v, i) => asComponentInput(v, spec.items!, types, `${where}[${i}]`)));
+    if (spec.type === "object" && spec.additionalProperties && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = await asComponentInput(v, spec.additionalProperties, types, `${where}.${k}`);
+        return out;
+    }
+    if (spec.oneOf) {
+        const member = unionMember(value, spec, types);
+        return member ? asComponentInput(value, { ...member, plain: spec.plain }, types, where) : deepResolve(value, where, spec.plain ?? false);
+    }
+    if (spec.$ref === "pulumi.json#/Any") return spec.plain ? deepResolve(value, where, true) : value;
+    return value;
+}
+
+/** The member of a `oneOf` that `value` is: by the discriminator, else the only object member, else the scalar one its JS type matches. */
+function unionMember(value: unknown, spec: TypeSpec, types: Record<string, ComplexTypeSpec>): TypeSpec | undefined {
+    if (spec.discriminator && value && typeof value === "object") {
+        const tag = (value as Record<string, unknown>)[spec.discriminator.propertyName];
+        const ref = typeof tag === "string" ? spec.discriminator.mapping[tag] : undefined;
+        return ref ? { $ref: ref } : undefined;
+    }
+    const members = spec.oneOf!;
+    if (typeof value === "object") {
+        const objects = members.filter((m) => m.$ref && types[m.$ref.slice("#/types/".length)]?.type === "object");
+        return objects.length === 1 ? objects[0] : undefined;
+    }
+    return members.find((m) => m.type === typeof value || (m.$ref && types[m.$ref.slice("#/types/".length)]?.type === typeof value));
+}
+
+async function objectInput(value: unknown, t: ObjectTypeSpec, types: Record<string, ComplexTypeSpec>, where: string): Promise<unknown> {
+    if (typeof value !== "object" || Array.isArray(value)) return value; // the component names what is wrong
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const p = t.properties[k];
+        out[k] = p ? await asComponentInput(v, p, types, `${where}.${k}`) : v;
+    }
+    return out;
+}
+
+/** Every Output inside `value` resolved (a part the schema cannot describe in detail). */
+async function deepResolve(value: unknown, where: string, plain: boolean): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) return asComponentInput(value, { plain }, {}, where);
+    if (Array.isArray(value)) return Promise.all(value.map((v, i) => deepResolve(v, `${where}[${i}]`, plain)));
+    if (value && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) out[k] = await deepResolve(v, `${where}.${k}`, plain);
+        return out;
+    }
+    return value;
+}
+
+/** The component's args from the engine's inputs: each property by its schema. */
+export async function componentArgs(schema: PackageSchema, type: string, inputs: pulumi.Inputs): Promise<Record<string, unknown>> {
+    const res = schema.resources[type];
+    if (!res) throw new Error(`${PACKAGE}: no component ${type} (the package has ${Object.keys(schema.resources).join(", ")})`);
+    const args: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(inputs)) {
+        const p = res.inputProperties[k];
+        args[k] = p ? await asComponentInput(v, p, schema.types, k) : v;
+    }
+    return args;
+}
+
+export class HepafProvider implements provider.Provider {
+    readonly version: string;
+    private readonly parsed: PackageSchema;
+    private readonly schemaText: string;
+
+    constructor(schemaFile = SCHEMA_PATH) {
+        this.schemaText = fs.readFileSync(schemaFile, "utf8");
+        this.parsed = JSON.parse(this.schemaText);
+        this.version = this.parsed.version;
+    }
+
+    async getSchema(): Promise<string> {
+        return this.schemaText;
+    }
+
+    async construct(name: string, type: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
+        const entry = COMPONENTS.find((c) => `${PACKAGE}:index:${c.className}` === type);
+        if (!entry) throw new Error(`${PACKAGE}: no component ${type} (the package has ${COMPONENTS.map((c) => `${PACKAGE}:index:${c.className}`).join(", ")})`);
+        const args = await componentArgs(this.parsed, type, inputs);
+        const component = new CLASSES[entry.className](name, args, options) as unknown as Record<string, unknown> & pulumi.ComponentResource;
+        const state: Record<string, unknown> = {};
+        for (const key of entry.outputs) if (component[key] !== undefined) state[key] = component[key];
+        return { urn: component.urn, state };
+    }
+}

@@ -1,0 +1,288 @@
+/**
+ * The package schema, read off the components' own TypeScript types by the TypeScript checker:
+ * each exposed component's args interface becomes its input properties, every interface or
+ * alias it reaches a named type (`Args` dropped from the name, so Python's generated classes
+ * are `GroupArgs`, not `GroupArgsArgs`), every union of string literals an enum, a union of
+ * objects told apart by a literal property a `oneOf` with that discriminator, and each
+ * property's JSDoc its description. `pulumi.Input<T>` stays an input; every other property is
+ * `plain` (the components validate it before they declare anything, so it must be known).
+ *
+ * Written here rather than taken from `@pulumi/pulumi/provider/experimental`'s analyzer, which
+ * refuses string-literal unions, `Omit`/`Pick`, inline object types and union aliases, all of
+ * which the components' args use; the checker resolves them all, so the TypeScript types stay
+ * the one description of every argument.
+ */
+import * as ts from "typescript";
+import { COMPONENTS, ComponentEntry, PACKAGE } from "./components";
+import type { ComplexTypeSpec, EnumTypeSpec, ObjectTypeSpec, PropertySpec, TypeSpec } from "./schema-types";
+
+/** Why a type cannot be in the schema, naming where it was met. */
+export class SchemaError extends Error {}
+
+const ANY: TypeSpec = { $ref: "pulumi.json#/Any" };
+
+/** A type as a property, an array's items or a map's values: `plain` unless it holds a `pulumi.Input`. */
+function plainUnlessInput(t: { spec: TypeSpec; input: boolean }): TypeSpec {
+    return t.input ? t.spec : { ...t.spec, plain: true };
+}
+
+function pascal(s: string): string {
+    return s.replace(/(^|[-_ .])([a-zA-Z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
+}
+
+/** The schema name of a named TypeScript type: its own name without a trailing `Args`. */
+export function typeName(name: string): string {
+    return name.endsWith("Args") && name !== "Args" ? name.slice(0, -4) : name;
+}
+
+/** A member name for a string enum value ("in-cluster" -> "InCluster", "RSA" -> "RSA"). */
+export function enumMemberName(value: string): string {
+    const n = pascal(value.replace(/[^A-Za-z0-9]+/g, " ").trim().replace(/ /g, "-"));
+    return /^[0-9]/.test(n) ? `V${n}` : n || "Empty";
+}
+
+/** The text of a symbol's JSDoc, `{@link X}` written as `X`. */
+function docText(checker: ts.TypeChecker, sym: ts.Symbol | undefined): string | undefined {
+    if (!sym) return undefined;
+    const parts = sym.getDocumentationComment(checker);
+    const text = parts
+        .map((p) => (p.kind === "linkName" || p.kind === "linkText" ? p.text : p.kind === "link" ? "" : p.text))
+        .join("")
+        .replace(/\{@link\s+([^}|\s]+)(?:[|\s][^}]*)?\}/g, "$1")
+        .replace(/([^\n])\n(?!\n)/g, "$1 ")
+        .trim();
+    return text || undefined;
+}
+
+export class SchemaBuilder {
+    readonly types: Record<string, ComplexTypeSpec> = {};
+    /** Which TypeScript type each schema type came from, to refuse two types of one name. */
+    private readonly origins = new Map<string, ts.Type>();
+
+    constructor(private readonly checker: ts.TypeChecker) {}
+
+    private token(name: string): string {
+        return `${PACKAGE}:index:${name}`;
+    }
+
+    private ref(name: string): TypeSpec {
+        return { $ref: `#/types/${this.token(name)}` };
+    }
+
+    /** Members of a union without `undefined`/`null`; whether `Promise`/`Output` members were there (an Input). */
+    private split(type: ts.Type): { members: ts.Type[]; input: boolean } {
+        // An Output<T> (Lifted, an intersection) stands for its T.
+        const all = (type.isUnion() ? type.types : [type]).map((t) => (t.aliasSymbol?.getName() === "Output" && t.aliasTypeArguments?.length ? t.aliasTypeArguments[0] : t));
+        let input = false;
+        const members = all.filter((t) => {
+            if (t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void)) return false;
+            const n = t.getSymbol()?.getName();
+            if (n === "Promise" || n === "OutputInstance" || n === "Output") {
+                input = true;
+                return false;
+            }
+            return true;
+        });
+        return { members, input };
+    }
+
+    /** The schema of a property's type; `where` names the property for errors and inline type names. */
+    spec(type: ts.Type, where: string, hint: string, declaredAlias?: ts.Symbol): { spec: TypeSpec; input: boolean } {
+        const { members, input } = this.split(type);
+        if (members.length === 0) throw new SchemaError(`${where}: no type the schema can hold`);
+        const alias = type.aliasSymbol && !type.aliasTypeArguments?.length ? type.aliasSymbol : declaredAlias;
+        const bools = members.filter((t) => t.flags & ts.TypeFlags.BooleanLiteral);
+        const strLits = members.filter((t): t is ts.StringLiteralType => !!(t.flags & ts.TypeFlags.StringLiteral));
+        const rest = members.filter((t) => !(t.flags & (ts.TypeFlags.BooleanLiteral | ts.TypeFlags.StringLiteral)));
+        const parts: TypeSpec[] = [];
+        if (bools.length) parts.push({ type: "boolean" });
+        if (strLits.length && rest.some((t) => t.flags & ts.TypeFlags.String)) {
+            // "a" | "b" | string: any string.
+        } else if (strLits.length) {
+            parts.push(this.enumType(strLits.map((t) => t.value), alias ? typeName(alias.getName()) : hint, alias ? docText(this.checker, alias) : undefined));
+        }
+        let innerInput = false;
+        // Anonymous members of a union of objects are named after the union and their discriminator's value.
+        const base = alias ? typeName(alias.getName()) : hint;
+        const tag = rest.length > 1 ? this.discriminate(rest) : undefined;
+        for (const [i, t] of rest.entries()) {
+            const memberHint = rest.length === 1 ? hint : `${base}${pascal(tag ? tag.values[i] : (this.objectName(t) ?? `Option${i}`))}`;
+            const one = this.single(t, where, memberHint, rest.length === 1 && !strLits.length ? alias : undefined);
+            innerInput ||= one.input;
+            parts.push(one.spec);
+        }
+        if (parts.length === 1) return { spec: parts[0], input: input || innerInput };
+        const anyInput = input || innerInput;
+        return { spec: this.union(anyInput ? parts : parts.map((p) => ({ ...p, plain: true })), members), input: anyInput };
+    }
+
+    /** The name of a named type; none for anonymous ones and instances of generic aliases (`Omit<...>`). */
+    private objectName(t: ts.Type): string | undefined {
+        const s = t.aliasSymbol && !t.aliasTypeArguments?.length ? t.aliasSymbol : t.aliasSymbol ? undefined : t.getSymbol();
+        const n = s?.getName();
+        return n && n !== "__type" && n !== "__object" ? typeName(n) : undefined;
+    }
+
+    private single(t: ts.Type, where: string, hint: string, alias?: ts.Symbol): { spec: TypeSpec; input: boolean } {
+        const c = this.checker;
+        if (t.flags & ts.TypeFlags.String) return { spec: { type: "string" }, input: false };
+        if (t.flags & (ts.TypeFlags.Number | ts.TypeFlags.NumberLiteral)) return { spec: { type: "number" }, input: false };
+        if (t.flags & ts.TypeFlags.Boolean) return { spec: { type: "boolean" }, input: false };
+        if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return { spec: ANY, input: false };
+        if (c.isArrayType(t)) {
+            const item = c.getTypeArguments(t as ts.TypeReference)[0];
+            const inner = this.spec(item, `${where}[]`, hint);
+            return { spec: { type: "array", items: plainUnlessInput(inner) }, input: inner.input };
+        }
+        if (t.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) {
+            // A provider's type (Kubernetes resources and tolerations, a command connection): any value, as that provider takes it; its schema is not loaded.
+            const decl = (t.aliasSymbol ?? t.getSymbol())?.declarations?.[0];
+            if (decl && /node_modules[\\/]@pulumi[\\/](?!pulumi[\\/])[^\\/]+[\\/]/.test(decl.getSourceFile().fileName)) return { spec: ANY, input: true };
+            if (t.getCallSignatures().length) throw new SchemaError(`${where}: a function cannot be in the schema`);
+            const props = c.getPropertiesOfType(t);
+            const index = c.getIndexTypeOfType(t, ts.IndexKind.String);
+            if (index && props.length === 0) {
+                const inner = this.spec(index, `${where}{}`, hint);
+                return { spec: { type: "object", additionalProperties: plainUnlessInput(inner) }, input: inner.input };
+            }
+            if (index) throw new SchemaError(`${where}: an object with both named properties and an index signature`);
+            const name = alias ? typeName(alias.getName()) : (this.objectName(t) ?? hint);
+            return { spec: this.ref(this.objectType(t, name, where, docText(c, alias ?? t.getSymbol()))), input: false };
+        }
+        throw new SchemaError(`${where}: type ${c.typeToString(t)} has no schema form`);
+    }
+
+    private enumType(values: string[], name: string, description?: string): TypeSpec {
+        const spec: EnumTypeSpec = { type: "string", ...(description ? { description } : {}), enum: values.map((value) => ({ value, name: enumMemberName(value) })) };
+        const have = this.types[this.token(name)];
+        if (have && JSON.stringify(have) !== JSON.stringify(spec)) throw new SchemaError(`two enums named ${name}: ${JSON.stringify(have)} and ${JSON.stringify(spec)}`);
+        this.types[this.token(name)] = spec;
+        return this.ref(name);
+    }
+
+    /** A union of objects (and strings): `oneOf`, with the literal property that tells them apart. */
+    private union(parts: TypeSpec[], members: ts.Type[]): TypeSpec {
+        const objects = members.filter((t) => t.flags & ts.TypeFlags.Object && !this.checker.isArrayType(t));
+        const spec: TypeSpec = { oneOf: parts };
+        const tag = objects.length === parts.length && objects.length > 1 ? this.discriminate(objects) : undefined;
+        if (tag) spec.discriminator = { propertyName: tag.key, mapping: Object.fromEntries(tag.values.map((v, i) => [v, parts[i].$ref!])) };
+        return spec;
+    }
+
+    /** The literal property whose value differs in every object of a union, and those values. */
+    private discriminate(objects: ts.Type[]): { key: string; values: string[] } | undefined {
+        if (!objects.every((o) => o.flags & ts.TypeFlags.Object && !this.checker.isArrayType(o))) return undefined;
+        for (const p of this.checker.getPropertiesOfType(objects[0])) {
+            const key = p.getName();
+            const values = objects.map((o) => {
+                const q = o.getProperty(key);
+                const qt = q && this.checker.getNonNullableType(this.checker.getTypeOfSymbol(q));
+                return qt && qt.flags & ts.TypeFlags.StringLiteral ? (qt as ts.StringLiteralType).value : undefined;
+            });
+            if (values.every((v) => v !== undefined) && new Set(values).size === values.length) return { key, values: values as string[] };
+        }
+        return undefined;
+    }
+
+    /** Registers the object type `name` (once) and returns its name. */
+    private objectType(t: ts.Type, name: string, where: string, description?: string): string {
+        const token = this.token(name);
+        const origin = this.origins.get(token);
+        if (origin === t) return name;
+        if (origin) throw new SchemaError(`${where}: two different types would be named ${name}`);
+        this.origins.set(token, t);
+        const spec: ObjectTypeSpec = { type: "object", ...(description ? { description } : {}), properties: {} };
+        this.types[token] = spec;
+        const { properties, required } = this.properties(t, name, where);
+        spec.properties = properties;
+        if (required.length) spec.required = required;
+        return name;
+    }
+
+    /** The type alias a property is declared with (`mode?: PkiMode`), which `| undefined` hides from its type. */
+    private declaredAlias(p: ts.Symbol): ts.Symbol | undefined {
+        const decl = p.valueDeclaration;
+        const node = decl && (ts.isPropertySignature(decl) || ts.isPropertyDeclaration(decl)) ? decl.type : undefined;
+        if (!node || !ts.isTypeReferenceNode(node) || node.typeArguments?.length) return undefined;
+        let s = this.checker.getSymbolAtLocation(node.typeName);
+        if (s && s.flags & ts.SymbolFlags.Alias) s = this.checker.getAliasedSymbol(s);
+        return s && s.flags & ts.SymbolFlags.TypeAlias ? s : undefined;
+    }
+
+    /** The properties of an object type, each with its description, plain unless an Input. */
+    properties(t: ts.Type, owner: string, where: string): { properties: Record<string, PropertySpec>; required: string[] } {
+        const c = this.checker;
+        const properties: Record<string, PropertySpec> = {};
+        const required: string[] = [];
+        for (const p of c.getPropertiesOfType(t)) {
+            const key = p.getName();
+            const pt = c.getTypeOfSymbol(p);
+            const nonNull = c.getNonNullableType(pt);
+            const at = `${where}.${key}`;
+            const doc = docText(c, p);
+            if (nonNull.flags & ts.TypeFlags.StringLiteral) {
+                // A literal property (a union's discriminator): a string of that one value.
+                properties[key] = { type: "string", const: (nonNull as ts.StringLiteralType).value, plain: true, ...(doc ? { description: doc } : {}) };
+            } else {
+                const { spec, input } = this.spec(pt, at, `${owner}${pascal(key)}`, this.declaredAlias(p));
+                properties[key] = { ...plainUnlessInput({ spec, input }), ...(doc ? { description: doc } : {}) };
+            }
+            if (!(p.flags & ts.SymbolFlags.Optional)) required.push(key);
+        }
+        return { properties, required };
+    }
+}
+
+/** The package schema of the exposed components, from the program rooted at `entry`. */
+export function buildSchema(entry: string, components: ComponentEntry[] = COMPONENTS, version = "0.1.0"): Record<string, unknown> {
+    const program = ts.createProgram([entry], { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true, skipLibCheck: true });
+    const checker = program.getTypeChecker();
+    const source = program.getSourceFile(entry);
+    if (!source) throw new SchemaError(`cannot read ${entry}`);
+    const exports = new Map(checker.getExportsOfModule(checker.getSymbolAtLocation(source)!).map((s) => [s.getName(), s]));
+    const find = (name: string) => {
+        const s = exports.get(name);
+        if (!s) throw new SchemaError(`${entry} exports no ${name}`);
+        return s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+    };
+    const b = new SchemaBuilder(checker);
+    const resources: Record<string, unknown> = {};
+    for (const comp of components) {
+        const cls = find(comp.className);
+        const args = checker.getDeclaredTypeOfSymbol(find(comp.argsType));
+        const inputs = b.properties(args, comp.typePrefix, comp.argsType);
+        const instance = checker.getDeclaredTypeOfSymbol(cls);
+        const outputs: Record<string, PropertySpec> = {};
+        const outRequired: string[] = [];
+        for (const key of comp.outputs) {
+            const p = instance.getProperty(key);
+            if (!p) throw new SchemaError(`${comp.className} has no output ${key}`);
+            const { spec } = b.spec(checker.getTypeOfSymbol(p), `${comp.className}.${key}`, `${comp.className}${pascal(key)}`);
+            const doc = docText(checker, p);
+            outputs[key] = { ...spec, ...(doc ? { description: doc } : {}) };
+            if (!(checker.getTypeOfSymbol(p).flags & ts.TypeFlags.Union && (checker.getTypeOfSymbol(p) as ts.UnionType).types.some((t) => t.flags & ts.TypeFlags.Undefined))) outRequired.push(key);
+        }
+        resources[`${PACKAGE}:index:${comp.className}`] = {
+            isComponent: true,
+            description: docText(checker, cls),
+            inputProperties: inputs.properties,
+            requiredInputs: inputs.required,
+            properties: outputs,
+            required: outRequired,
+        };
+    }
+    const sortKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+    return {
+        name: PACKAGE,
+        displayName: "hepaf",
+        version,
+        description: "Pulumi components that deploy an interactive analysis facility for high-energy physics on Kubernetes",
+        keywords: ["kubernetes", "jupyterhub", "dask", "htcondor", "category/infrastructure", "kind/component"],
+        license: "Apache-2.0",
+        language: {
+            python: { packageName: "pulumi_hepaf", inputTypes: "classes-and-dicts", respectSchemaVersion: true, pyproject: { enabled: true }, requires: { "pulumi": ">=3.248.0,<4.0.0" } },
+        },
+        resources: sortKeys(resources),
+        types: sortKeys(b.types),
+    };
+}

@@ -15,6 +15,7 @@ import * as provider from "@pulumi/pulumi/provider";
 import { AnalysisFacility } from "../components/facility";
 import { InvalidArgumentError } from "../components/common/errors";
 import { COMPONENTS, PACKAGE } from "./components";
+import { tsName } from "./names";
 import type { ComplexTypeSpec, ObjectTypeSpec, PropertySpec, TypeSpec } from "./schema-types";
 
 /** The schema committed in `provider/` (regenerated and compared by the tests), from the source or the built file. */
@@ -92,7 +93,7 @@ async function objectInput(value: unknown, t: ObjectTypeSpec, types: Record<stri
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         const p = t.properties[k];
-        out[k] = p ? await asComponentInput(v, p, types, `${where}.${k}`) : v;
+        out[tsName(k)] = p ? await asComponentInput(v, p, types, `${where}.${tsName(k)}`) : v;
     }
     return out;
 }
@@ -116,7 +117,7 @@ export async function componentArgs(schema: PackageSchema, type: string, inputs:
     const args: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(inputs)) {
         const p = res.inputProperties[k];
-        args[k] = p ? await asComponentInput(v, p, schema.types, k) : v;
+        args[tsName(k)] = p ? await asComponentInput(v, p, schema.types, tsName(k)) : v;
     }
     return args;
 }

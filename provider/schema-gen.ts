@@ -14,6 +14,7 @@
  */
 import * as ts from "typescript";
 import { COMPONENTS, ComponentEntry, PACKAGE } from "./components";
+import { tsName, wireName } from "./names";
 import type { ComplexTypeSpec, EnumTypeSpec, ObjectTypeSpec, PropertySpec, TypeSpec } from "./schema-types";
 
 /** Why a type cannot be in the schema, naming where it was met. */
@@ -87,7 +88,7 @@ export class SchemaBuilder {
     }
 
     /** The schema of a property's type; `where` names the property for errors and inline type names. */
-    spec(type: ts.Type, where: string, hint: string, declaredAlias?: ts.Symbol): { spec: TypeSpec; input: boolean } {
+    spec(type: ts.Type, where: string, hint: string, declaredAlias?: ts.Symbol, doc?: string): { spec: TypeSpec; input: boolean } {
         const { members, input } = this.split(type);
         if (members.length === 0) throw new SchemaError(`${where}: no type the schema can hold`);
         const alias = type.aliasSymbol && !type.aliasTypeArguments?.length ? type.aliasSymbol : declaredAlias;
@@ -99,7 +100,7 @@ export class SchemaBuilder {
         if (strLits.length && rest.some((t) => t.flags & ts.TypeFlags.String)) {
             // "a" | "b" | string: any string.
         } else if (strLits.length) {
-            parts.push(this.enumType(strLits.map((t) => t.value), alias ? typeName(alias.getName()) : hint, alias ? docText(this.checker, alias) : undefined));
+            parts.push(this.enumType(strLits.map((t) => t.value), alias ? typeName(alias.getName()) : hint, (alias ? docText(this.checker, alias) : undefined) ?? doc));
         }
         let innerInput = false;
         // Anonymous members of a union of objects are named after the union and their discriminator's value.
@@ -107,7 +108,7 @@ export class SchemaBuilder {
         const tag = rest.length > 1 ? this.discriminate(rest) : undefined;
         for (const [i, t] of rest.entries()) {
             const memberHint = rest.length === 1 ? hint : `${base}${pascal(tag ? tag.values[i] : (this.objectName(t) ?? `Option${i}`))}`;
-            const one = this.single(t, where, memberHint, rest.length === 1 && !strLits.length ? alias : undefined);
+            const one = this.single(t, where, memberHint, rest.length === 1 && !strLits.length ? alias : undefined, doc);
             innerInput ||= one.input;
             parts.push(one.spec);
         }
@@ -123,7 +124,7 @@ export class SchemaBuilder {
         return n && n !== "__type" && n !== "__object" ? typeName(n) : undefined;
     }
 
-    private single(t: ts.Type, where: string, hint: string, alias?: ts.Symbol): { spec: TypeSpec; input: boolean } {
+    private single(t: ts.Type, where: string, hint: string, alias?: ts.Symbol, doc?: string): { spec: TypeSpec; input: boolean } {
         const c = this.checker;
         if (t.flags & ts.TypeFlags.String) return { spec: { type: "string" }, input: false };
         if (t.flags & (ts.TypeFlags.Number | ts.TypeFlags.NumberLiteral)) return { spec: { type: "number" }, input: false };
@@ -131,7 +132,7 @@ export class SchemaBuilder {
         if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return { spec: ANY, input: false };
         if (c.isArrayType(t)) {
             const item = c.getTypeArguments(t as ts.TypeReference)[0];
-            const inner = this.spec(item, `${where}[]`, hint);
+            const inner = this.spec(item, `${where}[]`, hint, undefined, doc);
             return { spec: { type: "array", items: plainUnlessInput(inner) }, input: inner.input };
         }
         if (t.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) {
@@ -142,12 +143,12 @@ export class SchemaBuilder {
             const props = c.getPropertiesOfType(t);
             const index = c.getIndexTypeOfType(t, ts.IndexKind.String);
             if (index && props.length === 0) {
-                const inner = this.spec(index, `${where}{}`, hint);
+                const inner = this.spec(index, `${where}{}`, hint, undefined, doc);
                 return { spec: { type: "object", additionalProperties: plainUnlessInput(inner) }, input: inner.input };
             }
             if (index) throw new SchemaError(`${where}: an object with both named properties and an index signature`);
             const name = alias ? typeName(alias.getName()) : (this.objectName(t) ?? hint);
-            return { spec: this.ref(this.objectType(t, name, where, docText(c, alias ?? t.getSymbol()))), input: false };
+            return { spec: this.ref(this.objectType(t, name, where, docText(c, alias ?? t.getSymbol()) ?? doc)), input: false };
         }
         throw new SchemaError(`${where}: type ${c.typeToString(t)} has no schema form`);
     }
@@ -215,16 +216,17 @@ export class SchemaBuilder {
         const properties: Record<string, PropertySpec> = {};
         const required: string[] = [];
         for (const p of c.getPropertiesOfType(t)) {
-            const key = p.getName();
+            const key = wireName(p.getName());
+            if (tsName(key) !== p.getName()) throw new SchemaError(`${where}.${p.getName()}: its schema name ${key} would not map back`);
             const pt = c.getTypeOfSymbol(p);
             const nonNull = c.getNonNullableType(pt);
-            const at = `${where}.${key}`;
+            const at = `${where}.${p.getName()}`;
             const doc = docText(c, p);
             if (nonNull.flags & ts.TypeFlags.StringLiteral) {
                 // A literal property (a union's discriminator): a string of that one value.
                 properties[key] = { type: "string", const: (nonNull as ts.StringLiteralType).value, plain: true, ...(doc ? { description: doc } : {}) };
             } else {
-                const { spec, input } = this.spec(pt, at, `${owner}${pascal(key)}`, this.declaredAlias(p));
+                const { spec, input } = this.spec(pt, at, `${owner}${pascal(key)}`, this.declaredAlias(p), doc);
                 properties[key] = { ...plainUnlessInput({ spec, input }), ...(doc ? { description: doc } : {}) };
             }
             if (!(p.flags & ts.SymbolFlags.Optional)) required.push(key);

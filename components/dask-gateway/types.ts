@@ -89,7 +89,12 @@ export interface GatewayOptions {
     /** Worker memory users may choose, GiB. Default: not offered. */
     workerMemoryGiB?: RangeOption;
     /** Images users may choose from. Default: not offered (the cluster image applies). */
-    images?: { choices: string[]; default?: string };
+    images?: {
+        /** The images users may choose. Required, at least one. */
+        choices: string[];
+        /** The one offered first. Default the cluster image when it is a choice, else the first choice. */
+        default?: string;
+    };
 }
 
 /** The group namespace's ResourceQuota. */

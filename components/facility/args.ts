@@ -92,7 +92,10 @@ export interface AnalysisFacilityArgs {
     /** The front door; everything but `namespace` and `watchNamespaces`, which the facility sets. Default: install, LoadBalancer, Dask on 8786. */
     traefik?: Omit<TraefikArgs, "namespace" | "watchNamespaces" | "createNamespace">;
     /** HTCondor pools by name (DNS labels); groups refer to them. Default none. */
-    htcondor?: { pools: Record<string, FacilityPoolArgs> };
+    htcondor?: {
+        /** The pools, by name. */
+        pools: Record<string, FacilityPoolArgs>;
+    };
     /** JupyterHub: login, admins, culler, storage. Required. */
     hub: FacilityHubArgs;
     /** The groups; each gets a namespace, its own CA, hub profiles and a Dask Gateway. Required, at least one. */

@@ -79,7 +79,12 @@ export interface ExternalPoolArgs extends PoolCommonArgs {
     /** Central manager (collector) host, optionally `host:port`. Required. */
     collector: string;
     /** The access point: its host and, when different, its schedd name. Required. */
-    schedd: { host: string; name?: string };
+    schedd: {
+        /** Host name of the access point (its schedd's machine). Required. */
+        host: string;
+        /** The schedd's name, when it is not the host name. Default the host name. */
+        name?: string;
+    };
     /** The pool's trust domain (`iss` of its tokens). Required. */
     trustDomain: string;
     /** UID domain. Default the trust domain. */
@@ -110,7 +115,14 @@ export interface InClusterPoolArgs extends PoolCommonArgs {
     /** Image tag of the official images. Default the pinned {@link HTCONDOR_IMAGE_TAG}. */
     imageTag?: string;
     /** Images per role. Default the catalogue's pinned images (`UPSTREAM_IMAGES.htcondorCm`, `.htcondorSubmit`, `.htcondorExecute`), tagged `imageTag` when one is given. */
-    images?: { cm?: string; submit?: string; execute?: string };
+    images?: {
+        /** Image of the central manager (collector, negotiator). */
+        cm?: string;
+        /** Image of the access point (schedd). */
+        submit?: string;
+        /** Image of the execute nodes (startd). */
+        execute?: string;
+    };
     /** Execute nodes. Default 1 replica of 1 CPU, 4096 MiB. */
     execute?: HTCondorExecuteArgs;
     /** Token lifetime in days. Default: no expiry. */

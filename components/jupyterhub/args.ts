@@ -97,7 +97,12 @@ export interface HubGroupArgs {
     /** Group name, a DNS label; also the JupyterHub group name. Required. */
     name: string;
     /** Who belongs: values of the login's groups claim (or GitHub `org:team`), and/or user names. Default none. */
-    members?: { claimValues?: string[]; users?: string[] };
+    members?: {
+        /** Values of the identity provider's groups claim that make a user a member. Default none. */
+        claimValues?: string[];
+        /** Usernames that are members whatever their claims. Default none. */
+        users?: string[];
+    };
     /** Server profiles offered to members only. Required: at least one here or in `sharedProfiles`. */
     profiles: ProfileArgs[];
     /** Environment of the group's user servers (Dask Gateway addresses, dask-labextension settings); kept in a Secret. Default none. */
@@ -181,7 +186,10 @@ export interface JupyterHubArgs {
     /** The groups, each with its own namespace and profiles. Required, at least one. */
     groups: HubGroupArgs[];
     /** Profiles offered to several groups (each listed group must exist). Default none. */
-    sharedProfiles?: (ProfileArgs & { groups: string[] })[];
+    sharedProfiles?: (ProfileArgs & {
+        /** Names of the groups offered the profile. Required. */
+        groups: string[];
+    })[];
     /** User names allowed to log in besides the groups' members. Default none. */
     allowedUsers?: string[];
     /** JupyterHub admin user names. Default none. */

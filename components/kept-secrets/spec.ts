@@ -16,7 +16,9 @@ export type SecretsMadeBy = (typeof SECRETS_MADE_BY)[number];
 /** Random bytes: hex text (cookie secrets, API tokens) or the raw bytes (a key file). */
 export interface RandomValue {
     kind: "random";
+    /** How many random bytes. */
     bytes: number;
+    /** `hex`: written as hex text; `raw`: the bytes themselves. */
     encoding: "hex" | "raw";
 }
 
@@ -25,10 +27,15 @@ export interface HTCondorTokenValue {
     kind: "htcondor-token";
     /** Id of the value holding the signing key file. */
     signingKey: string;
+    /** Key id (`kid`) of the signing key. */
     keyId: string;
+    /** Issuer (`iss`): the pool's trust domain. */
     issuer: string;
+    /** Subject (`sub`): the identity the token authenticates as. */
     subject: string;
+    /** Authorizations (`scope`), e.g. `condor:/READ`. */
     scopes: readonly string[];
+    /** Lifetime in days (`exp`), or null for none. */
     lifetimeDays: number | null;
 }
 
@@ -37,8 +44,11 @@ export type KeptValue = RandomValue | HTCondorTokenValue;
 
 /** One Secret the keeper writes: each key names the value it holds. */
 export interface KeptSecret {
+    /** Namespace of the Secret. */
     namespace: string;
+    /** Name of the Secret. */
     name: string;
+    /** Labels the keeper sets on it. */
     labels: Record<string, string>;
     /** Key in the Secret -> id of its value. */
     data: Record<string, string>;
@@ -46,7 +56,9 @@ export interface KeptSecret {
 
 /** What a component asks the keeper for: its Secrets and the values only it defines. */
 export interface KeptSecrets {
+    /** The Secrets, in the order the keeper writes them. */
     secrets: KeptSecret[];
+    /** How each value only this component uses is made, by id. */
     values: Record<string, KeptValue>;
 }
 

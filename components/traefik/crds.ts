@@ -5,9 +5,17 @@ import { check, InvalidArgumentError } from "../common";
 /** Where the Traefik CRD definitions come from. */
 export type CrdSource =
     /** The official definitions of the pinned release, downloaded at program time (default). */
-    | { source: "url"; url?: string }
+    | {
+          source: "url";
+          /** Where the definitions file is. Default the pinned release's file on GitHub. */
+          url?: string;
+      }
     /** A local copy of the official definitions, e.g. for machines without internet. */
-    | { source: "file"; path: string }
+    | {
+          source: "file";
+          /** Path of the local copy (`kubernetes-crd-definition-v1.yml` of the release). Required. */
+          path: string;
+      }
     /** Install none: the site manages Traefik CRDs itself. */
     | { source: "none" };
 

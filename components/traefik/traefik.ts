@@ -17,13 +17,23 @@ import { crdReleaseUrl, TRAEFIK_VERSION, traefikImage } from "./version";
 export const SERVICE_TYPES = ["LoadBalancer", "NodePort", "ClusterIP"] as const;
 
 /** How the Traefik Service is exposed. */
+/** A node port per entrypoint (a `NodePort` Service). */
+export interface EntrypointNodePorts {
+    /** Node port of the plain HTTP entrypoint. Default assigned by Kubernetes. */
+    web?: number;
+    /** Node port of HTTPS. Default assigned by Kubernetes. */
+    websecure?: number;
+    /** Node port of the Dask entrypoint. Default assigned by Kubernetes. */
+    dask?: number;
+}
+
 export interface TraefikServiceArgs {
     /** `LoadBalancer`, `NodePort` or `ClusterIP`. Default `LoadBalancer`. */
     type?: (typeof SERVICE_TYPES)[number];
     /** Fixed IP for a LoadBalancer (the facility's one address). Default: assigned by the cloud. */
     loadBalancerIP?: string;
     /** Node ports per entrypoint for `NodePort`. Default: assigned by Kubernetes. */
-    nodePorts?: Partial<Record<keyof EntrypointNames, number>>;
+    nodePorts?: EntrypointNodePorts;
     /** Service annotations (e.g. for a cloud load balancer). Default none. */
     annotations?: Record<string, string>;
     /** `Cluster` or `Local`. Default `Cluster`. */
@@ -69,7 +79,12 @@ export interface TraefikArgs extends PortArgs {
     /** Further namespaces whose routes Traefik serves (its own is always watched). Default none. */
     watchNamespaces?: string[];
     /** Label selector of the kubernetescrd provider. Default `hepaf.io/traefik=<name>`. */
-    labelSelector?: { key: string; value: string };
+    labelSelector?: {
+        /** Label key the routes carry. */
+        key: string;
+        /** Its value. */
+        value: string;
+    };
     /** Traefik version (image tag and CRDs). Default the pinned {@link TRAEFIK_VERSION}. */
     version?: string;
     /** Image. Default the catalogue's pinned Traefik image (`UPSTREAM_IMAGES.traefik`), tagged `version` when one is given. */

@@ -40,15 +40,18 @@ const objects = async () => JSON.parse(JSON.stringify(unwrapSecrets(await settle
 
 test("construct builds the same objects as the TypeScript API from the engine's inputs", async () => {
     // cert-manager mode: the program makes no key and no random value, so two renders are equal.
-    const args: AnalysisFacilityArgs = { ...CERT_MANAGER_FACILITY, groups: [{ name: "cms", members: { claimValues: ["CMS"] } }, { name: "opendata" }] };
+    const args: AnalysisFacilityArgs = { ...CERT_MANAGER_FACILITY, groups: [{ name: "cms", members: { claimValues: ["CMS"] }, quota: { cpu: 100, memoryGiB: 400 } }, { name: "opendata" }] };
     mocks.reset();
     new AnalysisFacility("af", args);
     const direct = await objects();
     mocks.reset();
-    const res = await new HepafProvider().construct("af", TYPE, { ...args, domain: fromResource(args.domain), groups: [args.groups[0], fromResource(args.groups[1])] }, {});
+    const res = await new HepafProvider().construct("af", TYPE, { ...args, domain: fromResource(args.domain), groups: [{ ...args.groups[0], quota: { cpu: 100, memoryGib: 400 } }, fromResource(args.groups[1])] }, {});
     const viaProvider = await objects();
     expect(viaProvider.length).toBeGreaterThan(50);
     expect(viaProvider).toEqual(direct);
+    // The quota's memoryGib (its name on the wire) reached the component as memoryGiB.
+    const quota = viaProvider.find((o: any) => o.kind === "ResourceQuota" && o.metadata.namespace === "af-cms");
+    expect(quota.spec.hard).toMatchObject({ "requests.cpu": "100", "requests.memory": "409600Mi" });
     expect(Object.keys(res.state).sort()).toEqual(["daskAccessUrl", "daskEndpoint", "gatewayAddresses", "hubUrl"]);
     expect(res.state.hubUrl).toBe("https://af.example.org");
 });

@@ -172,6 +172,9 @@ async function main(): Promise<void> {
         console.log(`\n${runTable(r, SESSIONS_AT_ONCE).join("\n")}`);
     }
     console.log(`\n${summaryTable(runs).join("\n")}`);
+    // Every facility is stopped; what may still be pending are failed users' route probes
+    // (bounded by the session's start and a minute), which would hold the process that long.
+    process.exit(0);
 }
 
 main().catch((err) => {

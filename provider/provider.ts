@@ -44,30 +44,35 @@ async function settled(o: pulumi.Output<unknown>): Promise<{ known: boolean; val
  * `value` as the component takes it, at `where` (a dotted path) of a property of schema `spec`:
  * plain parts resolved, input parts as they came.
  */
-export async function asComponentInput(value: unknown, spec: TypeSpec, types: Record<string, ComplexTypeSpec>, where: string): Promise<unknown> {
+export async function asComponentInput(value: unknown, spec: TypeSpec, types: Record<string, ComplexTypeSpec>, where: string, inSecret = false): Promise<unknown> {
     if (pulumi.Output.isInstance(value)) {
         if (!spec.plain) return value;
         const s = await settled(value);
         if (!s.known) throw new InvalidArgumentError(where, "must be known when the program runs: it is plain in the schema, and this value comes from a resource not made yet (unknown at preview)");
-        if (s.secret) throw new InvalidArgumentError(where, "cannot be a secret: it is plain in the schema (give secrets only to the properties that take inputs: passwords, client secrets, keys, tokens)");
-        return asComponentInput(s.value, spec, types, where);
+        // A secret object or list: an SDK that sends no output values (Python's, to a monitor
+        // without them) marks the whole top-level property secret for one secret inside it. Its
+        // input parts stay secret; a plain scalar cannot be one.
+        const composite = s.value !== null && typeof s.value === "object";
+        if (s.secret && !composite) throw new InvalidArgumentError(where, "cannot be a secret: it is plain in the schema (give secrets only to the properties that take inputs: passwords, client secrets, keys, tokens)");
+        return asComponentInput(s.value, spec, types, where, inSecret || s.secret);
     }
     if (value === undefined || value === null) return undefined;
+    if (!spec.plain) return inSecret ? pulumi.secret(value) : value;
     if (spec.$ref?.startsWith("#/types/")) {
         const t = types[spec.$ref.slice("#/types/".length)];
         if (!t) throw new Error(`${where}: the schema has no type ${spec.$ref}`);
-        if (t.type === "object") return objectInput(value, t, types, where);
+        if (t.type === "object") return objectInput(value, t, types, where, inSecret);
         return value;
     }
-    if (spec.type === "array" && Array.isArray(value)) return Promise.all(value.map((v, i) => asComponentInput(v, spec.items!, types, `${where}[${i}]`)));
+    if (spec.type === "array" && Array.isArray(value)) return Promise.all(value.map((v, i) => asComponentInput(v, spec.items!, types, `${where}[${i}]`, inSecret)));
     if (spec.type === "object" && spec.additionalProperties && typeof value === "object") {
         const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = await asComponentInput(v, spec.additionalProperties, types, `${where}.${k}`);
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = await asComponentInput(v, spec.additionalProperties, types, `${where}.${k}`, inSecret);
         return out;
     }
     if (spec.oneOf) {
         const member = unionMember(value, spec, types);
-        return member ? asComponentInput(value, { ...member, plain: spec.plain }, types, where) : deepResolve(value, where, spec.plain ?? false);
+        return member ? asComponentInput(value, { ...member, plain: spec.plain }, types, where, inSecret) : deepResolve(value, where, spec.plain ?? false);
     }
     if (spec.$ref === "pulumi.json#/Any") return spec.plain ? deepResolve(value, where, true) : value;
     return value;
@@ -88,12 +93,12 @@ function unionMember(value: unknown, spec: TypeSpec, types: Record<string, Compl
     return members.find((m) => m.type === typeof value || (m.$ref && types[m.$ref.slice("#/types/".length)]?.type === typeof value));
 }
 
-async function objectInput(value: unknown, t: ObjectTypeSpec, types: Record<string, ComplexTypeSpec>, where: string): Promise<unknown> {
+async function objectInput(value: unknown, t: ObjectTypeSpec, types: Record<string, ComplexTypeSpec>, where: string, inSecret: boolean): Promise<unknown> {
     if (typeof value !== "object" || Array.isArray(value)) return value; // the component names what is wrong
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         const p = t.properties[k];
-        out[tsName(k)] = p ? await asComponentInput(v, p, types, `${where}.${tsName(k)}`) : v;
+        out[tsName(k)] = p ? await asComponentInput(v, p, types, `${where}.${tsName(k)}`, inSecret) : v;
     }
     return out;
 }

@@ -7,6 +7,7 @@
 #                                     one version in both: one Dask, one JupyterHub
 #   images/<role>/requirements.txt    the lock of each image, under those constraints, hashed
 #   test/python/requirements.txt      the tests' venv, under the same constraints, hashed
+#   provider/python/requirements.txt  the Python SDK tests' venv (its own resolution)
 #   test/live/images/*/requirements.txt
 #                                     the live tier's image doubles that install from PyPI
 #   components/images/dask-versions.json
@@ -63,6 +64,8 @@ for d in "${doubles[@]}"; do
 done
 echo "images-lock: test/python/requirements.txt" >&2
 compile test/python/requirements.txt test/python/requirements.in -c images/constraints.txt --generate-hashes
+echo "images-lock: provider/python/requirements.txt (the Python SDK's tests; no image runs it)" >&2
+compile provider/python/requirements.txt provider/python/requirements.in --generate-hashes
 # The packages Dask compares come from the components' own list (DASK_PACKAGES).
 node -r ts-node/register/transpile-only - "$PYTHON_MINOR" <<'JS'
 const fs = require("fs");

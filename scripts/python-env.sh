@@ -9,7 +9,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/progress.sh
 . "$root/scripts/lib/progress.sh"
-req="$root/test/python/requirements.txt"
+# Usage: scripts/python-env.sh [LOCK]   (default test/python/requirements.txt; provider/python/requirements.txt: the SDK tests' venv)
+req="${1:-$root/test/python/requirements.txt}"
+[ -f "$req" ] || { echo "python-env: no lock file $req" >&2; exit 1; }
 # Keyed by the pins and hashes only: a comment of the lock (uv's "# via" lines) makes no new venv.
 key="$(grep -v '^[[:space:]]*#' "$req" | sha256sum | cut -c1-12)"
 venv="${HEPAF_CACHE:-$HOME/.cache/hepaf}/venv-$key"
@@ -26,7 +28,7 @@ if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
   progress_run "python-env:" "creating the venv $venv" python3 -m venv "$venv" >&2 \
     || { echo "python-env: python3 -m venv $venv failed" >&2; exit 1; }
   n="$(grep -c '^[A-Za-z0-9]' "$req")"
-  progress_run "python-env:" "installing the $n pinned packages of test/python/requirements.txt (a few minutes)" \
+  progress_run "python-env:" "installing the $n pinned packages of ${req#"$root"/} (a few minutes)" \
     "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes -r "$req" >&2 \
     || { echo "python-env: pip install of $req failed" >&2; exit 1; }
   touch "$venv/.complete"

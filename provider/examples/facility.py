@@ -36,7 +36,7 @@ af = hepaf.AnalysisFacility(
             members=hepaf.GroupMembersArgs(claim_values=["CMS"]),
             profiles=[hepaf.ProfileArgs(name="coffea", image="example/coffea:2026.10", cpu_guarantee="2", memory_guarantee="8Gi")],
             gateway=hepaf.FacilityGatewayArgs(limits=hepaf.GatewayLimitsArgs(max_workers=200, max_cores=400, idle_timeout_minutes=60)),
-            quota=hepaf.QuotaArgs(cpu=800, memory_gi_b=3200),
+            quota=hepaf.QuotaArgs(cpu=800, memory_gib=3200),
             htcondor=hepaf.GroupHTCondorArgs(pool="campus", accounting_group="group_cms"),
         ),
         # Plain dicts work too (the SDK's TypedDicts): snake_case keys.

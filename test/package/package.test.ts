@@ -12,7 +12,15 @@
  * resource. The network is real, but for the one URL of the official Traefik CRDs, which a
  * named double answers from the local copy the unit tier uses (this machine has no internet).
  */
-import { execFile, execFileSync } from "child_process";
+import { execFile, execFileSync, spawn } from "child_process";
+import * as grpc from "@grpc/grpc-js";
+// Pulumi's generated protocol modules (JavaScript, untyped).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const providerRpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const providerProto = require("@pulumi/pulumi/proto/provider_pb");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const emptyProto = require("google-protobuf/google/protobuf/empty_pb");
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -163,6 +171,38 @@ describe("the packed package in a fresh project", () => {
     });
     afterAll(() => {
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    test("the installed package's plugin executable serves the committed schema over Pulumi's provider protocol", async () => {
+        const plugin = path.join(dir, "node_modules", ".bin", "pulumi-resource-hepaf");
+        expect(fs.existsSync(plugin)).toBe(true);
+        // As the engine starts a plugin: its own address as the argument; the plugin prints the port it serves.
+        const proc = spawn(plugin, ["127.0.0.1:1"], { stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        proc.stdout.on("data", (d) => (output += d));
+        proc.stderr.on("data", (d) => (output += d));
+        try {
+            const port = await new Promise<number>((resolve, reject) => {
+                const timer = setTimeout(() => reject(new Error(`the plugin printed no port in 60 s: ${output}`)), 60000);
+                proc.stdout.on("data", () => {
+                    const m = /^(\d+)\n/.exec(output);
+                    if (m) {
+                        clearTimeout(timer);
+                        resolve(Number(m[1]));
+                    }
+                });
+                proc.on("exit", (code) => reject(new Error(`the plugin exited ${code}: ${output}`)));
+            });
+            const client = new providerRpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+            const ask = <T>(method: string, req: unknown) => new Promise<T>((resolve, reject) => (client as any)[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+            const info = await ask<any>("getPluginInfo", new emptyProto.Empty());
+            expect(info.getVersion()).toBe(HEPAF_VERSION);
+            const schema = await ask<any>("getSchema", new providerProto.GetSchemaRequest());
+            expect(schema.getSchema()).toBe(fs.readFileSync(path.join(root, "provider", "schema.json"), "utf8"));
+            client.close();
+        } finally {
+            proc.kill("SIGTERM");
+        }
     });
 
     test("another project installs the packed package and type-checks against it", () => {

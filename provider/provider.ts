@@ -22,6 +22,7 @@ import type { ComplexTypeSpec, ObjectTypeSpec, PropertySpec, TypeSpec } from "./
 export const SCHEMA_PATH = [path.join(__dirname, "schema.json"), path.join(__dirname, "..", "..", "provider", "schema.json")].find((f) => fs.existsSync(f)) ?? path.join(__dirname, "schema.json");
 
 type Constructor = new (name: string, args: any, opts?: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
+/** The class of each exposed component (provider/components.ts lists them by name). */
 const CLASSES: Record<string, Constructor> = { AnalysisFacility };
 
 export interface PackageSchema {
@@ -136,6 +137,8 @@ export class HepafProvider implements provider.Provider {
         this.schemaText = fs.readFileSync(schemaFile, "utf8");
         this.parsed = JSON.parse(this.schemaText);
         this.version = this.parsed.version;
+        const missing = COMPONENTS.filter((c) => !CLASSES[c.className] || !this.parsed.resources[`${PACKAGE}:index:${c.className}`]).map((c) => c.className);
+        if (missing.length) throw new Error(`${PACKAGE}: the provider has no class or no schema for ${missing.join(", ")} (run npm run schema)`);
     }
 
     async getSchema(): Promise<string> {

@@ -13,7 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { downloadBundle } from "../../test/live/harness/bundles";
-import { daskPort, LiveFacility, waitRouted } from "../../test/live/harness/facility";
+import { daskPort, LiveFacility, waitRouted, waitRoutedAtTraefik } from "../../test/live/harness/facility";
 import { HubSession } from "../../test/live/harness/hub-client";
 import { jsonLines, Proc, startProcess, waitFor } from "../../test/live/harness/processes";
 import { HeldSession, holdSession } from "../../test/live/harness/sessions";
@@ -39,7 +39,10 @@ export interface UserTimes {
     listening?: number;
     /** A gateway cluster's first worker joined. */
     workers?: number;
+    /** The front door's Dask port served the session's route (through the Service). */
     routed?: number;
+    /** Every Traefik pod, asked directly, served it. */
+    routedAtTraefik?: number;
     connected?: number;
     computed?: number;
     closed?: number;
@@ -132,6 +135,9 @@ export async function userFlow(ctx: FlowContext, user: string, hub: HubSession):
             // Each handshake may take as long as a laptop's connection does here under load (up to
             // 18 s measured): a shorter bound would time the machine's load, not the route.
             const routed = waitRouted(f, sni, { timeoutMs: ctx.sessionStartMs + 60000, intervalMs: 100, handshakeTimeoutMs: 20000 }).then(() => (t.routed = Date.now()));
+            // Traefik's own view, past the Service proxy double: a measurement, which fails no user.
+            const bound = { timeoutMs: ctx.sessionStartMs + 60000, intervalMs: 100, handshakeTimeoutMs: 20000 };
+            void waitRoutedAtTraefik(f, sni, bound).then(() => (t.routedAtTraefik = Date.now()), () => undefined);
             session = await holdSession(f, hub, pod, { rootCa: ctx.rootCa, batchWorkers: 0, timeoutSeconds: 900, startTimeoutMs: ctx.sessionStartMs });
             t.listening = Date.now();
             await routed;

@@ -246,6 +246,32 @@ export function daskPort(f: LiveFacility): number {
     return service.spec.ports.find(leads).port;
 }
 
+/**
+ * Resolves once every Traefik pod, asked directly at its Dask container port (not through the
+ * Service, whose proxy is a userspace double shared with every other flow of a run), answers SNI
+ * `sni` with that name's own certificate: when Traefik itself serves the route. Bounded as
+ * {@link waitRouted}.
+ */
+export async function waitRoutedAtTraefik(f: LiveFacility, sni: string, opts: { timeoutMs?: number; intervalMs?: number; handshakeTimeoutMs?: number } = {}): Promise<void> {
+    const edge = f.objects.find((o) => o.kind === "Deployment" && /traefik:/.test(o.spec.template.spec.containers[0].image))!;
+    const answers = (ip: string) =>
+        new Promise<boolean>((resolve) => {
+            const socket = tls.connect({ host: ip, port: CONTAINER_PORTS.dask, servername: sni, rejectUnauthorized: false }, () => {
+                const san = socket.getPeerCertificate().subjectaltname ?? "";
+                socket.destroy();
+                resolve(san.split(/,\s*/).includes(`DNS:${sni}`));
+            });
+            socket.setTimeout(opts.handshakeTimeoutMs ?? 2000, () => socket.destroy());
+            socket.on("error", () => resolve(false));
+            socket.on("close", () => resolve(false));
+        });
+    const served = async () => {
+        const pods = deploymentPods(f, edge.metadata.namespace!, edge.metadata.name);
+        return pods.length > 0 && (await Promise.all(pods.map((p) => answers(p.ip)))).every(Boolean);
+    };
+    await waitFor(`every Traefik pod to route ${sni}`, served, { timeoutMs: opts.timeoutMs ?? 60000, intervalMs: opts.intervalMs ?? 500 });
+}
+
 /** Resolves once the front door's Dask port answers SNI `sni` with that name's own certificate (a handshake every `intervalMs`, each bounded by `handshakeTimeoutMs`, default 2 s; all bounded by `timeoutMs`). */
 export async function waitRouted(f: LiveFacility, sni: string, opts: { timeoutMs?: number; intervalMs?: number; handshakeTimeoutMs?: number } = {}): Promise<void> {
     const served = () => daskPortPeer(f, sni, opts.handshakeTimeoutMs ?? 2000).then((san) => san.split(/,\s*/).includes(`DNS:${sni}`), () => false);

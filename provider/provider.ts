@@ -99,7 +99,8 @@ async function objectInput(value: unknown, t: ObjectTypeSpec, types: Record<stri
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         const p = t.properties[k];
-        out[tsName(k)] = p ? await asComponentInput(v, p, types, `${where}.${tsName(k)}`, inSecret) : v;
+        const at = where ? `${where}.${tsName(k)}` : tsName(k);
+        out[tsName(k)] = p ? await asComponentInput(v, p, types, at, inSecret) : v;
     }
     return out;
 }
@@ -120,12 +121,8 @@ async function deepResolve(value: unknown, where: string, plain: boolean): Promi
 export async function componentArgs(schema: PackageSchema, type: string, inputs: pulumi.Inputs): Promise<Record<string, unknown>> {
     const res = schema.resources[type];
     if (!res) throw new Error(`${PACKAGE}: no component ${type} (the package has ${Object.keys(schema.resources).join(", ")})`);
-    const args: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(inputs)) {
-        const p = res.inputProperties[k];
-        args[tsName(k)] = p ? await asComponentInput(v, p, schema.types, tsName(k)) : v;
-    }
-    return args;
+    // The inputs are an object of the resource's input properties, at the root of every path.
+    return (await objectInput(inputs, { type: "object", properties: res.inputProperties }, schema.types, "", false)) as Record<string, unknown>;
 }
 
 export class HepafProvider implements provider.Provider {

@@ -262,7 +262,7 @@ export function buildSchema(entry: string, components: ComponentEntry[] = COMPON
             const { spec } = b.spec(checker.getTypeOfSymbol(p), `${comp.className}.${key}`, `${comp.className}${pascal(key)}`);
             const doc = docText(checker, p);
             outputs[key] = { ...spec, ...(doc ? { description: doc } : {}) };
-            if (!(checker.getTypeOfSymbol(p).flags & ts.TypeFlags.Union && (checker.getTypeOfSymbol(p) as ts.UnionType).types.some((t) => t.flags & ts.TypeFlags.Undefined))) outRequired.push(key);
+            if (!(p.flags & ts.SymbolFlags.Optional)) outRequired.push(key);
         }
         resources[`${PACKAGE}:index:${comp.className}`] = {
             isComponent: true,

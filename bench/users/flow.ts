@@ -134,9 +134,9 @@ export async function userFlow(ctx: FlowContext, user: string, hub: HubSession):
             // Served only once the scheduler listens: bounded by the session's start, and a minute more.
             // Each handshake may take as long as a laptop's connection does here under load (up to
             // 18 s measured): a shorter bound would time the machine's load, not the route.
-            const routed = waitRouted(f, sni, { timeoutMs: ctx.sessionStartMs + 60000, intervalMs: 100, handshakeTimeoutMs: 20000 }).then(() => (t.routed = Date.now()));
-            // Traefik's own view, past the Service proxy double: a measurement, which fails no user.
             const bound = { timeoutMs: ctx.sessionStartMs + 60000, intervalMs: 100, handshakeTimeoutMs: 20000 };
+            const routed = waitRouted(f, sni, bound).then(() => (t.routed = Date.now()));
+            // Traefik's own view, past the Service proxy double: a measurement, which fails no user.
             void waitRoutedAtTraefik(f, sni, bound).then(() => (t.routedAtTraefik = Date.now()), () => undefined);
             session = await holdSession(f, hub, pod, { rootCa: ctx.rootCa, batchWorkers: 0, timeoutSeconds: 900, startTimeoutMs: ctx.sessionStartMs });
             t.listening = Date.now();

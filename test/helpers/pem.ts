@@ -1,5 +1,10 @@
 import type { K8sObject } from "./k8s-schema";
 
+/** `text` with each PEM block written as its kind alone (`<CERTIFICATE>`): keys and certificates are new at every render. */
+export function maskPems(text: string): string {
+    return text.replace(/-----BEGIN ([A-Z ]+)-----[^-]+-----END \1-----/g, "<$1>");
+}
+
 /** Every PEM block (a BEGIN line, base64, its END line) in any string of the objects, and in Secrets' base64 data decoded. */
 export function pemBlocks(objs: K8sObject[]): string[] {
     const out: string[] = [];

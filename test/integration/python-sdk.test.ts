@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { setupMocks, unwrapSecrets, isSecretValue } from "../helpers/pulumi";
 import { settledObjects, traefikCrdsFile } from "../helpers/k8s-schema";
+import { maskPems } from "../helpers/pem";
 
 const mocks = setupMocks();
 import { AnalysisFacility, AnalysisFacilityArgs } from "../../components";
@@ -111,7 +112,7 @@ const TS_ARGS: AnalysisFacilityArgs = {
 
 /** Rendered objects without what differs at every render: keys, certificates, random values, hashes of them. */
 async function comparable(): Promise<any[]> {
-    const objs = JSON.parse(JSON.stringify(unwrapSecrets(await settledObjects(mocks))).replace(/-----BEGIN ([A-Z ]+)-----[^-]+-----END \1-----/g, "<$1>"));
+    const objs = JSON.parse(maskPems(JSON.stringify(unwrapSecrets(await settledObjects(mocks)))));
     for (const o of objs) {
         if (o.kind === "Secret") for (const k of ["data", "stringData"]) if (o[k]) o[k] = Object.keys(o[k]).sort();
         for (const m of [o.metadata, o.spec?.template?.metadata]) if (m?.annotations) for (const a of Object.keys(m.annotations)) if (/sha256|checksum/.test(a)) delete m.annotations[a];

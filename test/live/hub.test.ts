@@ -230,8 +230,9 @@ test("a stop while the spawn is pending (the pod never starts): the pod and the 
             },
             { timeoutMs: 90000, intervalMs: 1000 },
         ).catch((err) => {
-            const server = f.cp.admin.find("pod", "jupyter-alice", "af-cms");
-            throw new Error(`${(err as Error).message} (DELETE answered ${stopStatus}; pod ${server ? "left" : "gone"}; objects ${JSON.stringify(Object.keys(sessionObjects()).filter((k) => (sessionObjects() as any)[k]))})\n${hubLog()}`);
+            const pod = f.cp.admin.find("pod", "jupyter-alice", "af-cms");
+            const objects = Object.entries(sessionObjects()).filter(([, v]) => v !== undefined).map(([k]) => k);
+            throw new Error(`${(err as Error).message} (DELETE answered ${stopStatus}; pod ${pod ? "left" : "gone"}; objects left: ${JSON.stringify(objects)})\n${hubLog()}`);
         });
         expect(gone).toEqual({ pod: false, secret: false, service: false, route: false, dashboard: false, server: false });
         expect([202, 204]).toContain(stopStatus);

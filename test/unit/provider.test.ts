@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isSecretValue, setupMocks, unwrapSecrets } from "../helpers/pulumi";
 import { settledObjects } from "../helpers/k8s-schema";
 import { CERT_MANAGER_FACILITY } from "../helpers/facility-args";
+import { maskPems } from "../helpers/pem";
 
 const mocks = setupMocks();
 import { AnalysisFacility, AnalysisFacilityArgs } from "../../components";
@@ -36,7 +37,7 @@ function engineInputs(over: Record<string, unknown> = {}): pulumi.Inputs {
 }
 
 /** The rendered objects, each key or certificate (new at every render: the tls double makes real ones) as its kind alone. */
-const objects = async () => JSON.parse(JSON.stringify(unwrapSecrets(await settledObjects(mocks))).replace(/-----BEGIN ([A-Z ]+)-----[^-]+-----END \1-----/g, "<$1>"));
+const objects = async () => JSON.parse(maskPems(JSON.stringify(unwrapSecrets(await settledObjects(mocks)))));
 
 test("construct builds the same objects as the TypeScript API from the engine's inputs", async () => {
     // cert-manager mode: the program makes no key and no random value, so two renders are equal.

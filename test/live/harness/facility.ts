@@ -219,21 +219,29 @@ export async function waitFrontDoor(f: LiveFacility, timeoutMs = 120000): Promis
     }
 }
 
+/** The subjectAltName of the certificate that answers a TLS handshake to `host:port` with SNI `sni`. */
+function peerSan(host: string, port: number, sni: string, timeoutMs: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host, port, servername: sni, rejectUnauthorized: false }, () => {
+            const san = socket.getPeerCertificate().subjectaltname ?? "";
+            socket.destroy();
+            resolve(san);
+        });
+        socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TLS answer for SNI ${sni} at ${host}:${port}`)));
+        socket.on("error", reject);
+    });
+}
+
+/** A handshake answered with `sni`'s own certificate: the route of that name served it. */
+const servesName = (sni: string) => (san: string) => san.split(/,\s*/).includes(`DNS:${sni}`);
+
 /**
  * The subjectAltName of the certificate that answers a TLS handshake to the front door's Dask
  * port with SNI `sni` (from the node, through Traefik's Service). Traefik answers a name it
  * has no route for with its own default certificate, so this says which route served.
  */
 export function daskPortPeer(f: LiveFacility, sni: string, timeoutMs = 5000): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const socket = tls.connect({ host: f.domain, port: daskPort(f), servername: sni, rejectUnauthorized: false }, () => {
-            const san = socket.getPeerCertificate().subjectaltname ?? "";
-            socket.destroy();
-            resolve(san);
-        });
-        socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TLS answer for SNI ${sni}`)));
-        socket.on("error", reject);
-    });
+    return peerSan(f.domain, daskPort(f), sni, timeoutMs);
 }
 
 /** The front door's public Dask port: the port of the edge Service that leads to Traefik's Dask entrypoint. */
@@ -254,17 +262,7 @@ export function daskPort(f: LiveFacility): number {
  */
 export async function waitRoutedAtTraefik(f: LiveFacility, sni: string, opts: { timeoutMs?: number; intervalMs?: number; handshakeTimeoutMs?: number } = {}): Promise<void> {
     const edge = f.objects.find((o) => o.kind === "Deployment" && /traefik:/.test(o.spec.template.spec.containers[0].image))!;
-    const answers = (ip: string) =>
-        new Promise<boolean>((resolve) => {
-            const socket = tls.connect({ host: ip, port: CONTAINER_PORTS.dask, servername: sni, rejectUnauthorized: false }, () => {
-                const san = socket.getPeerCertificate().subjectaltname ?? "";
-                socket.destroy();
-                resolve(san.split(/,\s*/).includes(`DNS:${sni}`));
-            });
-            socket.setTimeout(opts.handshakeTimeoutMs ?? 2000, () => socket.destroy());
-            socket.on("error", () => resolve(false));
-            socket.on("close", () => resolve(false));
-        });
+    const answers = (ip: string) => peerSan(ip, CONTAINER_PORTS.dask, sni, opts.handshakeTimeoutMs ?? 2000).then(servesName(sni), () => false);
     const served = async () => {
         const pods = deploymentPods(f, edge.metadata.namespace!, edge.metadata.name);
         return pods.length > 0 && (await Promise.all(pods.map((p) => answers(p.ip)))).every(Boolean);
@@ -274,7 +272,7 @@ export async function waitRoutedAtTraefik(f: LiveFacility, sni: string, opts: { 
 
 /** Resolves once the front door's Dask port answers SNI `sni` with that name's own certificate (a handshake every `intervalMs`, each bounded by `handshakeTimeoutMs`, default 2 s; all bounded by `timeoutMs`). */
 export async function waitRouted(f: LiveFacility, sni: string, opts: { timeoutMs?: number; intervalMs?: number; handshakeTimeoutMs?: number } = {}): Promise<void> {
-    const served = () => daskPortPeer(f, sni, opts.handshakeTimeoutMs ?? 2000).then((san) => san.split(/,\s*/).includes(`DNS:${sni}`), () => false);
+    const served = () => daskPortPeer(f, sni, opts.handshakeTimeoutMs ?? 2000).then(servesName(sni), () => false);
     await waitFor(`Traefik to route ${sni}`, served, { timeoutMs: opts.timeoutMs ?? 60000, intervalMs: opts.intervalMs ?? 500 });
 }
 

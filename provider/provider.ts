@@ -13,6 +13,11 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as provider from "@pulumi/pulumi/provider";
 import { AnalysisFacility } from "../components/facility";
+import { CertificateAuthority } from "../components/pki";
+import { Traefik } from "../components/traefik";
+import { JupyterHub } from "../components/jupyterhub";
+import { DaskGateway } from "../components/dask-gateway";
+import { HTCondorPool } from "../components/htcondor";
 import { InvalidArgumentError } from "../components/common/errors";
 import { COMPONENTS, PACKAGE } from "./components";
 import { tsName } from "./names";
@@ -21,9 +26,14 @@ import type { ComplexTypeSpec, ObjectTypeSpec, PropertySpec, TypeSpec } from "./
 /** The schema committed in `provider/` (regenerated and compared by the tests), from the source or the built file. */
 export const SCHEMA_PATH = [path.join(__dirname, "schema.json"), path.join(__dirname, "..", "..", "provider", "schema.json")].find((f) => fs.existsSync(f)) ?? path.join(__dirname, "schema.json");
 
-type Constructor = new (name: string, args: any, opts?: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
+type Constructor = (new (name: string, args: any, opts?: pulumi.ComponentResourceOptions) => pulumi.ComponentResource) & { __pulumiType: string };
 /** The class of each exposed component (provider/components.ts lists them by name). */
-const CLASSES: Record<string, Constructor> = { AnalysisFacility };
+const CLASSES: Record<string, Constructor> = { AnalysisFacility, CertificateAuthority, Traefik, JupyterHub, DaskGateway, HTCondorPool };
+
+/** The exposed components by their token (the type each class registers). */
+export function componentsByToken(): Map<string, { entry: (typeof COMPONENTS)[number]; cls: Constructor }> {
+    return new Map(COMPONENTS.filter((c) => CLASSES[c.className]).map((entry) => [CLASSES[entry.className].__pulumiType, { entry, cls: CLASSES[entry.className] }]));
+}
 
 export interface PackageSchema {
     name: string;
@@ -134,7 +144,7 @@ export class HepafProvider implements provider.Provider {
         this.schemaText = fs.readFileSync(schemaFile, "utf8");
         this.parsed = JSON.parse(this.schemaText);
         this.version = this.parsed.version;
-        const missing = COMPONENTS.filter((c) => !CLASSES[c.className] || !this.parsed.resources[`${PACKAGE}:index:${c.className}`]).map((c) => c.className);
+        const missing = COMPONENTS.filter((c) => !CLASSES[c.className] || !this.parsed.resources[CLASSES[c.className].__pulumiType]).map((c) => c.className);
         if (missing.length) throw new Error(`${PACKAGE}: the provider has no class or no schema for ${missing.join(", ")} (run npm run schema)`);
     }
 
@@ -143,10 +153,12 @@ export class HepafProvider implements provider.Provider {
     }
 
     async construct(name: string, type: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
-        const entry = COMPONENTS.find((c) => `${PACKAGE}:index:${c.className}` === type);
-        if (!entry) throw new Error(`${PACKAGE}: no component ${type} (the package has ${COMPONENTS.map((c) => `${PACKAGE}:index:${c.className}`).join(", ")})`);
+        const known = componentsByToken();
+        const found = known.get(type);
+        if (!found) throw new Error(`${PACKAGE}: no component ${type} (the package has ${[...known.keys()].join(", ")})`);
+        const { entry, cls } = found;
         const args = await componentArgs(this.parsed, type, inputs);
-        const component = new CLASSES[entry.className](name, args, options) as unknown as Record<string, unknown> & pulumi.ComponentResource;
+        const component = new cls(name, args, options) as unknown as Record<string, unknown> & pulumi.ComponentResource;
         const state: Record<string, unknown> = {};
         for (const key of entry.outputs) if (component[key] !== undefined) state[key] = component[key];
         return { urn: component.urn, state };

@@ -59,6 +59,8 @@ export class SchemaBuilder {
     readonly types: Record<string, ComplexTypeSpec> = {};
     /** Which TypeScript type each schema type came from, to refuse two types of one name. */
     private readonly origins = new Map<string, ts.Type>();
+    /** The name each TypeScript type was registered under (a type reached again keeps its first name). */
+    private readonly names = new Map<ts.Type, string>();
 
     constructor(private readonly checker: ts.TypeChecker) {}
 
@@ -70,20 +72,31 @@ export class SchemaBuilder {
         return { $ref: `#/types/${this.token(name)}` };
     }
 
-    /** Members of a union without `undefined`/`null`; whether `Promise`/`Output` members were there (an Input). */
+    /** The T of an `Output<T>`, `OutputInstance<T>` or `Promise<T>` (an Output of a union is a union of `OutputInstance<T> & Lifted` members); none for other types. */
+    private wrapped(t: ts.Type): ts.Type | undefined {
+        if (t.aliasSymbol?.getName() === "Output" && t.aliasTypeArguments?.length) return t.aliasTypeArguments[0];
+        for (const part of t.isIntersection() ? t.types : [t]) {
+            const n = part.getSymbol()?.getName();
+            if (n === "Promise" || n === "OutputInstance") return this.checker.getTypeArguments(part as ts.TypeReference)[0];
+        }
+        return undefined;
+    }
+
+    /** Members of a union without `undefined`/`null`, an Output or Promise standing for its T; whether there was one (an Input). */
     private split(type: ts.Type): { members: ts.Type[]; input: boolean } {
-        // An Output<T> (Lifted, an intersection) stands for its T.
-        const all = (type.isUnion() ? type.types : [type]).map((t) => (t.aliasSymbol?.getName() === "Output" && t.aliasTypeArguments?.length ? t.aliasTypeArguments[0] : t));
         let input = false;
-        const members = all.filter((t) => {
-            if (t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void)) return false;
-            const n = t.getSymbol()?.getName();
-            if (n === "Promise" || n === "OutputInstance" || n === "Output") {
-                input = true;
-                return false;
+        const members: ts.Type[] = [];
+        const visit = (t: ts.Type): void => {
+            for (const m of t.isUnion() ? t.types : [t]) {
+                if (m.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void)) continue;
+                const inner = this.wrapped(m);
+                if (inner) {
+                    input = true;
+                    visit(inner);
+                } else if (!members.includes(m)) members.push(m);
             }
-            return true;
-        });
+        };
+        visit(type);
         return { members, input };
     }
 
@@ -137,8 +150,12 @@ export class SchemaBuilder {
         }
         if (t.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) {
             // A provider's type (Kubernetes resources and tolerations, a command connection): any value, as that provider takes it; its schema is not loaded.
-            const decl = (t.aliasSymbol ?? t.getSymbol())?.declarations?.[0];
-            if (decl && /node_modules[\\/]@pulumi[\\/](?!pulumi[\\/])[^\\/]+[\\/]/.test(decl.getSourceFile().fileName)) return { spec: ANY, input: true };
+            // A resource (Pulumi's own class, for `dependsOn`-like arguments) is a reference to it: any value too.
+            const sym = t.aliasSymbol ?? t.getSymbol();
+            const decl = sym?.declarations?.[0];
+            const from = decl?.getSourceFile().fileName ?? "";
+            if (/node_modules[\\/]@pulumi[\\/](?!pulumi[\\/])[^\\/]+[\\/]/.test(from)) return { spec: ANY, input: true };
+            if (/node_modules[\\/]@pulumi[\\/]pulumi[\\/]/.test(from) && sym!.flags & ts.SymbolFlags.Class) return { spec: ANY, input: true };
             if (t.getCallSignatures().length) throw new SchemaError(`${where}: a function cannot be in the schema`);
             const props = c.getPropertiesOfType(t);
             const index = c.getIndexTypeOfType(t, ts.IndexKind.String);
@@ -153,11 +170,17 @@ export class SchemaBuilder {
         throw new SchemaError(`${where}: type ${c.typeToString(t)} has no schema form`);
     }
 
-    private enumType(values: string[], name: string, description?: string): TypeSpec {
-        const spec: EnumTypeSpec = { type: "string", ...(description ? { description } : {}), enum: values.map((value) => ({ value, name: enumMemberName(value) })) };
+    private enumType(values: string[], name: string, description?: string, valueDocs: (string | undefined)[] = []): TypeSpec {
+        const spec: EnumTypeSpec = {
+            type: "string",
+            ...(description ? { description } : {}),
+            enum: values.map((value, i) => ({ value, name: enumMemberName(value), ...(valueDocs[i] ? { description: valueDocs[i] } : {}) })),
+        };
         const have = this.types[this.token(name)];
-        if (have && JSON.stringify(have) !== JSON.stringify(spec)) throw new SchemaError(`two enums named ${name}: ${JSON.stringify(have)} and ${JSON.stringify(spec)}`);
-        this.types[this.token(name)] = spec;
+        // The same choice met again (a component's output of its input's kind) is that enum, described once.
+        const choices = (e: ComplexTypeSpec) => JSON.stringify("enum" in e ? e.enum.map((m) => m.value) : e);
+        if (have && choices(have) !== choices(spec)) throw new SchemaError(`two enums named ${name}: ${JSON.stringify(have)} and ${JSON.stringify(spec)}`);
+        if (!have || (!have.description && spec.description)) this.types[this.token(name)] = spec;
         return this.ref(name);
     }
 
@@ -187,11 +210,12 @@ export class SchemaBuilder {
 
     /** Registers the object type `name` (once) and returns its name. */
     private objectType(t: ts.Type, name: string, where: string, description?: string): string {
+        const known = this.names.get(t);
+        if (known) return known;
         const token = this.token(name);
-        const origin = this.origins.get(token);
-        if (origin === t) return name;
-        if (origin) throw new SchemaError(`${where}: two different types would be named ${name}`);
+        if (this.origins.has(token)) throw new SchemaError(`${where}: two different types would be named ${name}`);
         this.origins.set(token, t);
+        this.names.set(t, name);
         const spec: ObjectTypeSpec = { type: "object", ...(description ? { description } : {}), properties: {} };
         this.types[token] = spec;
         const { properties, required } = this.properties(t, name, where);
@@ -208,6 +232,40 @@ export class SchemaBuilder {
         let s = this.checker.getSymbolAtLocation(node.typeName);
         if (s && s.flags & ts.SymbolFlags.Alias) s = this.checker.getAliasedSymbol(s);
         return s && s.flags & ts.SymbolFlags.TypeAlias ? s : undefined;
+    }
+
+    /**
+     * A component's input properties: its args' properties, or, for a union of args told apart by
+     * a literal property (`mode`), every member's merged: that property an enum of the members'
+     * values, each other property described with the values it belongs to, required where every
+     * member requires it. (A resource's inputs are one object; the component checks the rest.)
+     */
+    componentInputs(t: ts.Type, owner: string, where: string): { properties: Record<string, PropertySpec>; required: string[] } {
+        if (!t.isUnion()) return this.properties(t, owner, where);
+        const members = t.types;
+        const tag = this.discriminate(members);
+        if (!tag) throw new SchemaError(`${where}: a union of args needs a literal property whose value tells its members apart`);
+        const each = members.map((m) => this.properties(m, owner, where));
+        const tagKey = wireName(tag.key);
+        const keys = [...new Set(each.flatMap((e) => Object.keys(e.properties)))];
+        const properties: Record<string, PropertySpec> = {};
+        const bare = (p: PropertySpec) => JSON.stringify({ ...p, description: undefined });
+        for (const key of keys) {
+            if (key === tagKey) {
+                const doc = `Which kind of ${owner}: ${tag.values.map((v) => `\`${v}\``).join(" or ")}.`;
+                const valueDocs = members.map((m) => docText(this.checker, m.aliasSymbol ?? m.getSymbol()));
+                properties[key] = { ...this.enumType(tag.values, `${owner}${pascal(key)}`, doc, valueDocs), plain: true, description: doc };
+                continue;
+            }
+            const having = each.flatMap((e, i) => (e.properties[key] ? [{ spec: e.properties[key], value: tag.values[i] }] : []));
+            const first = having[0].spec;
+            if (having.some((h) => bare(h.spec) !== bare(first))) throw new SchemaError(`${where}.${tsName(key)}: the members of the union give it different types`);
+            const docs = [...new Set(having.map((h) => h.spec.description ?? ""))];
+            const only = having.length < members.length ? `Only with \`${tag.key}: ${having.map((h) => JSON.stringify(h.value)).join(" | ")}\`. ` : "";
+            const description = docs.length > 1 ? having.map((h) => `With \`${tag.key}: ${JSON.stringify(h.value)}\`: ${h.spec.description ?? ""}`).join(" ") : `${only}${docs[0]}`.trim();
+            properties[key] = { ...first, ...(description ? { description } : {}) };
+        }
+        return { properties, required: keys.filter((k) => each.every((e) => e.required.includes(k))) };
     }
 
     /** The properties of an object type, each with its description, plain unless an Input. */
@@ -235,6 +293,20 @@ export class SchemaBuilder {
     }
 }
 
+/**
+ * The resource type a component class registers (its static `__pulumiType`), which is its token
+ * in the schema: a program in another language then asks for exactly the type the provider's
+ * construct registers, and its URN is the one a TypeScript program gets.
+ */
+function componentToken(checker: ts.TypeChecker, cls: ts.Symbol): string {
+    const p = checker.getTypeOfSymbol(cls).getProperty("__pulumiType");
+    const t = p && checker.getTypeOfSymbol(p);
+    if (!t || !(t.flags & ts.TypeFlags.StringLiteral)) throw new SchemaError(`${cls.getName()} has no static __pulumiType string (the type it registers)`);
+    const token = (t as ts.StringLiteralType).value;
+    if (!token.startsWith(`${PACKAGE}:`) || token.split(":").length !== 3) throw new SchemaError(`${cls.getName()}.__pulumiType ${token} is not ${PACKAGE}:<module>:<Type>`);
+    return token;
+}
+
 /** The package schema of the exposed components, from the program rooted at `entry`. */
 export function buildSchema(entry: string, components: ComponentEntry[] = COMPONENTS, version = "0.1.0"): Record<string, unknown> {
     const program = ts.createProgram([entry], { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true, skipLibCheck: true });
@@ -251,8 +323,9 @@ export function buildSchema(entry: string, components: ComponentEntry[] = COMPON
     const resources: Record<string, unknown> = {};
     for (const comp of components) {
         const cls = find(comp.className);
+        const token = componentToken(checker, cls);
         const args = checker.getDeclaredTypeOfSymbol(find(comp.argsType));
-        const inputs = b.properties(args, comp.typePrefix, comp.argsType);
+        const inputs = b.componentInputs(args, comp.typePrefix, comp.argsType);
         const instance = checker.getDeclaredTypeOfSymbol(cls);
         const outputs: Record<string, PropertySpec> = {};
         const outRequired: string[] = [];
@@ -264,13 +337,14 @@ export function buildSchema(entry: string, components: ComponentEntry[] = COMPON
             outputs[key] = { ...spec, ...(doc ? { description: doc } : {}) };
             if (!(p.flags & ts.SymbolFlags.Optional)) outRequired.push(key);
         }
-        resources[`${PACKAGE}:index:${comp.className}`] = {
+        resources[token] = {
             isComponent: true,
             description: docText(checker, cls),
             inputProperties: inputs.properties,
-            requiredInputs: inputs.required,
+            // Empty lists left out, as Pulumi writes a schema back (`pulumi package get-schema`).
+            ...(inputs.required.length ? { requiredInputs: inputs.required } : {}),
             properties: outputs,
-            required: outRequired,
+            ...(outRequired.length ? { required: outRequired } : {}),
         };
     }
     const sortKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));

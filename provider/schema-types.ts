@@ -24,7 +24,7 @@ export interface ObjectTypeSpec {
 export interface EnumTypeSpec {
     type: "string";
     description?: string;
-    enum: { value: string; name?: string }[];
+    enum: { value: string; name?: string; description?: string }[];
 }
 export type ComplexTypeSpec = ObjectTypeSpec | EnumTypeSpec;
 

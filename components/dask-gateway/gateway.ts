@@ -13,8 +13,11 @@ import { DASK_GATEWAY_UID } from "./version";
 
 /** Environment the hub injects into the group's user pods so `dask_gateway.Gateway()` finds this gateway. */
 export interface GatewayClientEnv {
+    /** The gateway's API address (`gateway.address`). */
     DASK_GATEWAY__ADDRESS: string;
+    /** The clusters' Dask address (`gateway.proxy-address`, the front door's Dask port). */
     DASK_GATEWAY__PROXY_ADDRESS: string;
+    /** Root of browser links to cluster dashboards (`gateway.public-address`). */
     DASK_GATEWAY__PUBLIC_ADDRESS: string;
     DASK_GATEWAY__AUTH__TYPE: "jupyterhub";
 }
@@ -51,6 +54,8 @@ const gib = (v: number) => `${Math.round(v * 1024)}Mi`;
  * container limits and network policies for the namespace.
  */
 export class DaskGateway extends pulumi.ComponentResource {
+    /** The resource type this component registers (its URN's type; the package schema's token). */
+    static readonly __pulumiType = "hepaf:dask-gateway:DaskGateway";
     /** The group namespace. */
     readonly namespace: string;
     /** `gateway.dask.org/instance` of the gateway's objects. */
@@ -71,7 +76,7 @@ export class DaskGateway extends pulumi.ComponentResource {
     constructor(name: string, args: DaskGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planGateway(name, args);
         const configSource = gatewayConfigSource();
-        super("hepaf:dask-gateway:DaskGateway", name, {}, opts);
+        super(DaskGateway.__pulumiType, name, {}, opts);
         const ns = plan.namespace;
         this.namespace = ns;
         this.instance = plan.instance;

@@ -13,7 +13,9 @@ export interface AccountRoles {
 
 /** The ClusterRoles of a gateway's API server and controller (names, and the resources for `dependsOn`). */
 export interface GatewayRoles {
+    /** The roles the API server's account binds. */
     api: AccountRoles;
+    /** The roles the controller's account binds. */
     controller: AccountRoles;
     /** The ClusterRole resources, where the gateway depends on roles declared elsewhere. */
     resources: pulumi.Resource[];

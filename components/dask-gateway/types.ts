@@ -21,7 +21,14 @@ export interface TraefikRef {
     /** Namespace Traefik runs in (allowed to reach the schedulers). Required. */
     namespace: string;
     /** Entrypoint names: `websecure` carries dashboards and the API, `dask` the SNI-routed Dask TCP. Required. */
-    entrypoints: { web: string; websecure: string; dask: string };
+    entrypoints: {
+        /** The plain HTTP entrypoint. */
+        web: string;
+        /** The HTTPS entrypoint of the API and dashboards. */
+        websecure: string;
+        /** The TCP entrypoint of the SNI-routed Dask connections. */
+        dask: string;
+    };
     /** Labels Traefik's provider selects on; put on every route, including the ones the controller creates. Required (may be empty). */
     routeLabels: Record<string, string>;
     /** Port of the shared Dask entrypoint. Required. */

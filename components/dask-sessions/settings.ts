@@ -56,9 +56,13 @@ export interface DaskSessionSettingsArgs {
 
 /** The dashboard settings as the module reads them. */
 export interface DaskSessionDashboards {
+    /** Public host name the dashboards are served on (the facility domain). */
     host: string;
+    /** Public path prefix: a session's dashboard is at `<pathPrefix>/<user>/`. */
     pathPrefix: string;
+    /** Traefik's HTTPS entrypoint the dashboard routes attach to. */
     entrypoint: string;
+    /** Middlewares each dashboard route goes through first, in order (e.g. sign-in with the hub). */
     middlewares: string[];
     /** `https://<domain><pathPrefix>/{user}/status`, the user part for the hub to fill. */
     linkTemplate: string;
@@ -66,20 +70,41 @@ export interface DaskSessionDashboards {
 
 /** The settings as the module reads them (JSON/YAML-safe, camelCase). */
 export interface DaskSessionSettings {
+    /** The facility domain; sessions are `<escaped-user>.dask.<domain>`. */
     domain: string;
+    /** The public Dask port (Traefik's Dask entrypoint). */
     daskPort: number;
+    /** The Traefik TCP entrypoint the sessions' SNI routes attach to. */
     entrypoint: string;
+    /** Labels put on every session route, for the watching Traefik to select it. */
     routeLabels: Record<string, string>;
+    /** Port the notebook's scheduler listens on for Dask (TLS). */
     schedulerPort: number;
+    /** Port of the scheduler's dashboard in the notebook pod. */
     dashboardPort: number;
     /** Labels of each session's Service besides the module's own: the scrape label (`hepaf.io/scrape: hepaf-session-scheduler`) that monitoring discovery selects. */
     serviceLabels: Record<string, string>;
+    /** Validity of issued user certificates in days. */
     certificateValidityDays: number;
+    /** Where the session's TLS files are mounted in the notebook pod. */
     tlsMountPath: string;
+    /** Directory of the session's Dask config in the notebook pod. */
     sessionConfigDir: string;
+    /** The session's Dask config file in that directory. */
     sessionConfigFile: string;
+    /** The public address schedulers advertise, with the user part for the hub to fill (`tls://{user}.dask.<domain>:<port>`). */
     contactAddressTemplate: string;
-    groups: Record<string, { namespace: string; caSecret: string }>;
+    /** Each group's namespace and the Secret of its CA, by group name. */
+    groups: Record<
+        string,
+        {
+            /** The group namespace (its sessions' Services and routes). */
+            namespace: string;
+            /** The Secret of the group CA that signs its sessions' certificates. */
+            caSecret: string;
+        }
+    >;
+    /** Dashboard routes, or null when dashboards are not routed. */
     dashboards: DaskSessionDashboards | null;
 }
 

@@ -342,6 +342,8 @@ export function planFacility(name: string, args: AnalysisFacilityArgs): Facility
 
 /** A whole analysis facility: CA tree, front door, hub and a gateway per group, wired by typed outputs. */
 export class AnalysisFacility extends pulumi.ComponentResource {
+    /** The resource type this component registers (its URN's type; the package schema's token). */
+    static readonly __pulumiType = "hepaf:facility:AnalysisFacility";
     /** `https://<domain>`. */
     readonly hubUrl: string;
     /** `<domain>:<daskPort>`: one address and port for every Dask cluster. */
@@ -365,7 +367,7 @@ export class AnalysisFacility extends pulumi.ComponentResource {
 
     constructor(name: string, args: AnalysisFacilityArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planFacility(name, args);
-        super("hepaf:facility:AnalysisFacility", name, {}, opts);
+        super(AnalysisFacility.__pulumiType, name, {}, opts);
         const child = { parent: this };
         this.images = plan.images;
         const labels = (component: string, group?: string) => standardLabels({ name: "hepaf", instance: name, component, facility: name, group });

@@ -24,6 +24,8 @@ export function batchWorkerSource(): string {
  * and a Secret with the group's IDTOKEN.
  */
 export class HTCondorPool extends pulumi.ComponentResource {
+    /** The resource type this component registers (its URN's type; the package schema's token). */
+    static readonly __pulumiType = "hepaf:htcondor:HTCondorPool";
     /** `external` or `in-cluster`. */
     readonly mode: PoolPlan["mode"];
     /** Collector address (CONDOR_HOST). */
@@ -42,7 +44,7 @@ export class HTCondorPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: HTCondorPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planPool(name, args);
-        super("hepaf:htcondor:HTCondorPool", name, {}, opts);
+        super(HTCondorPool.__pulumiType, name, {}, opts);
         this.resourceName = name;
         this.mode = plan.mode;
         this.collector = plan.collector;

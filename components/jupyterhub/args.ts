@@ -156,7 +156,14 @@ export interface CullerArgs {
 /** The Traefik the hub is exposed through (a `Traefik` instance fits). */
 export interface HubTraefikArgs {
     /** Entrypoint names; the hub route uses `websecure`. Required. */
-    entrypoints: { websecure: string; web?: string; dask?: string };
+    entrypoints: {
+        /** The HTTPS entrypoint the hub's route attaches to. */
+        websecure: string;
+        /** The plain HTTP entrypoint (not used by the hub's route). */
+        web?: string;
+        /** The Dask TCP entrypoint (not used by the hub's route). */
+        dask?: string;
+    };
     /** Labels Traefik's provider selects routes by. Required. */
     routeLabels: Record<string, string>;
     /** Namespace Traefik runs in (the proxy admits traffic from it). Required. */

@@ -31,6 +31,8 @@ export interface JupyterHubServiceRef {
 
 /** JupyterHub with KubeSpawner: hub, proxy, login, per-group namespaces and profiles, services, culler. */
 export class JupyterHub extends pulumi.ComponentResource {
+    /** The resource type this component registers (its URN's type; the package schema's token). */
+    static readonly __pulumiType = "hepaf:jupyterhub:JupyterHub";
     /** Namespace of hub and proxy. */
     readonly namespace: string;
     /** Public URL (`https://<domain>`). */
@@ -45,6 +47,8 @@ export class JupyterHub extends pulumi.ComponentResource {
     readonly groupNamespaces: Record<string, string>;
     /** The IngressRoute of the hub. */
     readonly route: k8s.apiextensions.CustomResource;
+    /** What each registered service's consumer needs (as {@link JupyterHub.serviceRef} gives it), by service name: how a program in another language hands a gateway its token. */
+    readonly serviceRefs: Record<string, JupyterHubServiceRef>;
 
     private readonly plan: HubPlan;
     private readonly serviceTokens: Record<string, pulumi.Output<string>>;
@@ -52,7 +56,7 @@ export class JupyterHub extends pulumi.ComponentResource {
     constructor(name: string, args: JupyterHubArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate everything before declaring anything.
         const plan = planHub(name, args);
-        super("hepaf:jupyterhub:JupyterHub", name, {}, opts);
+        super(JupyterHub.__pulumiType, name, {}, opts);
         this.plan = plan;
         const helpers = labelHelpers(plan);
         const child = { parent: this };
@@ -88,6 +92,7 @@ export class JupyterHub extends pulumi.ComponentResource {
         this.namespace = plan.namespace;
         this.publicUrl = `https://${plan.domain}`;
         this.hubApiUrl = hubApiUrl(plan);
+        this.serviceRefs = Object.fromEntries(plan.services.map((s) => [s.name, this.serviceRef(s.name)]));
         this.hubServiceName = plan.names.hubService;
         this.proxyServiceName = plan.names.proxyPublic;
         this.groupNamespaces = Object.fromEntries(plan.groups.map((g) => [g.name, g.namespace]));

@@ -48,6 +48,8 @@ export interface CertificateAuthorityArgs {
  * root. {@link CertificateAuthority.intermediate} is for sites that want one tree elsewhere.
  */
 export class CertificateAuthority extends IssuingAuthority {
+    /** The resource type this component registers (its URN's type; the package schema's token). */
+    static readonly __pulumiType = "hepaf:pki:CertificateAuthority";
     readonly certPem: pulumi.Output<string>;
     readonly privateKeyPem: pulumi.Output<string>;
     readonly chainPem: pulumi.Output<string>;
@@ -56,7 +58,7 @@ export class CertificateAuthority extends IssuingAuthority {
 
     constructor(name: string, args: CertificateAuthorityArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const plan = planRoot(name, args);
-        super("hepaf:pki:CertificateAuthority", name, opts);
+        super(CertificateAuthority.__pulumiType, name, opts);
         if (plan.kind === "import") {
             this.validityHours = plan.remainingHours;
             this.certPem = pulumi.output(plan.certPem);

@@ -235,6 +235,8 @@ export function planTraefik(name: string, args: TraefikArgs): TraefikPlan {
 
 /** Traefik installed (or referenced) in a namespace, with its entrypoints for routes. */
 export class Traefik extends pulumi.ComponentResource {
+    /** The resource type this component registers (its URN's type; the package schema's token). */
+    static readonly __pulumiType = "hepaf:traefik:Traefik";
     /** Entrypoint names for routes. */
     readonly entrypoints: EntrypointNames;
     /** Labels a route must carry for this Traefik to see it. */
@@ -261,7 +263,7 @@ export class Traefik extends pulumi.ComponentResource {
         const plan = planTraefik(name, args);
         // A local CRD file is read (and refused if bad) before anything is declared.
         const crdDocs = plan.mode === "install" ? loadCrds(plan.crds, crdReleaseUrl(plan.version), `${name}.crds`) : [];
-        super("hepaf:traefik:Traefik", name, {}, opts);
+        super(Traefik.__pulumiType, name, {}, opts);
         this.namespace = args.namespace;
         this.entrypoints = plan.names;
         this.daskPort = plan.daskPort;

@@ -3,7 +3,7 @@ import pulumi
 import pulumi_hepaf as hepaf
 
 cfg = pulumi.Config()
-af = hepaf.AnalysisFacility(
+af = hepaf.facility.AnalysisFacility(
     "casa",
     domain="af.example.edu",
     ca=hepaf.CertificateAuthorityArgs(subject=hepaf.SubjectArgs(organization="Example University AF")),
@@ -25,7 +25,7 @@ af = hepaf.AnalysisFacility(
         "campus": hepaf.FacilityPoolExternalArgs(
             mode="external",
             collector="cm.example.edu",
-            schedd=hepaf.FacilityPoolExternalScheddArgs(host="ap.example.edu"),
+            schedd=hepaf.HTCondorPoolScheddArgs(host="ap.example.edu"),
             trust_domain="example.edu",
             tokens=hepaf.MintedTokensArgs(source="mint", signing_key=cfg.require_secret("poolKey")),
         ),
@@ -33,7 +33,7 @@ af = hepaf.AnalysisFacility(
     groups=[
         hepaf.GroupArgs(
             name="cms",
-            members=hepaf.GroupMembersArgs(claim_values=["CMS"]),
+            members=hepaf.HubGroupMembersArgs(claim_values=["CMS"]),
             profiles=[hepaf.ProfileArgs(name="coffea", image="example/coffea:2026.10", cpu_guarantee="2", memory_guarantee="8Gi")],
             gateway=hepaf.FacilityGatewayArgs(limits=hepaf.GatewayLimitsArgs(max_workers=200, max_cores=400, idle_timeout_minutes=60)),
             quota=hepaf.QuotaArgs(cpu=800, memory_gib=3200),

@@ -26,15 +26,20 @@ function copyProject(dest: string): void {
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dest, "node_modules"));
 }
 
-/** The pulumi CLI scripts/toolchain.sh installed (scripts/env.sh puts it first on PATH). */
-async function pulumiCommand(): Promise<PulumiCommand> {
+/** Where scripts/toolchain.sh installed the pulumi CLI of @pulumi/pulumi's version (`<root>/bin/pulumi`; scripts/env.sh puts it first on PATH). */
+export function pulumiRoot(): string {
     const version = JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules/@pulumi/pulumi/package.json"), "utf8")).version;
     const home = process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
-    const bin = path.join(home, "versions", version);
-    if (!fs.existsSync(path.join(bin, "bin", "pulumi"))) {
-        throw new Error(`the pulumi CLI v${version} is not installed in ${bin}; run scripts/toolchain.sh`);
+    const root = path.join(home, "versions", version);
+    if (!fs.existsSync(path.join(root, "bin", "pulumi"))) {
+        throw new Error(`the pulumi CLI v${version} is not installed in ${root}; run scripts/toolchain.sh`);
     }
-    return PulumiCommand.get({ root: bin, skipVersionCheck: false });
+    return root;
+}
+
+/** The pulumi CLI scripts/toolchain.sh installed. */
+async function pulumiCommand(): Promise<PulumiCommand> {
+    return PulumiCommand.get({ root: pulumiRoot(), skipVersionCheck: false });
 }
 
 /** Creates a copy of the project and selects `stackName` with the stack's own config, rendering to a temp dir. */

@@ -2,7 +2,7 @@
 exist (`cpus`), and a PKI mode that is not one of the enum's."""
 import pulumi_hepaf as hepaf
 
-hepaf.AnalysisFacility(
+hepaf.facility.AnalysisFacility(
     "casa",
     domain="af.example.edu",
     hub=hepaf.FacilityHubArgs(login=hepaf.DummyLoginArgs(type="dummy")),

@@ -18,8 +18,16 @@ test("provider/schema.json is what the components' types make (npm run schema wr
 test("every type and property reads well: described, no Args in type names, enums named, no [object Object]", () => {
     expect(committed).not.toContain("[object Object]");
     expect(committed).not.toMatch(/\{@link/);
-    const res = schema.resources["hepaf:index:AnalysisFacility"];
-    expect(res.isComponent).toBe(true);
+    // Each component's token is the type its class registers: a module per concern.
+    expect(Object.keys(schema.resources)).toEqual([
+        "hepaf:dask-gateway:DaskGateway",
+        "hepaf:facility:AnalysisFacility",
+        "hepaf:htcondor:HTCondorPool",
+        "hepaf:jupyterhub:JupyterHub",
+        "hepaf:pki:CertificateAuthority",
+        "hepaf:traefik:Traefik",
+    ]);
+    const res = schema.resources["hepaf:facility:AnalysisFacility"];
     expect(res.requiredInputs.sort()).toEqual(["domain", "groups", "hub"]);
     const undescribed: string[] = [];
     for (const [token, t] of Object.entries<any>(schema.types)) {
@@ -30,7 +38,11 @@ test("every type and property reads well: described, no Args in type names, enum
         // A literal property (a union's discriminator, `mode: "external"`) says itself.
         for (const [k, p] of Object.entries<any>(t.properties ?? {})) if (!p.description && p.const === undefined) undescribed.push(`${token}.${k}`);
     }
-    for (const [k, p] of Object.entries<any>(res.inputProperties)) if (!p.description) undescribed.push(`AnalysisFacility.${k}`);
+    for (const [token, r] of Object.entries<any>(schema.resources)) {
+        expect(r.isComponent).toBe(true);
+        if (!r.description) undescribed.push(token);
+        for (const [k, p] of Object.entries<any>({ ...r.inputProperties, ...r.properties })) if (!p.description) undescribed.push(`${token}.${k}`);
+    }
     expect(undescribed).toEqual([]);
     // Choices are enums, a union of pools is told apart by its mode, secrets stay inputs.
     expect(schema.types["hepaf:index:PkiMode"].enum.map((e: any) => e.value)).toEqual(["generated", "cert-manager"]);
@@ -40,6 +52,17 @@ test("every type and property reads well: described, no Args in type names, enum
     const login = schema.types["hepaf:index:GenericOAuthLogin"].properties;
     expect(login.clientSecret.plain).toBeUndefined();
     expect(login.issuer.plain).toBe(true);
+    // HTCondorPool's args, a union, are one object: its mode an enum, each member's own properties said to be its.
+    const pool = schema.resources["hepaf:htcondor:HTCondorPool"];
+    expect(pool.inputProperties.mode).toMatchObject({ $ref: "#/types/hepaf:index:HTCondorPoolMode", plain: true });
+    expect(schema.types["hepaf:index:HTCondorPoolMode"].enum.map((e: any) => [e.value, e.description])).toEqual([
+        ["external", "A pool run elsewhere; the facility only submits to it."],
+        ["in-cluster", "A small pool deployed in the cluster: central manager, access point and execute nodes."],
+    ]);
+    expect(pool.requiredInputs.sort()).toEqual(["facility", "groups", "mode"]);
+    expect(pool.inputProperties.collector.description).toMatch(/^Only with `mode: "external"`\. Central manager/);
+    expect(pool.inputProperties.namespace.description).toMatch(/^Only with `mode: "in-cluster"`\. /);
+    expect(pool.inputProperties.trustDomain.description).toMatch(/^With `mode: "external"`: .* With `mode: "in-cluster"`: /);
 });
 
 test("binary units are one word on the wire (memory_gib in Python), and map back", () => {

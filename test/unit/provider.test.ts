@@ -14,7 +14,7 @@ const mocks = setupMocks();
 import { AnalysisFacility, AnalysisFacilityArgs } from "../../components";
 import { componentArgs, HepafProvider, readSchema } from "../../provider/provider";
 
-const TYPE = "hepaf:index:AnalysisFacility";
+const TYPE = AnalysisFacility.__pulumiType;
 const ARGS: AnalysisFacilityArgs = {
     domain: "af.example.org",
     hub: { login: { type: "generic-oauth", issuer: "https://login.example.org", clientId: "af-hub", clientSecret: "s3cret-value", groupsClaim: "groups" } },
@@ -78,7 +78,9 @@ test("a plain property unknown at preview, or a secret where the schema wants a 
     // An input property may stay unknown: the component takes it as an Output.
     const args = await componentArgs(schema, TYPE, engineInputs({ hub: { login: { ...ARGS.hub.login, clientSecret: fromResource("s", { known: false }) } } }));
     expect(pulumi.Output.isInstance((args.hub as any).login.clientSecret)).toBe(true);
-    await expect(new HepafProvider().construct("af", "hepaf:index:Nothing", {}, {})).rejects.toThrow(/no component hepaf:index:Nothing \(the package has hepaf:index:AnalysisFacility\)/);
+    await expect(new HepafProvider().construct("af", "hepaf:index:Nothing", {}, {})).rejects.toThrow(
+        /no component hepaf:index:Nothing \(the package has hepaf:pki:CertificateAuthority, hepaf:traefik:Traefik, hepaf:jupyterhub:JupyterHub, hepaf:dask-gateway:DaskGateway, hepaf:htcondor:HTCondorPool, hepaf:facility:AnalysisFacility\)/,
+    );
 });
 
 test("the component's own checks still name the argument, through the provider", async () => {

@@ -27,6 +27,8 @@ MODULE=github.com/rhysd/actionlint
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/progress.sh
 . "$root/scripts/lib/progress.sh"
+# shellcheck source=lib/go-env.sh
+. "$root/scripts/lib/go-env.sh"
 # shellcheck source=lib/debian.sh
 . "$root/scripts/lib/debian.sh"
 
@@ -68,9 +70,10 @@ go_reason() {
 
 # shellcheck disable=SC2317 # (run through progress_run)
 go_install() { # go_install GOBIN LOG
-  env GOMODCACHE="${HEPAF_GOMODCACHE:-$CACHE/go/mod}" GOCACHE="${HEPAF_GOCACHE:-$CACHE/go/build}" \
-    GOBIN="$1" CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false GIT_TERMINAL_PROMPT=0 \
-    nice -n "${HEPAF_NICE:-0}" go install -trimpath -ldflags "-s -w" "$MODULE/cmd/actionlint@v$VERSION" >>"$2" 2>&1
+  (
+    hepaf_go_env
+    GOBIN="$1" nice -n "${HEPAF_NICE:-0}" go install -trimpath -ldflags "-s -w" "$MODULE/cmd/actionlint@v$VERSION" >>"$2" 2>&1
+  )
 }
 
 build_actionlint() {

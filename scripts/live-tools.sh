@@ -52,6 +52,8 @@ prom_minor="${prom_minor%%.*}"
 PROMETHEUS_RELEASE="${prom_minor:0:1}.$((10#${prom_minor:1})).${PROMETHEUS_VERSION##*.}"
 
 CACHE="${HEPAF_CACHE:-$HOME/.cache/hepaf}"
+# shellcheck source=lib/go-env.sh
+. "$HERE/scripts/lib/go-env.sh"
 GO_JOBS="${HEPAF_GO_JOBS:-2}"
 T0=$SECONDS
 PRINT_BIN=""
@@ -75,9 +77,7 @@ if ! command -v go >/dev/null 2>&1; then
   echo "live-tools: FAILED all: 'go' is not on PATH (Go >= 1.25 builds the live tier's programs from the Go module proxy)" >&2
   exit 1
 fi
-export GOMODCACHE="${HEPAF_GOMODCACHE:-$CACHE/go/mod}"
-export GOCACHE="${HEPAF_GOCACHE:-$CACHE/go/build}"
-export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false GIT_TERMINAL_PROMPT=0
+hepaf_go_env
 mkdir -p "$CACHE/bin" "$CACHE/wrappers" "$CACHE/logs" "$CACHE/failed" "$CACHE/go/query" || {
   echo "live-tools: FAILED all: cannot create $CACHE" >&2
   exit 1

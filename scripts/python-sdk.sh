@@ -14,6 +14,8 @@
 # default $HEPAF_CACHE/go/{mod,build}, as the other builds), PYTHON (default python3), HEPAF_GO_JOBS.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/go-env.sh
+. "$root/scripts/lib/go-env.sh"
 out="${1:-$root/dist/python}"
 cache="${HEPAF_CACHE:-$HOME/.cache/hepaf}"
 python="${PYTHON:-python3}"
@@ -25,7 +27,7 @@ if [ ! -x "$gen" ]; then
   command -v go >/dev/null 2>&1 || { echo "python-sdk: 'go' is needed to build provider/sdkgen" >&2; exit 1; }
   mkdir -p "$cache/bin"
   echo "python-sdk: building provider/sdkgen (Pulumi's Python generator; minutes on a cold machine)" >&2
-  (cd "$src" && GOMODCACHE="${HEPAF_GOMODCACHE:-$cache/go/mod}" GOCACHE="${HEPAF_GOCACHE:-$cache/go/build}" CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false \
+  (cd "$src" && HEPAF_CACHE="$cache" && hepaf_go_env &&
     nice -n 10 go build -p "${HEPAF_GO_JOBS:-2}" -mod=mod -trimpath -ldflags "-s -w" -o "$gen.tmp" .) >&2
   mv "$gen.tmp" "$gen"
   echo "python-sdk: built in $((SECONDS - t0)) s" >&2

@@ -8,6 +8,8 @@
 # Extra arguments go to jest (e.g. --testPathPatterns rbac).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/go-env.sh
+. "$root/scripts/lib/go-env.sh"
 cd "$root"
 t0=$SECONDS
 bash scripts/live-tools.sh
@@ -21,7 +23,7 @@ bash scripts/browser.sh
 # The modules of the tier's own Go programs with dependencies (no packet leaves the tier's
 # namespace, so they are downloaded here, into the live tools' module cache).
 cache="${HEPAF_CACHE:-$HOME/.cache/hepaf}"
-(cd test/live/operator-types && GOMODCACHE="${HEPAF_GOMODCACHE:-$cache/go/mod}" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOWORK=off go mod download)
+(cd test/live/operator-types && HEPAF_CACHE="$cache" && hepaf_go_env && go mod download)
 echo "[live $((SECONDS - t0))s] running test/live in its own namespaces" >&2
 bash scripts/live-netns.sh node node_modules/.bin/jest --selectProjects live --runInBand "$@"
 echo "[live $((SECONDS - t0))s] done" >&2

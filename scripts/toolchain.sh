@@ -30,6 +30,8 @@ GO_JOBS="${HEPAF_GO_JOBS:-2}"
 T0=$SECONDS
 # shellcheck source=lib/progress.sh
 . "$ROOT/scripts/lib/progress.sh"
+# shellcheck source=lib/go-env.sh
+. "$ROOT/scripts/lib/go-env.sh"
 
 ALL=(cli nodejs kubernetes tls command random)
 PROVIDERS=(kubernetes tls command random)
@@ -132,8 +134,7 @@ GO_READY=""
 go_setup() {
   [ -n "$GO_READY" ] && return 0
   command -v go >/dev/null 2>&1 || return 1
-  export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build"
-  export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false GIT_TERMINAL_PROMPT=0
+  hepaf_go_env
   mkdir -p "$CACHE/go/query"
   GO_READY=1
 }

@@ -19,7 +19,7 @@ import { JupyterHub } from "../components/jupyterhub";
 import { DaskGateway } from "../components/dask-gateway";
 import { HTCondorPool } from "../components/htcondor";
 import { InvalidArgumentError } from "../components/common/errors";
-import { COMPONENTS, PACKAGE } from "./components";
+import { ComponentEntry, COMPONENTS, PACKAGE } from "./components";
 import { tsName } from "./names";
 import type { ComplexTypeSpec, ObjectTypeSpec, PropertySpec, TypeSpec } from "./schema-types";
 
@@ -30,10 +30,6 @@ type Constructor = (new (name: string, args: any, opts?: pulumi.ComponentResourc
 /** The class of each exposed component (provider/components.ts lists them by name). */
 const CLASSES: Record<string, Constructor> = { AnalysisFacility, CertificateAuthority, Traefik, JupyterHub, DaskGateway, HTCondorPool };
 
-/** The exposed components by their token (the type each class registers). */
-export function componentsByToken(): Map<string, { entry: (typeof COMPONENTS)[number]; cls: Constructor }> {
-    return new Map(COMPONENTS.filter((c) => CLASSES[c.className]).map((entry) => [CLASSES[entry.className].__pulumiType, { entry, cls: CLASSES[entry.className] }]));
-}
 
 export interface PackageSchema {
     name: string;
@@ -139,6 +135,8 @@ export class HepafProvider implements provider.Provider {
     readonly version: string;
     private readonly parsed: PackageSchema;
     private readonly schemaText: string;
+    /** The exposed components by their token (the type each class registers). */
+    private readonly components: Map<string, { entry: ComponentEntry; cls: Constructor }>;
 
     constructor(schemaFile = SCHEMA_PATH) {
         this.schemaText = fs.readFileSync(schemaFile, "utf8");
@@ -146,6 +144,7 @@ export class HepafProvider implements provider.Provider {
         this.version = this.parsed.version;
         const missing = COMPONENTS.filter((c) => !CLASSES[c.className] || !this.parsed.resources[CLASSES[c.className].__pulumiType]).map((c) => c.className);
         if (missing.length) throw new Error(`${PACKAGE}: the provider has no class or no schema for ${missing.join(", ")} (run npm run schema)`);
+        this.components = new Map(COMPONENTS.map((entry) => [CLASSES[entry.className].__pulumiType, { entry, cls: CLASSES[entry.className] }]));
     }
 
     async getSchema(): Promise<string> {
@@ -153,9 +152,8 @@ export class HepafProvider implements provider.Provider {
     }
 
     async construct(name: string, type: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
-        const known = componentsByToken();
-        const found = known.get(type);
-        if (!found) throw new Error(`${PACKAGE}: no component ${type} (the package has ${[...known.keys()].join(", ")})`);
+        const found = this.components.get(type);
+        if (!found) throw new Error(`${PACKAGE}: no component ${type} (the package has ${[...this.components.keys()].join(", ")})`);
         const { entry, cls } = found;
         const args = await componentArgs(this.parsed, type, inputs);
         const component = new cls(name, args, options) as unknown as Record<string, unknown> & pulumi.ComponentResource;

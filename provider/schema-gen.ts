@@ -57,8 +57,6 @@ function docText(checker: ts.TypeChecker, sym: ts.Symbol | undefined): string | 
 
 export class SchemaBuilder {
     readonly types: Record<string, ComplexTypeSpec> = {};
-    /** Which TypeScript type each schema type came from, to refuse two types of one name. */
-    private readonly origins = new Map<string, ts.Type>();
     /** The name each TypeScript type was registered under (a type reached again keeps its first name). */
     private readonly names = new Map<ts.Type, string>();
 
@@ -213,8 +211,7 @@ export class SchemaBuilder {
         const known = this.names.get(t);
         if (known) return known;
         const token = this.token(name);
-        if (this.origins.has(token)) throw new SchemaError(`${where}: two different types would be named ${name}`);
-        this.origins.set(token, t);
+        if (this.types[token]) throw new SchemaError(`${where}: two different types would be named ${name}`);
         this.names.set(t, name);
         const spec: ObjectTypeSpec = { type: "object", ...(description ? { description } : {}), properties: {} };
         this.types[token] = spec;

@@ -12,6 +12,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { pulumiRoot, repoRoot } from "./workspace";
+import { opensslMakeCa, opensslSelfSignedLeaf } from "../helpers/openssl";
+import { installSitePackage } from "../helpers/site-package";
 
 jest.setTimeout(20 * 60 * 1000);
 
@@ -22,13 +24,13 @@ let python: string;
 const run = (cmd: string, args: string[], cwd = dir, extra: NodeJS.ProcessEnv = {}) =>
     execFileSync(cmd, args, { cwd, encoding: "utf8", env: { ...env, ...extra }, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
 
-/** A self-signed certificate and its key, made by openssl: a CA's (`ca`) or a leaf's. */
-function keyPair(name: string, ca: boolean): { cert: string; key: string } {
-    const cert = path.join(dir, `${name}.crt`);
-    const key = path.join(dir, `${name}.key`);
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days", "30", "-subj", `/CN=${name}`,
-        "-addext", `basicConstraints=critical,CA:${ca ? "TRUE" : "FALSE"}`, ...(ca ? ["-addext", "keyUsage=critical,keyCertSign,cRLSign"] : [])], { stdio: "ignore" });
-    return { cert, key };
+/** A self-signed certificate and its key made by openssl, in files: a CA's (30 days), or with `leaf` one that is not a CA, for the same kind of key. */
+function keyPair(name: string, leaf = false): { cert: string; key: string } {
+    const ca = opensslMakeCa(name, 30);
+    const files = { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
+    fs.writeFileSync(files.cert, leaf ? opensslSelfSignedLeaf(ca.keyPem) : ca.certPem);
+    fs.writeFileSync(files.key, ca.keyPem);
+    return files;
 }
 
 /** The driver's JSON lines for one stack in a directory of its own. */
@@ -48,10 +50,7 @@ beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-python-e2e-"));
     env = { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" };
     // As the README installs it: the npm package into the site, its .bin on PATH, the wheel with pip.
-    run("npm", ["run", "build", "--silent"], repoRoot);
-    const tarball = run("npm", ["pack", "--silent", "--pack-destination", dir], repoRoot).trim().split("\n").pop()!;
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "site-af", version: "1.0.0", private: true }));
-    run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", path.join(dir, tarball)]);
+    installSitePackage(dir, [], env);
     python = run("bash", [path.join(repoRoot, "scripts", "python-env.sh"), path.join(repoRoot, "provider", "python", "requirements.txt")], repoRoot).trim();
     const wheel = run("bash", [path.join(repoRoot, "scripts", "python-sdk.sh"), path.join(dir, "dist")], repoRoot, { PYTHON: python }).trim();
     const site = path.join(dir, "site-packages");
@@ -72,7 +71,7 @@ test("pulumi package get-schema, asking the installed plugin executable, gives t
 });
 
 test("the real engine previews, brings up and destroys a Python program's component: outputs, a secret kept encrypted, the type it asked for", () => {
-    const ca = keyPair("site-root", true);
+    const ca = keyPair("site-root");
     const [preview, up, again, destroy] = engine("up", ca, "up");
     // The stack and the component; the plugin's provider is a default provider, not counted.
     expect(preview).toEqual({ preview: { create: 2 } });
@@ -90,7 +89,7 @@ test("the real engine previews, brings up and destroys a Python program's compon
 });
 
 test("bad input fails the up naming the argument, and the component is not created", () => {
-    const [bad] = engine("bad", keyPair("leaf", false), "bad");
+    const [bad] = engine("bad", keyPair("leaf", true), "bad");
     expect(bad.failed).toBe(true);
     expect(bad.error).toContain("hepaf:pki:CertificateAuthority resource 'site-root' has a problem: site-root.import.certPem: is not a CA certificate (basicConstraints CA:TRUE is missing)");
     // The components' error hides its stack: no frame of the provider's code.

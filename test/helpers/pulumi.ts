@@ -256,3 +256,12 @@ export function errorOf(fn: () => unknown): string {
     }
     throw new Error("expected an error, but none was thrown");
 }
+
+/**
+ * A value as the engine delivers one that came from another resource to a provider's construct:
+ * an Output (so it carries a dependency), secret or unknown (at preview, not made yet) as asked.
+ */
+export function engineOutput<T>(v: T, opts: { secret?: boolean; known?: boolean } = {}): pulumi.Output<T> {
+    const known = opts.known !== false;
+    return new (pulumi.Output as any)(new Set(), Promise.resolve(known ? v : undefined), Promise.resolve(known), Promise.resolve(opts.secret ?? false), Promise.resolve([]));
+}

@@ -10,7 +10,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { setupMocks, unwrapSecrets, isSecretValue, valueOf } from "../helpers/pulumi";
+import { engineOutput, setupMocks, unwrapSecrets, isSecretValue, valueOf } from "../helpers/pulumi";
 import { settledObjects, traefikCrdsFile } from "../helpers/k8s-schema";
 import { maskPems } from "../helpers/pem";
 
@@ -161,7 +161,7 @@ test("Pulumi's Python mocks show what the SDK sends, and construct builds from i
 });
 
 /** An Output unknown at preview (another resource's value not made yet), as the engine delivers it. */
-const unknown = <T>(): pulumi.Output<T> => new (pulumi.Output as any)(new Set(), Promise.resolve(undefined), Promise.resolve(false), Promise.resolve(false), Promise.resolve([]));
+const unknown = (): pulumi.Output<string> => engineOutput("", { known: false });
 
 /** The parts of provider/examples/parts.py, from TypeScript: what the gateway takes from the hub is unknown, as it is to the Python program at a preview under mocks. */
 const ENTRYPOINTS = { web: "web", websecure: "websecure", dask: "dask" };

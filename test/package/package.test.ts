@@ -29,6 +29,7 @@ import { HEPAF_VERSION, resolveImages } from "../../components/images";
 import { crdReleaseUrl, TRAEFIK_VERSION } from "../../components/traefik/version";
 import { startEngineLogDouble, EngineLogLine } from "../helpers/engine-log-double";
 import { traefikCrdsFile } from "../helpers/k8s-schema";
+import { installSitePackage } from "../helpers/site-package";
 
 const root = path.join(__dirname, "..", "..");
 function run(cmd: string, args: string[], cwd: string): string {
@@ -154,13 +155,9 @@ describe("the packed package in a fresh project", () => {
     let noCrdsRun: Promise<SiteRun>;
 
     beforeAll(() => {
-        run("npm", ["run", "build", "--silent"], root);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "hepaf-consumer-"));
-        const tarball = run("npm", ["pack", "--silent", "--pack-destination", dir], root).trim().split("\n").pop()!;
-        fs.renameSync(path.join(dir, tarball), path.join(dir, "hepaf.tgz"));
-        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "site-af", version: "1.0.0", private: true }));
         // As the README installs it, with the compiler a TypeScript Pulumi project has.
-        run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", path.join(dir, "hepaf.tgz"), "@pulumi/pulumi@3.248.0", "typescript@~5.9", "@types/node@20"], dir);
+        installSitePackage(dir, ["@pulumi/pulumi@3.248.0", "typescript@~5.9", "@types/node@20"]);
         // The three site programs run side by side (each compiles with ts-node, which takes a while).
         const readme = readmeSiteProgram();
         readmeRun = runSite(dir, "readme", readme);

@@ -5,7 +5,7 @@
  * naming the property.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { isSecretValue, setupMocks, unwrapSecrets } from "../helpers/pulumi";
+import { engineOutput, isSecretValue, setupMocks, unwrapSecrets } from "../helpers/pulumi";
 import { settledObjects } from "../helpers/k8s-schema";
 import { CERT_MANAGER_FACILITY } from "../helpers/facility-args";
 import { maskPems } from "../helpers/pem";
@@ -22,16 +22,13 @@ const ARGS: AnalysisFacilityArgs = {
     traefik: { crds: { source: "none" } },
 };
 
-/** A value as the engine delivers one that came from another resource: an Output with a dependency. */
-const fromResource = <T>(v: T, opts: { secret?: boolean; known?: boolean } = {}): pulumi.Output<T> =>
-    new (pulumi.Output as any)(new Set(), Promise.resolve(opts.known === false ? undefined : v), Promise.resolve(opts.known !== false), Promise.resolve(opts.secret ?? false), Promise.resolve([]));
 
 /** The engine's inputs for ARGS: the domain through another resource, the client secret a secret. */
 function engineInputs(over: Record<string, unknown> = {}): pulumi.Inputs {
     return {
         ...ARGS,
-        domain: fromResource(ARGS.domain),
-        hub: { login: { ...ARGS.hub.login, clientSecret: fromResource("s3cret-value", { secret: true }) } },
+        domain: engineOutput(ARGS.domain),
+        hub: { login: { ...ARGS.hub.login, clientSecret: engineOutput("s3cret-value", { secret: true }) } },
         ...over,
     };
 }
@@ -46,7 +43,7 @@ test("construct builds the same objects as the TypeScript API from the engine's 
     new AnalysisFacility("af", args);
     const direct = await objects();
     mocks.reset();
-    const res = await new HepafProvider().construct("af", TYPE, { ...args, domain: fromResource(args.domain), groups: [{ ...args.groups[0], quota: { cpu: 100, memoryGib: 400 } }, fromResource(args.groups[1])] }, {});
+    const res = await new HepafProvider().construct("af", TYPE, { ...args, domain: engineOutput(args.domain), groups: [{ ...args.groups[0], quota: { cpu: 100, memoryGib: 400 } }, engineOutput(args.groups[1])] }, {});
     const viaProvider = await objects();
     expect(viaProvider.length).toBeGreaterThan(50);
     expect(viaProvider).toEqual(direct);
@@ -72,11 +69,11 @@ test("a secret where the schema takes an input reaches the component as a secret
 
 test("a plain property unknown at preview, or a secret where the schema wants a plain value, is refused naming it", async () => {
     const schema = readSchema();
-    await expect(componentArgs(schema, TYPE, engineInputs({ domain: fromResource("x", { known: false }) }))).rejects.toThrow(/^domain: must be known when the program runs/);
-    await expect(componentArgs(schema, TYPE, engineInputs({ groups: [{ name: "cms" }, { name: fromResource("atlas", { known: false }) }] }))).rejects.toThrow(/^groups\[1\]\.name: must be known/);
-    await expect(componentArgs(schema, TYPE, engineInputs({ domain: fromResource("af.example.org", { secret: true }) }))).rejects.toThrow(/^domain: cannot be a secret/);
+    await expect(componentArgs(schema, TYPE, engineInputs({ domain: engineOutput("x", { known: false }) }))).rejects.toThrow(/^domain: must be known when the program runs/);
+    await expect(componentArgs(schema, TYPE, engineInputs({ groups: [{ name: "cms" }, { name: engineOutput("atlas", { known: false }) }] }))).rejects.toThrow(/^groups\[1\]\.name: must be known/);
+    await expect(componentArgs(schema, TYPE, engineInputs({ domain: engineOutput("af.example.org", { secret: true }) }))).rejects.toThrow(/^domain: cannot be a secret/);
     // An input property may stay unknown: the component takes it as an Output.
-    const args = await componentArgs(schema, TYPE, engineInputs({ hub: { login: { ...ARGS.hub.login, clientSecret: fromResource("s", { known: false }) } } }));
+    const args = await componentArgs(schema, TYPE, engineInputs({ hub: { login: { ...ARGS.hub.login, clientSecret: engineOutput("s", { known: false }) } } }));
     expect(pulumi.Output.isInstance((args.hub as any).login.clientSecret)).toBe(true);
     await expect(new HepafProvider().construct("af", "hepaf:index:Nothing", {}, {})).rejects.toThrow(
         /no component hepaf:index:Nothing \(the package has hepaf:pki:CertificateAuthority, hepaf:traefik:Traefik, hepaf:jupyterhub:JupyterHub, hepaf:dask-gateway:DaskGateway, hepaf:htcondor:HTCondorPool, hepaf:facility:AnalysisFacility\)/,
